@@ -1,0 +1,22 @@
+#pragma once
+// Each subcommand registers itself on the CLI; this is the list `main` builds.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace leefbaar::app {
+
+// A subcommand's action, run after parsing, on every rank. Throws leefbaar::Error.
+using Action = std::function<void()>;
+
+struct Command {
+    CLI::App* sub = nullptr;
+    Action action;
+};
+
+// Registration functions, one per subcommand (each in its own cmd_*.cpp). They add the
+// subcommand with its options to `cli` and return it with the action to run when chosen.
+Command add_info_command(CLI::App& cli);
+
+}  // namespace leefbaar::app
