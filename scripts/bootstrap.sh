@@ -14,6 +14,7 @@ packages=(
   libtomlplusplus-dev
   libcli11-dev
   nlohmann-json3-dev
+  librandom123-dev
   libpng-dev
   clang-format
   python3
