@@ -12,7 +12,7 @@ namespace leefbaar {
 class ExactSum {
 public:
     static constexpr int kFractionBits = 40;
-    using Raw = __int128;
+    __extension__ typedef __int128 Raw;
 
     void add(double v) { raw_ += to_raw(v); }
     void add_raw(Raw r) { raw_ += r; }

@@ -161,11 +161,13 @@ RasterisedZones rasterise_zones(const ZoneSource& src, const GridSpec& grid, con
         throw Error("zones", where(src) + ": rasterising failed: " + gdal_last_error());
     }
     std::vector<std::int32_t> count(std::size_t(win.cells()));
-    GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, int(win.ncols), int(win.nrows),
-                 out.ids.data.data(), int(win.ncols), int(win.nrows), GDT_Int32, 0, 0);
-    GDALRasterIO(GDALGetRasterBand(ds, 2), GF_Read, 0, 0, int(win.ncols), int(win.nrows), count.data(),
-                 int(win.ncols), int(win.nrows), GDT_Int32, 0, 0);
+    const CPLErr r1 = GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, int(win.ncols), int(win.nrows),
+                                   out.ids.data.data(), int(win.ncols), int(win.nrows), GDT_Int32, 0, 0);
+    const CPLErr r2 = GDALRasterIO(GDALGetRasterBand(ds, 2), GF_Read, 0, 0, int(win.ncols), int(win.nrows),
+                                   count.data(), int(win.ncols), int(win.nrows), GDT_Int32, 0, 0);
     GDALClose(ds);
+    if (r1 != CE_None || r2 != CE_None)
+        throw Error("zones", where(src) + ": reading the rasterised zones failed: " + gdal_last_error());
     // Overlaps are counted in this rank's block only, so a sum over ranks counts each once.
     for (std::int64_t r = block.row0; r < block.row1(); ++r)
         for (std::int64_t c = block.col0; c < block.col1(); ++c)

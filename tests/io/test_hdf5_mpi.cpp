@@ -1,0 +1,117 @@
+#include <gdal.h>
+#include <ogr_srs_api.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+
+#include "dist/comm.hpp"
+#include "dist/decomposition.hpp"
+#include "io/gdal_raster.hpp"
+#include "io/hdf5.hpp"
+
+using namespace leefbaar;
+
+namespace {
+
+float value_at(std::int64_t col, std::int64_t row) {
+    return (col * 31 + row * 17) % 11 == 0 ? -9999.f : float(col) * 0.5f - float(row) * 0.25f;
+}
+
+std::string scratch(const std::string& name) {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("leefbaar-" + name + "-np" + std::to_string(dist::size()));
+    if (dist::rank() == 0) {
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    return dir.string();
+}
+
+}  // namespace
+
+TEST_CASE("a grid written by n ranks reads back bit for bit, collectively", "[io][hdf5]") {
+    const std::string dir = scratch("h5");
+    const std::string file = dir + "/run.h5";
+    const GridSpec g = GridSpec::from_extent(120000, 480000, 157300, 512900, 100);  // 373 x 329
+    dist::Decomposition d(g, MPI_COMM_WORLD);
+    const Window b = d.block();
+    std::vector<float> vals(std::size_t(b.cells()));
+    std::vector<std::int32_t> ivals(std::size_t(b.cells()));
+    for (std::int64_t r = 0; r < b.nrows; ++r)
+        for (std::int64_t c = 0; c < b.ncols; ++c) {
+            vals[std::size_t(r * b.ncols + c)] = value_at(b.col0 + c, b.row0 + r);
+            ivals[std::size_t(r * b.ncols + c)] = std::int32_t((b.col0 + c) * 1000 + b.row0 + r);
+        }
+    {
+        io::H5File f(file, d.comm(), io::H5File::Mode::create);
+        f.write_georeference(g);
+        f.write_grid<float>("/2018/score", g, b, vals, -9999.f, "liveability score", "1");
+        const auto mode = f.last_io_mode();
+        INFO("io mode " << io::to_string(mode));
+        CHECK((mode == io::IoMode::collective_chunk || mode == io::IoMode::collective_contiguous));
+        f.write_grid<std::int32_t>("/2018/class", g, b, ivals, -1);
+        CHECK((f.last_io_mode() == io::IoMode::collective_chunk ||
+               f.last_io_mode() == io::IoMode::collective_contiguous));
+        // Rows of a table: rank r contributes r+1 rows.
+        std::int64_t before = 0;
+        for (int p = 0; p < d.rank(); ++p) before += p + 1;
+        const std::int64_t total = std::int64_t(d.size()) * (d.size() + 1) / 2;
+        std::vector<double> rows(std::size_t(d.rank() + 1) * 3);
+        for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = double(before * 3 + std::int64_t(i)) + 0.5;
+        f.write_rows<double>("/matrix/2018/values", total, before, 3, rows);
+        f.set_string_list("/", "stages_completed", {"ingest", "kernels"});
+    }
+    {
+        // Read back on every rank: the whole grid, compared bit for bit.
+        io::H5File f(file, d.comm(), io::H5File::Mode::read_only);
+        CHECK(f.read_georeference() == g);
+        const auto all = f.read_grid<float>("/2018/score", g.window());
+        std::int64_t wrong = 0;
+        for (std::int64_t r = 0; r < g.ny; ++r)
+            for (std::int64_t c = 0; c < g.nx; ++c) {
+                const float want = value_at(c, r);
+                wrong += std::memcmp(&all[std::size_t(r * g.nx + c)], &want, sizeof want) != 0;
+            }
+        CHECK(wrong == 0);
+        const auto mine = f.read_grid<std::int32_t>("/2018/class", b);
+        CHECK(mine == ivals);
+        const std::int64_t total = std::int64_t(d.size()) * (d.size() + 1) / 2;
+        const auto rows = f.read_rows<double>("/matrix/2018/values", 0, total);
+        for (std::size_t i = 0; i < rows.size(); ++i) REQUIRE(rows[i] == double(i) + 0.5);
+        CHECK(f.string_list("/", "stages_completed") == std::vector<std::string>{"ingest", "kernels"});
+        CHECK(f.shape("/2018/score") == std::vector<std::int64_t>{g.ny, g.nx});
+        CHECK_FALSE(f.shape("/2016/score").has_value());
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (d.rank() == 0) {
+        // GDAL (netCDF driver) opens the grid with EPSG:28992 and the exact geotransform.
+        io::gdal_init();
+        const std::string name = "NETCDF:\"" + file + "\":/2018/score";
+        GDALDatasetH ds = GDALOpen(name.c_str(), GA_ReadOnly);
+        INFO(io::gdal_last_error());
+        REQUIRE(ds != nullptr);
+        double gt[6];
+        REQUIRE(GDALGetGeoTransform(ds, gt) == CE_None);
+        const auto want = g.geotransform();
+        for (int i = 0; i < 6; ++i) CHECK(gt[i] == want[std::size_t(i)]);
+        OGRSpatialReferenceH srs = OSRClone(GDALGetSpatialRef(ds));
+        REQUIRE(srs != nullptr);
+        REQUIRE(OSRAutoIdentifyEPSG(srs) == OGRERR_NONE);
+        CHECK(std::string(OSRGetAuthorityCode(srs, nullptr)) == "28992");
+        OSRDestroySpatialReference(srs);
+        CHECK(GDALGetRasterXSize(ds) == g.nx);
+        CHECK(GDALGetRasterYSize(ds) == g.ny);
+        std::vector<float> row(std::size_t(g.nx));
+        REQUIRE(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 7, int(g.nx), 1, row.data(), int(g.nx), 1,
+                     GDT_Float32, 0, 0) == CE_None);
+        for (std::int64_t c = 0; c < g.nx; ++c) REQUIRE(row[std::size_t(c)] == value_at(c, 7));
+        int has = 0;
+        CHECK(GDALGetRasterNoDataValue(GDALGetRasterBand(ds, 1), &has) == -9999.0);
+        CHECK(has == 1);
+        GDALClose(ds);
+        std::filesystem::remove_all(dir);
+    }
+}
