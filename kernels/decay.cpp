@@ -1,0 +1,367 @@
+#include "kernels/decay.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include "kernels/checks.hpp"
+#include "kernels/circle.hpp"
+
+namespace leefbaar::kernels {
+
+namespace {
+
+void check_cell(double cell_size, const char* kernel) {
+    if (!std::isfinite(cell_size) || !(cell_size > 0))
+        throw std::invalid_argument(std::string(kernel) + ": cell size " +
+                                    format_number(cell_size) + " m must be > 0");
+}
+
+// Cyclic Jacobi eigendecomposition of a symmetric n x n matrix (row-major, destroyed).
+// Serial and data independent, so every rank and tile derives identical taps.
+void jacobi_eigen(std::vector<double>& a, std::size_t n, std::vector<double>& evals,
+                  std::vector<double>& evecs) {
+    evecs.assign(n * n, 0.0);
+    for (std::size_t i = 0; i < n; ++i) evecs[i * n + i] = 1.0;
+    double total = 0.0;
+    for (const double v : a) total += v * v;
+    for (int sweep = 0; sweep < 100; ++sweep) {
+        double off = 0.0;
+        for (std::size_t p = 0; p < n; ++p)
+            for (std::size_t q = p + 1; q < n; ++q) off += a[p * n + q] * a[p * n + q];
+        if (off <= 1e-30 * total) break;
+        for (std::size_t p = 0; p < n; ++p) {
+            for (std::size_t q = p + 1; q < n; ++q) {
+                const double apq = a[p * n + q];
+                if (std::fabs(apq) < 1e-300) continue;
+                const double theta = (a[q * n + q] - a[p * n + p]) / (2.0 * apq);
+                const double t =
+                    (theta >= 0 ? 1.0 : -1.0) / (std::fabs(theta) + std::sqrt(theta * theta + 1.0));
+                const double c = 1.0 / std::sqrt(t * t + 1.0);
+                const double s = t * c;
+                for (std::size_t k = 0; k < n; ++k) {  // columns p, q
+                    const double akp = a[k * n + p];
+                    const double akq = a[k * n + q];
+                    a[k * n + p] = c * akp - s * akq;
+                    a[k * n + q] = s * akp + c * akq;
+                }
+                for (std::size_t k = 0; k < n; ++k) {  // rows p, q
+                    const double apk = a[p * n + k];
+                    const double aqk = a[q * n + k];
+                    a[p * n + k] = c * apk - s * aqk;
+                    a[q * n + k] = s * apk + c * aqk;
+                }
+                for (std::size_t k = 0; k < n; ++k) {
+                    const double vkp = evecs[k * n + p];
+                    const double vkq = evecs[k * n + q];
+                    evecs[k * n + p] = c * vkp - s * vkq;
+                    evecs[k * n + q] = s * vkp + c * vkq;
+                }
+            }
+        }
+    }
+    evals.resize(n);
+    for (std::size_t i = 0; i < n; ++i) evals[i] = a[i * n + i];
+}
+
+// Fills the direct form: every offset of non-zero weight, dy then dx ascending.
+void fill_direct(DecayKernel& k) {
+    k.direct_dx.clear();
+    k.direct_dy.clear();
+    k.direct_w.clear();
+    for (std::int64_t dy = -k.reach; dy <= k.reach; ++dy)
+        for (std::int64_t dx = -k.reach; dx <= k.reach; ++dx) {
+            const double w = decay_weight(k, dx, dy);
+            if (w != 0.0) {
+                k.direct_dx.push_back(std::int32_t(dx));
+                k.direct_dy.push_back(std::int32_t(dy));
+                k.direct_w.push_back(w);
+            }
+        }
+}
+
+// Chooses between a low-rank separable form and the direct sum for a radial kernel.
+void factorise(DecayKernel& k, double tolerance) {
+    fill_direct(k);
+    const std::size_t n = std::size_t(2 * k.reach + 1);
+    const std::size_t nnz = k.direct_w.size();
+    std::vector<double> w(n * n);
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < n; ++j)
+            w[i * n + j] = decay_weight(k, std::int64_t(j) - k.reach, std::int64_t(i) - k.reach);
+    std::vector<double> residual = w;
+    std::vector<double> evals, evecs;
+    jacobi_eigen(w, n, evals, evecs);
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t(0));
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return std::fabs(evals[a]) > std::fabs(evals[b]);
+    });
+    k.rank = 0;
+    k.lambda.clear();
+    k.taps.clear();
+    for (std::size_t term = 0; term < n; ++term) {
+        // A separable term costs two passes of n taps; stop when the direct sum is cheaper.
+        if (2 * (term + 1) * n >= nnz) break;
+        const std::size_t e = order[term];
+        const double lam = evals[e];
+        double err = 0.0;
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t j = 0; j < n; ++j) {
+                double& r = residual[i * n + j];
+                r -= lam * evecs[i * n + e] * evecs[j * n + e];
+                err = std::max(err, std::fabs(r));
+            }
+        k.lambda.push_back(lam);
+        for (std::size_t i = 0; i < n; ++i) k.taps.push_back(evecs[i * n + e]);
+        if (err <= tolerance) {
+            k.rank = int(term + 1);
+            k.max_weight_error = err;
+            k.direct_dx.clear();
+            k.direct_dy.clear();
+            k.direct_w.clear();
+            return;
+        }
+    }
+    k.rank = 0;  // direct evaluation: exact weights
+    k.lambda.clear();
+    k.taps.clear();
+    k.max_weight_error = 0.0;
+}
+
+void check_tolerance(double tolerance, const char* kernel) {
+    if (!(tolerance > 0) || !std::isfinite(tolerance))
+        throw std::invalid_argument(std::string(kernel) + ": tolerance " +
+                                    format_number(tolerance) + " must be > 0");
+}
+
+// Applies the filter to the values (nodata -> 0) and, if `weights` is non-empty, to the
+// validity mask; both outputs interior-sized.
+template <class T>
+void apply(const TileDesc& t, std::span<const T> in, const DecayKernel& k, std::span<double> sums,
+           std::span<double> weights) {
+    const std::int64_t r = k.reach;
+    const std::int64_t nx = t.nx;
+    const std::int64_t ny = t.ny;
+    const std::int64_t rw = nx + 2 * r;  // region columns -r .. nx + r
+    const std::int64_t rh = ny + 2 * r;  // region rows -r .. ny + r
+    const bool with_mask = !weights.empty();
+    const std::size_t region = std::size_t(rw) * std::size_t(rh);
+    std::vector<double> v(region);
+    std::vector<double> m(with_mask ? region : 0);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t y = 0; y < rh; ++y) {
+        const T* src = in.data() + std::size_t(y - r + t.halo) * std::size_t(t.padded_nx()) +
+                       std::size_t(t.halo - r);
+        double* dv = v.data() + std::size_t(y) * std::size_t(rw);
+        for (std::int64_t x = 0; x < rw; ++x) {
+            const bool ok = !is_nodata(src[x]);
+            dv[x] = ok ? double(src[x]) : 0.0;
+            if (with_mask) m[std::size_t(y) * std::size_t(rw) + std::size_t(x)] = ok ? 1.0 : 0.0;
+        }
+    }
+    std::fill(sums.begin(), sums.end(), 0.0);
+    if (with_mask) std::fill(weights.begin(), weights.end(), 0.0);
+    const std::int64_t ntaps = 2 * r + 1;
+
+    if (k.rank == 0) {
+        const std::size_t ne = k.direct_w.size();
+#pragma omp parallel for schedule(static)
+        for (std::int64_t y = 0; y < ny; ++y) {
+            double* os = sums.data() + std::size_t(y) * std::size_t(nx);
+            double* ow = with_mask ? weights.data() + std::size_t(y) * std::size_t(nx) : nullptr;
+            for (std::size_t e = 0; e < ne; ++e) {
+                const double w = k.direct_w[e];
+                const std::size_t off = std::size_t(y + r + k.direct_dy[e]) * std::size_t(rw) +
+                                        std::size_t(r + k.direct_dx[e]);
+                const double* sv = v.data() + off;
+                for (std::int64_t x = 0; x < nx; ++x) os[x] += w * sv[x];
+                if (with_mask) {
+                    const double* sm = m.data() + off;
+                    for (std::int64_t x = 0; x < nx; ++x) ow[x] += w * sm[x];
+                }
+            }
+        }
+        return;
+    }
+
+    // Separable terms, added to the output in a fixed order.
+    std::vector<double> hv(std::size_t(rh) * std::size_t(nx));
+    std::vector<double> hm(with_mask ? hv.size() : 0);
+    for (int term = 0; term < k.rank; ++term) {
+        const double* u = k.taps.data() + std::size_t(term) * std::size_t(ntaps);
+        const double lam = k.lambda[std::size_t(term)];
+#pragma omp parallel for schedule(static)
+        for (std::int64_t y = 0; y < rh; ++y) {
+            double* h = hv.data() + std::size_t(y) * std::size_t(nx);
+            const double* src = v.data() + std::size_t(y) * std::size_t(rw);
+            std::fill(h, h + nx, 0.0);
+            for (std::int64_t tp = 0; tp < ntaps; ++tp)
+                for (std::int64_t x = 0; x < nx; ++x) h[x] += u[tp] * src[x + tp];
+            if (with_mask) {
+                double* hmr = hm.data() + std::size_t(y) * std::size_t(nx);
+                const double* sm = m.data() + std::size_t(y) * std::size_t(rw);
+                std::fill(hmr, hmr + nx, 0.0);
+                for (std::int64_t tp = 0; tp < ntaps; ++tp)
+                    for (std::int64_t x = 0; x < nx; ++x) hmr[x] += u[tp] * sm[x + tp];
+            }
+        }
+#pragma omp parallel
+        {
+            std::vector<double> acc(static_cast<std::size_t>(nx));
+#pragma omp for schedule(static)
+            for (std::int64_t y = 0; y < ny; ++y) {
+                for (int pass = 0; pass < (with_mask ? 2 : 1); ++pass) {
+                    const std::vector<double>& hsrc = pass == 0 ? hv : hm;
+                    double* o = (pass == 0 ? sums.data() : weights.data()) +
+                                std::size_t(y) * std::size_t(nx);
+                    std::fill(acc.begin(), acc.end(), 0.0);
+                    for (std::int64_t tp = 0; tp < ntaps; ++tp) {
+                        const double* h = hsrc.data() + std::size_t(y + tp) * std::size_t(nx);
+                        for (std::int64_t x = 0; x < nx; ++x) acc[x] += u[tp] * h[x];
+                    }
+                    for (std::int64_t x = 0; x < nx; ++x) o[x] += lam * acc[x];
+                }
+            }
+        }
+    }
+}
+
+void check_apply(const TileDesc& t, std::size_t in_size, const DecayKernel& k, std::size_t out_size,
+                 const char* kernel) {
+    check_tile(t, kernel);
+    if (k.cell_size <= 0 || (k.rank == 0 && k.direct_w.empty()))
+        throw std::invalid_argument(std::string(kernel) +
+                                    ": kernel is empty; build it with make_*_kernel");
+    if (k.cell_size != t.cell_size)
+        throw std::invalid_argument(std::string(kernel) + ": kernel was built for cell size " +
+                                    format_number(k.cell_size) + " m but the tile has " +
+                                    format_number(t.cell_size) + " m");
+    check_reach(t, k.reach, kernel, "kernel support " + format_number(k.cutoff_m) + " m");
+    check_padded_span(t, in_size, kernel, "input");
+    check_interior_span(t, out_size, kernel, "output");
+}
+
+template <class T>
+void sum_impl(const TileDesc& t, std::span<const T> in, const DecayKernel& k,
+              std::span<double> out) {
+    check_apply(t, in.size(), k, out.size(), "decay sum");
+    apply<T>(t, in, k, out, {});
+}
+
+template <class T>
+void mean_impl(const TileDesc& t, std::span<const T> in, const DecayKernel& k,
+               std::span<double> out, double min_weight) {
+    check_apply(t, in.size(), k, out.size(), "decay mean");
+    if (!(min_weight > 0) || !std::isfinite(min_weight))
+        throw std::invalid_argument("decay mean: min_weight " + format_number(min_weight) +
+                                    " must be > 0");
+    std::vector<double> w(out.size());
+    apply<T>(t, in, k, out, w);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < std::int64_t(out.size()); ++i)
+        out[std::size_t(i)] =
+            w[std::size_t(i)] < min_weight ? kNodataF64 : out[std::size_t(i)] / w[std::size_t(i)];
+}
+
+}  // namespace
+
+double decay_weight(const DecayKernel& k, std::int64_t dx, std::int64_t dy) {
+    if (dx < -k.reach || dx > k.reach || dy < -k.reach || dy > k.reach) return 0.0;
+    const double c = k.cell_size;
+    const double d2 = double(dx * dx + dy * dy) * c * c;
+    switch (k.shape) {
+        case DecayShape::kGaussian:
+            return std::exp(-d2 / (2.0 * k.scale_m * k.scale_m));
+        case DecayShape::kExponential:
+            if (!offset_within(dx, dy, k.cutoff_m, c)) return 0.0;
+            return std::exp(-std::sqrt(d2) / k.scale_m);
+        case DecayShape::kLinear:
+            if (!offset_within(dx, dy, k.cutoff_m, c)) return 0.0;
+            return std::max(0.0, 1.0 - std::sqrt(d2) / k.scale_m);
+    }
+    return 0.0;
+}
+
+DecayKernel make_gaussian_kernel(double sigma_m, double cell_size, double truncate) {
+    const char* kernel = "gaussian kernel";
+    check_radius(sigma_m, kernel, "sigma");
+    check_cell(cell_size, kernel);
+    if (!(truncate > 0) || !std::isfinite(truncate))
+        throw std::invalid_argument("gaussian kernel: truncate " + format_number(truncate) +
+                                    " sigmas must be > 0");
+    DecayKernel k;
+    k.shape = DecayShape::kGaussian;
+    k.scale_m = sigma_m;
+    k.cutoff_m = truncate * sigma_m;
+    k.cell_size = cell_size;
+    k.reach = window_reach(k.cutoff_m, cell_size);
+    const std::int64_t n = 2 * k.reach + 1;
+    // exp(-(dx^2 + dy^2) c^2 / 2 s^2) = g(dx) g(dy): exactly one separable term.
+    k.rank = 1;
+    k.lambda = {1.0};
+    for (std::int64_t i = 0; i < n; ++i) {
+        const double d = double(i - k.reach) * cell_size;
+        k.taps.push_back(std::exp(-d * d / (2.0 * sigma_m * sigma_m)));
+    }
+    double err = 0.0;
+    for (std::int64_t i = 0; i < n; ++i)
+        for (std::int64_t j = 0; j < n; ++j)
+            err = std::max(err, std::fabs(k.taps[std::size_t(i)] * k.taps[std::size_t(j)] -
+                                          decay_weight(k, j - k.reach, i - k.reach)));
+    k.max_weight_error = err;
+    return k;
+}
+
+DecayKernel make_exponential_kernel(double length_m, double cutoff_m, double cell_size,
+                                    double tolerance) {
+    const char* kernel = "exponential kernel";
+    check_radius(length_m, kernel, "decay length");
+    check_radius(cutoff_m, kernel, "cutoff");
+    check_cell(cell_size, kernel);
+    check_tolerance(tolerance, kernel);
+    DecayKernel k;
+    k.shape = DecayShape::kExponential;
+    k.scale_m = length_m;
+    k.cutoff_m = cutoff_m;
+    k.cell_size = cell_size;
+    k.reach = window_reach(cutoff_m, cell_size);
+    factorise(k, tolerance);
+    return k;
+}
+
+DecayKernel make_linear_kernel(double radius_m, double cell_size, double tolerance) {
+    const char* kernel = "linear kernel";
+    check_radius(radius_m, kernel, "radius");
+    check_cell(cell_size, kernel);
+    check_tolerance(tolerance, kernel);
+    DecayKernel k;
+    k.shape = DecayShape::kLinear;
+    k.scale_m = radius_m;
+    k.cutoff_m = radius_m;
+    k.cell_size = cell_size;
+    k.reach = window_reach(radius_m, cell_size);
+    factorise(k, tolerance);
+    return k;
+}
+
+void decay_sum(const TileDesc& tile, std::span<const float> in, const DecayKernel& k,
+               std::span<double> out) {
+    sum_impl<float>(tile, in, k, out);
+}
+void decay_sum(const TileDesc& tile, std::span<const std::int32_t> in, const DecayKernel& k,
+               std::span<double> out) {
+    sum_impl<std::int32_t>(tile, in, k, out);
+}
+void decay_mean(const TileDesc& tile, std::span<const float> in, const DecayKernel& k,
+                std::span<double> out, double min_weight) {
+    mean_impl<float>(tile, in, k, out, min_weight);
+}
+void decay_mean(const TileDesc& tile, std::span<const std::int32_t> in, const DecayKernel& k,
+                std::span<double> out, double min_weight) {
+    mean_impl<std::int32_t>(tile, in, k, out, min_weight);
+}
+
+}  // namespace leefbaar::kernels

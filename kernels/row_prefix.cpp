@@ -1,0 +1,151 @@
+#include "kernels/row_prefix.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+#include "kernels/checks.hpp"
+
+namespace leefbaar::kernels {
+
+namespace {
+
+// Fixed-point conversion that reports failure instead of throwing (used inside OpenMP loops).
+inline bool fixed_ok(float v, int frac_bits, std::int64_t& q) {
+    const double s = std::ldexp(double(v), frac_bits);  // exact: scaling by a power of two
+    if (!(std::fabs(s) <= double(kMaxFixedMagnitude))) return false;
+    q = std::llrint(s);
+    return true;
+}
+
+inline std::int64_t cell_value(std::int32_t v, int) {
+    return v;
+}
+
+void check_frac_bits(int frac_bits, const char* kernel) {
+    if (frac_bits < 0 || frac_bits > 30)
+        throw std::invalid_argument(std::string(kernel) + ": fixed-point frac_bits " +
+                                    std::to_string(frac_bits) + " must be in [0, 30]");
+}
+
+// Fills prefix rows for `a`, counting a cell only where `a` (and `mask`, if given) is valid.
+// Returns false if some valid float cell does not fit the fixed-point range.
+template <class T>
+bool fill_prefix(const TileDesc& t, std::span<const T> a, std::span<const T> mask, bool with_sum,
+                 RowPrefix& out) {
+    const std::int64_t pnx = t.padded_nx();
+    const std::int64_t pny = t.padded_ny();
+    const std::size_t stride = out.stride();
+    out.count.assign(stride * std::size_t(pny), 0);
+    if (with_sum) out.sum.assign(stride * std::size_t(pny), 0);
+    const int frac_bits = out.frac_bits;
+    bool ok = true;
+#pragma omp parallel for schedule(static) reduction(&& : ok)
+    for (std::int64_t r = 0; r < pny; ++r) {
+        const T* src = a.data() + std::size_t(r) * std::size_t(pnx);
+        const T* msk = mask.empty() ? nullptr : mask.data() + std::size_t(r) * std::size_t(pnx);
+        std::int32_t* c = out.count.data() + std::size_t(r) * stride;
+        std::uint64_t* s = with_sum ? out.sum.data() + std::size_t(r) * stride : nullptr;
+        std::int32_t run_c = 0;
+        std::uint64_t run_s = 0;
+        for (std::int64_t x = 0; x < pnx; ++x) {
+            const T v = src[x];
+            const bool valid = !is_nodata(v) && (msk == nullptr || !is_nodata(msk[x]));
+            if (valid) {
+                ++run_c;
+                if (s != nullptr) {
+                    std::int64_t q = 0;
+                    if constexpr (std::is_same_v<T, float>) {
+                        if (!fixed_ok(v, frac_bits, q)) ok = false;
+                    } else {
+                        q = cell_value(v, frac_bits);
+                    }
+                    run_s += std::uint64_t(q);  // wraps by design, see header
+                }
+            }
+            c[x + 1] = run_c;
+            if (s != nullptr) s[x + 1] = run_s;
+        }
+    }
+    return ok;
+}
+
+[[noreturn]] void throw_fixed_range(std::span<const float> a, int frac_bits, const char* kernel) {
+    for (const float v : a) {
+        std::int64_t q = 0;
+        if (!is_nodata(v) && !fixed_ok(v, frac_bits, q))
+            throw std::invalid_argument(std::string(kernel) + ": value " + format_number(v) +
+                                        " does not fit the fixed-point range |v| * 2^" +
+                                        std::to_string(frac_bits) + " <= 2^40; lower frac_bits");
+    }
+    throw std::invalid_argument(std::string(kernel) + ": fixed-point range exceeded");
+}
+
+template <class T>
+RowPrefix build(const TileDesc& tile, std::span<const T> values, std::span<const T> mask,
+                int frac_bits, const char* kernel) {
+    check_tile(tile, kernel);
+    check_padded_span(tile, values.size(), kernel, "input");
+    if (!mask.empty()) check_padded_span(tile, mask.size(), kernel, "second input");
+    RowPrefix p;
+    p.tile = tile;
+    p.frac_bits = frac_bits;
+    if (!fill_prefix<T>(tile, values, mask, true, p)) {
+        if constexpr (std::is_same_v<T, float>) throw_fixed_range(values, frac_bits, kernel);
+    }
+    return p;
+}
+
+}  // namespace
+
+std::int64_t to_fixed_point(float v, int frac_bits) {
+    check_frac_bits(frac_bits, "fixed point");
+    std::int64_t q = 0;
+    if (!fixed_ok(v, frac_bits, q))
+        throw std::invalid_argument("fixed point: value " + format_number(v) +
+                                    " is not finite or exceeds |v| * 2^" +
+                                    std::to_string(frac_bits) + " <= 2^40");
+    return q;
+}
+
+RowPrefix build_row_prefix(const TileDesc& tile, std::span<const std::int32_t> values) {
+    return build<std::int32_t>(tile, values, {}, 0, "row prefix");
+}
+
+RowPrefix build_row_prefix(const TileDesc& tile, std::span<const float> values, int frac_bits) {
+    check_frac_bits(frac_bits, "row prefix");
+    return build<float>(tile, values, {}, frac_bits, "row prefix");
+}
+
+std::pair<RowPrefix, RowPrefix> build_row_prefix_pair(const TileDesc& tile,
+                                                      std::span<const std::int32_t> a,
+                                                      std::span<const std::int32_t> b) {
+    check_padded_span(tile, b.size(), "row prefix pair", "second input");
+    return {build<std::int32_t>(tile, a, b, 0, "row prefix pair"),
+            build<std::int32_t>(tile, b, a, 0, "row prefix pair")};
+}
+
+std::pair<RowPrefix, RowPrefix> build_row_prefix_pair(const TileDesc& tile,
+                                                      std::span<const float> a,
+                                                      std::span<const float> b, int frac_bits) {
+    check_frac_bits(frac_bits, "row prefix pair");
+    check_padded_span(tile, b.size(), "row prefix pair", "second input");
+    return {build<float>(tile, a, b, frac_bits, "row prefix pair"),
+            build<float>(tile, b, a, frac_bits, "row prefix pair")};
+}
+
+template <class T>
+RowPrefix build_count_prefix(const TileDesc& tile, std::span<const T> values) {
+    check_tile(tile, "count prefix");
+    check_padded_span(tile, values.size(), "count prefix", "input");
+    RowPrefix p;
+    p.tile = tile;
+    fill_prefix<T>(tile, values, {}, false, p);
+    return p;
+}
+
+template RowPrefix build_count_prefix<std::int32_t>(const TileDesc&, std::span<const std::int32_t>);
+template RowPrefix build_count_prefix<float>(const TileDesc&, std::span<const float>);
+
+}  // namespace leefbaar::kernels

@@ -1,0 +1,75 @@
+#pragma once
+// Per-row prefix sums of a padded tile: the shared first pass of every circular-window kernel.
+// One RowPrefix serves any number of radii (and annuli) over the same raster.
+//
+// Exactness: int32 input is summed exactly. Float input is first converted to a fixed-point
+// int64, q = llrint(v * 2^frac_bits) (round half to even), with |q| <= 2^40; the per-cell
+// conversion does not depend on the tile, and all later arithmetic is integer, so window sums
+// are bit-identical for every tile split and thread count. Prefix sums are stored as uint64 and
+// allowed to wrap: a window sum is a difference of prefix sums and is exact modulo 2^64, hence
+// exact whenever the true window sum fits in int64 (always for int32 input; for fixed-point
+// input whenever the window holds fewer than 2^22 cells).
+
+#include <cmath>
+#include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "kernels/tile.hpp"
+
+namespace leefbaar::kernels {
+
+// Default fixed-point resolution for float rasters: 2^-16 ~ 1.5e-5, range |v| <= 2^24 ~ 1.7e7.
+inline constexpr int kDefaultFracBits = 16;
+// Largest allowed |fixed-point value| of one cell.
+inline constexpr std::int64_t kMaxFixedMagnitude = std::int64_t(1) << 40;
+
+// Prefix sums of values and of valid-cell counts, one row of padded_nx + 1 entries per padded
+// row (entry 0 is zero). Nodata cells contribute nothing to either.
+struct RowPrefix {
+    TileDesc tile;
+    int frac_bits = 0;                // values are stored as v * 2^frac_bits (0: exact int32)
+    std::vector<std::uint64_t> sum;   // wrapping prefix sums of the (fixed-point) values
+    std::vector<std::int32_t> count;  // prefix counts of valid cells
+
+    std::size_t stride() const { return std::size_t(tile.padded_nx()) + 1; }
+    // Pointer to the prefix row of interior row `row`, offset so that p[col] is the sum of the
+    // padded columns strictly west of interior column `col` (-halo <= col <= nx + halo).
+    const std::uint64_t* sum_row(std::int64_t row) const {
+        return sum.data() + std::size_t(row + tile.halo) * stride() + std::size_t(tile.halo);
+    }
+    const std::int32_t* count_row(std::int64_t row) const {
+        return count.data() + std::size_t(row + tile.halo) * stride() + std::size_t(tile.halo);
+    }
+    // Converts a fixed-point window sum back to the input's units.
+    double to_value(std::int64_t fixed_sum) const {
+        return std::ldexp(double(fixed_sum), -frac_bits);
+    }
+};
+
+// Converts one float to the fixed-point representation; throws if NaN, infinite or out of range.
+std::int64_t to_fixed_point(float v, int frac_bits);
+
+// Row prefix sums of an int32 raster (exact).
+RowPrefix build_row_prefix(const TileDesc& tile, std::span<const std::int32_t> values);
+
+// Row prefix sums of a float raster in fixed point (frac_bits in [0, 30]).
+RowPrefix build_row_prefix(const TileDesc& tile, std::span<const float> values,
+                           int frac_bits = kDefaultFracBits);
+
+// Prefix sums of two rasters over their common valid cells (a cell counts only where both are
+// valid), as needed for ratios of window sums such as shares and rates.
+std::pair<RowPrefix, RowPrefix> build_row_prefix_pair(const TileDesc& tile,
+                                                      std::span<const std::int32_t> a,
+                                                      std::span<const std::int32_t> b);
+std::pair<RowPrefix, RowPrefix> build_row_prefix_pair(const TileDesc& tile,
+                                                      std::span<const float> a,
+                                                      std::span<const float> b,
+                                                      int frac_bits = kDefaultFracBits);
+
+// Prefix counts of valid cells only (sum left empty), for kernels that need just the count.
+template <class T>
+RowPrefix build_count_prefix(const TileDesc& tile, std::span<const T> values);
+
+}  // namespace leefbaar::kernels

@@ -1,0 +1,287 @@
+// Circular-window statistics against brute-force references, split/thread invariance and
+// parameter checks.
+#include <catch2/catch.hpp>
+
+#include "kernels/circular.hpp"
+#include "support.hpp"
+
+using namespace leefbaar::kernels;
+
+namespace {
+
+// Brute-force window statistics of an int32 padded tile over the window `w`.
+struct BruteI32 {
+    std::vector<std::int64_t> sum;
+    std::vector<std::int32_t> count, mn, mx;
+};
+
+BruteI32 brute_i32(const TileDesc& t, const std::vector<std::int32_t>& in,
+                   const CircularWindow& w) {
+    BruteI32 b;
+    const std::size_t n = t.interior_size();
+    b.sum.assign(n, 0);
+    b.count.assign(n, 0);
+    b.mn.assign(n, std::numeric_limits<std::int32_t>::max());
+    b.mx.assign(n, std::numeric_limits<std::int32_t>::min());
+    for (std::int64_t y = 0; y < t.ny; ++y)
+        for (std::int64_t x = 0; x < t.nx; ++x) {
+            const std::size_t i = t.interior_index(x, y);
+            for (std::int64_t dy = -w.reach; dy <= w.reach; ++dy)
+                for (std::int64_t dx = -w.reach; dx <= w.reach; ++dx) {
+                    const double r2 = w.outer_m;
+                    bool inside = kt::in_disc(dx, dy, r2, t.cell_size);
+                    if (w.is_annulus() && kt::in_disc(dx, dy, w.inner_m, t.cell_size))
+                        inside = false;
+                    if (!inside) continue;
+                    const std::int32_t v = in[t.padded_index(x + dx, y + dy)];
+                    if (is_nodata(v)) continue;
+                    b.sum[i] += v;
+                    b.count[i] += 1;
+                    b.mn[i] = std::min(b.mn[i], v);
+                    b.mx[i] = std::max(b.mx[i], v);
+                }
+        }
+    return b;
+}
+
+void check_all_ops_i32(const kt::World<std::int32_t>& world, const kt::World<std::int32_t>& den,
+                       double radius) {
+    const CircularWindow w = make_circular_window(radius, world.cell);
+    const TileDesc t = kt::tile_of(world, 0, 0, world.nx, world.ny, w.reach);
+    const auto in = kt::cut(world, t);
+    const auto in_b = kt::cut(den, t);
+    const BruteI32 b = brute_i32(t, in, w);
+    const std::size_t n = t.interior_size();
+    const RowPrefix p = build_row_prefix(t, std::span<const std::int32_t>(in));
+
+    std::vector<std::int64_t> sum(n);
+    std::vector<std::int32_t> count(n), count2(n), mn(n), mx(n);
+    std::vector<double> mean(n), dens_valid(n), dens_nominal(n), share(n), rate(n);
+    circular_sum(p, w, std::span(sum), std::span(count));
+    circular_count(p, w, std::span(count2));
+    circular_mean(p, w, std::span(mean));
+    circular_density(p, w, DensityArea::kValid, std::span(dens_valid));
+    circular_density(p, w, DensityArea::kNominal, std::span(dens_nominal));
+    circular_min(t, std::span<const std::int32_t>(in), w, std::span(mn));
+    circular_max(t, std::span<const std::int32_t>(in), w, std::span(mx));
+    const auto [pa, pb] = build_row_prefix_pair(t, std::span<const std::int32_t>(in),
+                                                std::span<const std::int32_t>(in_b));
+    circular_share(pa, pb, w, std::span(share));
+    circular_rate(pa, pb, w, std::span(rate));
+    const BruteI32 bb = brute_i32(t, in_b, w);  // only for zero checks below
+
+    const double km2 = t.cell_size * t.cell_size / 1e6;
+    for (std::size_t i = 0; i < n; ++i) {
+        INFO("radius " << radius << " cell " << i);
+        REQUIRE(count[i] == b.count[i]);
+        REQUIRE(count2[i] == b.count[i]);
+        if (b.count[i] == 0) {
+            REQUIRE(sum[i] == kNodataI64);
+            REQUIRE(std::isnan(mean[i]));
+            REQUIRE(std::isnan(dens_valid[i]));
+            REQUIRE(std::isnan(dens_nominal[i]));
+            REQUIRE(mn[i] == kNodataI32);
+            REQUIRE(mx[i] == kNodataI32);
+            continue;
+        }
+        REQUIRE(sum[i] == b.sum[i]);
+        REQUIRE(mean[i] == double(b.sum[i]) / double(b.count[i]));
+        REQUIRE(dens_valid[i] == double(b.sum[i]) / (double(b.count[i]) * km2));
+        REQUIRE(dens_nominal[i] == double(b.sum[i]) / (double(w.cells) * km2));
+        REQUIRE(mn[i] == b.mn[i]);
+        REQUIRE(mx[i] == b.mx[i]);
+    }
+    // Share and rate use cells valid in both rasters.
+    for (std::int64_t y = 0; y < t.ny; ++y)
+        for (std::int64_t x = 0; x < t.nx; ++x) {
+            std::int64_t sa = 0, sb = 0, c = 0;
+            for (std::int64_t dy = -w.reach; dy <= w.reach; ++dy)
+                for (std::int64_t dx = -w.reach; dx <= w.reach; ++dx) {
+                    if (!w.contains(dx, dy)) continue;
+                    const auto a = in[t.padded_index(x + dx, y + dy)];
+                    const auto d = in_b[t.padded_index(x + dx, y + dy)];
+                    if (is_nodata(a) || is_nodata(d)) continue;
+                    sa += a;
+                    sb += d;
+                    ++c;
+                }
+            const std::size_t i = t.interior_index(x, y);
+            if (c == 0 || sb == 0) {
+                REQUIRE(std::isnan(share[i]));
+                REQUIRE(std::isnan(rate[i]));
+            } else {
+                REQUIRE(share[i] == double(sa) / double(sb));
+                REQUIRE(rate[i] == 1000.0 * double(sa) / double(sb));
+            }
+        }
+    (void)bb;
+}
+
+}  // namespace
+
+TEST_CASE("circular ops match brute force for every radius 0-60 cells on small grids",
+          "[circular]") {
+    for (const auto& [nx, ny] : {std::pair{13, 11}, std::pair{2, 3}, std::pair{1, 1}}) {
+        const auto a = kt::random_i32(nx * 100 + ny, nx, ny, 0, -1000, 100000, 0.2);
+        const auto b = kt::random_i32(nx * 100 + ny + 1, nx, ny, 0, 0, 2, 0.1);
+        for (int cells = 0; cells <= 60; ++cells) {
+            check_all_ops_i32(a, b, cells == 0 ? 50.0 : cells * 100.0);
+            if (cells % 7 == 3) check_all_ops_i32(a, b, cells * 100.0 + 50.5);
+        }
+    }
+}
+
+TEST_CASE("circular ops match brute force on odd, even and prime grids", "[circular]") {
+    for (const auto& [nx, ny] : {std::pair{37, 23}, std::pair{32, 18}, std::pair{41, 29}}) {
+        const auto a = kt::random_i32(nx * 7 + ny, nx, ny, 0, -2147483647, 2147483647, 0.15);
+        const auto b = kt::random_i32(nx * 7 + ny + 5, nx, ny, 0, -3, 3, 0.3);
+        for (double r : {50.0, 100.0, 141.5, 250.5, 500.0, 750.0, 1234.5})
+            check_all_ops_i32(a, b, r);
+    }
+}
+
+TEST_CASE("an all-nodata raster gives nodata and zero counts", "[circular]") {
+    const auto a = kt::random_i32(3, 9, 8, 0, 0, 10, 1.0);
+    check_all_ops_i32(a, a, 300.0);
+}
+
+TEST_CASE("annulus sums and counts match brute force", "[circular]") {
+    const auto world = kt::random_i32(99, 29, 31, 0, -50, 5000, 0.2);
+    for (const auto& [ri, ro] : {std::pair{0.0, 100.0}, std::pair{200.0, 500.0},
+                                 std::pair{450.5, 1200.0}, std::pair{99.0, 100.0}}) {
+        const CircularWindow w = make_annulus_window(ri, ro, 100.0);
+        const TileDesc t = kt::tile_of(world, 0, 0, world.nx, world.ny, w.reach);
+        const auto in = kt::cut(world, t);
+        const BruteI32 b = brute_i32(t, in, w);
+        const RowPrefix p = build_row_prefix(t, std::span<const std::int32_t>(in));
+        std::vector<std::int64_t> sum(t.interior_size());
+        std::vector<std::int32_t> count(t.interior_size());
+        circular_sum(p, w, std::span(sum), std::span(count));
+        for (std::size_t i = 0; i < sum.size(); ++i) {
+            REQUIRE(count[i] == b.count[i]);
+            REQUIRE(sum[i] == (b.count[i] == 0 ? kNodataI64 : b.sum[i]));
+        }
+    }
+}
+
+TEST_CASE("float rasters are summed exactly in fixed point", "[circular]") {
+    const auto world = kt::random_f32(5, 31, 19, 0, -1000.0f, 1000.0f, 0.2);
+    const CircularWindow w = make_circular_window(650.0, 100.0);
+    const TileDesc t = kt::tile_of(world, 0, 0, world.nx, world.ny, w.reach);
+    const auto in = kt::cut(world, t);
+    const RowPrefix p = build_row_prefix(t, std::span<const float>(in));
+    std::vector<double> sum(t.interior_size()), mean(t.interior_size());
+    std::vector<float> mn(t.interior_size()), mx(t.interior_size());
+    std::vector<std::int32_t> count(t.interior_size());
+    circular_sum(p, w, std::span(sum), std::span(count));
+    circular_mean(p, w, std::span(mean));
+    circular_min(t, std::span<const float>(in), w, std::span(mn));
+    circular_max(t, std::span<const float>(in), w, std::span(mx));
+    for (std::int64_t y = 0; y < t.ny; ++y)
+        for (std::int64_t x = 0; x < t.nx; ++x) {
+            std::int64_t q = 0, c = 0;
+            float lo = INFINITY, hi = -INFINITY;
+            double plain = 0.0;
+            for (std::int64_t dy = -w.reach; dy <= w.reach; ++dy)
+                for (std::int64_t dx = -w.reach; dx <= w.reach; ++dx) {
+                    const float v = in[t.padded_index(x + dx, y + dy)];
+                    if (!w.contains(dx, dy) || std::isnan(v)) continue;
+                    q += to_fixed_point(v, kDefaultFracBits);
+                    plain += v;
+                    lo = std::min(lo, v);
+                    hi = std::max(hi, v);
+                    ++c;
+                }
+            const std::size_t i = t.interior_index(x, y);
+            REQUIRE(count[i] == c);
+            REQUIRE(sum[i] == std::ldexp(double(q), -kDefaultFracBits));
+            REQUIRE(std::fabs(sum[i] - plain) <= 1e-5 * double(c));  // fixed-point resolution
+            REQUIRE(mean[i] == std::ldexp(double(q), -kDefaultFracBits) / double(c));
+            REQUIRE(mn[i] == lo);
+            REQUIRE(mx[i] == hi);
+        }
+    CHECK_THROWS_WITH(to_fixed_point(3e7f, 16), Catch::Contains("exceeds |v| * 2^16 <= 2^40"));
+    std::vector<float> big(in.size(), 3e7f);
+    CHECK_THROWS_WITH(build_row_prefix(t, std::span<const float>(big)),
+                      Catch::Contains("does not fit the fixed-point range"));
+    CHECK_NOTHROW(build_row_prefix(t, std::span<const float>(big), 8));
+}
+
+TEST_CASE("circular kernels are bit-identical across tile splits and thread counts",
+          "[circular][determinism]") {
+    const auto wi = kt::random_i32(11, 47, 31, 9, -100000, 100000, 0.15);
+    const auto wb = kt::random_i32(12, 47, 31, 9, 0, 3, 0.15);
+    const auto wf = kt::random_f32(13, 47, 31, 9, -50.0f, 300.0f, 0.15);
+    const CircularWindow w = make_circular_window(750.0, 100.0);  // reach 7
+    const CircularWindow ring = make_annulus_window(250.0, 750.0, 100.0);
+    for (std::int64_t halo : {7, 9}) {
+        kt::require_split_invariant<std::int64_t>(
+            wi, halo, [&](const TileDesc& t, const std::vector<std::int32_t>& in) {
+                std::vector<std::int64_t> out(t.interior_size());
+                circular_sum(build_row_prefix(t, std::span<const std::int32_t>(in)), ring,
+                             std::span(out));
+                return out;
+            });
+        kt::require_split_invariant<double>(
+            wf, halo, [&](const TileDesc& t, const std::vector<float>& in) {
+                std::vector<double> out(t.interior_size());
+                circular_mean(build_row_prefix(t, std::span<const float>(in)), w, std::span(out));
+                return out;
+            });
+        kt::require_split_invariant<double>(
+            wi, halo, [&](const TileDesc& t, const std::vector<std::int32_t>& in) {
+                // Rate of the raster against a second one cut from the same tile geometry.
+                const auto den = kt::cut(wb, t);
+                const auto [pa, pb] = build_row_prefix_pair(t, std::span<const std::int32_t>(in),
+                                                            std::span<const std::int32_t>(den));
+                std::vector<double> out(t.interior_size());
+                circular_rate(pa, pb, w, std::span(out));
+                return out;
+            });
+        kt::require_split_invariant<float>(
+            wf, halo, [&](const TileDesc& t, const std::vector<float>& in) {
+                std::vector<float> out(t.interior_size());
+                circular_min(t, std::span<const float>(in), w, std::span(out));
+                return out;
+            });
+        kt::require_split_invariant<std::int32_t>(
+            wi, halo, [&](const TileDesc& t, const std::vector<std::int32_t>& in) {
+                std::vector<std::int32_t> out(t.interior_size());
+                circular_max(t, std::span<const std::int32_t>(in), w, std::span(out));
+                return out;
+            });
+    }
+}
+
+TEST_CASE("circular kernels reject bad parameters with clear messages", "[circular]") {
+    const auto world = kt::random_i32(1, 10, 8, 0, 0, 9, 0.0);
+    const TileDesc t = kt::tile_of(world, 0, 0, 10, 8, 3);
+    const auto in = kt::cut(world, t);
+    const RowPrefix p = build_row_prefix(t, std::span<const std::int32_t>(in));
+    std::vector<std::int64_t> sum(t.interior_size());
+    std::vector<double> out(t.interior_size());
+    std::vector<std::int32_t> iout(t.interior_size());
+    CHECK_THROWS_WITH(circular_sum(p, make_circular_window(400.0, 100.0), std::span(sum)),
+                      "circular sum: radius 400 m reaches 4 cells but the tile halo is only 3 "
+                      "cells");
+    CHECK_NOTHROW(circular_sum(p, make_circular_window(399.0, 100.0), std::span(sum)));
+    std::vector<double> short_out(5);
+    CHECK_THROWS_WITH(circular_mean(p, make_circular_window(200.0, 100.0), std::span(short_out)),
+                      Catch::Contains("circular mean: output span has 5 cells, expected the "
+                                      "interior 10 x 8 = 80"));
+    std::vector<std::int32_t> short_in(7);
+    CHECK_THROWS_WITH(build_row_prefix(t, std::span<const std::int32_t>(short_in)),
+                      Catch::Contains("input span has 7 cells, expected the padded tile 16 x 14"));
+    CHECK_THROWS_WITH(
+        circular_mean(p, make_circular_window(200.0, 50.0), std::span(out)),
+        Catch::Contains("window was built for cell size 50 m but the tile has 100 m"));
+    CHECK_THROWS_WITH(circular_min(t, std::span<const std::int32_t>(in),
+                                   make_annulus_window(100.0, 200.0, 100.0), std::span(iout)),
+                      "circular min: annulus windows are not supported");
+    const auto pf =
+        build_row_prefix(t, std::span<const float>(std::vector<float>(in.size(), 1.0f)));
+    CHECK_THROWS_WITH(circular_sum(pf, make_circular_window(200.0, 100.0), std::span(sum)),
+                      Catch::Contains("use the double overload"));
+    CHECK_THROWS_AS(build_row_prefix(t, std::span<const float>(std::vector<float>(in.size())), 31),
+                    std::invalid_argument);
+}
