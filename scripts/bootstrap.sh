@@ -15,6 +15,7 @@ packages=(
   libcli11-dev
   nlohmann-json3-dev
   librandom123-dev
+  libxxhash-dev
   libpng-dev
   clang-format
   python3

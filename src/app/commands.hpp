@@ -18,5 +18,7 @@ struct Command {
 // Registration functions, one per subcommand (each in its own cmd_*.cpp). They add the
 // subcommand with its options to `cli` and return it with the action to run when chosen.
 Command add_info_command(CLI::App& cli);
+Command add_run_command(CLI::App& cli);
+Command add_synth_command(CLI::App& cli);
 
 }  // namespace leefbaar::app

@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
 
     const std::vector<app::Command> commands = {
         app::add_info_command(cli),
+        app::add_run_command(cli),
+        app::add_synth_command(cli),
     };
 
     try {

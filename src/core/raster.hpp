@@ -32,8 +32,18 @@ struct Raster {
     }
     T& at(std::int64_t col, std::int64_t row) { return data[index(col, row)]; }
     const T& at(std::int64_t col, std::int64_t row) const { return data[index(col, row)]; }
-    kernels::TileDesc tile(double cell) const {
-        return {interior.ncols, interior.nrows, halo, cell};
+    // The kernel tile descriptor of this raster on `grid` (cell centres from the grid origin).
+    kernels::TileDesc tile(const GridSpec& grid) const {
+        kernels::TileDesc t;
+        t.nx = interior.ncols;
+        t.ny = interior.nrows;
+        t.halo = halo;
+        t.cell_size = grid.cell;
+        t.grid_xmin = grid.xmin;
+        t.grid_ymax = grid.ymax;
+        t.col0 = interior.col0;
+        t.row0 = interior.row0;
+        return t;
     }
     std::span<T> span() { return data; }
     std::span<const T> span() const { return data; }

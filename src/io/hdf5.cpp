@@ -457,6 +457,70 @@ std::vector<T> H5File::read_rows(const std::string& path, std::int64_t row_offse
     return out;
 }
 
+namespace {
+// Selects the union of row segments of a (rows x ncols) dataspace; returns the row count.
+std::int64_t select_segments(hid_t fs, const std::vector<H5File::Segment>& segs, hsize_t ncols) {
+    H5Sselect_none(fs);
+    std::int64_t rows = 0;
+    for (const auto& s : segs) {
+        if (s.count <= 0) continue;
+        hsize_t start[2] = {hsize_t(s.offset), 0};
+        hsize_t count[2] = {hsize_t(s.count), ncols};
+        H5Sselect_hyperslab(fs, H5S_SELECT_OR, start, nullptr, count, nullptr);
+        rows += s.count;
+    }
+    return rows;
+}
+}  // namespace
+
+template <class T>
+void H5File::write_row_segments(const std::string& path, std::int64_t total_rows, std::int64_t ncols,
+                                const std::vector<Segment>& segments, std::span<const T> values) {
+    H5Id d;
+    if (exists(path)) {
+        d = H5Id(checked(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), path_, "open '" + path + "'"));
+    } else {
+        ensure_parent_groups(path);
+        hsize_t dims[2] = {hsize_t(total_rows), hsize_t(ncols)};
+        H5Id space(H5Screate_simple(2, dims, nullptr));
+        H5Id dcpl(H5Pcreate(H5P_DATASET_CREATE));
+        const hsize_t rows_per_chunk = std::max<hsize_t>(
+            1, std::min<hsize_t>(std::max<hsize_t>(dims[0], 1), hsize_t((1 << 20) / (sizeof(T) * std::size_t(ncols))) + 1));
+        hsize_t chunk[2] = {rows_per_chunk, hsize_t(ncols)};
+        H5Pset_chunk(dcpl, 2, chunk);
+        H5Pset_shuffle(dcpl);
+        H5Pset_deflate(dcpl, 1);
+        d = H5Id(checked(H5Dcreate2(file_, path.c_str(), h5_type<T>(), space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                         path_, "create dataset '" + path + "'"));
+    }
+    H5Id fs(H5Dget_space(d));
+    const std::int64_t rows = select_segments(fs, segments, hsize_t(ncols));
+    if (std::size_t(rows * ncols) != values.size())
+        throw Error("hdf5", path_ + ": '" + path + "': segments hold " + std::to_string(rows) + " rows but " +
+                                std::to_string(values.size()) + " values were given");
+    hsize_t n[1] = {hsize_t(std::max<std::int64_t>(rows * ncols, 1))};
+    H5Id ms(H5Screate_simple(1, n, nullptr));
+    if (rows == 0) H5Sselect_none(ms);
+    transfer(d, h5_type<T>(), fs, ms, values.data());
+}
+
+template <class T>
+std::vector<T> H5File::read_row_segments(const std::string& path, const std::vector<Segment>& segments) const {
+    if (!exists(path)) throw Error("hdf5", path_ + ": no dataset '" + path + "'");
+    H5Id d(checked(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), path_, "open '" + path + "'"));
+    H5Id fs(H5Dget_space(d));
+    hsize_t dims[2] = {0, 1};
+    H5Sget_simple_extent_dims(fs, dims, nullptr);
+    const std::int64_t rows = select_segments(fs, segments, dims[1]);
+    std::vector<T> out(std::size_t(rows) * std::size_t(dims[1]));
+    hsize_t n[1] = {hsize_t(std::max<std::int64_t>(std::int64_t(out.size()), 1))};
+    H5Id ms(H5Screate_simple(1, n, nullptr));
+    if (rows == 0) H5Sselect_none(ms);
+    H5Id dxpl = collective_dxpl();
+    checked_status(H5Dread(d, h5_type<T>(), ms, fs, dxpl, out.data()), path_, "read '" + path + "'");
+    return out;
+}
+
 void H5File::set_attribute(const std::string& object, const std::string& name,
                            const std::string& value) {
     H5Id obj(checked(H5Oopen(file_, object.c_str(), H5P_DEFAULT), path_, "open '" + object + "'"));
@@ -513,7 +577,10 @@ std::vector<std::string> H5File::string_list(const std::string& object, const st
     template std::vector<T> H5File::read_grid<T>(const std::string&, const Window&) const;        \
     template void H5File::write_rows<T>(const std::string&, std::int64_t, std::int64_t,           \
                                         std::int64_t, std::span<const T>);                        \
-    template std::vector<T> H5File::read_rows<T>(const std::string&, std::int64_t, std::int64_t) const;
+    template std::vector<T> H5File::read_rows<T>(const std::string&, std::int64_t, std::int64_t) const; \
+    template void H5File::write_row_segments<T>(const std::string&, std::int64_t, std::int64_t,       \
+                                                const std::vector<Segment>&, std::span<const T>);    \
+    template std::vector<T> H5File::read_row_segments<T>(const std::string&, const std::vector<Segment>&) const;
 LEEFBAAR_H5_INSTANTIATE(float)
 LEEFBAAR_H5_INSTANTIATE(double)
 LEEFBAAR_H5_INSTANTIATE(std::int8_t)

@@ -60,6 +60,7 @@ public:
 
     const std::string& path() const { return path_; }
     hid_t id() const { return file_.get(); }
+    MPI_Comm comm() const { return comm_; }
 
     // Writes the grid's x/y coordinate variables (dimension scales) and the `crs` variable.
     // Call once after create.
@@ -86,6 +87,17 @@ public:
     template <class T>
     std::vector<T> read_rows(const std::string& path, std::int64_t row_offset,
                              std::int64_t nrows) const;
+    // Rows in several segments: this rank's rows go to file rows [offset, offset+count) of
+    // each segment, in order; `values` holds them back to back. Lets ranks whose rows
+    // interleave in the global order (2-D blocks, rows sorted by cell id) write one table.
+    struct Segment {
+        std::int64_t offset = 0, count = 0;
+    };
+    template <class T>
+    void write_row_segments(const std::string& path, std::int64_t total_rows, std::int64_t ncols,
+                            const std::vector<Segment>& segments, std::span<const T> values);
+    template <class T>
+    std::vector<T> read_row_segments(const std::string& path, const std::vector<Segment>& segments) const;
     // The dataset's dimensions, or nullopt if absent.
     std::optional<std::vector<std::int64_t>> shape(const std::string& path) const;
     bool exists(const std::string& path) const;

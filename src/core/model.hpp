@@ -1,0 +1,63 @@
+#pragma once
+// The additive liveability model on the scored cells of a block: reference statistics,
+// standardised indicator values, fixed-point contributions, dimension scores and classes.
+//
+// Exactness: every indicator value is first rounded to float32 (z, the value stored in the
+// indicator matrix that sweeps reuse); each contribution weight * z is rounded once to a
+// multiple of 2^-32 (an int64), and dimension scores, the deviation and deltas are integer
+// sums of those. Their decompositions therefore add up exactly, in any order, and a sweep
+// member with the base weights reproduces the base run to the bit.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/exact_sum.hpp"
+#include "core/model_config.hpp"
+
+namespace leefbaar {
+
+inline constexpr int kScoreFracBits = 32;
+inline double fixed_to_double(std::int64_t v) { return double(v) * 0x1.0p-32; }
+inline std::int64_t contribution_fixed(double weight, float z) {
+    return std::int64_t(std::llround(double(weight) * double(z) * 0x1.0p32));
+}
+
+// The scored cells of one block in one year: ids and raw indicator values.
+struct YearCells {
+    std::int64_t year = 0;
+    std::vector<std::int64_t> cell;       // global id row * nx + col, increasing
+    std::vector<std::int32_t> residents;
+    std::vector<std::int32_t> dwellings;
+    std::vector<double> raw;              // cells x indicators, row-major; NaN = no value
+    std::size_t size() const { return cell.size(); }
+};
+
+// Resident-weighted reference statistics of each transformed indicator.
+struct ReferenceStats {
+    std::vector<double> mean;  // per indicator
+    std::vector<double> sd;    // per indicator (1 where not standardised)
+};
+
+// Partial sums over this block's cells: for each indicator [sum w, sum w t, sum w t^2] as
+// fixed-point raws (w = residents, t = transformed raw value; cells without a value skipped).
+std::vector<ExactSum::Raw> reference_partial_sums(const ModelConfig& m, const YearCells& cells);
+// Statistics from the sums over all blocks (identical on every rank and split).
+ReferenceStats reference_stats(const ModelConfig& m, std::span<const ExactSum::Raw> sums);
+
+// Standardised indicator values z = (t - mean) / sd as float32, cells x indicators; a cell
+// without a value gets 0 (the national reference average, contributing nothing).
+std::vector<float> standardise(const ModelConfig& m, const ReferenceStats& ref, const YearCells& cells);
+
+// Scores of cells from z values and weights (one per indicator).
+struct CellScores {
+    std::vector<std::int64_t> dimension;  // cells x dimensions, fixed point 2^-32
+    std::vector<std::int64_t> deviation;  // cells, fixed point (afw)
+    std::vector<std::uint8_t> cls;        // 1-based class of the deviation
+};
+CellScores score_cells(const ModelConfig& m, std::span<const double> weights, std::span<const float> z,
+                       std::size_t ncells);
+
+std::vector<double> model_weights(const ModelConfig& m);
+
+}  // namespace leefbaar

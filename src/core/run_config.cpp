@@ -1,0 +1,158 @@
+#include "core/run_config.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "core/error.hpp"
+#include "core/toml_reader.hpp"
+
+namespace leefbaar {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string replace_year(std::string s, std::int64_t year) {
+    const std::string key = "{year}";
+    for (auto pos = s.find(key); pos != std::string::npos; pos = s.find(key, pos))
+        s.replace(pos, key.size(), std::to_string(year));
+    return s;
+}
+std::string resolve(const std::string& base_dir, const std::string& p) {
+    if (p.empty()) return p;
+    return fs::path(p).is_absolute() ? p : (fs::path(base_dir) / p).lexically_normal().string();
+}
+}  // namespace
+
+std::string DatasetManifest::layer_path(const std::string& layer, std::int64_t year) const {
+    const auto it = layers.find(layer);
+    if (it == layers.end()) throw Error("ingest", "dataset " + dir + " has no layer '" + layer + "'");
+    return resolve(dir, replace_year(it->second.file, year));
+}
+
+std::string DatasetManifest::points_path(std::int64_t year) const { return replace_year(points_file, year); }
+
+bool DatasetManifest::has_year(std::int64_t y) const { return std::find(years.begin(), years.end(), y) != years.end(); }
+
+DatasetManifest parse_manifest(const std::string& dir) {
+    const std::string file = (fs::path(dir) / "manifest.toml").string();
+    if (!fs::exists(file))
+        throw UsageError("config", "dataset folder " + dir + " has no manifest.toml (generate one with `leefbaar synth`)");
+    const toml::table root = parse_toml_file(file);
+    TomlTable top(root, file, "");
+    DatasetManifest m;
+    m.dir = dir;
+    {
+        auto d = top.table("dataset");
+        m.years = d.int_list("years");
+        if (m.years.empty()) d.fail("years", "lists no year");
+    }
+    {
+        auto g = top.table("grid");
+        m.grid.epsg = int(g.integer("epsg"));
+        m.grid.xmin = g.num("xmin");
+        m.grid.ymax = g.num("ymax");
+        m.grid.cell = g.num("cell");
+        m.grid.nx = g.integer("nx");
+        m.grid.ny = g.integer("ny");
+        if (!(m.grid.cell > 0) || m.grid.nx <= 0 || m.grid.ny <= 0) g.fail("cell", "grid is empty");
+    }
+    {
+        auto ls = top.table("layers");
+        for (const auto& name : ls.keys()) {
+            auto l = ls.table(name);
+            LayerInfo li;
+            li.name = name;
+            li.file = l.str("file");
+            li.unit = l.str("unit", "");
+            li.type = l.str("type", "");
+            li.description = l.str("description", "");
+            m.layers[name] = li;
+        }
+    }
+    if (auto z = top.optional_table("zones")) {
+        m.zones_file = resolve(dir, z->str("file"));
+        for (const auto& lvl : z->str_list("levels")) {
+            auto t = z->table(lvl);
+            ZoneLevel zl;
+            zl.name = lvl;
+            zl.layer = t.str("layer", lvl);
+            zl.code_field = t.str("code", "code");
+            zl.name_field = t.str("name", "name");
+            zl.parent_field = t.str("parent", "");
+            m.levels.push_back(zl);
+        }
+    }
+    if (auto p = top.optional_table("points")) {
+        m.points_file = resolve(dir, p->str("file"));
+        m.points_layer = p->str("layer", m.points_layer);
+        m.points_type_field = p->str("type_field", m.points_type_field);
+    }
+    return m;
+}
+
+RunConfig parse_run_config(const std::string& file) {
+    const toml::table root = parse_toml_file(file);
+    TomlTable top(root, file, "");
+    const std::string base = fs::path(file).parent_path().string();
+    RunConfig rc;
+    rc.file = file;
+    auto run = top.table("run");
+    rc.model_file = resolve(base, run.str("model"));
+    rc.data_dir = resolve(base, run.str("data"));
+    rc.out_dir = resolve(base, run.str("out", "out"));
+    rc.decomposition = run.str("decomposition", "space");
+    if (rc.decomposition != "space" && rc.decomposition != "years")
+        run.fail("decomposition", "must be \"space\" or \"years\", got \"" + rc.decomposition + "\"");
+    rc.lang = run.str("lang", "nl");
+    if (rc.lang != "nl" && rc.lang != "en") run.fail("lang", "must be \"nl\" or \"en\"");
+    if (!fs::exists(rc.model_file)) run.fail("model", "file " + rc.model_file + " does not exist");
+    rc.model = parse_model_config(rc.model_file);
+    if (!fs::exists(fs::path(rc.data_dir) / "manifest.toml"))
+        run.fail("data", "folder " + rc.data_dir + " has no manifest.toml (generate it with `leefbaar synth --out " +
+                             rc.data_dir + "`)");
+    rc.dataset = parse_manifest(rc.data_dir);
+
+    rc.years = run.has("years") ? run.int_list("years") : rc.dataset.years;
+    run.touch("years");
+    if (rc.years.empty()) run.fail("years", "lists no year");
+    for (std::size_t i = 0; i < rc.years.size(); ++i) {
+        if (i && rc.years[i] <= rc.years[i - 1]) run.fail("years", "must be increasing without duplicates");
+        if (!rc.dataset.has_year(rc.years[i]))
+            run.fail("years", "year " + std::to_string(rc.years[i]) + " is not in the dataset " + rc.data_dir);
+    }
+    if (std::find(rc.years.begin(), rc.years.end(), rc.model.reference_year) == rc.years.end())
+        throw UsageError("config", "file " + rc.model_file + ": key 'model.reference_year': " +
+                                       std::to_string(rc.model.reference_year) + " is not among the run's years");
+    if (run.has("periods")) {
+        auto* arr = root["run"]["periods"].as_array();
+        if (!arr) run.fail("periods", "must be an array of [from, to] pairs");
+        for (const auto& e : *arr) {
+            const auto* p = e.as_array();
+            if (!p || p->size() != 2 || !(*p)[0].is_integer() || !(*p)[1].is_integer())
+                run.fail("periods", "every period must be [from, to] with integer years");
+            const std::int64_t a = *(*p)[0].value<std::int64_t>(), b = *(*p)[1].value<std::int64_t>();
+            if (!(a < b)) run.fail("periods", "period [" + std::to_string(a) + ", " + std::to_string(b) + "] must go forward in time");
+            for (auto y : {a, b})
+                if (std::find(rc.years.begin(), rc.years.end(), y) == rc.years.end())
+                    run.fail("periods", "year " + std::to_string(y) + " is not among the run's years");
+            rc.periods.emplace_back(a, b);
+        }
+        run.touch("periods");
+    } else {
+        run.touch("periods");
+        for (std::size_t i = 1; i < rc.years.size(); ++i) rc.periods.emplace_back(rc.years[i - 1], rc.years[i]);
+        if (rc.years.size() > 2) rc.periods.emplace_back(rc.years.front(), rc.years.back());
+    }
+    run.finish();
+    for (const auto& layer : rc.model.input_layers())
+        if (!rc.dataset.layers.count(layer))
+            throw UsageError("config", "file " + rc.model_file + ": layer '" + layer +
+                                           "' used by the model is not in the dataset " + rc.data_dir);
+    if (rc.model.uses_points() && rc.dataset.points_file.empty())
+        throw UsageError("config", "file " + rc.model_file + ": the model uses point operations but the dataset " +
+                                       rc.data_dir + " has no [points]");
+    top.finish();
+    return rc;
+}
+
+}  // namespace leefbaar

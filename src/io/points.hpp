@@ -1,0 +1,20 @@
+#pragma once
+// Point features (amenities) from any OGR source, grouped by a type attribute.
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace leefbaar::io {
+
+struct PointSet {
+    std::vector<double> x, y;
+};
+
+// Reads every point of `layer` in `path` into sets keyed by the `type_field` value. Only
+// the types in `wanted` are kept (all when empty). Errors name the file, layer and field.
+std::map<std::string, PointSet> read_points(const std::string& path, const std::string& layer,
+                                            const std::string& type_field,
+                                            const std::vector<std::string>& wanted = {});
+
+}  // namespace leefbaar::io

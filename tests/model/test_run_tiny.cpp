@@ -1,0 +1,220 @@
+// A tiny hand-computable country through the whole `run` pipeline: 3 x 2 cells, two years,
+// two indicators. Expected scores, classes and deltas are worked out below by hand; the run
+// on all ranks must equal the run on one rank (and on one thread) to the bit.
+
+#include <hdf5.h>
+#include <omp.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "app/run_pipeline.hpp"
+#include "core/error.hpp"
+#include "dist/comm.hpp"
+#include "io/gdal_raster.hpp"
+#include "io/hdf5.hpp"
+
+using namespace leefbaar;
+namespace fs = std::filesystem;
+
+namespace {
+
+const GridSpec kGrid = GridSpec::from_extent(100000, 400800, 100300, 401000, 100);  // 3 x 2
+
+// Inputs (row 0 = north):       residents        dwellings       a (2016)     a (2018)
+//                               10  0 20          5  6  8         1 0 3        2 0 3
+//                                0 10  0          0  5  1         0 2 0        0 2 0
+void write_country(const fs::path& dir) {
+    fs::create_directories(dir / "2016");
+    fs::create_directories(dir / "2018");
+    const std::vector<std::int32_t> res{10, 0, 20, 0, 10, 0}, dw{5, 6, 8, 0, 5, 1};
+    const std::vector<std::int32_t> a16{1, 0, 3, 0, 2, 0}, a18{2, 0, 3, 0, 2, 0};
+    for (const char* y : {"2016", "2018"}) {
+        io::write_geotiff<std::int32_t>((dir / y / "residents.tif").string(), kGrid, res, -1);
+        io::write_geotiff<std::int32_t>((dir / y / "dwellings.tif").string(), kGrid, dw, -1);
+        io::write_geotiff<std::int32_t>((dir / y / "a.tif").string(), kGrid, std::string(y) == "2016" ? a16 : a18, -1);
+    }
+    std::ofstream(dir / "manifest.toml") << R"([dataset]
+years = [2016, 2018]
+[grid]
+epsg = 28992
+xmin = 100000.0
+ymax = 401000.0
+cell = 100.0
+nx = 3
+ny = 2
+[layers.residents]
+file = "{year}/residents.tif"
+[layers.dwellings]
+file = "{year}/dwellings.tif"
+[layers.a]
+file = "{year}/a.tif"
+)";
+    std::ofstream(dir / "model.toml") << R"([model]
+name = "tiny"
+reference_year = 2016
+reference_level = 4.0
+dimensions = ["d1", "d2"]
+[classes]
+limits = [-1.0, -0.5, 0.0, 0.5]
+labels = ["1", "2", "3", "4", "5"]
+[development]
+limits = [-0.1, 0.1]
+labels = ["down", "stable", "up"]
+[[indicator]]
+name = "x"
+dimension = "d1"
+weight = 0.5
+kernel = { op = "cell", layers = ["a"] }
+[[indicator]]
+name = "y"
+dimension = "d2"
+weight = -0.01
+kernel = { op = "sum", layers = ["residents"], radius = 100 }
+)";
+    std::ofstream(dir / "run.toml") << "[run]\nmodel = \"model.toml\"\ndata = \".\"\nout = \"out\"\n";
+}
+
+std::vector<double> grid_f64(const std::string& file, const std::string& ds) {
+    io::H5File f(file, MPI_COMM_SELF, io::H5File::Mode::read_only);
+    return f.read_grid<double>(ds, kGrid.window());
+}
+std::vector<std::uint8_t> grid_u8(const std::string& file, const std::string& ds) {
+    io::H5File f(file, MPI_COMM_SELF, io::H5File::Mode::read_only);
+    return f.read_grid<std::uint8_t>(ds, kGrid.window());
+}
+
+// Every dataset's bytes, for bit-for-bit comparison of two results files.
+std::map<std::string, std::vector<char>> all_bytes(const std::string& file) {
+    io::H5File f(file, MPI_COMM_SELF, io::H5File::Mode::read_only);
+    std::map<std::string, std::vector<char>> out;
+    for (const auto& name : f.list_datasets()) {
+        const hid_t d = H5Dopen2(f.id(), name.c_str(), H5P_DEFAULT);
+        const hid_t t = H5Dget_type(d);
+        const hid_t s = H5Dget_space(d);
+        std::vector<char> buf(std::size_t(H5Sget_select_npoints(s)) * H5Tget_size(t));
+        H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
+        out[name] = std::move(buf);
+        H5Sclose(s);
+        H5Tclose(t);
+        H5Dclose(d);
+    }
+    return out;
+}
+
+std::string scratch() {
+    const auto dir = fs::temp_directory_path() / ("leefbaar-tiny-np" + std::to_string(dist::size()));
+    if (dist::rank() == 0) {
+        fs::remove_all(dir);
+        write_country(dir);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    return dir.string();
+}
+
+}  // namespace
+
+TEST_CASE("the tiny country's scores, classes and deltas are as worked out by hand", "[model][run]") {
+    const std::string dir = scratch();
+    app::RunOptions opt;
+    opt.config = dir + "/run.toml";
+    app::run_pipeline(opt);
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (dist::rank() != 0) return;
+    const std::string h5 = dir + "/out/leefbaar.h5";
+    REQUIRE(fs::exists(h5));
+    REQUIRE(fs::exists(dir + "/out/run.json"));
+    // Scored: residents >= 5 or dwellings >= 5 -> cells (0,0), (1,0), (2,0), (1,1).
+    // Reference 2016, weights = residents (10, 0, 20, 10; W = 40):
+    //   mean x = (10*1 + 20*3 + 10*2) / 40 = 2.25
+    //   y = residents within 100 m (cell + 4 neighbours): 10, 40, 20, 10 -> mean y = 600/40 = 15
+    // afw 2016 = 0.5 (x - 2.25) - 0.01 (y - 15):
+    //   (0,0): -0.625 + 0.05 = -0.575   (1,0): -1.125 - 0.25 = -1.375
+    //   (2,0):  0.375 - 0.05 =  0.325   (1,1): -0.125 + 0.05 = -0.075
+    // 2018: only (0,0) changes: x = 2 -> afw -0.075; delta +0.5, all from d1.
+    const double nd = -9999.0;
+    const auto dev16 = grid_f64(h5, "/2016/deviation");
+    const std::vector<double> want16{-0.575, -1.375, 0.325, nd, -0.075, nd};
+    for (std::size_t i = 0; i < 6; ++i) CHECK(dev16[i] == Approx(want16[i]).margin(1e-9));
+    const auto score16 = grid_f64(h5, "/2016/score");
+    CHECK(score16[0] == Approx(4.0 - 0.575).margin(1e-9));
+    CHECK(score16[3] == nd);
+    CHECK(grid_u8(h5, "/2016/class") == std::vector<std::uint8_t>{2, 1, 4, 0, 3, 0});
+    CHECK(grid_u8(h5, "/2018/class") == std::vector<std::uint8_t>{3, 1, 4, 0, 3, 0});
+    const auto delta = grid_f64(h5, "/delta/2016-2018/score");
+    CHECK(delta[0] == Approx(0.5).margin(1e-9));
+    CHECK(delta[1] == 0.0);
+    CHECK(delta[3] == nd);
+    CHECK(grid_f64(h5, "/delta/2016-2018/dimension/d1")[0] == Approx(0.5).margin(1e-9));
+    CHECK(grid_f64(h5, "/delta/2016-2018/dimension/d2")[0] == 0.0);
+    CHECK(grid_u8(h5, "/delta/2016-2018/class") == std::vector<std::uint8_t>{3, 2, 2, 0, 2, 0});
+    // The decomposition adds up exactly: d1 + d2 == deviation, bit for bit, in every cell.
+    const auto d1 = grid_f64(h5, "/2016/dimension/d1"), d2 = grid_f64(h5, "/2016/dimension/d2");
+    for (std::size_t i = 0; i < 6; ++i)
+        if (dev16[i] != nd) CHECK(d1[i] + d2[i] == dev16[i]);
+    io::H5File f(h5, MPI_COMM_SELF, io::H5File::Mode::read_only);
+    CHECK(f.read_georeference() == kGrid);
+    CHECK(f.attribute("/", "status") == std::optional<std::string>("complete"));
+}
+
+TEST_CASE("every dataset is identical for this rank count, one rank, and one thread", "[model][run][determinism]") {
+    const std::string dir = scratch();
+    app::RunOptions opt;
+    opt.config = dir + "/run.toml";
+    opt.out = dir + "/all";
+    app::run_pipeline(opt);
+    if (dist::rank() == 0) {
+        app::RunOptions one = opt;
+        one.out = dir + "/one";
+        one.comm = MPI_COMM_SELF;
+        const int threads = omp_get_max_threads();
+        omp_set_num_threads(1);
+        app::run_pipeline(one);
+        omp_set_num_threads(threads);
+        const auto a = all_bytes(dir + "/all/leefbaar.h5"), b = all_bytes(dir + "/one/leefbaar.h5");
+        REQUIRE(a.size() == b.size());
+        REQUIRE(a.size() > 20);
+        for (const auto& [name, bytes] : a) {
+            INFO(name);
+            REQUIRE(b.count(name));
+            CHECK(bytes == b.at(name));
+        }
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+}
+
+TEST_CASE("resume after an interruption equals an uninterrupted run; a changed input refuses", "[model][run][resume]") {
+    const std::string dir = scratch();
+    app::RunOptions opt;
+    opt.config = dir + "/run.toml";
+    opt.out = dir + "/r";
+    app::run_pipeline(opt);
+    MPI_Barrier(MPI_COMM_WORLD);
+    // Simulate a crash after the first year's kernels: drop the later checkpoint and the results.
+    if (dist::rank() == 0) {
+        fs::copy_file(dir + "/r/leefbaar.h5", dir + "/reference.h5");
+        fs::remove(dir + "/r/leefbaar.h5");
+        fs::remove(dir + "/r/checkpoints/kernels-2018.h5");
+        std::ofstream(dir + "/r/leefbaar.h5.partial") << "half-written";
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    opt.resume = true;
+    app::run_pipeline(opt);
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (dist::rank() == 0) {
+        CHECK_FALSE(fs::exists(dir + "/r/leefbaar.h5.partial"));
+        CHECK(all_bytes(dir + "/r/leefbaar.h5") == all_bytes(dir + "/reference.h5"));
+        // A changed input: the 2018 layer 'a' is rewritten with other values.
+        io::write_geotiff<std::int32_t>(dir + "/2018/a.tif", kGrid, std::vector<std::int32_t>{9, 0, 3, 0, 2, 0}, -1);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    try {
+        app::run_pipeline(opt);
+        FAIL("resume after a changed input was accepted");
+    } catch (const UsageError& e) {
+        if (dist::rank() == 0) CHECK_THAT(e.what(), Catch::Contains("changed: ") && Catch::Contains("2018/a.tif"));
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+}
