@@ -35,6 +35,7 @@ struct CircularWindow {
     std::vector<std::int32_t> inner_half;  // index dy + reach: hole |dx| <= inner_half (-1: none)
     std::int64_t cells = 0;                // nominal number of cells in the window
 
+    // True for an annulus (cells within inner_m are excluded).
     bool is_annulus() const { return inner_m >= 0.0; }
     // Membership of offset (dx, dy), consistent with the chord tables.
     bool contains(std::int64_t dx, std::int64_t dy) const;

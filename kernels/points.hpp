@@ -25,9 +25,11 @@ class PointIndex {
     PointIndex(PointIndex&&) noexcept;
     PointIndex& operator=(PointIndex&&) noexcept;
 
+    // Number of points in the index.
     std::size_t size() const { return size_; }
 
     struct Impl;
+    // The R-tree behind the index (defined in points.cpp, where Boost.Geometry is included).
     const Impl& impl() const { return *impl_; }
 
   private:
