@@ -24,12 +24,14 @@ inline std::array<std::uint32_t, 4> philox(std::uint64_t seed, std::uint32_t c0,
 
 // A uniform double in (0, 1) from a 32-bit word (never exactly 0 or 1, so inverse CDFs and
 // logarithms stay finite).
-inline double to_unit(std::uint32_t w) { return (double(w) + 0.5) * (1.0 / 4294967296.0); }
+inline double to_unit(std::uint32_t w) {
+    return (double(w) + 0.5) * (1.0 / 4294967296.0);
+}
 
 // The random stream of one entity (a cell, a feature): draws are numbered 0, 1, 2, ... and each
 // is a pure function of (seed, key, index).
 class Stream {
-public:
+  public:
     Stream(std::uint64_t seed, std::uint32_t k0, std::uint32_t k1, std::uint32_t k2)
         : seed_(seed), k0_(k0), k1_(k1), k2_(k2) {}
     // The i-th uniform in (0, 1).
@@ -38,7 +40,7 @@ public:
         return to_unit(r[i & 3u]);
     }
 
-private:
+  private:
     std::uint64_t seed_;
     std::uint32_t k0_, k1_, k2_;
 };
@@ -68,8 +70,7 @@ inline double value_noise(std::uint64_t seed, std::uint32_t field, double x, dou
     const auto ix = std::int64_t(x0), iy = std::int64_t(y0);
     auto fade = [](double t) { return t * t * t * (t * (t * 6 - 15) + 10); };
     const double tx = fade(fx - x0), ty = fade(fy - y0);
-    const double a = lattice_value(seed, field, ix, iy),
-                 b = lattice_value(seed, field, ix + 1, iy),
+    const double a = lattice_value(seed, field, ix, iy), b = lattice_value(seed, field, ix + 1, iy),
                  c = lattice_value(seed, field, ix, iy + 1),
                  d = lattice_value(seed, field, ix + 1, iy + 1);
     return (a + (b - a) * tx) + ((c + (d - c) * tx) - (a + (b - a) * tx)) * ty;
@@ -99,8 +100,8 @@ inline double normal_quantile(double p) {
     static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
                                -2.400758277161838e+00, -2.549732539343734e+00,
                                4.374664141464968e+00,  2.938163982698783e+00};
-    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
-                               2.445134137142996e+00, 3.754408661907416e+00};
+    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                               3.754408661907416e+00};
     const double lo = 0.02425, hi = 1 - lo;
     if (p < lo) {
         const double q = std::sqrt(-2 * std::log(p));
