@@ -57,6 +57,13 @@ const AmenityRate kAmenities[8] = {
     {"pt_stop", 30000, 0.6, 0.0},    {"childcare", 11000, 0.9, 0.01}};
 constexpr double kNationalResidents = 17.2e6;
 constexpr double kPersonsPerDwelling = 2.23;
+// Dwellings at low density come in clusters of about this many per built-up hectare (farms,
+// ribbons, hamlets); it sets the number of populated cells (~380,000 nationally).
+constexpr double kBuiltCluster = 14.0;
+// Settlement populations are scaled by this to make up for what coast, parks, industry and
+// forest remove, so the national total is ~17.2 million in 2018.
+constexpr double kSettlementScale = 1.12;
+constexpr double kRuralDwellingsPerM2 = 1.3e-5;
 
 double trend(const std::map<int, double>& t, int year) {
     if (t.empty()) return 1.0;
@@ -244,7 +251,8 @@ Generator::Generator(const World& w, const Window& block) : w_(w), block_(block)
                 const auto& s = w.settlements_[std::size_t(i)];
                 const double d = std::hypot(x - s.x, y - s.y);
                 if (d > 7.0 * s.r0) continue;
-                const double a = (s.pop / kPersonsPerDwelling) / (2 * M_PI * s.r0 * s.r0);
+                const double a =
+                    (kSettlementScale * s.pop / kPersonsPerDwelling) / (2 * M_PI * s.r0 * s.r0);
                 const double e = a * std::exp(-d / s.r0);
                 dens += e;
                 const double rc = s.r0 / 2.5;
@@ -267,7 +275,8 @@ Generator::Generator(const World& w, const Window& block) : w_(w), block_(block)
             dens *= tex * (1.0 - fi) * (1.0 - 0.9 * fg) * (1.0 - 0.8 * forest);
             // Scattered rural dwellings (farms, ribbons along roads).
             const double rural =
-                2.0e-5 * std::clamp(1.0 + 0.8 * rnd::fbm(seed, 305, x, y, 6000, 2), 0.1, 2.0) *
+                kRuralDwellingsPerM2 *
+                std::clamp(1.0 + 0.8 * rnd::fbm(seed, 305, x, y, 6000, 2), 0.1, 2.0) *
                 (1.0 - forest);
             dens += rural;
             k.dens = float(dens);
@@ -320,7 +329,7 @@ std::vector<Raster<std::int32_t>> Generator::generate(int year) const {
     out.reserve(kNumLayers);
     for (int l = 0; l < kNumLayers; ++l) out.emplace_back(block_, 0, 0);
     const double area = g.cell * g.cell;
-    const double c_built = 5.0 * area / 1e4;  // dwellings per built-up cell at low density
+    const double c_built = kBuiltCluster * area / 1e4;  // per built-up cell, low density
     const std::uint64_t seed = o.seed ^ rnd::mix64(std::uint64_t(std::llround(g.cell * 1000)));
     const double dy = double(year - 2018);
     const double nuis = trend(tr.nuisance, year), viol = trend(tr.violence, year),
@@ -368,7 +377,7 @@ std::vector<Raster<std::int32_t>> Generator::generate(int year) const {
             set(kVacant, vac);
             if (D > 0) {
                 const double soc =
-                    std::clamp(0.03 + 0.32 * urb + 0.55 * pi + 0.12 * k.tenure_noise, 0.0, 0.9);
+                    std::clamp(0.04 + 0.42 * urb + 0.55 * pi + 0.12 * k.tenure_noise, 0.0, 0.9);
                 const double cheap = std::clamp(
                     0.04 + 0.10 * urb + 0.15 * pi + 0.05 * k.tenure_noise, 0.0, 0.95 - soc);
                 const double other = std::clamp(0.03 + 0.10 * urb, 0.0, 0.97 - soc - cheap);
@@ -381,7 +390,7 @@ std::vector<Raster<std::int32_t>> Generator::generate(int year) const {
                 set(kCheap, nc);
                 set(kOther, no);
                 set(kOwner, D - ns - nc - no);
-                const double multi = std::clamp(0.05 + 0.8 * urb * urb + 0.25 * pi, 0.0, 0.98);
+                const double multi = std::clamp(0.03 + 0.75 * urb + 0.25 * pi, 0.0, 0.98);
                 const std::int32_t nm = rnd::binomial_quantile(D, multi, s.uniform(7));
                 set(kMulti, nm);
                 set(kSingle, D - nm);
@@ -399,7 +408,7 @@ std::vector<Raster<std::int32_t>> Generator::generate(int year) const {
                                                  0.5 * std::exp(-k.d_rail / 150.0) + 0.12 * urb,
                                              0.0, 0.95);
                 set(kNoise, rnd::binomial_quantile(D, pn, s.uniform(10)));
-                set(kMonuments, rnd::poisson_quantile(0.03 * np * (0.3 + k.old), s.uniform(11)));
+                set(kMonuments, rnd::poisson_quantile(0.1 * np * (0.3 + k.old), s.uniform(11)));
             }
             // Amenities (common random numbers over years; declining regions lose some).
             const double rexp = u * k.hh;
