@@ -20,5 +20,6 @@ struct Command {
 Command add_info_command(CLI::App& cli);
 Command add_run_command(CLI::App& cli);
 Command add_synth_command(CLI::App& cli);
+Command add_focal_command(CLI::App& cli);
 
 }  // namespace leefbaar::app

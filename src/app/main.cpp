@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
         app::add_info_command(cli),
         app::add_run_command(cli),
         app::add_synth_command(cli),
+        app::add_focal_command(cli),
     };
 
     try {

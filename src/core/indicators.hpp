@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -22,6 +23,11 @@ class BlockInputs {
 public:
     BlockInputs(const GridSpec& grid, std::int64_t year) : grid_(grid), year_(year) {}
     void add_layer(const std::string& name, Raster<std::int32_t> r) { layers_[name] = std::move(r); }
+    // A float layer (fixed-point exact sums, see kernels/row_prefix.hpp). Every op except
+    // "distance" and "cell" accepts it; share and rate need both layers of the same type.
+    void add_layer(const std::string& name, Raster<float> r) { float_layers_[name] = std::move(r); }
+    // The block for point operations when no layer is read (e.g. `leefbaar focal --like`).
+    void set_block(const Window& interior) { block_ = interior; }
     void add_points(const std::string& type, std::span<const double> xs, std::span<const double> ys);
     const Raster<std::int32_t>& layer(const std::string& name) const;
     const GridSpec& grid() const { return grid_; }
@@ -31,14 +37,26 @@ public:
     // Errors name the indicator, its operation and the year.
     void evaluate(const IndicatorSpec& ind, std::span<double> out);
 
+    // One kernel outside any indicator (used by `leefbaar focal`). Besides the config ops it
+    // knows "count" (valid cells in the disc), "square_sum" and "square_mean" (square of
+    // half-width floor(radius / cell)); point ops with an infinite max_distance are uncapped.
+    void evaluate_kernel(const KernelSpec& k, std::span<double> out);
+
+    // Exact integer results on int32 layers for sum, annulus_sum, count, square_sum, min, max
+    // and point_count: kNodataI64 where a window holds no valid cell (count: 0).
+    void evaluate_exact(const KernelSpec& k, std::span<std::int64_t> out);
+
 private:
     const kernels::RowPrefix& prefix(const std::string& layer);
     const std::pair<kernels::RowPrefix, kernels::RowPrefix>& pair_prefix(const std::string& a, const std::string& b);
-    void evaluate_kernel(const KernelSpec& k, std::span<double> out);
+    const Raster<float>* float_layer(const std::string& name) const;
+    kernels::TileDesc block_tile() const;
 
     GridSpec grid_;
     std::int64_t year_;
     std::map<std::string, Raster<std::int32_t>> layers_;
+    std::map<std::string, Raster<float>> float_layers_;
+    std::optional<Window> block_;
     std::map<std::string, std::unique_ptr<kernels::PointIndex>> points_;
     std::map<std::string, kernels::RowPrefix> prefixes_;
     std::map<std::pair<std::string, std::string>, std::pair<kernels::RowPrefix, kernels::RowPrefix>> pairs_;

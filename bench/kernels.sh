@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Kernel benchmarks for `leefbaar focal` (never part of ctest). On a generated 2,800 x 3,250 Int32
+# grid of clustered counts, in one run:
+#   - circular sum at 100 m, 500 m, 1 km, 5 km: the CLI (wall time, read+kernel+write) and the
+#     kernel alone (bench_kernels), against GRASS r.neighbors -c method=sum with the same thread
+#     count, with a cell-by-cell check that the outputs are identical;
+#   - the same passes against a plain memcpy of the input+output bytes (C++ and NumPy);
+#   - the exact EDT against SciPy ndimage.distance_transform_edt and gdal_proximity.py;
+#   - OpenMP scaling 1 -> THREADS threads of the kernels.
+# Usage: bench/kernels.sh            (env: BUILD_DIR=build, WORK_DIR=tmp dir, THREADS=nproc, REPS=3)
+# Writes the Markdown tables to $WORK_DIR/kernels.md and stdout. Peers that are missing are skipped
+# with a line saying so.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+build=${BUILD_DIR:-$root/build}
+work=${WORK_DIR:-$(mktemp -d /tmp/leefbaar-kbench.XXXXXX)}
+threads=${THREADS:-$(nproc)}
+reps=${REPS:-3}
+radii=(100 500 1000 5000)
+PY=/usr/bin/python3  # the first python3 on PATH may lack SciPy and GDAL
+mkdir -p "$work"
+log() { echo "kernels.sh: $*" >&2; }
+
+"$root/scripts/bootstrap.sh" --bench || log "scripts/bootstrap.sh --bench failed; using what is installed"
+have_grass=1; command -v grass >/dev/null || { have_grass=0; log "GRASS (grass-core) missing: skipping the r.neighbors comparison"; }
+have_scipy=1; $PY -c "import scipy.ndimage" 2>/dev/null || { have_scipy=0; log "SciPy (python3-scipy) missing: skipping the EDT comparison"; }
+have_prox=1; [[ -x /usr/bin/gdal_proximity.py ]] && $PY -c "from osgeo import gdal" 2>/dev/null || { have_prox=0; log "gdal_proximity.py (python3-gdal) missing: skipping it"; }
+$PY -c "import numpy; from osgeo import gdal" 2>/dev/null || { log "NumPy/GDAL Python bindings missing: cannot generate the grid"; exit 1; }
+
+if [[ ! -f "$build/CMakeCache.txt" ]]; then cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null; fi
+cmake --build "$build" -j2 --target leefbaar bench_kernels >/dev/null || { log "build failed"; exit 1; }
+LF="$build/leefbaar"; BK="$build/bench_kernels"
+
+log "generating the grid in $work"
+$PY "$here/kernels_py.py" gen "$work" >&2
+cells=$((2800 * 3250))
+declare -A V
+now() { date +%s.%N; }
+val() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+
+# Kernels alone, 1 and THREADS threads (includes the in-process memcpy floor).
+for t in 1 "$threads"; do
+  OMP_NUM_THREADS=$t "$BK" "$work/grid.tif" "$work/features.tif" "$reps" "${radii[@]}" > "$work/bk_$t.txt"
+done
+$PY "$here/kernels_py.py" memcpy $((cells * 8)) "$reps" > "$work/np_memcpy.txt"
+V[memcpy]=$(val memcpy_s "$work/bk_$threads.txt"); V[npmemcpy]=$(val numpy_memcpy_s "$work/np_memcpy.txt")
+
+# The CLI, THREADS threads, one rank.
+for r in "${radii[@]}"; do
+  t0=$(now)
+  OMP_NUM_THREADS=$threads "$LF" focal --op sum --radius "$r" "$work/grid.tif" "$work/lf_sum_$r.tif" 2> "$work/lf_sum_$r.log"
+  V[cli_$r]=$(echo "$(now) - $t0" | bc)
+done
+t0=$(now)
+OMP_NUM_THREADS=$threads "$LF" focal --op distance "$work/features.tif" "$work/lf_edt.tif" 2> "$work/lf_edt.log"
+V[cli_edt]=$(echo "$(now) - $t0" | bc)
+
+# GRASS r.neighbors with the same thread count.
+if (( have_grass )); then
+  grass --tmp-location EPSG:28992 --exec $PY "$here/kernels_grass.py" "$work/grid.tif" "$work" "$threads" "${radii[@]}" \
+    > "$work/grass.txt" 2> "$work/grass.log" || log "GRASS run failed, see $work/grass.log"
+  for r in "${radii[@]}"; do
+    V[grass_$r]=$(val "grass_sum_${r}_s" "$work/grass.txt")
+    if [[ -f "$work/grass_sum_$r.tif" ]]; then
+      V[mis_$r]=$($PY "$here/kernels_py.py" compare_int "$work/lf_sum_$r.tif" "$work/grass_sum_$r.tif" | awk '{print $2}')
+    fi
+  done
+fi
+if (( have_scipy )); then $PY "$here/kernels_py.py" edt "$work/features.tif" "$work/lf_edt.tif" "$reps" > "$work/scipy.txt"; fi
+if (( have_prox )); then $PY "$here/kernels_py.py" proximity "$work/features.tif" "$work/lf_edt.tif" "$work/prox.tif" > "$work/prox.txt"; fi
+
+r2() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.1f", a / b }'; }
+f3() { awk -v a="$1" 'BEGIN { if (a == "") print "-"; else printf "%.3f", a }'; }
+{
+  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +%Y-%m-%d); grid 2,800 x 3,250 Int32; ${threads} threads; best of ${reps} (kernel, memcpy, SciPy), one run (CLI, GRASS)."
+  echo
+  echo "Circular sum (Int32 in, Int32 out; memcpy floor = copy of input+output bytes, $(f3 "${V[memcpy]}") s C++ / $(f3 "${V[npmemcpy]}") s NumPy):"
+  echo
+  echo "| radius | leefbaar CLI s | kernel s | kernel / memcpy | GRASS r.neighbors s | GRASS / CLI | GRASS / kernel | cells differing from GRASS |"
+  echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  for r in "${radii[@]}"; do
+    k=$(val "sum_${r}_s" "$work/bk_$threads.txt")
+    echo "| $r m | $(f3 "${V[cli_$r]}") | $(f3 "$k") | $(r2 "$k" "${V[memcpy]}")x | $(f3 "${V[grass_$r]:-}") | $(r2 "${V[grass_$r]:-}" "${V[cli_$r]}")x | $(r2 "${V[grass_$r]:-}" "$k")x | ${V[mis_$r]:-not run} |"
+  done
+  echo
+  echo "Exact EDT (distance to the nearest of $( $PY -c "from osgeo import gdal; import numpy as n; print(int(n.sum(gdal.Open('$work/features.tif').ReadAsArray())))" ) feature cells, uncapped):"
+  echo
+  k=$(val edt_s "$work/bk_$threads.txt"); s=$(val scipy_edt_s "$work/scipy.txt" 2>/dev/null); p=$(val gdal_proximity_s "$work/prox.txt" 2>/dev/null)
+  echo "| tool | time s | time / leefbaar kernel | result vs exact |"
+  echo "| --- | ---: | ---: | --- |"
+  echo "| leefbaar EDT kernel | $(f3 "$k") | 1.0x | exact (reference) |"
+  echo "| leefbaar focal --op distance (CLI) | $(f3 "${V[cli_edt]}") | $(r2 "${V[cli_edt]}" "$k")x | |"
+  echo "| SciPy distance_transform_edt | $(f3 "$s") | $(r2 "$s" "$k")x | $(grep -s scipy_mismatches "$work/scipy.txt" | cut -d' ' -f2-) |"
+  echo "| gdal_proximity.py | $(f3 "$p") | $(r2 "$p" "$k")x | $(grep -s gdal_proximity_error "$work/prox.txt" | cut -d' ' -f2-) |"
+  echo
+  echo "OpenMP scaling (kernels alone, in-process):"
+  echo
+  echo "| pass | 1 thread s | $threads threads s | speed-up |"
+  echo "| --- | ---: | ---: | ---: |"
+  for key in $(awk '$1 ~ /_s$/ { print $1 }' "$work/bk_1.txt"); do
+    a=$(val "$key" "$work/bk_1.txt"); b=$(val "$key" "$work/bk_$threads.txt")
+    echo "| ${key%_s} | $(f3 "$a") | $(f3 "$b") | $(r2 "$a" "$b")x |"
+  done
+} | tee "$work/kernels.md"
+log "outputs and logs in $work"
