@@ -231,7 +231,8 @@ Generator::Generator(const World& w, const Window& block) : w_(w), block_(block)
             Cell& k = cells_[std::size_t(r * block.ncols + c)];
             const std::int64_t gc = block.col0 + c, gr = block.row0 + r;
             const double x = g.centre_x(gc), y = g.centre_y(gr);
-            const bool land = w.land(x, y);
+            // buurt >= 0 exactly on land (World::locate applies World::land).
+            const bool land = buurt_[std::size_t(r * block.ncols + c)] >= 0;
             const double dr = rivers.distance(x, y);
             k.land = land;
             if (!land) {

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Benchmark of `leefbaar synth` (national preset, 4 years) against a plain-GDAL baseline that
+# writes the same number of bytes: gdal_translate -co COMPRESS=DEFLATE of one national layer,
+# timed and scaled to the number of raster files, plus a raw dd of the uncompressed bytes.
+# Usage: bench/synth.sh [BINARY] [NP] [OUT]   (defaults: build/release/leefbaar 2 /tmp/nl)
+set -euo pipefail
+BIN=${1:-build/release/leefbaar}
+NP=${2:-2}
+OUT=${3:-/tmp/nl}
+MPI="mpirun --allow-run-as-root --oversubscribe -np $NP"
+LOG=$(mktemp)
+
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+/usr/bin/time -v $MPI "$BIN" synth --out "$OUT" --force 2>"$LOG" >/dev/null
+WALL=$(grep "Elapsed (wall clock)" "$LOG" | awk '{print $NF}')
+RSS_KB=$(grep "Maximum resident set size" "$LOG" | awk '{print $NF}')
+WALL_S=$(echo "$WALL" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+NTIF=$(find "$OUT" -name '*.tif' | wc -l)
+BYTES_ON_DISK=$(du -sb "$OUT" | cut -f1)
+NX=$(grep -m1 '^nx' "$OUT/manifest.toml" | awk '{print $3}')
+NY=$(grep -m1 '^ny' "$OUT/manifest.toml" | awk '{print $3}')
+RAW_BYTES=$(( NTIF * NX * NY * 4 ))
+
+# Baseline 1: GDAL writing one Int32 national layer (DEFLATE, tiled, predictor 2), scaled to
+# all files and divided over the ranks (the generator writes files on NP ranks at once).
+T0=$(date +%s.%N)
+gdal_translate -q -co COMPRESS=DEFLATE -co TILED=YES -co PREDICTOR=2 \
+  "$OUT/2018/residents.tif" /tmp/synth-bench-copy.tif
+T1=$(date +%s.%N)
+ONE=$(echo "$T1 - $T0" | bc -l)
+GDAL_S=$(echo "$ONE * $NTIF / $NP" | bc -l)
+rm -f /tmp/synth-bench-copy.tif
+
+# Baseline 2: dd of the uncompressed bytes to disk.
+T0=$(date +%s.%N)
+dd if=/dev/zero of=/tmp/synth-bench-dd bs=1M count=$(( RAW_BYTES / 1048576 )) conv=fsync status=none
+T1=$(date +%s.%N)
+DD_S=$(echo "$T1 - $T0" | bc -l)
+rm -f /tmp/synth-bench-dd
+
+printf 'command: /usr/bin/time -v %s %s synth --out %s --force\n' "$MPI" "$BIN" "$OUT"
+printf 'wall: %s s, peak RSS per rank: %.0f MiB\n' "$WALL_S" "$(echo "$RSS_KB / 1024" | bc -l)"
+printf 'rasters: %d files, %.2f GB uncompressed, %.0f MB on disk (with GeoPackages)\n' "$NTIF" \
+  "$(echo "$RAW_BYTES / 1e9" | bc -l)" "$(echo "$BYTES_ON_DISK / 1e6" | bc -l)"
+printf 'baseline gdal_translate DEFLATE: %.2f s per layer -> %.1f s for %d files on %d ranks; ratio %.2f\n' \
+  "$ONE" "$GDAL_S" "$NTIF" "$NP" "$(echo "$WALL_S / $GDAL_S" | bc -l)"
+printf 'baseline dd of %.2f GB: %.1f s; ratio %.2f\n' "$(echo "$RAW_BYTES / 1e9" | bc -l)" "$DD_S" \
+  "$(echo "$WALL_S / $DD_S" | bc -l)"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+grep "synth:" "$LOG" | tail -12
+rm -f "$LOG"
