@@ -47,6 +47,7 @@ struct StageLog {
     std::vector<Entry> entries;
     std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
     std::int64_t read_acc = 0, written_acc = 0;
+    std::map<std::string, double> indicator_seconds;  // summed over years
     void done(const std::string& name) {
         const auto now = std::chrono::steady_clock::now();
         entries.push_back({name, std::chrono::duration<double>(now - t0).count(), read_acc, written_acc});
@@ -152,7 +153,10 @@ YearCells compute_year(const RunConfig& rc, const dist::Decomposition& d, std::i
     std::vector<double> buf(std::size_t(std::max<std::int64_t>(b.cells(), 0)));
     for (std::size_t i = 0; i < ni; ++i) {
         if (b.empty()) break;
+        const auto t0 = std::chrono::steady_clock::now();
         in.evaluate(m.indicators[i], buf);
+        log.indicator_seconds[m.indicators[i].name] +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         for (std::size_t c = 0; c < local.size(); ++c) yc.raw[c * ni + i] = buf[local[c]];
     }
     return yc;
@@ -462,6 +466,7 @@ void run_pipeline(const RunOptions& opt) {
             total += log.entries[i].seconds;
         }
         j["wall_seconds"] = total;
+        for (const auto& [name, sec] : log.indicator_seconds) j["indicator_seconds_rank0"][name] = sec;
         j["peak_rss_bytes_per_rank"] = rss;
         j["resumed"] = opt.resume;
         j["output"] = results.string();
