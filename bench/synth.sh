@@ -41,10 +41,10 @@ rm -f /tmp/synth-bench-dd
 printf 'command: /usr/bin/time -v %s %s synth --out %s --force\n' "$MPI" "$BIN" "$OUT"
 printf 'wall: %s s, peak RSS per rank: %.0f MiB\n' "$WALL_S" "$(echo "$RSS_KB / 1024" | bc -l)"
 printf 'rasters: %d files, %.2f GB uncompressed, %.0f MB on disk (with GeoPackages)\n' "$NTIF" \
-  "$(echo "$RAW_BYTES / 1e9" | bc -l)" "$(echo "$BYTES_ON_DISK / 1e6" | bc -l)"
+  "$(echo "$RAW_BYTES / 1000000000" | bc -l)" "$(echo "$BYTES_ON_DISK / 1000000" | bc -l)"
 printf 'baseline gdal_translate DEFLATE: %.2f s per layer -> %.1f s for %d files on %d ranks; ratio %.2f\n' \
   "$ONE" "$GDAL_S" "$NTIF" "$NP" "$(echo "$WALL_S / $GDAL_S" | bc -l)"
-printf 'baseline dd of %.2f GB: %.1f s; ratio %.2f\n' "$(echo "$RAW_BYTES / 1e9" | bc -l)" "$DD_S" \
+printf 'baseline dd of %.2f GB: %.1f s; ratio %.2f\n' "$(echo "$RAW_BYTES / 1000000000" | bc -l)" "$DD_S" \
   "$(echo "$WALL_S / $DD_S" | bc -l)"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 grep "synth:" "$LOG" | tail -12
