@@ -45,7 +45,7 @@ class Stream {
         return to_unit(cache_[i & 3u]);
     }
 
-private:
+  private:
     std::uint64_t seed_;
     std::uint32_t k0_, k1_, k2_;
     mutable std::uint32_t block_ = 0xffffffffu;
