@@ -18,6 +18,8 @@
 #include "core/indicators.hpp"
 #include "io/gdal_raster.hpp"
 #include "kernels/circle.hpp"
+#include "kernels/circular.hpp"
+#include "kernels/row_prefix.hpp"
 #include "kernels/edt.hpp"
 
 using namespace leefbaar;
@@ -30,7 +32,8 @@ double best_of(int reps, F&& f) {
     for (int i = 0; i < reps; ++i) {
         const auto t0 = std::chrono::steady_clock::now();
         f();
-        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        best = std::min(
+            best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
     return best;
 }
@@ -89,15 +92,24 @@ int main(int argc, char** argv) {
 #pragma omp parallel for schedule(static)
             for (std::size_t j = 0; j < n; ++j)
                 out[j] = e[j] == kernels::kNodataI64 ? kernels::kNodataI32 : std::int32_t(e[j]);
-            best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+            best = std::min(
+                best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         }
         std::printf("sum_%g_s %.6f\n", r, best);
+        // Breakdown: the prefix pass alone and the chord pass alone (int64 out, no conversion).
+        const auto tile = in.tile(grid);
+        kernels::RowPrefix p;
+        const double tp = best_of(reps, [&] { p = kernels::build_row_prefix(tile, in.span()); });
+        const auto w = kernels::make_circular_window(r, grid.cell);
+        const double tc = best_of(reps, [&] { kernels::circular_sum(p, w, e); });
+        std::printf("prefix_%g_s %.6f\nchords_%g_s %.6f\n", r, tp, r, tc);
     }
     {
         Raster<std::int32_t> f(grid.window(), 0, kernels::kNodataI32);
         io::read_window(feat_path, grid, f, "bench features");
         std::vector<double> d(n);
-        const double t = best_of(reps, [&] { kernels::distance_to_nonzero(f.tile(grid), f.span(), d); });
+        const double t =
+            best_of(reps, [&] { kernels::distance_to_nonzero(f.tile(grid), f.span(), d); });
         std::printf("edt_s %.6f\n", t);
     }
     return 0;

@@ -73,15 +73,16 @@ if (( have_prox )); then $PY "$here/kernels_py.py" proximity "$work/features.tif
 r2() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.1f", a / b }'; }
 f3() { awk -v a="$1" 'BEGIN { if (a == "") print "-"; else printf "%.3f", a }'; }
 {
+  echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (shared machine)."
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +%Y-%m-%d); grid 2,800 x 3,250 Int32; ${threads} threads; best of ${reps} (kernel, memcpy, SciPy), one run (CLI, GRASS)."
   echo
   echo "Circular sum (Int32 in, Int32 out; memcpy floor = copy of input+output bytes, $(f3 "${V[memcpy]}") s C++ / $(f3 "${V[npmemcpy]}") s NumPy):"
   echo
-  echo "| radius | leefbaar CLI s | kernel s | kernel / memcpy | GRASS r.neighbors s | GRASS / CLI | GRASS / kernel | cells differing from GRASS |"
-  echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| radius | leefbaar CLI s | kernel s | kernel / memcpy | prefix pass s | chord pass s | chords / memcpy | GRASS r.neighbors s | GRASS / CLI | GRASS / kernel | cells differing from GRASS |"
+  echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   for r in "${radii[@]}"; do
-    k=$(val "sum_${r}_s" "$work/bk_$threads.txt")
-    echo "| $r m | $(f3 "${V[cli_$r]}") | $(f3 "$k") | $(r2 "$k" "${V[memcpy]}")x | $(f3 "${V[grass_$r]:-}") | $(r2 "${V[grass_$r]:-}" "${V[cli_$r]}")x | $(r2 "${V[grass_$r]:-}" "$k")x | ${V[mis_$r]:-not run} |"
+    k=$(val "sum_${r}_s" "$work/bk_$threads.txt"); p=$(val "prefix_${r}_s" "$work/bk_$threads.txt"); c=$(val "chords_${r}_s" "$work/bk_$threads.txt")
+    echo "| $r m | $(f3 "${V[cli_$r]}") | $(f3 "$k") | $(r2 "$k" "${V[memcpy]}")x | $(f3 "$p") | $(f3 "$c") | $(r2 "$c" "${V[memcpy]}")x | $(f3 "${V[grass_$r]:-}") | $(r2 "${V[grass_$r]:-}" "${V[cli_$r]}")x | $(r2 "${V[grass_$r]:-}" "$k")x | ${V[mis_$r]:-not run} |"
   done
   echo
   echo "Exact EDT (distance to the nearest of $( $PY -c "from osgeo import gdal; import numpy as n; print(int(n.sum(gdal.Open('$work/features.tif').ReadAsArray())))" ) feature cells, uncapped):"

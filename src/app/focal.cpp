@@ -36,10 +36,16 @@ namespace {
 
 constexpr const char* kStage = "focal";
 
-std::string num(double v) { return kernels::format_number(v); }
+std::string num(double v) {
+    return kernels::format_number(v);
+}
 
-[[noreturn]] void usage(const std::string& msg) { throw UsageError(kStage, msg); }
-[[noreturn]] void data_error(const std::string& msg) { throw Error(kStage, msg); }
+[[noreturn]] void usage(const std::string& msg) {
+    throw UsageError(kStage, msg);
+}
+[[noreturn]] void data_error(const std::string& msg) {
+    throw Error(kStage, msg);
+}
 
 const FocalOp& find_op(const std::string& name) {
     for (const auto& o : focal_ops())
@@ -49,9 +55,13 @@ const FocalOp& find_op(const std::string& name) {
     usage("unknown operation --op '" + name + "' (known: " + names + ")");
 }
 
-bool is_point_op(const FocalOp& op) { return op.rasters == 0; }
+bool is_point_op(const FocalOp& op) {
+    return op.rasters == 0;
+}
 // Count-like ops whose result is an integer whatever the input type.
-bool always_integer(const FocalOp& op) { return op.name == "count" || op.name == "point-count"; }
+bool always_integer(const FocalOp& op) {
+    return op.name == "count" || op.name == "point-count";
+}
 
 // Checks that a parameter the op needs was given and is > 0, and that no other was given.
 void check_params(const FocalOp& op, const FocalOptions& o) {
@@ -70,32 +80,49 @@ void check_params(const FocalOp& op, const FocalOptions& o) {
         const std::string flag = p.flag;
         const auto at = op.params.find(flag + " ");
         const bool known = at != std::string::npos || op.params.ends_with(flag);
-        const bool optional = known && at != std::string::npos && at > 0 && op.params[at - 1] == '[';
-        if (!known && p.given) usage(flag + " does not apply to --op " + op.name + " (it takes " + op.params + ")");
-        if (known && !optional && !p.given) usage("--op " + op.name + " needs " + flag + " (it takes " + op.params + ")");
+        const bool optional =
+            known && at != std::string::npos && at > 0 && op.params[at - 1] == '[';
+        if (!known && p.given)
+            usage(flag + " does not apply to --op " + op.name + " (it takes " + op.params + ")");
+        if (known && !optional && !p.given)
+            usage("--op " + op.name + " needs " + flag + " (it takes " + op.params + ")");
         if (p.given) {
-            const bool ok = flag == "--inner" ? (p.value >= 0 && std::isfinite(p.value)) : (p.value > 0 && std::isfinite(p.value));
+            const bool ok = flag == "--inner" ? (p.value >= 0 && std::isfinite(p.value))
+                                              : (p.value > 0 && std::isfinite(p.value));
             if (!ok)
-                usage(flag + " " + num(p.value) + (flag == "--inner" ? " must be >= 0" : flag == "--k" ? " must be >= 1" : " m must be > 0"));
+                usage(flag + " " + num(p.value) +
+                      (flag == "--inner" ? " must be >= 0"
+                       : flag == "--k"   ? " must be >= 1"
+                                         : " m must be > 0"));
         }
     }
     if (o.inner && o.radius && !(*o.inner < *o.radius))
-        usage("--inner " + num(*o.inner) + " m must be smaller than --radius " + num(*o.radius) + " m");
+        usage("--inner " + num(*o.inner) + " m must be smaller than --radius " + num(*o.radius) +
+              " m");
     const bool points = is_point_op(op);
     if (points) {
-        if (o.points.empty()) usage("--op " + op.name + " needs --points FILE (a vector layer of points)");
-        if (o.like.empty()) usage("--op " + op.name + " needs --like RASTER (the grid to compute on)");
+        if (o.points.empty())
+            usage("--op " + op.name + " needs --points FILE (a vector layer of points)");
+        if (o.like.empty())
+            usage("--op " + op.name + " needs --like RASTER (the grid to compute on)");
     } else {
-        if (!o.points.empty()) usage("--points does not apply to --op " + op.name + " (raster operation)");
-        if (!o.like.empty()) usage("--like does not apply to --op " + op.name + " (the grid is that of the first input)");
-        if (!o.where.empty() || !o.layer.empty()) usage("--where and --layer apply to point operations only");
+        if (!o.points.empty())
+            usage("--points does not apply to --op " + op.name + " (raster operation)");
+        if (!o.like.empty())
+            usage("--like does not apply to --op " + op.name +
+                  " (the grid is that of the first input)");
+        if (!o.where.empty() || !o.layer.empty())
+            usage("--where and --layer apply to point operations only");
     }
     const std::size_t want = std::size_t(op.rasters) + 1;
     if (o.files.size() != want) {
         std::string form = "leefbaar focal --op " + op.name + " ";
-        form += op.rasters == 0 ? "OUTPUT.tif" : op.rasters == 1 ? "INPUT.tif OUTPUT.tif" : "A.tif B.tif OUTPUT.tif";
-        usage("--op " + op.name + " takes " + std::to_string(want) + " file argument" + (want == 1 ? "" : "s") +
-              ", got " + std::to_string(o.files.size()) + " (usage: " + form + ")");
+        form += op.rasters == 0   ? "OUTPUT.tif"
+                : op.rasters == 1 ? "INPUT.tif OUTPUT.tif"
+                                  : "A.tif B.tif OUTPUT.tif";
+        usage("--op " + op.name + " takes " + std::to_string(want) + " file argument" +
+              (want == 1 ? "" : "s") + ", got " + std::to_string(o.files.size()) +
+              " (usage: " + form + ")");
     }
 }
 
@@ -103,12 +130,15 @@ void check_params(const FocalOp& op, const FocalOptions& o) {
 GridSpec grid_of(const io::RasterInfo& info) {
     const auto& g = info.geotransform;
     if (g[2] != 0.0 || g[4] != 0.0 || !(g[1] > 0) || !(g[5] < 0))
-        data_error("file " + info.path + " is not north-up (geotransform " + num(g[0]) + ", " + num(g[1]) + ", " +
-                   num(g[2]) + ", " + num(g[3]) + ", " + num(g[4]) + ", " + num(g[5]) + ")");
+        data_error("file " + info.path + " is not north-up (geotransform " + num(g[0]) + ", " +
+                   num(g[1]) + ", " + num(g[2]) + ", " + num(g[3]) + ", " + num(g[4]) + ", " +
+                   num(g[5]) + ")");
     if (std::abs(g[1] + g[5]) > 1e-9 * g[1])
-        data_error("file " + info.path + " has non-square cells (" + num(g[1]) + " x " + num(-g[5]) + " m)");
+        data_error("file " + info.path + " has non-square cells (" + num(g[1]) + " x " +
+                   num(-g[5]) + " m)");
     if (info.epsg == 0)
-        data_error("file " + info.path + " has no EPSG code (CRS '" + info.crs_name + "'); assign one with gdal_edit.py -a_srs");
+        data_error("file " + info.path + " has no EPSG code (CRS '" + info.crs_name +
+                   "'); assign one with gdal_edit.py -a_srs");
     GridSpec grid;
     grid.xmin = g[0];
     grid.ymax = g[3];
@@ -120,18 +150,23 @@ GridSpec grid_of(const io::RasterInfo& info) {
 }
 
 // Points of a layer, optionally filtered by an OGR SQL attribute filter.
-io::PointSet read_point_layer(const std::string& path, const std::string& layer_name, const std::string& where,
-                              const GridSpec& grid) {
+io::PointSet read_point_layer(const std::string& path, const std::string& layer_name,
+                              const std::string& where, const GridSpec& grid) {
     io::gdal_init();
-    GDALDatasetH ds = GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
-    if (!ds) data_error("--points " + path + " is not a readable vector source: " + io::gdal_last_error());
+    GDALDatasetH ds =
+        GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
+    if (!ds)
+        data_error("--points " + path +
+                   " is not a readable vector source: " + io::gdal_last_error());
     struct Closer {
         GDALDatasetH d;
         ~Closer() { GDALClose(d); }
     } closer{ds};
-    OGRLayerH layer = layer_name.empty() ? GDALDatasetGetLayer(ds, 0) : GDALDatasetGetLayerByName(ds, layer_name.c_str());
+    OGRLayerH layer = layer_name.empty() ? GDALDatasetGetLayer(ds, 0)
+                                         : GDALDatasetGetLayerByName(ds, layer_name.c_str());
     if (!layer)
-        data_error("--points " + path + ": no layer " + (layer_name.empty() ? std::string("at all") : "'" + layer_name + "'"));
+        data_error("--points " + path + ": no layer " +
+                   (layer_name.empty() ? std::string("at all") : "'" + layer_name + "'"));
     const std::string lname = OGR_L_GetName(layer);
     const std::string who = "--points " + path + " layer '" + lname + "'";
     if (OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(layer)) {
@@ -141,12 +176,15 @@ io::PointSet read_point_layer(const std::string& path, const std::string& layer_
         const int epsg = code ? std::atoi(code) : 0;
         OSRDestroySpatialReference(copy);
         if (epsg != grid.epsg)
-            data_error(who + " is " + (epsg ? "EPSG:" + std::to_string(epsg) : std::string("in an unidentified CRS")) +
-                       ", expected EPSG:" + std::to_string(grid.epsg) + " (the grid of --like)");
+            data_error(
+                who + " is " +
+                (epsg ? "EPSG:" + std::to_string(epsg) : std::string("in an unidentified CRS")) +
+                ", expected EPSG:" + std::to_string(grid.epsg) + " (the grid of --like)");
     }
     CPLErrorReset();
     if (!where.empty() && OGR_L_SetAttributeFilter(layer, where.c_str()) != OGRERR_NONE)
-        usage("--where \"" + where + "\" is not a valid filter for " + who + ": " + io::gdal_last_error());
+        usage("--where \"" + where + "\" is not a valid filter for " + who + ": " +
+              io::gdal_last_error());
     io::PointSet pts;
     OGR_L_ResetReading(layer);
     while (OGRFeatureH f = OGR_L_GetNextFeature(layer)) {
@@ -173,12 +211,14 @@ io::PointSet read_point_layer(const std::string& path, const std::string& layer_
     }
     // Some drivers (GeoPackage, SQL-backed) accept any filter and fail only while reading.
     if (!where.empty() && CPLGetLastErrorType() >= CE_Failure)
-        usage("--where \"" + where + "\" is not a valid filter for " + who + ": " + io::gdal_last_error());
+        usage("--where \"" + where + "\" is not a valid filter for " + who + ": " +
+              io::gdal_last_error());
     for (std::size_t i = 0; i < pts.x.size(); ++i)
         if (!std::isfinite(pts.x[i]) || !std::isfinite(pts.y[i]))
             data_error(who + ": point " + std::to_string(i + 1) + " has a non-finite coordinate");
     if (pts.x.empty())
-        data_error(who + (where.empty() ? " holds no points" : " holds no points matching --where \"" + where + "\""));
+        data_error(who + (where.empty() ? " holds no points"
+                                        : " holds no points matching --where \"" + where + "\""));
     return pts;
 }
 
@@ -224,13 +264,14 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 double max_over_ranks(double v) {
     double m = v;
-    dist::check(MPI_Allreduce(&v, &m, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce(focal timing)");
+    dist::check(MPI_Allreduce(&v, &m, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD),
+                "MPI_Allreduce(focal timing)");
     return m;
 }
 
 template <class T>
-void gather_and_write(const dist::Decomposition& d, std::vector<T> interior, T nodata, const std::string& out,
-                      const io::GeoTiffOptions& gopt) {
+void gather_and_write(const dist::Decomposition& d, std::vector<T> interior, T nodata,
+                      const std::string& out, const io::GeoTiffOptions& gopt) {
     Raster<T> r(d.block(), 0, nodata);
     r.data = std::move(interior);
     const auto all = dist::gather_grid(d, r);
@@ -241,29 +282,43 @@ void gather_and_write(const dist::Decomposition& d, std::vector<T> interior, T n
 
 const std::vector<FocalOp>& focal_ops() {
     static const std::vector<FocalOp> ops = {
-        {"sum", "sum", 1, "--radius R", "sum of the valid cells with centre within R of the cell centre", false, true},
-        {"count", "count", 1, "--radius R", "number of valid (not nodata) cells within R", false, true},
+        {"sum", "sum", 1, "--radius R",
+         "sum of the valid cells with centre within R of the cell centre", false, true},
+        {"count", "count", 1, "--radius R", "number of valid (not nodata) cells within R", false,
+         true},
         {"mean", "mean", 1, "--radius R", "mean of the valid cells within R", false, false},
-        {"share", "share", 2, "--radius R", "sum A / sum B within R, over cells valid in both (A.tif B.tif)", false, false},
-        {"rate", "rate", 2, "--radius R", "sum A per 1,000 of sum B within R (A.tif B.tif)", false, false},
-        {"density", "density", 1, "--radius R", "sum within R per km2 of the valid cells' area", false, false},
+        {"share", "share", 2, "--radius R",
+         "sum A / sum B within R, over cells valid in both (A.tif B.tif)", false, false},
+        {"rate", "rate", 2, "--radius R", "sum A per 1,000 of sum B within R (A.tif B.tif)", false,
+         false},
+        {"density", "density", 1, "--radius R", "sum within R per km2 of the valid cells' area",
+         false, false},
         {"min", "min", 1, "--radius R", "minimum of the valid cells within R", false, true},
         {"max", "max", 1, "--radius R", "maximum of the valid cells within R", false, true},
-        {"annulus", "annulus_sum", 1, "--inner I --radius R", "sum of the valid cells with I < d <= R", false, true},
+        {"annulus", "annulus_sum", 1, "--inner I --radius R",
+         "sum of the valid cells with I < d <= R", false, true},
         {"square-sum", "square_sum", 1, "--radius R",
          "sum over the square |dx|,|dy| <= floor(R / cell) cells", false, true},
-        {"square-mean", "square_mean", 1, "--radius R", "mean of the valid cells of that square", false, false},
-        {"gaussian", "gaussian", 1, "--sigma S", "sum weighted exp(-d^2 / 2 S^2), truncated at 4 S (square)", false, false},
-        {"exponential", "exponential", 1, "--length L --radius R", "sum weighted exp(-d / L) for d <= R", false, false},
+        {"square-mean", "square_mean", 1, "--radius R", "mean of the valid cells of that square",
+         false, false},
+        {"gaussian", "gaussian", 1, "--sigma S",
+         "sum weighted exp(-d^2 / 2 S^2), truncated at 4 S (square)", false, false},
+        {"exponential", "exponential", 1, "--length L --radius R",
+         "sum weighted exp(-d / L) for d <= R", false, false},
         {"linear", "linear", 1, "--radius R", "sum weighted 1 - d / R for d <= R", false, false},
         {"distance", "distance", 1, "[--max M]",
          "distance in m to the nearest valid non-zero cell (exact EDT); farther than M gives M.\n"
-         "                     Without --max: uncapped, computed on the whole grid by rank 0", true, false},
-        {"point-distance", "point_distance", 0, "--points F [--layer L] [--where SQL] --like G [--max M]",
-         "distance in m from each cell centre to the nearest point (uncapped unless --max)", false, false},
-        {"kth-point-distance", "kth_point_distance", 0, "--points F [--layer L] [--where SQL] --like G --k K [--max M]",
+         "                     Without --max: uncapped, computed on the whole grid by rank 0",
+         true, false},
+        {"point-distance", "point_distance", 0,
+         "--points F [--layer L] [--where SQL] --like G [--max M]",
+         "distance in m from each cell centre to the nearest point (uncapped unless --max)", false,
+         false},
+        {"kth-point-distance", "kth_point_distance", 0,
+         "--points F [--layer L] [--where SQL] --like G --k K [--max M]",
          "distance in m to the K-th nearest point (uncapped unless --max)", false, false},
-        {"point-count", "point_count", 0, "--points F [--layer L] [--where SQL] --like G --radius R",
+        {"point-count", "point_count", 0,
+         "--points F [--layer L] [--where SQL] --like G --radius R",
          "number of points within R of each cell centre", false, true},
     };
     return ops;
@@ -271,29 +326,43 @@ const std::vector<FocalOp>& focal_ops() {
 
 std::string focal_help() {
     std::ostringstream s;
-    s << "Operations (--op), their parameters and what they compute (distances in metres between cell\n"
+    s << "Operations (--op), their parameters and what they compute (distances in metres between "
+         "cell\n"
          "centres; a cell is in a window when its centre is within the radius):\n";
     for (const auto& o : focal_ops()) {
-        s << "  " << o.name << std::string(o.name.size() < 19 ? 19 - o.name.size() : 1, ' ') << o.params << "\n"
+        s << "  " << o.name << std::string(o.name.size() < 19 ? 19 - o.name.size() : 1, ' ')
+          << o.params << "\n"
           << "  " << std::string(19, ' ') << o.summary;
         if (o.integer_only) s << " [integer input only]";
         s << "\n";
     }
-    s << "Inputs: the grid (origin, cell size, size, EPSG) is that of the first raster, or of --like for\n"
-         "  point operations; it must be north-up. share and rate need two rasters on the same grid.\n"
-         "  Point layers (any OGR source) must be in the grid's CRS; --where is an OGR SQL attribute\n"
-         "  filter, e.g. --where \"type='supermarket'\". Nodata cells are skipped by every window.\n"
-         "Output: a tiled DEFLATE GeoTIFF in the grid's CRS, written to OUTPUT.partial and renamed.\n"
-         "  Int32 (nodata -2147483648) for exact integer results: sum, count, min, max, annulus and\n"
+    s << "Inputs: the grid (origin, cell size, size, EPSG) is that of the first raster, or of "
+         "--like for\n"
+         "  point operations; it must be north-up. share and rate need two rasters on the same "
+         "grid.\n"
+         "  Point layers (any OGR source) must be in the grid's CRS; --where is an OGR SQL "
+         "attribute\n"
+         "  filter, e.g. --where \"type='supermarket'\". Nodata cells are skipped by every "
+         "window.\n"
+         "Output: a tiled DEFLATE GeoTIFF in the grid's CRS, written to OUTPUT.partial and "
+         "renamed.\n"
+         "  Int32 (nodata -2147483648) for exact integer results: sum, count, min, max, annulus "
+         "and\n"
          "  square-sum of an integer raster, and point-count. Float64 (nodata NaN) otherwise, or\n"
-         "  Float32 with --float32. Float input is read as Float32 and summed in fixed point (2^-16).\n"
+         "  Float32 with --float32. Float input is read as Float32 and summed in fixed point "
+         "(2^-16).\n"
          "  A window without valid cells gives nodata (count: 0); a zero denominator gives NaN.\n"
-         "Errors (no output file is written): exit 2 for usage (unknown --op, missing or non-positive\n"
-         "  parameter, radius reaching beyond the grid, missing input file, wrong number of files);\n"
-         "  exit 1 for data (rasters of different grids, float raster for an integer-only op, empty\n"
+         "Errors (no output file is written): exit 2 for usage (unknown --op, missing or "
+         "non-positive\n"
+         "  parameter, radius reaching beyond the grid, missing input file, wrong number of "
+         "files);\n"
+         "  exit 1 for data (rasters of different grids, float raster for an integer-only op, "
+         "empty\n"
          "  point layer or --where selecting nothing, results beyond the Int32 range).\n"
-         "Parallel: MPI ranks split the grid in blocks (each reads its block plus a halo as wide as\n"
-         "  the kernel's reach); OpenMP threads (OMP_NUM_THREADS) split rows. The output is identical\n"
+         "Parallel: MPI ranks split the grid in blocks (each reads its block plus a halo as wide "
+         "as\n"
+         "  the kernel's reach); OpenMP threads (OMP_NUM_THREADS) split rows. The output is "
+         "identical\n"
          "  for every rank and thread count.\n";
     return s.str();
 }
@@ -306,7 +375,8 @@ void run_focal(const FocalOptions& o) {
     const std::vector<std::string> inputs(o.files.begin(), o.files.end() - 1);
     for (const auto& f : inputs)
         if (!std::filesystem::exists(f)) usage("input " + f + " does not exist");
-    if (points && !std::filesystem::exists(o.points)) usage("--points " + o.points + " does not exist");
+    if (points && !std::filesystem::exists(o.points))
+        usage("--points " + o.points + " does not exist");
     if (points && !std::filesystem::exists(o.like)) usage("--like " + o.like + " does not exist");
     {
         const auto parent = std::filesystem::absolute(out).parent_path();
@@ -331,20 +401,24 @@ void run_focal(const FocalOptions& o) {
             data_error("--op " + op.name + " needs rasters of one grid: " + inf.path + " (" +
                        std::to_string(inf.nx) + " x " + std::to_string(inf.ny) + " cells, origin " +
                        num(inf.geotransform[0]) + ", " + num(inf.geotransform[3]) + ", cell " +
-                       num(inf.geotransform[1]) + " m, EPSG:" + std::to_string(inf.epsg) + ") differs from " +
-                       first.path + " (" + std::to_string(first.nx) + " x " + std::to_string(first.ny) +
-                       " cells, origin " + num(first.geotransform[0]) + ", " + num(first.geotransform[3]) +
-                       ", cell " + num(first.geotransform[1]) + " m, EPSG:" + std::to_string(first.epsg) + ")");
+                       num(inf.geotransform[1]) + " m, EPSG:" + std::to_string(inf.epsg) +
+                       ") differs from " + first.path + " (" + std::to_string(first.nx) + " x " +
+                       std::to_string(first.ny) + " cells, origin " + num(first.geotransform[0]) +
+                       ", " + num(first.geotransform[3]) + ", cell " + num(first.geotransform[1]) +
+                       " m, EPSG:" + std::to_string(first.epsg) + ")");
         if (inf.data_type == "UInt32" || inf.data_type == "Int64" || inf.data_type == "UInt64")
             data_error("file " + inf.path + " holds " + inf.data_type +
-                       " values; focal reads integer rasters as Int32 (convert with gdal_translate -ot Int32)");
+                       " values; focal reads integer rasters as Int32 (convert with gdal_translate "
+                       "-ot Int32)");
         integer = integer && inf.is_integer;
     }
     if (!integer && op.integer_only) {
         for (const auto& inf : infos)
             if (!inf.is_integer)
-                data_error("--op " + op.name + " needs an integer raster, but " + inf.path + " holds " + inf.data_type +
-                           " values (features are the valid non-zero cells; convert with gdal_translate -ot Int32)");
+                data_error("--op " + op.name + " needs an integer raster, but " + inf.path +
+                           " holds " + inf.data_type +
+                           " values (features are the valid non-zero cells; convert with "
+                           "gdal_translate -ot Int32)");
     }
 
     KernelSpec k;
@@ -355,14 +429,18 @@ void run_focal(const FocalOptions& o) {
     k.length = o.length.value_or(0);
     k.max_distance = o.max_distance.value_or(std::numeric_limits<double>::infinity());
     k.k = int(o.k.value_or(1));
-    if (points) k.point_type = "points";
-    else k.layers = op.rasters == 2 ? std::vector<std::string>{"a", "b"} : std::vector<std::string>{"a"};
+    if (points)
+        k.point_type = "points";
+    else
+        k.layers =
+            op.rasters == 2 ? std::vector<std::string>{"a", "b"} : std::vector<std::string>{"a"};
 
     std::string reach_what;
     const std::int64_t reach = reach_of(op, k, grid.cell, reach_what);
     if (reach > std::max(grid.nx, grid.ny))
-        usage(reach_what + " reaches " + std::to_string(reach) + " cells, beyond the grid of " + grid_file + " (" +
-              std::to_string(grid.nx) + " x " + std::to_string(grid.ny) + " cells of " + num(grid.cell) + " m)");
+        usage(reach_what + " reaches " + std::to_string(reach) + " cells, beyond the grid of " +
+              grid_file + " (" + std::to_string(grid.nx) + " x " + std::to_string(grid.ny) +
+              " cells of " + num(grid.cell) + " m)");
 
     // Int32 output for counts, and for exact ops on integer input (computed in int64, then
     // range-checked); count over a float raster goes through the double path (exact counts).
@@ -372,9 +450,12 @@ void run_focal(const FocalOptions& o) {
     // The uncapped distance transform needs the whole grid in one tile: rank 0 computes and
     // writes it alone (an exact EDT is O(N), well under the cost of reading the raster).
     const bool whole = op.name == "distance" && !o.max_distance;
-    progress("focal: --op " + op.name + " on " + grid.describe() + ", reach " + std::to_string(reach) +
-             " cells, " + std::to_string(d.size()) + " rank(s) x " + std::to_string(omp_get_max_threads()) +
-             " thread(s), output " + (int_out ? "Int32" : o.float32 ? "Float32" : "Float64"));
+    progress("focal: --op " + op.name + " on " + grid.describe() + ", reach " +
+             std::to_string(reach) + " cells, " + std::to_string(d.size()) + " rank(s) x " +
+             std::to_string(omp_get_max_threads()) + " thread(s), output " +
+             (int_out     ? "Int32"
+              : o.float32 ? "Float32"
+                          : "Float64"));
 
     // Read: each rank its block plus the halo (one windowed read per input).
     const auto t_read = std::chrono::steady_clock::now();
@@ -412,8 +493,10 @@ void run_focal(const FocalOptions& o) {
                    std::to_string(block.row1() - 1) + ": " + e.what());
     };
     try {
-        if (int_out) out_i.resize(n);
-        else out_d.resize(n);
+        if (int_out)
+            out_i.resize(n);
+        else
+            out_d.resize(n);
         if (n > 0 && int_out && exact_path) {
             std::vector<std::int64_t> e(n);
             bi.evaluate_exact(k, e);
@@ -421,16 +504,21 @@ void run_focal(const FocalOptions& o) {
 #pragma omp parallel for schedule(static) reduction(max : bad)
             for (std::size_t i = 0; i < n; ++i) {
                 const std::int64_t v = e[i];
-                if (v == kernels::kNodataI64) out_i[i] = kernels::kNodataI32;
-                else if (v <= std::int64_t(kernels::kNodataI32) || v > std::numeric_limits<std::int32_t>::max())
+                if (v == kernels::kNodataI64)
+                    out_i[i] = kernels::kNodataI32;
+                else if (v <= std::int64_t(kernels::kNodataI32) ||
+                         v > std::numeric_limits<std::int32_t>::max())
                     bad = std::max(bad, std::int64_t(i));
-                else out_i[i] = std::int32_t(v);
+                else
+                    out_i[i] = std::int32_t(v);
             }
             if (bad >= 0)
-                data_error("--op " + op.name + ": the result " + std::to_string(e[std::size_t(bad)]) + " at cell col " +
+                data_error("--op " + op.name + ": the result " +
+                           std::to_string(e[std::size_t(bad)]) + " at cell col " +
                            std::to_string(block.col0 + bad % block.ncols) + ", row " +
                            std::to_string(block.row0 + bad / block.ncols) +
-                           " is beyond the Int32 range of the output (use a smaller radius or a scaled input)");
+                           " is beyond the Int32 range of the output (use a smaller radius or a "
+                           "scaled input)");
         } else if (n > 0) {
             std::vector<double> tmp;
             std::vector<double>& dst = int_out ? tmp : out_d;
@@ -471,17 +559,22 @@ void run_focal(const FocalOptions& o) {
         if (whole) {
             if (d.rank() == 0 && o.float32) {
                 const std::vector<float> f(out_d.begin(), out_d.end());
-                io::write_geotiff<float>(out, grid, std::span<const float>(f), std::numeric_limits<float>::quiet_NaN(), gopt);
+                io::write_geotiff<float>(out, grid, std::span<const float>(f),
+                                         std::numeric_limits<float>::quiet_NaN(), gopt);
             } else if (d.rank() == 0) {
-                io::write_geotiff<double>(out, grid, std::span<const double>(out_d), kernels::kNodataF64, gopt);
+                io::write_geotiff<double>(out, grid, std::span<const double>(out_d),
+                                          kernels::kNodataF64, gopt);
             }
-        } else if (int_out) gather_and_write<std::int32_t>(d, std::move(out_i), kernels::kNodataI32, out, gopt);
+        } else if (int_out)
+            gather_and_write<std::int32_t>(d, std::move(out_i), kernels::kNodataI32, out, gopt);
         else if (o.float32) {
             std::vector<float> f(out_d.begin(), out_d.end());
             out_d = {};
-            gather_and_write<float>(d, std::move(f), std::numeric_limits<float>::quiet_NaN(), out, gopt);
+            gather_and_write<float>(d, std::move(f), std::numeric_limits<float>::quiet_NaN(), out,
+                                    gopt);
         } else {
-            gather_and_write<double>(d, std::move(out_d), std::numeric_limits<double>::quiet_NaN(), out, gopt);
+            gather_and_write<double>(d, std::move(out_d), std::numeric_limits<double>::quiet_NaN(),
+                                     out, gopt);
         }
     } catch (...) {
         if (d.rank() == 0) {
@@ -494,8 +587,8 @@ void run_focal(const FocalOptions& o) {
     dist::check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier(focal write)");
     const double write_s = seconds_since(t_write);
     char buf[160];
-    std::snprintf(buf, sizeof buf, "focal: timings read %.3f s, kernel %.3f s, gather+write %.3f s", read_s, kernel_s,
-                  write_s);
+    std::snprintf(buf, sizeof buf, "focal: timings read %.3f s, kernel %.3f s, gather+write %.3f s",
+                  read_s, kernel_s, write_s);
     progress(buf);
     progress("focal: wrote " + out);
 }

@@ -13,13 +13,13 @@ namespace leefbaar::app {
 
 // One operation of `leefbaar focal`.
 struct FocalOp {
-    std::string name;        // CLI name, e.g. "square-sum"
-    std::string kernel_op;   // BlockInputs op, e.g. "square_sum"
-    int rasters = 1;         // input rasters (0 for point operations)
-    std::string params;      // parameters for --help, e.g. "--radius R"
-    std::string summary;     // one line for --help
-    bool integer_only = false;  // refuses a floating-point input raster
-    bool exact_integer = false; // Int32 output for integer input
+    std::string name;            // CLI name, e.g. "square-sum"
+    std::string kernel_op;       // BlockInputs op, e.g. "square_sum"
+    int rasters = 1;             // input rasters (0 for point operations)
+    std::string params;          // parameters for --help, e.g. "--radius R"
+    std::string summary;         // one line for --help
+    bool integer_only = false;   // refuses a floating-point input raster
+    bool exact_integer = false;  // Int32 output for integer input
 };
 
 // Every operation, in --help order.

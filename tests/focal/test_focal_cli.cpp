@@ -7,6 +7,7 @@
 #include <ogr_srs_api.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
@@ -15,7 +16,6 @@
 #include <fstream>
 #include <functional>
 #include <future>
-#include <atomic>
 #include <limits>
 #include <random>
 #include <sstream>
@@ -37,8 +37,8 @@ struct TempDir {
     fs::path path;
     TempDir() {
         static int counter = 0;
-        path = fs::temp_directory_path() /
-               ("leefbaar_focal_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+        path = fs::temp_directory_path() / ("leefbaar_focal_test_" + std::to_string(::getpid()) +
+                                            "_" + std::to_string(counter++));
         fs::remove_all(path);
         fs::create_directories(path);
     }
@@ -60,7 +60,8 @@ GridSpec test_grid(std::int64_t nx = 37, std::int64_t ny = 29) {
 }
 
 // Clustered-ish counts: many zeros, some nodata.
-std::vector<std::int32_t> random_ints(const GridSpec& g, unsigned seed, double nodata_share = 0.05) {
+std::vector<std::int32_t> random_ints(const GridSpec& g, unsigned seed,
+                                      double nodata_share = 0.05) {
     std::mt19937 rng(seed);
     std::uniform_real_distribution<double> u(0, 1);
     std::vector<std::int32_t> v(std::size_t(g.cells()));
@@ -77,7 +78,8 @@ std::vector<float> random_floats(const GridSpec& g, unsigned seed) {
     std::vector<float> v(std::size_t(g.cells()));
     for (auto& x : v) {
         const double p = u(rng);
-        x = p < 0.05 ? std::numeric_limits<float>::quiet_NaN() : float(std::round(u(rng) * 1000) / 64.0);
+        x = p < 0.05 ? std::numeric_limits<float>::quiet_NaN()
+                     : float(std::round(u(rng) * 1000) / 64.0);
     }
     return v;
 }
@@ -104,7 +106,8 @@ RunResult run(const std::string& cmd, const TempDir& dir) {
 // Runs commands concurrently (an MPI start-up mostly waits, so a batch costs about one run).
 std::vector<RunResult> run_all(const std::vector<std::string>& cmds, const TempDir& dir) {
     std::vector<std::future<RunResult>> fs;
-    for (const auto& c : cmds) fs.push_back(std::async(std::launch::async, [&dir, c] { return run(c, dir); }));
+    for (const auto& c : cmds)
+        fs.push_back(std::async(std::launch::async, [&dir, c] { return run(c, dir); }));
     std::vector<RunResult> out;
     for (auto& f : fs) out.push_back(f.get());
     return out;
@@ -113,8 +116,8 @@ std::vector<RunResult> run_all(const std::vector<std::string>& cmds, const TempD
 std::string focal_cmd(const std::string& args, int ranks = 0, int threads = 2) {
     std::string env = "OMP_NUM_THREADS=" + std::to_string(threads) + " ";
     if (ranks == 0) return env + LEEFBAAR_BINARY " -q focal " + args;
-    return env + LEEFBAAR_MPIEXEC " -n " + std::to_string(ranks) + " " LEEFBAAR_MPIEXEC_FLAGS " " LEEFBAAR_BINARY
-                 " -q focal " + args;
+    return env + LEEFBAAR_MPIEXEC " -n " + std::to_string(ranks) +
+           " " LEEFBAAR_MPIEXEC_FLAGS " " LEEFBAAR_BINARY " -q focal " + args;
 }
 
 template <class T>
@@ -146,9 +149,11 @@ Image<T> read_image(const std::string& path) {
     img.type = GDALGetRasterDataType(b);
     img.nodata = GDALGetRasterNoDataValue(b, &img.has_nodata);
     img.v.resize(std::size_t(img.nx * img.ny));
-    const GDALDataType want = std::is_same_v<T, std::int32_t> ? GDT_Int32 : std::is_same_v<T, float> ? GDT_Float32 : GDT_Float64;
-    REQUIRE(GDALRasterIO(b, GF_Read, 0, 0, int(img.nx), int(img.ny), img.v.data(), int(img.nx), int(img.ny), want, 0, 0) ==
-            CE_None);
+    const GDALDataType want = std::is_same_v<T, std::int32_t> ? GDT_Int32
+                              : std::is_same_v<T, float>      ? GDT_Float32
+                                                              : GDT_Float64;
+    REQUIRE(GDALRasterIO(b, GF_Read, 0, 0, int(img.nx), int(img.ny), img.v.data(), int(img.nx),
+                         int(img.ny), want, 0, 0) == CE_None);
     GDALClose(ds);
     return img;
 }
@@ -160,7 +165,8 @@ std::vector<unsigned char> file_pixels(const std::string& path) {
     GDALRasterBandH b = GDALGetRasterBand(ds, 1);
     const auto t = GDALGetRasterDataType(b);
     const int nx = GDALGetRasterXSize(ds), ny = GDALGetRasterYSize(ds);
-    std::vector<unsigned char> buf(std::size_t(nx) * std::size_t(ny) * std::size_t(GDALGetDataTypeSizeBytes(t)));
+    std::vector<unsigned char> buf(std::size_t(nx) * std::size_t(ny) *
+                                   std::size_t(GDALGetDataTypeSizeBytes(t)));
     REQUIRE(GDALRasterIO(b, GF_Read, 0, 0, nx, ny, buf.data(), nx, ny, t, 0, 0) == CE_None);
     GDALClose(ds);
     return buf;
@@ -180,7 +186,8 @@ void brute_disc(const GridSpec& g, const std::vector<T>&, std::int64_t r_m, F&& 
             for (std::int64_t dy = -reach; dy <= reach; ++dy)
                 for (std::int64_t dx = -reach; dx <= reach; ++dx) {
                     const std::int64_t xx = x + dx, yy = y + dy;
-                    if (xx < 0 || yy < 0 || xx >= g.nx || yy >= g.ny || !within(dx, dy, r_m)) continue;
+                    if (xx < 0 || yy < 0 || xx >= g.nx || yy >= g.ny || !within(dx, dy, r_m))
+                        continue;
                     visit(std::size_t(y * g.nx + x), std::size_t(yy * g.nx + xx), dx, dy);
                 }
 }
@@ -221,7 +228,8 @@ void write_points(const std::string& path, const std::vector<std::array<double, 
 
 }  // namespace
 
-TEST_CASE("focal: integer window ops equal brute force bit for bit, with the input's georeference", "[focal]") {
+TEST_CASE("focal: integer window ops equal brute force bit for bit, with the input's georeference",
+          "[focal]") {
     TempDir dir;
     const GridSpec g = test_grid();
     const auto a = random_ints(g, 7);
@@ -231,10 +239,13 @@ TEST_CASE("focal: integer window ops equal brute force bit for bit, with the inp
         {"sum", 250}, {"count", 250}, {"min", 250}, {"max", 250}, {"sum", 100}, {"sum", 500}};
     std::vector<std::string> cmds;
     for (const auto& [op, r] : cases)
-        cmds.push_back(focal_cmd("--op " + op + " --radius " + std::to_string(r) + " " + (dir / "a.tif") + " " +
+        cmds.push_back(focal_cmd("--op " + op + " --radius " + std::to_string(r) + " " +
+                                 (dir / "a.tif") + " " +
                                  (dir / (op + std::to_string(r) + ".tif"))));
-    cmds.push_back(focal_cmd("--op annulus --inner 150 --radius 400 " + (dir / "a.tif") + " " + (dir / "ann.tif")));
-    cmds.push_back(focal_cmd("--op square-sum --radius 250 " + (dir / "a.tif") + " " + (dir / "sq.tif")));
+    cmds.push_back(focal_cmd("--op annulus --inner 150 --radius 400 " + (dir / "a.tif") + " " +
+                             (dir / "ann.tif")));
+    cmds.push_back(
+        focal_cmd("--op square-sum --radius 250 " + (dir / "a.tif") + " " + (dir / "sq.tif")));
     const auto results = run_all(cmds, dir);
     for (std::size_t c = 0; c < results.size(); ++c) {
         INFO(cmds[c] << "\n" << results[c].err);
@@ -262,11 +273,16 @@ TEST_CASE("focal: integer window ops equal brute force bit for bit, with the inp
             std::size_t mismatches = 0;
             for (std::size_t i = 0; i < a.size(); ++i) {
                 std::int32_t want = 0;
-                if (op == "count") want = std::int32_t(cnt[i]);
-                else if (cnt[i] == 0) want = kNd;
-                else if (op == "sum") want = std::int32_t(sum[i]);
-                else if (op == "min") want = mn[i];
-                else want = mx[i];
+                if (op == "count")
+                    want = std::int32_t(cnt[i]);
+                else if (cnt[i] == 0)
+                    want = kNd;
+                else if (op == "sum")
+                    want = std::int32_t(sum[i]);
+                else if (op == "min")
+                    want = mn[i];
+                else
+                    want = mx[i];
                 mismatches += img.v[i] != want;
             }
             CHECK(mismatches == 0);
@@ -283,7 +299,8 @@ TEST_CASE("focal: integer window ops equal brute force bit for bit, with the inp
             ++cnt[c];
         });
         std::size_t mismatches = 0;
-        for (std::size_t i = 0; i < a.size(); ++i) mismatches += img.v[i] != (cnt[i] ? std::int32_t(sum[i]) : kNd);
+        for (std::size_t i = 0; i < a.size(); ++i)
+            mismatches += img.v[i] != (cnt[i] ? std::int32_t(sum[i]) : kNd);
         CHECK(mismatches == 0);
 
         const std::string sq = dir / "sq.tif";
@@ -292,9 +309,12 @@ TEST_CASE("focal: integer window ops equal brute force bit for bit, with the inp
         for (std::int64_t y = 0; y < g.ny; ++y)
             for (std::int64_t x = 0; x < g.nx; ++x) {
                 std::int64_t s = 0, c = 0;
-                for (std::int64_t yy = std::max<std::int64_t>(0, y - 2); yy <= std::min(g.ny - 1, y + 2); ++yy)
-                    for (std::int64_t xx = std::max<std::int64_t>(0, x - 2); xx <= std::min(g.nx - 1, x + 2); ++xx)
-                        if (a[std::size_t(yy * g.nx + xx)] != kNd) s += a[std::size_t(yy * g.nx + xx)], ++c;
+                for (std::int64_t yy = std::max<std::int64_t>(0, y - 2);
+                     yy <= std::min(g.ny - 1, y + 2); ++yy)
+                    for (std::int64_t xx = std::max<std::int64_t>(0, x - 2);
+                         xx <= std::min(g.nx - 1, x + 2); ++xx)
+                        if (a[std::size_t(yy * g.nx + xx)] != kNd)
+                            s += a[std::size_t(yy * g.nx + xx)], ++c;
                 mismatches += simg.v[std::size_t(y * g.nx + x)] != (c ? std::int32_t(s) : kNd);
             }
         CHECK(mismatches == 0);
@@ -311,13 +331,15 @@ TEST_CASE("focal: float ops (share, mean, gaussian, distance) match brute force"
     leefbaar::io::write_geotiff<std::int32_t>(dir / "a.tif", g, a, kNd);
     leefbaar::io::write_geotiff<std::int32_t>(dir / "b.tif", g, b, kNd);
     const auto f = random_floats(g, 5);
-    leefbaar::io::write_geotiff<float>(dir / "f.tif", g, f, std::numeric_limits<float>::quiet_NaN());
+    leefbaar::io::write_geotiff<float>(dir / "f.tif", g, f,
+                                       std::numeric_limits<float>::quiet_NaN());
     // Sparse features so that distances vary.
     std::vector<std::int32_t> feat(a.size(), 0);
     for (std::size_t i = 0; i < a.size(); ++i) feat[i] = a[i] == kNd ? kNd : (a[i] > 31 ? 1 : 0);
     leefbaar::io::write_geotiff<std::int32_t>(dir / "feat.tif", g, feat, kNd);
     const std::vector<std::string> cmds = {
-        focal_cmd("--op share --radius 300 " + (dir / "a.tif") + " " + (dir / "b.tif") + " " + (dir / "s.tif")),
+        focal_cmd("--op share --radius 300 " + (dir / "a.tif") + " " + (dir / "b.tif") + " " +
+                  (dir / "s.tif")),
         focal_cmd("--op mean --float32 --radius 200 " + (dir / "f.tif") + " " + (dir / "m.tif")),
         focal_cmd("--op gaussian --sigma 100 " + (dir / "a.tif") + " " + (dir / "g.tif")),
         focal_cmd("--op distance --max 700 " + (dir / "feat.tif") + " " + (dir / "d700.tif")),
@@ -341,8 +363,10 @@ TEST_CASE("focal: float ops (share, mean, gaussian, distance) match brute force"
         });
         std::size_t bad = 0;
         for (std::size_t i = 0; i < a.size(); ++i) {
-            if (sb[i] == 0) bad += !std::isnan(img.v[i]);
-            else bad += std::abs(img.v[i] - double(sa[i]) / double(sb[i])) > 1e-12;
+            if (sb[i] == 0)
+                bad += !std::isnan(img.v[i]);
+            else
+                bad += std::abs(img.v[i] - double(sa[i]) / double(sb[i])) > 1e-12;
         }
         CHECK(bad == 0);
     }
@@ -358,8 +382,11 @@ TEST_CASE("focal: float ops (share, mean, gaussian, distance) match brute force"
         });
         std::size_t bad = 0;
         for (std::size_t i = 0; i < f.size(); ++i) {
-            if (c[i] == 0) bad += !std::isnan(img.v[i]);
-            else bad += img.v[i] != float(s[i] / double(c[i]));  // values are multiples of 1/64: exact sums
+            if (c[i] == 0)
+                bad += !std::isnan(img.v[i]);
+            else
+                bad += img.v[i] !=
+                       float(s[i] / double(c[i]));  // values are multiples of 1/64: exact sums
         }
         CHECK(bad == 0);
     }
@@ -386,25 +413,26 @@ TEST_CASE("focal: float ops (share, mean, gaussian, distance) match brute force"
     }
     {  // distance with a cap, and uncapped (whole grid, 2 ranks)
         for (const double cap : {700.0, 1e300}) {
-        INFO("distance cap " << cap);
-        const auto img = read_image<double>(dir / (cap < 1e300 ? "d700.tif" : "dinf.tif"));
-        std::size_t bad = 0;
-        for (std::int64_t y = 0; y < g.ny; ++y)
-            for (std::int64_t x = 0; x < g.nx; ++x) {
-                const auto i = std::size_t(y * g.nx + x);
-                if (feat[i] == kNd) {
-                    bad += !std::isnan(img.v[i]);
-                    continue;
+            INFO("distance cap " << cap);
+            const auto img = read_image<double>(dir / (cap < 1e300 ? "d700.tif" : "dinf.tif"));
+            std::size_t bad = 0;
+            for (std::int64_t y = 0; y < g.ny; ++y)
+                for (std::int64_t x = 0; x < g.nx; ++x) {
+                    const auto i = std::size_t(y * g.nx + x);
+                    if (feat[i] == kNd) {
+                        bad += !std::isnan(img.v[i]);
+                        continue;
+                    }
+                    std::int64_t best = std::numeric_limits<std::int64_t>::max();
+                    for (std::int64_t yy = 0; yy < g.ny; ++yy)
+                        for (std::int64_t xx = 0; xx < g.nx; ++xx)
+                            if (feat[std::size_t(yy * g.nx + xx)] == 1)
+                                best = std::min(best, (xx - x) * (xx - x) + (yy - y) * (yy - y));
+                    const double want =
+                        double(best) * 10000 > cap * cap ? cap : std::sqrt(double(best)) * 100.0;
+                    bad += std::abs(img.v[i] - want) > 1e-9;
                 }
-                std::int64_t best = std::numeric_limits<std::int64_t>::max();
-                for (std::int64_t yy = 0; yy < g.ny; ++yy)
-                    for (std::int64_t xx = 0; xx < g.nx; ++xx)
-                        if (feat[std::size_t(yy * g.nx + xx)] == 1)
-                            best = std::min(best, (xx - x) * (xx - x) + (yy - y) * (yy - y));
-                const double want = double(best) * 10000 > cap * cap ? cap : std::sqrt(double(best)) * 100.0;
-                bad += std::abs(img.v[i] - want) > 1e-9;
-            }
-        CHECK(bad == 0);
+            CHECK(bad == 0);
         }
     }
 }
@@ -414,7 +442,8 @@ TEST_CASE("focal: point operations with --where equal brute force", "[focal]") {
     const GridSpec g = test_grid();
     leefbaar::io::write_geotiff<std::int32_t>(dir / "grid.tif", g, random_ints(g, 3), kNd);
     std::mt19937 rng(99);
-    std::uniform_real_distribution<double> ux(g.xmin - 500, g.xmax() + 500), uy(g.ymin() - 500, g.ymax + 500);
+    std::uniform_real_distribution<double> ux(g.xmin - 500, g.xmax() + 500),
+        uy(g.ymin() - 500, g.ymax + 500);
     std::vector<std::array<double, 2>> pts;
     std::vector<std::string> types;
     for (int i = 0; i < 60; ++i) {
@@ -422,7 +451,8 @@ TEST_CASE("focal: point operations with --where equal brute force", "[focal]") {
         types.push_back(i % 3 == 0 ? "supermarket" : "school");
     }
     write_points(dir / "amenities.gpkg", pts, types);
-    const std::string common = "--points " + (dir / "amenities.gpkg") + " --where \"type='supermarket'\" --like " + (dir / "grid.tif");
+    const std::string common = "--points " + (dir / "amenities.gpkg") +
+                               " --where \"type='supermarket'\" --like " + (dir / "grid.tif");
 
     const std::vector<std::string> cmds = {
         focal_cmd("--op point-count --radius 800 " + common + " " + (dir / "pc.tif")),
@@ -446,11 +476,13 @@ TEST_CASE("focal: point operations with --where equal brute force", "[focal]") {
             std::vector<double> d2;
             for (std::size_t i = 0; i < pts.size(); ++i)
                 if (types[i] == "supermarket")
-                    d2.push_back((pts[i][0] - cx) * (pts[i][0] - cx) + (pts[i][1] - cy) * (pts[i][1] - cy));
+                    d2.push_back((pts[i][0] - cx) * (pts[i][0] - cx) +
+                                 (pts[i][1] - cy) * (pts[i][1] - cy));
             std::sort(d2.begin(), d2.end());
             const auto i = std::size_t(y * g.nx + x);
             // Coordinates are whole metres or half-hectometres: squared distances are exact.
-            bad += pc.v[i] != std::count_if(d2.begin(), d2.end(), [](double v) { return v <= 800.0 * 800.0; });
+            bad += pc.v[i] !=
+                   std::count_if(d2.begin(), d2.end(), [](double v) { return v <= 800.0 * 800.0; });
             bad += std::abs(pd.v[i] - std::sqrt(d2[0])) > 1e-9;
             bad += std::abs(pk.v[i] - std::min(1500.0, std::sqrt(d2[2]))) > 1e-9;
         }
@@ -461,7 +493,8 @@ TEST_CASE("focal: identical output at 1, 2 and 3 ranks and 1 and 2 threads", "[f
     TempDir dir;
     const GridSpec g = test_grid(53, 41);
     leefbaar::io::write_geotiff<std::int32_t>(dir / "a.tif", g, random_ints(g, 21), kNd);
-    leefbaar::io::write_geotiff<float>(dir / "f.tif", g, random_floats(g, 22), std::numeric_limits<float>::quiet_NaN());
+    leefbaar::io::write_geotiff<float>(dir / "f.tif", g, random_floats(g, 22),
+                                       std::numeric_limits<float>::quiet_NaN());
     const std::vector<std::string> cases = {
         "--op sum --radius 700 " + (dir / "a.tif"),
         "--op mean --radius 300 " + (dir / "f.tif"),
@@ -473,7 +506,8 @@ TEST_CASE("focal: identical output at 1, 2 and 3 ranks and 1 and 2 threads", "[f
     std::vector<std::string> cmds, outs;
     for (std::size_t c = 0; c < cases.size(); ++c)
         for (const auto& [ranks, threads] : layouts) {
-            outs.push_back(dir / ("o" + std::to_string(c) + "_" + std::to_string(ranks) + "_" + std::to_string(threads) + ".tif"));
+            outs.push_back(dir / ("o" + std::to_string(c) + "_" + std::to_string(ranks) + "_" +
+                                  std::to_string(threads) + ".tif"));
             cmds.push_back(focal_cmd(cases[c] + " " + outs.back(), ranks, threads));
         }
     const auto results = run_all(cmds, dir);
@@ -485,11 +519,13 @@ TEST_CASE("focal: identical output at 1, 2 and 3 ranks and 1 and 2 threads", "[f
     }
 }
 
-TEST_CASE("focal: bad input gives a clear message, the documented exit code and no output", "[focal]") {
+TEST_CASE("focal: bad input gives a clear message, the documented exit code and no output",
+          "[focal]") {
     TempDir dir;
     const GridSpec g = test_grid();
     leefbaar::io::write_geotiff<std::int32_t>(dir / "a.tif", g, random_ints(g, 1), kNd);
-    leefbaar::io::write_geotiff<float>(dir / "f.tif", g, random_floats(g, 2), std::numeric_limits<float>::quiet_NaN());
+    leefbaar::io::write_geotiff<float>(dir / "f.tif", g, random_floats(g, 2),
+                                       std::numeric_limits<float>::quiet_NaN());
     GridSpec other = g;
     other.nx = 30;
     leefbaar::io::write_geotiff<std::int32_t>(dir / "other.tif", other, random_ints(other, 3), kNd);
@@ -506,21 +542,39 @@ TEST_CASE("focal: bad input gives a clear message, the documented exit code and 
     const std::vector<Bad> bad = {
         {"--op sum --radius -5 " + a + " " + out, 2, {"--radius", "-5", "> 0"}},
         {"--op sum --radius=0 " + a + " " + out, 2, {"--radius 0", "> 0"}},
-        {"--op sum --radius 5000 " + a + " " + out, 2, {"--radius 5000", "beyond the grid", "a.tif"}},
+        {"--op sum --radius 5000 " + a + " " + out,
+         2,
+         {"--radius 5000", "beyond the grid", "a.tif"}},
         {"--op gaussian --sigma 2000 " + a + " " + out, 2, {"--sigma 2000", "beyond the grid"}},
         {"--op sum " + a + " " + out, 2, {"needs --radius"}},
         {"--op sum --radius 200 --sigma 3 " + a + " " + out, 2, {"--sigma does not apply"}},
-        {"--op annulus --inner 300 --radius 200 " + a + " " + out, 2, {"--inner 300", "smaller than --radius"}},
-        {"--op share --radius 200 " + a + " " + (dir / "other.tif") + " " + out, 1, {"other.tif", "one grid", "30 x 29"}},
+        {"--op annulus --inner 300 --radius 200 " + a + " " + out,
+         2,
+         {"--inner 300", "smaller than --radius"}},
+        {"--op share --radius 200 " + a + " " + (dir / "other.tif") + " " + out,
+         1,
+         {"other.tif", "one grid", "30 x 29"}},
         {"--op rate --radius 200 " + a + " " + out, 2, {"takes 3 file arguments"}},
-        {"--op distance --max 500 " + (dir / "f.tif") + " " + out, 1, {"f.tif", "Float32", "integer raster"}},
-        {"--op point-distance --points " + (dir / "empty.gpkg") + " --like " + a + " " + out, 1, {"empty.gpkg", "no points"}},
-        {"--op point-distance " + pts + " --where \"type='supermarket'\" " + out, 1, {"pts.gpkg", "no points matching --where", "supermarket"}},
-        {"--op point-distance " + pts + " --where \"nosuchfield = 1\" " + out, 2, {"--where", "not a valid filter"}},
+        {"--op distance --max 500 " + (dir / "f.tif") + " " + out,
+         1,
+         {"f.tif", "Float32", "integer raster"}},
+        {"--op point-distance --points " + (dir / "empty.gpkg") + " --like " + a + " " + out,
+         1,
+         {"empty.gpkg", "no points"}},
+        {"--op point-distance " + pts + " --where \"type='supermarket'\" " + out,
+         1,
+         {"pts.gpkg", "no points matching --where", "supermarket"}},
+        {"--op point-distance " + pts + " --where \"nosuchfield = 1\" " + out,
+         2,
+         {"--where", "not a valid filter"}},
         {"--op point-count " + pts + " " + out, 2, {"needs --radius"}},
         {"--op median --radius 200 " + a + " " + out, 2, {"median"}},
-        {"--op sum --radius 200 " + (dir / "missing.tif") + " " + out, 2, {"missing.tif", "does not exist"}},
-        {"--op sum --radius 200 " + a + " " + (dir / "nodir/out.tif"), 2, {"nodir", "does not exist"}},
+        {"--op sum --radius 200 " + (dir / "missing.tif") + " " + out,
+         2,
+         {"missing.tif", "does not exist"}},
+        {"--op sum --radius 200 " + a + " " + (dir / "nodir/out.tif"),
+         2,
+         {"nodir", "does not exist"}},
     };
     std::vector<std::string> cmds;
     for (const auto& b : bad) cmds.push_back(focal_cmd(b.args));
@@ -541,14 +595,37 @@ TEST_CASE("focal: bad input gives a clear message, the documented exit code and 
 
     {  // --help lists every operation with its parameters
         const std::string help = dir / "help.txt";
-        REQUIRE(std::system((std::string(LEEFBAAR_BINARY) + " focal --help > " + help).c_str()) == 0);
+        REQUIRE(std::system((std::string(LEEFBAAR_BINARY) + " focal --help > " + help).c_str()) ==
+                0);
         std::ifstream in(help);
         std::stringstream ss;
         ss << in.rdbuf();
-        for (const char* s : {"sum", "count", "mean", "share", "rate", "density", "min", "max", "annulus",
-                              "square-sum", "square-mean", "gaussian", "exponential", "linear", "distance",
-                              "point-distance", "kth-point-distance", "point-count", "--sigma S", "--inner I",
-                              "--length L", "--k K", "Int32", "nodata", "exit 2", "exit 1"})
+        for (const char* s : {"sum",
+                              "count",
+                              "mean",
+                              "share",
+                              "rate",
+                              "density",
+                              "min",
+                              "max",
+                              "annulus",
+                              "square-sum",
+                              "square-mean",
+                              "gaussian",
+                              "exponential",
+                              "linear",
+                              "distance",
+                              "point-distance",
+                              "kth-point-distance",
+                              "point-count",
+                              "--sigma S",
+                              "--inner I",
+                              "--length L",
+                              "--k K",
+                              "Int32",
+                              "nodata",
+                              "exit 2",
+                              "exit 1"})
             CHECK(ss.str().find(s) != std::string::npos);
     }
 }
