@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "app/aggregate_stage.hpp"
 #include "app/cell_table.hpp"
 #include "app/log.hpp"
 #include "core/error.hpp"
@@ -433,6 +434,18 @@ void run_pipeline(const RunOptions& opt) {
     if (d.rank() == 0) fs::rename(tmp, results);
     log.written_acc += d.rank() == 0 ? std::int64_t(fs::file_size(results)) : 0;
     log.done("deltas+write");
+
+    if (rc.aggregation.enabled) {
+        AggregateInputs ai;
+        ai.rc = &rc;
+        ai.d = &d;
+        ai.years = &years;
+        ai.scores = &scores;
+        ai.z = &z;
+        ai.weights = weights;
+        aggregate_stage(ai, rc.out_dir);
+        log.done("aggregate");
+    }
 
     // Run manifest: what ran, where, how long, how much memory.
     std::vector<std::int64_t> rss(std::size_t(d.size()), 0);

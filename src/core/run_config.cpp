@@ -79,6 +79,8 @@ DatasetManifest parse_manifest(const std::string& dir) {
             zl.code_field = t.str("code", "code");
             zl.name_field = t.str("name", "name");
             zl.parent_field = t.str("parent", "");
+            zl.group_field = t.str("group", "");
+            zl.declining_field = t.str("declining", "");
             m.levels.push_back(zl);
         }
     }
@@ -148,6 +150,68 @@ RunConfig parse_run_config(const std::string& file) {
         if (!rc.dataset.layers.count(layer))
             throw UsageError("config", "file " + rc.model_file + ": layer '" + layer +
                                            "' used by the model is not in the dataset " + rc.data_dir);
+    // Aggregation and typology.
+    AggregationConfig& ag = rc.aggregation;
+    for (const auto& l : rc.dataset.levels) ag.levels.push_back(l.name);
+    ag.enabled = !rc.dataset.levels.empty();
+    const bool has_share_layers = rc.dataset.layers.count("dwellings") > 0;
+    const std::vector<double> default_edges{0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 1.0};
+    if (has_share_layers && rc.dataset.layers.count("dw_social_rent"))
+        ag.share_bins.push_back({"social_rent", "dw_social_rent", "dwellings", default_edges});
+    if (has_share_layers && rc.dataset.layers.count("dw_private_cheap"))
+        ag.share_bins.push_back({"cheap_private_rent", "dw_private_cheap", "dwellings", default_edges});
+    if (auto a = top.optional_table("aggregation")) {
+        ag.enabled = a->boolean("enabled", ag.enabled);
+        ag.levels = a->str_list("levels", ag.levels);
+        for (const auto& l : ag.levels)
+            if (std::none_of(rc.dataset.levels.begin(), rc.dataset.levels.end(), [&](const auto& z) { return z.name == l; }))
+                a->fail("levels", "level '" + l + "' is not a zone level of the dataset " + rc.data_dir);
+        ag.onvoldoende_min_residents = a->integer("onvoldoende_min_residents", ag.onvoldoende_min_residents);
+        ag.onvoldoende_max_class = int(a->integer("onvoldoende_max_class", ag.onvoldoende_max_class));
+        ag.worst_safety_buurten = int(a->integer("worst_safety_buurten", ag.worst_safety_buurten));
+        if (auto t = a->optional_table("typology")) {
+            TypologyRules& r = ag.typology;
+            r.min_measurements = int(t->integer("min_measurements", r.min_measurements));
+            r.safety_dimension = t->str("safety_dimension", r.safety_dimension);
+            r.onvoldoende_max_class = ag.onvoldoende_max_class;
+            r.buurt_max_class = int(t->integer("buurt_max_class", r.buurt_max_class));
+            r.buurt_safety_percentile = t->num("buurt_safety_percentile", r.buurt_safety_percentile);
+            r.buurt_min_residents = t->integer("buurt_min_residents", r.buurt_min_residents);
+            r.wijk_max_class = int(t->integer("wijk_max_class", r.wijk_max_class));
+            r.wijk_safety_percentile = t->num("wijk_safety_percentile", r.wijk_safety_percentile);
+            r.wijk_min_onvoldoende_share = t->num("wijk_min_onvoldoende_share", r.wijk_min_onvoldoende_share);
+            r.wijk_max_relative_trend = t->num("wijk_max_relative_trend", r.wijk_max_relative_trend);
+            r.wijk_min_residents = t->integer("wijk_min_residents", r.wijk_min_residents);
+            r.cluster_min_residents = t->integer("cluster_min_residents", r.cluster_min_residents);
+            r.region_level = t->str("region_level", r.region_level);
+            r.region_max_class = int(t->integer("region_max_class", r.region_max_class));
+            r.region_weak_share_top_percent = t->num("region_weak_share_top_percent", r.region_weak_share_top_percent);
+            r.region_min_good_class = int(t->integer("region_min_good_class", r.region_min_good_class));
+            r.region_good_share_bottom_percent = t->num("region_good_share_bottom_percent", r.region_good_share_bottom_percent);
+            if (rc.model.dimension_index(r.safety_dimension) < 0)
+                t->fail("safety_dimension", "'" + r.safety_dimension + "' is not a dimension of the model");
+            t->finish();
+        }
+        if (a->has("share_bins")) {
+            ag.share_bins.clear();
+            for (auto b : a->table_array("share_bins")) {
+                ShareBins sb;
+                sb.name = b.str("name");
+                sb.numerator = b.str("numerator");
+                sb.denominator = b.str("denominator");
+                sb.edges = b.has("edges") ? b.num_list("edges") : (b.touch("edges"), default_edges);
+                for (const auto& l : {sb.numerator, sb.denominator})
+                    if (!rc.dataset.layers.count(l)) b.fail("numerator", "layer '" + l + "' is not in the dataset");
+                for (std::size_t i = 1; i < sb.edges.size(); ++i)
+                    if (!(sb.edges[i] > sb.edges[i - 1])) b.fail("edges", "must be strictly increasing");
+                b.finish();
+                ag.share_bins.push_back(sb);
+            }
+        } else {
+            a->touch("share_bins");
+        }
+        a->finish();
+    }
     if (rc.model.uses_points() && rc.dataset.points_file.empty())
         throw UsageError("config", "file " + rc.model_file + ": the model uses point operations but the dataset " +
                                        rc.data_dir + " has no [points]");

@@ -9,6 +9,7 @@
 
 #include "core/grid.hpp"
 #include "core/model_config.hpp"
+#include "core/typology.hpp"
 
 namespace leefbaar {
 
@@ -26,6 +27,8 @@ struct ZoneLevel {
     std::string code_field;
     std::string name_field;
     std::string parent_field; // "" for the top level
+    std::string group_field;      // optional municipality group attribute (G4 / G40 / other)
+    std::string declining_field;  // optional 0/1 attribute: region with population decline
 };
 
 // The dataset's manifest.toml, as written by `leefbaar synth` (or by hand for real data).
@@ -47,6 +50,23 @@ struct DatasetManifest {
 
 DatasetManifest parse_manifest(const std::string& dir);
 
+// Binned response curve of score and change against a buurt-level share (e.g. social rent).
+struct ShareBins {
+    std::string name;
+    std::string numerator, denominator;  // layers
+    std::vector<double> edges;           // increasing, first 0
+};
+
+struct AggregationConfig {
+    bool enabled = true;
+    std::vector<std::string> levels;                 // default: every level of the dataset
+    std::int64_t onvoldoende_min_residents = 100;    // onvoldoende buurt: >= 100 residents ...
+    int onvoldoende_max_class = 3;                   // ... in cells of class 1..3
+    TypologyRules typology;
+    std::vector<ShareBins> share_bins;
+    int worst_safety_buurten = 25;                   // length of the ranked list
+};
+
 struct RunConfig {
     std::string file;
     std::string model_file;
@@ -58,6 +78,7 @@ struct RunConfig {
     std::vector<std::pair<std::int64_t, std::int64_t>> periods;   // (from, to)
     std::string decomposition = "space";                          // space | years
     std::string lang = "nl";
+    AggregationConfig aggregation;
 };
 
 // Parses the run config, the model it names and the dataset manifest, and checks them

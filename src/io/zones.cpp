@@ -106,6 +106,23 @@ ZoneTable read_zone_table(const ZoneSource& src) {
     return t;
 }
 
+std::map<std::string, std::string> read_zone_attribute(const ZoneSource& src, const std::string& field) {
+    Source s;
+    open_source(src, s);
+    const int ci = field_index(src, s.layer, src.code_field);
+    const int fi = field_index(src, s.layer, field);
+    std::map<std::string, std::string> out;
+    OGR_L_ResetReading(s.layer);
+    while (OGRFeatureH f = OGR_L_GetNextFeature(s.layer)) {
+        // Copy each value before the next call: GDAL may reuse the buffer it returns.
+        std::string code = OGR_F_GetFieldAsString(f, ci);
+        std::string value = OGR_F_GetFieldAsString(f, fi);
+        out[std::move(code)] = std::move(value);
+        OGR_F_Destroy(f);
+    }
+    return out;
+}
+
 RasterisedZones rasterise_zones(const ZoneSource& src, const GridSpec& grid, const Window& block,
                                 std::int64_t halo) {
     Source s;

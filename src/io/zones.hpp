@@ -2,6 +2,7 @@
 // Vector zones (any OGR polygon source) rasterised onto the grid by the cell-centre rule.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct RasterisedZones {
 // Reads the zone table of `src` (throws Error naming the file, layer and field when the
 // layer or a field is missing, or a code is duplicated or empty).
 ZoneTable read_zone_table(const ZoneSource& src);
+
+// One attribute of every zone, by code (for example a municipality's group).
+std::map<std::string, std::string> read_zone_attribute(const ZoneSource& src, const std::string& field);
 
 // Rasterises the zones onto `window` (e.g. a rank's block grown by a halo) of `grid`.
 // A cell belongs to a zone when its centre lies inside the polygon (GDAL's default rule).

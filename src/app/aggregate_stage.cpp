@@ -1,0 +1,577 @@
+#include "app/aggregate_stage.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "app/log.hpp"
+#include "core/aggregate.hpp"
+#include "core/error.hpp"
+#include "core/typology.hpp"
+#include "dist/comm.hpp"
+#include "dist/halo.hpp"
+#include "dist/reduce.hpp"
+#include "io/csv.hpp"
+#include "io/gdal_raster.hpp"
+#include "io/zone_gpkg.hpp"
+#include "io/zones.hpp"
+#include "kernels/tile.hpp"
+
+namespace leefbaar::app {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+io::ZoneSource source_of(const DatasetManifest& ds, const ZoneLevel& l) {
+    return {ds.zones_file, l.layer, l.code_field, l.name_field, l.parent_field};
+}
+
+void reduce(YearZoneStats& s, MPI_Comm comm) {
+    auto ints = pack_ints(s);
+    auto wide = pack_wide(s);
+    dist::allreduce_sum(ints, comm);
+    dist::allreduce_sum(wide, comm);
+    unpack(s, ints, wide);
+}
+void reduce(PeriodZoneStats& s, MPI_Comm comm) {
+    auto ints = pack_ints(s);
+    auto wide = pack_wide(s);
+    dist::allreduce_sum(ints, comm);
+    dist::allreduce_sum(wide, comm);
+    unpack(s, ints, wide);
+}
+
+double nan_to_null_guard(double v) { return v; }
+
+json num(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
+
+std::string str(std::int64_t v) { return std::to_string(v); }
+
+}  // namespace
+
+std::string aggregate_stage(const AggregateInputs& in, const std::string& out_dir) {
+    const RunConfig& rc = *in.rc;
+    const ModelConfig& m = rc.model;
+    const AggregationConfig& ag = rc.aggregation;
+    const dist::Decomposition& d = *in.d;
+    const GridSpec& g = d.grid();
+    const auto& years = *in.years;
+    const auto& scores = *in.scores;
+    const std::size_t nd = m.dimensions.size(), ni = m.indicators.size(), nc = m.classes.labels.size();
+    const std::size_t ny = years.size();
+    const DatasetManifest& ds = rc.dataset;
+
+    // Levels, finest first, each zone's parent index in the next level.
+    std::vector<ZoneLevelTable> levels;
+    for (const auto& l : ds.levels) {
+        const auto t = io::read_zone_table(source_of(ds, l));
+        ZoneLevelTable z;
+        z.name = l.name;
+        z.codes = t.codes;
+        z.names = t.names;
+        z.parent.assign(t.size(), -1);
+        levels.push_back(std::move(z));
+    }
+    for (std::size_t k = 0; k + 1 < levels.size(); ++k) {
+        if (ds.levels[k].parent_field.empty()) continue;
+        const auto t = io::read_zone_table(source_of(ds, ds.levels[k]));
+        io::ZoneTable up;
+        up.codes = levels[k + 1].codes;
+        for (std::size_t zi = 0; zi < t.size(); ++zi) {
+            const auto id = up.id_of(t.parents[zi]);
+            if (id == 0)
+                throw Error("aggregate", "zones file " + ds.zones_file + " level '" + levels[k].name + "': zone " +
+                                             t.codes[zi] + " names parent '" + t.parents[zi] + "', which is not a zone of level '" +
+                                             levels[k + 1].name + "'");
+            levels[k].parent[zi] = id - 1;
+        }
+    }
+    if (levels.empty()) throw Error("aggregate", "dataset " + ds.dir + " defines no zone levels");
+
+    // The finest level on this block (+1 cell halo for adjacency), cell-centre rule.
+    const auto rz = io::rasterise_zones(source_of(ds, ds.levels[0]), g, d.block(), 1);
+    const std::int64_t overlaps = dist::allreduce_sum(rz.overlapping_cells, d.comm());
+    if (overlaps > 0)
+        throw Error("aggregate", "zones file " + ds.zones_file + " level '" + levels[0].name + "': " + std::to_string(overlaps) +
+                                     " cells lie in more than one zone (zones overlap)");
+    auto zone_of = [&](std::int64_t cell) { return rz.ids.at(cell % g.nx, cell / g.nx) - 1; };
+
+    // Per year, finest level.
+    std::vector<YearZoneStats> fine(ny);
+    std::vector<std::int64_t> unassigned(ny, 0), unassigned_cells(ny, 0);
+    for (std::size_t k = 0; k < ny; ++k) {
+        const YearCells& yc = years[k];
+        std::vector<std::int32_t> zone(yc.size());
+        for (std::size_t c = 0; c < yc.size(); ++c) {
+            zone[c] = zone_of(yc.cell[c]);
+            if (zone[c] < 0) {
+                unassigned[k] += yc.residents[c];
+                unassigned_cells[k] += 1;
+            }
+        }
+        fine[k].resize(levels[0].size(), nd, nc);
+        accumulate_year(fine[k], zone, yc.residents, yc.dwellings, scores[k].deviation, scores[k].dimension, scores[k].cls);
+        reduce(fine[k], d.comm());
+    }
+    dist::allreduce_sum(unassigned, d.comm());
+    dist::allreduce_sum(unassigned_cells, d.comm());
+
+    // Per period, finest level; plus the national change by class of the starting year.
+    const std::size_t np = rc.periods.size();
+    std::vector<PeriodZoneStats> pfine(np), by_start_class(np);
+    for (std::size_t p = 0; p < np; ++p) {
+        const auto [y1, y2] = rc.periods[p];
+        const auto k1 = std::size_t(std::find(rc.years.begin(), rc.years.end(), y1) - rc.years.begin());
+        const auto k2 = std::size_t(std::find(rc.years.begin(), rc.years.end(), y2) - rc.years.begin());
+        const YearCells &a = years[k1], &b = years[k2];
+        const auto &za = (*in.z)[k1], &zb = (*in.z)[k2];
+        PeriodZoneStats& s = pfine[p];
+        s.resize(levels[0].size(), nd, ni);
+        PeriodZoneStats& sc = by_start_class[p];
+        sc.resize(nc, nd, ni);
+        for (std::size_t i = 0, j = 0; i < a.size() && j < b.size();) {
+            if (a.cell[i] < b.cell[j]) { ++i; continue; }
+            if (b.cell[j] < a.cell[i]) { ++j; continue; }
+            const std::int32_t zi = zone_of(a.cell[i]);
+            const Wide r = b.residents[j];
+            const std::int64_t dt = scores[k2].deviation[j] - scores[k1].deviation[i];
+            const int cls0 = scores[k1].cls[i];
+            for (PeriodZoneStats* t : {&s, &sc}) {
+                const std::int64_t zz = t == &s ? zi : cls0 - 1;
+                if (zz < 0) continue;
+                const auto q = std::size_t(zz);
+                t->residents[q] += std::int64_t(r);
+                t->cells[q] += 1;
+                t->wsum_delta[q] += r * dt;
+                for (std::size_t dd = 0; dd < nd; ++dd)
+                    t->wsum_ddim[q * nd + dd] += r * (scores[k2].dimension[j * nd + dd] - scores[k1].dimension[i * nd + dd]);
+                for (std::size_t ii = 0; ii < ni; ++ii)
+                    t->wsum_dind[q * ni + ii] += r * (contribution_fixed(in.weights[ii], zb[j * ni + ii]) -
+                                                      contribution_fixed(in.weights[ii], za[i * ni + ii]));
+            }
+            ++i;
+            ++j;
+        }
+        reduce(s, d.comm());
+        reduce(sc, d.comm());
+    }
+
+    // Adjacency of finest-level zones: each edge between two cells is looked at once, by the
+    // owner of its west or north cell (halo cells included).
+    std::vector<std::int64_t> pairs;
+    {
+        const Window b = d.block();
+        std::set<std::pair<std::int32_t, std::int32_t>> seen;
+        for (auto row = b.row0; row < b.row1(); ++row)
+            for (auto col = b.col0; col < b.col1(); ++col) {
+                const std::int32_t z0 = rz.ids.at(col, row);
+                if (z0 <= 0) continue;
+                for (const auto& [dc, dr] : {std::pair{1, 0}, std::pair{0, 1}}) {
+                    const std::int32_t z1 = rz.ids.at(col + dc, row + dr);
+                    if (z1 > 0 && z1 != z0) seen.insert({std::min(z0, z1) - 1, std::max(z0, z1) - 1});
+                }
+            }
+        for (const auto& [a, bb] : seen) {
+            pairs.push_back(a);
+            pairs.push_back(bb);
+        }
+    }
+    std::vector<int> counts(std::size_t(d.size())), displs(std::size_t(d.size()));
+    const int mine = int(pairs.size());
+    MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, d.comm());
+    for (int r = 1; r < d.size(); ++r) displs[std::size_t(r)] = displs[std::size_t(r) - 1] + counts[std::size_t(r) - 1];
+    std::vector<std::int64_t> all_pairs(std::size_t(displs.back() + counts.back()));
+    MPI_Allgatherv(pairs.data(), mine, MPI_INT64_T, all_pairs.data(), counts.data(), displs.data(), MPI_INT64_T, d.comm());
+    std::set<std::pair<std::int32_t, std::int32_t>> adj_set;
+    for (std::size_t i = 0; i + 1 < all_pairs.size(); i += 2)
+        adj_set.insert({std::int32_t(all_pairs[i]), std::int32_t(all_pairs[i + 1])});
+    const std::vector<std::pair<std::int32_t, std::int32_t>> adjacency(adj_set.begin(), adj_set.end());
+
+    // Share-bin layers: buurt-level numerator and denominator sums in the latest year.
+    std::vector<std::vector<std::int64_t>> bin_num(ag.share_bins.size()), bin_den(ag.share_bins.size());
+    for (std::size_t s = 0; s < ag.share_bins.size(); ++s) {
+        const auto& sb = ag.share_bins[s];
+        bin_num[s].assign(levels[0].size(), 0);
+        bin_den[s].assign(levels[0].size(), 0);
+        for (int which = 0; which < 2; ++which) {
+            Raster<std::int32_t> r(d.block(), 0, kernels::kNodataI32);
+            const std::string layer = which ? sb.denominator : sb.numerator;
+            io::read_window(ds.layer_path(layer, rc.years.back()), g, r,
+                            "layer '" + layer + "' year " + std::to_string(rc.years.back()));
+            auto& acc = which ? bin_den[s] : bin_num[s];
+            for (auto row = d.block().row0; row < d.block().row1(); ++row)
+                for (auto col = d.block().col0; col < d.block().col1(); ++col) {
+                    const auto v = r.at(col, row);
+                    const auto zz = rz.ids.at(col, row) - 1;
+                    if (zz >= 0 && v != kernels::kNodataI32) acc[std::size_t(zz)] += v;
+                }
+        }
+        dist::allreduce_sum(bin_num[s], d.comm());
+        dist::allreduce_sum(bin_den[s], d.comm());
+    }
+
+    // Roll up the levels (exact integer sums), and the nation (one zone).
+    std::vector<std::vector<YearZoneStats>> ys(levels.size());
+    std::vector<std::vector<PeriodZoneStats>> ps(levels.size());
+    ys[0] = fine;
+    ps[0] = pfine;
+    for (std::size_t k = 1; k < levels.size(); ++k)
+        for (std::size_t y = 0; y < ny; ++y) ys[k].push_back(roll_up(ys[k - 1][y], levels[k - 1].parent, levels[k].size()));
+    for (std::size_t k = 1; k < levels.size(); ++k)
+        for (std::size_t p = 0; p < np; ++p) ps[k].push_back(roll_up(ps[k - 1][p], levels[k - 1].parent, levels[k].size()));
+    std::vector<YearZoneStats> nat;
+    std::vector<PeriodZoneStats> pnat;
+    {
+        const std::vector<std::int32_t> to_nation(levels[0].size(), 0);
+        for (std::size_t y = 0; y < ny; ++y) nat.push_back(roll_up(fine[y], to_nation, 1));
+        for (std::size_t p = 0; p < np; ++p) pnat.push_back(roll_up(pfine[p], to_nation, 1));
+    }
+    // Index of a finest zone's ancestor at level k.
+    auto ancestor = [&](std::size_t k, std::int32_t z) {
+        for (std::size_t l = 0; l < k && z >= 0; ++l) z = levels[l].parent[std::size_t(z)];
+        return z;
+    };
+    auto level_index = [&](const std::string& name) -> int {
+        for (std::size_t k = 0; k < levels.size(); ++k)
+            if (levels[k].name == name) return int(k);
+        return -1;
+    };
+
+    // Typology.
+    const TypologyRules& rules = ag.typology;
+    auto series = [&](std::size_t k) {
+        LevelSeries s;
+        s.level = &levels[k];
+        for (std::size_t y = 0; y < ny; ++y) s.years.push_back(&ys[k][y]);
+        // The last consecutive period ends in the latest year and starts in the year before.
+        for (std::size_t p = 0; p < np; ++p)
+            if (ny >= 2 && rc.periods[p] == std::make_pair(rc.years[ny - 2], rc.years[ny - 1])) {
+                s.last_period = &ps[k][p];
+                s.national_last_delta = pnat[p].mean_delta(0);
+            }
+        return s;
+    };
+    const int ib = level_index("buurt"), iw = level_index("wijk"), ig = level_index("gemeente"),
+              ir = level_index(rules.region_level);
+    const std::size_t kb = ib >= 0 ? std::size_t(ib) : 0;
+    const bool enough_years = int(ny) >= rules.min_measurements;
+    TypologyResult t2, t1w, t1b, t3;
+    std::vector<std::int32_t> cluster_of;
+    if (enough_years) {
+        t2 = aandachtsbuurten(rules, m, series(kb));
+        if (iw >= 0) t1w = kwetsbare_wijken(rules, m, series(std::size_t(iw)));
+        t1b = kwetsbare_buurten(rules, m, series(kb));
+        cluster_of = clusters(t1b.member, adjacency);
+        if (ir >= 0) t3 = aandachtsregios(rules, series(std::size_t(ir)));
+    }
+    // Clusters of qualifying buurten with enough residents.
+    std::map<std::int32_t, std::vector<std::int32_t>> cluster_members;
+    for (std::size_t z = 0; z < cluster_of.size(); ++z)
+        if (cluster_of[z] >= 0) cluster_members[cluster_of[z]].push_back(std::int32_t(z));
+    std::vector<std::uint8_t> in_cluster(levels[kb].size(), 0);
+    json clusters_json = json::array();
+    for (const auto& [id, members] : cluster_members) {
+        std::int64_t res = 0;
+        for (auto z : members) res += ys[kb][ny - 1].residents[std::size_t(z)];
+        if (res < rules.cluster_min_residents) continue;
+        json c;
+        c["residents"] = res;
+        std::set<std::string> gms;
+        for (auto z : members) {
+            in_cluster[std::size_t(z)] = 1;
+            c["buurten"].push_back(levels[kb].codes[std::size_t(z)]);
+            if (ig >= 0) {
+                const auto gz = ancestor(std::size_t(ig), z);
+                if (gz >= 0) gms.insert(levels[std::size_t(ig)].names[std::size_t(gz)]);
+            }
+        }
+        c["gemeenten"] = gms;
+        clusters_json.push_back(c);
+    }
+
+    // ---- Outputs (rank 0) ----
+    const std::size_t L = ny - 1;  // latest year
+    json sum;
+    sum["model"] = m.name;
+    sum["years"] = rc.years;
+    sum["class_labels"] = m.classes.labels;
+    sum["class_limits"] = m.classes.limits;
+    sum["development_labels"] = m.development.labels;
+    sum["dimensions"] = m.dimensions;
+    std::vector<std::string> ind_names;
+    for (const auto& i : m.indicators) ind_names.push_back(i.name);
+    sum["indicators"] = ind_names;
+    // National figures per year.
+    for (std::size_t y = 0; y < ny; ++y) {
+        const auto& s = nat[y];
+        json j;
+        j["year"] = rc.years[y];
+        j["residents"] = s.residents[0];
+        j["scored_cells"] = s.cells[0];
+        j["dwellings"] = s.dwellings[0];
+        j["mean_deviation"] = num(s.mean_deviation(0));
+        std::vector<std::int64_t> rc_(nc), cc(nc);
+        for (std::size_t c = 0; c < nc; ++c) {
+            rc_[c] = s.res_class[c];
+            cc[c] = s.cells_class[c];
+        }
+        j["residents_per_class"] = rc_;
+        j["cells_per_class"] = cc;
+        const double R = double(s.residents[0]);
+        j["share_residents_onvoldoende"] = R > 0 ? double(s.residents_in_classes(0, 1, ag.onvoldoende_max_class)) / R : 0.0;
+        j["share_residents_class6_plus"] = R > 0 ? double(s.residents_in_classes(0, 6, int(nc))) / R : 0.0;
+        std::int64_t onv = 0;
+        for (std::size_t z = 0; z < levels[kb].size(); ++z)
+            onv += ys[kb][y].residents_in_classes(z, 1, ag.onvoldoende_max_class) >= ag.onvoldoende_min_residents;
+        j["onvoldoende_buurten"] = onv;
+        j["buurten_with_residents"] = std::count_if(ys[kb][y].residents.begin(), ys[kb][y].residents.end(),
+                                                    [](std::int64_t r) { return r > 0; });
+        std::vector<json> dims;
+        for (std::size_t dd = 0; dd < nd; ++dd) dims.push_back(num(s.mean_dimension(0, dd)));
+        j["mean_dimension"] = dims;
+        j["unassigned_residents"] = unassigned[y];
+        j["unassigned_scored_cells"] = unassigned_cells[y];
+        sum["national"].push_back(j);
+    }
+    // National change per period, decomposed by dimension and indicator; by start class.
+    for (std::size_t p = 0; p < np; ++p) {
+        json j;
+        j["period"] = {rc.periods[p].first, rc.periods[p].second};
+        j["residents"] = pnat[p].residents[0];
+        j["mean_delta"] = num(pnat[p].mean_delta(0));
+        for (std::size_t dd = 0; dd < nd; ++dd) j["by_dimension"][m.dimensions[dd]] = num(pnat[p].mean_ddim(0, dd));
+        for (std::size_t ii = 0; ii < ni; ++ii) j["by_indicator"][m.indicators[ii].name] = num(pnat[p].mean_dind(0, ii));
+        // Residents per class: change between the two years (all residents of scored cells).
+        const auto k1 = std::size_t(std::find(rc.years.begin(), rc.years.end(), rc.periods[p].first) - rc.years.begin());
+        const auto k2 = std::size_t(std::find(rc.years.begin(), rc.years.end(), rc.periods[p].second) - rc.years.begin());
+        std::vector<std::int64_t> dc(nc);
+        for (std::size_t c = 0; c < nc; ++c) dc[c] = nat[k2].res_class[c] - nat[k1].res_class[c];
+        j["change_residents_per_class"] = dc;
+        for (std::size_t c = 0; c < nc; ++c)
+            j["by_start_class"].push_back({{"class", c + 1}, {"residents", by_start_class[p].residents[c]},
+                                           {"mean_delta", num(by_start_class[p].mean_delta(c))}});
+        sum["national_change"].push_back(j);
+    }
+    // Breakdowns by municipality group and by decline.
+    if (ig >= 0) {
+        const auto& gl = ds.levels[std::size_t(ig)];
+        const std::size_t kg = std::size_t(ig);
+        auto breakdown = [&](const std::string& field, const std::string& key) {
+            const auto attr = io::read_zone_attribute(source_of(ds, gl), field);
+            std::vector<std::string> groups;
+            for (const auto& [code, v] : attr)
+                if (std::find(groups.begin(), groups.end(), v) == groups.end()) groups.push_back(v);
+            std::sort(groups.begin(), groups.end());
+            std::vector<std::int32_t> to_group(levels[kg].size(), -1);
+            for (std::size_t z = 0; z < levels[kg].size(); ++z) {
+                const auto it = attr.find(levels[kg].codes[z]);
+                if (it != attr.end())
+                    to_group[z] = std::int32_t(std::find(groups.begin(), groups.end(), it->second) - groups.begin());
+            }
+            for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+                json j;
+                j["group"] = groups[gi];
+                for (std::size_t y = 0; y < ny; ++y) {
+                    const auto s = roll_up(ys[kg][y], to_group, groups.size());
+                    const double R = double(s.residents[gi]);
+                    j["years"].push_back({{"year", rc.years[y]},
+                                          {"residents", s.residents[gi]},
+                                          {"mean_deviation", num(s.mean_deviation(gi))},
+                                          {"share_residents_onvoldoende",
+                                           R > 0 ? double(s.residents_in_classes(gi, 1, ag.onvoldoende_max_class)) / R : 0.0}});
+                }
+                for (std::size_t p = 0; p < np; ++p) {
+                    const auto s = roll_up(ps[kg][p], to_group, groups.size());
+                    json pj{{"period", {rc.periods[p].first, rc.periods[p].second}}, {"mean_delta", num(s.mean_delta(gi))}};
+                    for (std::size_t dd = 0; dd < nd; ++dd) pj["by_dimension"][m.dimensions[dd]] = num(s.mean_ddim(gi, dd));
+                    j["periods"].push_back(pj);
+                }
+                sum["breakdowns"][key].push_back(j);
+            }
+        };
+        if (!gl.group_field.empty()) breakdown(gl.group_field, "municipality_group");
+        if (!gl.declining_field.empty()) breakdown(gl.declining_field, "declining");
+    }
+    // Response curves against buurt-level shares (latest year, last period).
+    const PeriodZoneStats* last_p = series(kb).last_period;
+    for (std::size_t s = 0; s < ag.share_bins.size(); ++s) {
+        const auto& sb = ag.share_bins[s];
+        const std::size_t nb = sb.edges.size() - 1;
+        std::vector<std::int32_t> to_bin(levels[kb].size(), -1);
+        for (std::size_t z = 0; z < levels[kb].size(); ++z) {
+            if (bin_den[s][z] <= 0) continue;
+            const double share = double(bin_num[s][z]) / double(bin_den[s][z]);
+            for (std::size_t b = 0; b < nb; ++b)
+                if (share >= sb.edges[b] && (share < sb.edges[b + 1] || (b + 1 == nb && share <= sb.edges[b + 1]))) to_bin[z] = std::int32_t(b);
+        }
+        const auto yb = roll_up(ys[kb][L], to_bin, nb);
+        json j;
+        j["name"] = sb.name;
+        j["numerator"] = sb.numerator;
+        j["denominator"] = sb.denominator;
+        for (std::size_t b = 0; b < nb; ++b) {
+            json bj{{"from", sb.edges[b]}, {"to", sb.edges[b + 1]}, {"residents", yb.residents[b]},
+                    {"mean_deviation", num(yb.mean_deviation(b))},
+                    {"share_residents_onvoldoende",
+                     yb.residents[b] > 0 ? double(yb.residents_in_classes(b, 1, ag.onvoldoende_max_class)) / double(yb.residents[b]) : 0.0}};
+            if (last_p) {
+                const auto pb = roll_up(*last_p, to_bin, nb);
+                bj["mean_delta_last_period"] = num(pb.mean_delta(b));
+            }
+            j["bins"].push_back(bj);
+        }
+        sum["share_bins"].push_back(j);
+    }
+    // Buurten with the worst safety scores.
+    {
+        const int sd = m.dimension_index(rules.safety_dimension);
+        std::vector<std::size_t> idx;
+        for (std::size_t z = 0; z < levels[kb].size(); ++z)
+            if (ys[kb][L].residents[z] >= ag.onvoldoende_min_residents) idx.push_back(z);
+        std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
+            const double va = ys[kb][L].mean_dimension(a, std::size_t(sd)), vb = ys[kb][L].mean_dimension(b, std::size_t(sd));
+            return va < vb || (va == vb && a < b);
+        });
+        for (std::size_t k = 0; k < std::min<std::size_t>(idx.size(), std::size_t(ag.worst_safety_buurten)); ++k) {
+            const auto z = idx[k];
+            json j{{"code", levels[kb].codes[z]}, {"name", levels[kb].names[z]}, {"residents", ys[kb][L].residents[z]},
+                   {"safety", num(ys[kb][L].mean_dimension(z, std::size_t(sd)))}, {"mean_deviation", num(ys[kb][L].mean_deviation(z))}};
+            if (ig >= 0) {
+                const auto gz = ancestor(std::size_t(ig), std::int32_t(z));
+                if (gz >= 0) j["gemeente"] = levels[std::size_t(ig)].names[std::size_t(gz)];
+            }
+            sum["worst_safety_buurten"].push_back(j);
+        }
+    }
+    // Typology lists.
+    auto gemeente_of = [&](std::size_t k, std::size_t z) -> std::string {
+        if (ig < 0 || int(k) > ig) return "";
+        std::int32_t zz = std::int32_t(z);
+        for (std::size_t l = k; l < std::size_t(ig) && zz >= 0; ++l) zz = levels[l].parent[std::size_t(zz)];
+        return zz >= 0 ? levels[std::size_t(ig)].names[std::size_t(zz)] : "";
+    };
+    json typ;
+    typ["rules"]["min_measurements"] = rules.min_measurements;
+    typ["applied"] = enough_years;
+    if (!enough_years)
+        typ["note"] = "the typology needs at least " + std::to_string(rules.min_measurements) + " measurements; the run has " +
+                      std::to_string(ny);
+    auto list = [&](const TypologyResult& t, std::size_t k, const char* key) {
+        json j;
+        j["criteria"] = t.criteria;
+        std::set<std::string> gms;
+        for (std::size_t z = 0; z < t.member.size(); ++z) {
+            if (t.member[z]) {
+                const std::string gm = gemeente_of(k, z);
+                if (!gm.empty()) gms.insert(gm);
+                j["members"].push_back({{"code", levels[k].codes[z]}, {"name", levels[k].names[z]}, {"gemeente", gm},
+                                        {"residents", ys[k][L].residents[z]}});
+            } else if (!t.missed[z].empty() && ys[k][L].residents[z] > 0) {
+                j["near_misses"].push_back({{"code", levels[k].codes[z]}, {"name", levels[k].names[z]}, {"missed", t.missed[z]}});
+            }
+        }
+        j["count"] = std::count(t.member.begin(), t.member.end(), 1);
+        j["gemeenten"] = gms;
+        typ[key] = j;
+    };
+    if (enough_years) {
+        list(t2, kb, "aandachtsbuurten");
+        if (iw >= 0) list(t1w, std::size_t(iw), "kwetsbare_wijken");
+        typ["kwetsbare_clusters"] = clusters_json;
+        typ["kwetsbare_clusters_rule"] = "contiguous clusters (4-neighbour cell adjacency) of buurten that meet the wijk "
+                                         "criteria, with at least " + std::to_string(rules.cluster_min_residents) + " residents";
+        std::set<std::string> t1_gms;
+        if (typ.contains("kwetsbare_wijken"))
+            for (const auto& g2 : typ["kwetsbare_wijken"]["gemeenten"]) t1_gms.insert(g2.get<std::string>());
+        for (const auto& c : clusters_json)
+            for (const auto& g2 : c["gemeenten"]) t1_gms.insert(g2.get<std::string>());
+        typ["kwetsbare_gemeenten"] = t1_gms;
+        if (ir >= 0) list(t3, std::size_t(ir), "aandachtsregios");
+    }
+    sum["typology"] = typ;
+    const std::string text = sum.dump(1);
+
+    if (d.rank() == 0) {
+        const fs::path adir = fs::path(out_dir) / "aggregates";
+        fs::create_directories(adir);
+        std::vector<io::ZoneLayerOut> gpkg_layers;
+        for (std::size_t k = 0; k < levels.size(); ++k) {
+            if (std::find(ag.levels.begin(), ag.levels.end(), levels[k].name) == ag.levels.end()) continue;
+            std::vector<std::string> header{"code", "name", "parent"};
+            std::vector<char> types;
+            for (std::size_t y = 0; y < ny; ++y) {
+                const std::string Y = std::to_string(rc.years[y]);
+                for (const char* f : {"residents", "dwellings", "cells"}) header.push_back(std::string(f) + "_" + Y), types.push_back('i');
+                header.push_back("score_" + Y), types.push_back('r');
+                header.push_back("deviation_" + Y), types.push_back('r');
+                header.push_back("class_" + Y), types.push_back('i');
+                for (const auto& dn : m.dimensions) header.push_back(dn + "_" + Y), types.push_back('r');
+                for (std::size_t c = 1; c <= nc; ++c) header.push_back("res_c" + std::to_string(c) + "_" + Y), types.push_back('i');
+                header.push_back("onvoldoende_" + Y), types.push_back('i');
+            }
+            for (std::size_t p = 0; p < np; ++p) {
+                const std::string P = std::to_string(rc.periods[p].first) + "_" + std::to_string(rc.periods[p].second);
+                header.push_back("delta_" + P), types.push_back('r');
+                for (const auto& dn : m.dimensions) header.push_back("delta_" + dn + "_" + P), types.push_back('r');
+            }
+            const bool has_t2 = enough_years && int(k) == int(kb), has_t1 = enough_years && int(k) == iw,
+                       has_t3 = enough_years && int(k) == ir;
+            if (has_t2) for (const char* f : {"aandachtsbuurt", "kwetsbaar_cluster"}) header.push_back(f), types.push_back('i');
+            if (has_t2) header.push_back("aandachtsbuurt_missed"), types.push_back('s');
+            if (has_t1) header.push_back("kwetsbare_wijk"), types.push_back('i'), header.push_back("kwetsbare_wijk_missed"), types.push_back('s');
+            if (has_t3) header.push_back("aandachtsregio"), types.push_back('i'), header.push_back("aandachtsregio_missed"), types.push_back('s');
+            io::CsvWriter csv(header);
+            io::ZoneLayerOut gl;
+            gl.source = source_of(ds, ds.levels[k]);
+            gl.name = levels[k].name;
+            gl.fields.assign(header.begin() + 3, header.end());
+            gl.types = types;
+            for (std::size_t z = 0; z < levels[k].size(); ++z) {
+                std::vector<std::string> row{levels[k].codes[z], levels[k].names[z],
+                                             levels[k].parent[z] >= 0 ? levels[k + 1].codes[std::size_t(levels[k].parent[z])] : ""};
+                for (std::size_t y = 0; y < ny; ++y) {
+                    const auto& s = ys[k][y];
+                    const double dev = s.mean_deviation(z);
+                    row.push_back(str(s.residents[z]));
+                    row.push_back(str(s.dwellings[z]));
+                    row.push_back(str(s.cells[z]));
+                    row.push_back(io::csv_number(std::isnan(dev) ? dev : m.reference_level + dev));
+                    row.push_back(io::csv_number(dev));
+                    row.push_back(std::isnan(dev) ? "" : str(m.classes.classify(dev)));
+                    for (std::size_t dd = 0; dd < nd; ++dd) row.push_back(io::csv_number(s.mean_dimension(z, dd)));
+                    for (std::size_t c = 0; c < nc; ++c) row.push_back(str(s.res_class[z * nc + c]));
+                    row.push_back(str(s.residents_in_classes(z, 1, ag.onvoldoende_max_class) >= ag.onvoldoende_min_residents));
+                }
+                for (std::size_t p = 0; p < np; ++p) {
+                    row.push_back(io::csv_number(ps[k][p].mean_delta(z)));
+                    for (std::size_t dd = 0; dd < nd; ++dd) row.push_back(io::csv_number(ps[k][p].mean_ddim(z, dd)));
+                }
+                if (has_t2) {
+                    row.push_back(str(t2.member[z]));
+                    row.push_back(str(in_cluster[z]));
+                    row.push_back(t2.missed[z]);
+                }
+                if (has_t1) row.push_back(str(t1w.member[z])), row.push_back(t1w.missed[z]);
+                if (has_t3) row.push_back(str(t3.member[z])), row.push_back(t3.missed[z]);
+                gl.values[levels[k].codes[z]] = std::vector<std::string>(row.begin() + 3, row.end());
+                csv.row(std::move(row));
+            }
+            csv.save((adir / (levels[k].name + ".csv")).string());
+            gpkg_layers.push_back(std::move(gl));
+        }
+        io::write_zone_gpkg((adir / "zones.gpkg").string(), gpkg_layers);
+        const fs::path sj = fs::path(out_dir) / "summary.json";
+        std::ofstream(sj.string() + ".partial") << text << "\n";
+        fs::rename(sj.string() + ".partial", sj);
+    }
+    (void)nan_to_null_guard;
+    return text;
+}
+
+}  // namespace leefbaar::app
