@@ -19,6 +19,7 @@ packages=(
   libpng-dev
   clang-format
   python3
+  slurm-wlm munge
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(grass-core python3-scipy python3-gdal python3-h5py python3-numpy)

@@ -32,7 +32,7 @@ cluster_pids() {
   local conf=$1 pid
   for pid in $(ls /proc | grep -E '^[0-9]+$'); do
     [[ $pid == "$$" ]] && continue
-    if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$conf"; then
+    if tr '\0' '\n' 2>/dev/null < "/proc/$pid/environ" | grep -qxF "SLURM_CONF=$conf"; then
       echo "$pid"
     fi
   done
