@@ -18,7 +18,7 @@ lb_log() { echo "[$(date '+%F %T')] ${LB_STEP:-job}: $*" >&2; }
 lb_die() { lb_log "error: $*"; LB_STATUS=failed; exit 2; }
 
 # The one-line summary, printed on every exit (success, failure, signal) and appended to
-# $LB_OUT/jobs.log when the output folder exists.
+# $LB_JOBLOG (default $LB_OUT/jobs.log) when its folder exists.
 lb_summary() {
   local rc=$?
   [[ -n ${LB_SUMMARY_DONE:-} ]] && return
@@ -34,7 +34,8 @@ lb_summary() {
   line="leefbaar-job: step=$LB_STEP job=$job status=$status rc=$rc wall=${wall}s restarts=${SLURM_RESTART_COUNT:-0} host=$(hostname -s) out=${LB_OUT:-?}"
   echo "$line"
   [[ $status != ok ]] && echo "$line" >&2
-  if [[ -n ${LB_OUT:-} && -d $LB_OUT ]]; then echo "$(date '+%F %T') $line" >> "$LB_OUT/jobs.log" 2>/dev/null || true; fi
+  local joblog=${LB_JOBLOG:-${LB_OUT:+$LB_OUT/jobs.log}}
+  if [[ -n $joblog && -d $(dirname "$joblog") ]]; then echo "$(date '+%F %T') $line" >> "$joblog" 2>/dev/null || true; fi
 }
 
 # Signals: Slurm sends SIGTERM on scancel, preemption, requeue and at the time limit; the

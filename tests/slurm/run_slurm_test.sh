@@ -224,7 +224,12 @@ if [[ $HAVE_SWEEP -eq 1 ]]; then
   MID=$(awk '$1 == "merge" {print $2}' <<< "$ids")
   wait_done "$SID" 240; expect_completed "$SID" "sweep array"
   wait_done "$MID" 120; expect_completed "$MID" "sweep merge"
-  [[ $(job_field "$MID" Dependency) == "(null)" || -n $(job_field "$MID" Dependency) ]]
+  m_start=$(date -d "$(job_field "$MID" StartTime)" +%s)
+  while read -r e; do
+    (( m_start >= $(date -d "$e" +%s) )) || fail "merge $MID started before sweep task end $e (afterok)"
+  done < <(job_field "$SID" EndTime)
+  [[ $(job_field "$SID" JobState | wc -l) -eq $SWEEP_SLICES ]] || fail "sweep array $SID: expected $SWEEP_SLICES tasks"
+  [[ $(grep -c 'step=sweep .*status=ok' "$OUT_A/sweep/jobs.log") -eq $SWEEP_SLICES ]] || fail "sweep/jobs.log: expected $SWEEP_SLICES ok slices"
   say "a. single unsliced sweep for comparison"
   "$LEEFBAAR" -q sweep "$OUT_A" --weights "$SWEEP_WEIGHTS" --members "0:$SWEEP_MEMBERS" \
      --out "$WORK/sweep single" || fail "single sweep failed (SPEC '$SWEEP_WEIGHTS', set in tests/slurm/run_slurm_test.sh)"
