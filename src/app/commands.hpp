@@ -21,5 +21,6 @@ Command add_info_command(CLI::App& cli);
 Command add_run_command(CLI::App& cli);
 Command add_synth_command(CLI::App& cli);
 Command add_focal_command(CLI::App& cli);
+Command add_report_command(CLI::App& cli);
 
 }  // namespace leefbaar::app

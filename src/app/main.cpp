@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
         app::add_run_command(cli),
         app::add_synth_command(cli),
         app::add_focal_command(cli),
+        app::add_report_command(cli),
     };
 
     try {
