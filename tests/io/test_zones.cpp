@@ -17,31 +17,9 @@ namespace {
 
 // A GeoPackage layer "zones" with fields code, name, parent and the given WKT polygons.
 void write_zones(const std::string& file, const std::vector<std::array<std::string, 4>>& rows, int epsg = 28992) {
-    io::gdal_init();
-    GDALDriverH drv = GDALGetDriverByName("GPKG");
-    GDALDatasetH ds = GDALCreate(drv, file.c_str(), 0, 0, 0, GDT_Unknown, nullptr);
-    OGRSpatialReferenceH srs = OSRNewSpatialReference(nullptr);
-    OSRImportFromEPSG(srs, epsg);
-    OGRLayerH layer = GDALDatasetCreateLayer(ds, "zones", srs, wkbPolygon, nullptr);
-    OSRDestroySpatialReference(srs);
-    for (const char* f : {"code", "name", "parent"}) {
-        OGRFieldDefnH fd = OGR_Fld_Create(f, OFTString);
-        OGR_L_CreateField(layer, fd, 1);
-        OGR_Fld_Destroy(fd);
-    }
-    for (const auto& r : rows) {
-        OGRFeatureH feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
-        OGR_F_SetFieldString(feat, 0, r[0].c_str());
-        OGR_F_SetFieldString(feat, 1, r[1].c_str());
-        OGR_F_SetFieldString(feat, 2, r[2].c_str());
-        OGRGeometryH g = nullptr;
-        char* wkt = const_cast<char*>(r[3].c_str());
-        OGR_G_CreateFromWkt(&wkt, nullptr, &g);
-        OGR_F_SetGeometryDirectly(feat, g);
-        REQUIRE(OGR_L_CreateFeature(layer, feat) == OGRERR_NONE);
-        OGR_F_Destroy(feat);
-    }
-    GDALClose(ds);
+    std::vector<std::vector<std::string>> r;
+    for (const auto& x : rows) r.push_back({x[0], x[1], x[2], x[3]});
+    leefbaar::testing::write_zone_layer(file, "zones", {"code", "name", "parent"}, r, epsg);
 }
 
 }  // namespace

@@ -15,6 +15,8 @@
 #include "dist/comm.hpp"
 #include "io/gdal_raster.hpp"
 #include "io/hdf5.hpp"
+#include "../io/test_support.hpp"
+#include <nlohmann/json.hpp>
 
 using namespace leefbaar;
 namespace fs = std::filesystem;
@@ -51,7 +53,26 @@ file = "{year}/residents.tif"
 file = "{year}/dwellings.tif"
 [layers.a]
 file = "{year}/a.tif"
+[zones]
+file = "zones.gpkg"
+levels = ["buurt", "wijk"]
+[zones.buurt]
+layer = "buurt"
+code = "code"
+name = "name"
+parent = "wijk_code"
+[zones.wijk]
+layer = "wijk"
+code = "code"
+name = "name"
+parent = ""
 )";
+    // Buurt BU01 = column 0 (x 100000-100100), BU02 = columns 1-2; both in wijk WK01.
+    leefbaar::testing::write_zone_layer((dir / "zones.gpkg").string(), "buurt", {"code", "name", "wijk_code"},
+                                        {{"BU01", "West", "WK01", "POLYGON((100000 400800,100100 400800,100100 401000,100000 401000,100000 400800))"},
+                                         {"BU02", "Oost", "WK01", "POLYGON((100100 400800,100300 400800,100300 401000,100100 401000,100100 400800))"}});
+    leefbaar::testing::write_zone_layer((dir / "zones.gpkg").string(), "wijk", {"code", "name"},
+                                        {{"WK01", "Wijk", "POLYGON((100000 400800,100300 400800,100300 401000,100000 401000,100000 400800))"}});
     std::ofstream(dir / "model.toml") << R"([model]
 name = "tiny"
 reference_year = 2016
@@ -154,6 +175,43 @@ TEST_CASE("the tiny country's scores, classes and deltas are as worked out by ha
     const auto d1 = grid_f64(h5, "/2016/dimension/d1"), d2 = grid_f64(h5, "/2016/dimension/d2");
     for (std::size_t i = 0; i < 6; ++i)
         if (dev16[i] != nd) CHECK(d1[i] + d2[i] == dev16[i]);
+    // Aggregates by hand. 2016: BU01 = cell (0,0): 10 residents, deviation -0.575.
+    // BU02 = (1,0) 0 res -1.375, (2,0) 20 res 0.325, (1,1) 10 res -0.075 -> mean 5.75 / 30;
+    // dwellings of its scored cells 6 + 8 + 5 = 19.
+    // Nation: (10 * -0.575 + 5.75) / 40 = 0 exactly: the reference year's mean is the reference.
+    std::ifstream sj(dir + "/out/summary.json");
+    const auto sum = nlohmann::json::parse(sj);
+    const auto& n16 = sum["national"][0];
+    CHECK(n16["year"] == 2016);
+    CHECK(n16["residents"] == 40);
+    CHECK(n16["mean_deviation"].get<double>() == Approx(0.0).margin(1e-12));
+    CHECK(n16["residents_per_class"] == std::vector<int>{0, 10, 10, 20, 0});
+    CHECK(n16["share_residents_onvoldoende"].get<double>() == Approx(0.5));
+    // 2016-2018: only (0,0) changes, +0.5 with 10 of 40 residents: national mean +0.125, all d1 / x.
+    const auto& ch = sum["national_change"][0];
+    CHECK(ch["mean_delta"].get<double>() == Approx(0.125));
+    CHECK(ch["by_dimension"]["d1"].get<double>() == Approx(0.125));
+    CHECK(ch["by_dimension"]["d2"].get<double>() == 0.0);
+    CHECK(ch["by_indicator"]["x"].get<double>() == Approx(0.125));
+    CHECK(ch["change_residents_per_class"] == std::vector<int>{0, -10, 10, 0, 0});
+    CHECK(sum["typology"]["applied"] == false);  // two measurements: the typology needs three
+    std::ifstream csv(dir + "/out/aggregates/buurt.csv");
+    std::string header, bu01, bu02;
+    std::getline(csv, header);
+    std::getline(csv, bu01);
+    std::getline(csv, bu02);
+    CHECK_THAT(header, Catch::StartsWith("code,name,parent,residents_2016,dwellings_2016,cells_2016,score_2016,deviation_2016"));
+    auto field = [](const std::string& line, int k) {
+        std::size_t pos = 0;
+        for (int i = 0; i < k; ++i) pos = line.find(',', pos) + 1;
+        return std::stod(line.substr(pos, line.find(',', pos) - pos));
+    };
+    CHECK_THAT(bu01, Catch::StartsWith("BU01,West,WK01,10,5,1,"));
+    CHECK(field(bu01, 6) == Approx(4.0 - 0.575).margin(1e-9));  // score_2016
+    CHECK(field(bu01, 7) == Approx(-0.575).margin(1e-9));       // deviation_2016
+    CHECK_THAT(bu02, Catch::StartsWith("BU02,Oost,WK01,30,19,3,"));
+    CHECK(field(bu02, 7) == Approx(5.75 / 30).margin(1e-9));
+    CHECK(fs::exists(dir + "/out/aggregates/zones.gpkg"));
     io::H5File f(h5, MPI_COMM_SELF, io::H5File::Mode::read_only);
     CHECK(f.read_georeference() == kGrid);
     CHECK(f.attribute("/", "status") == std::optional<std::string>("complete"));
@@ -180,6 +238,17 @@ TEST_CASE("every dataset is identical for this rank count, one rank, and one thr
             INFO(name);
             REQUIRE(b.count(name));
             CHECK(bytes == b.at(name));
+        }
+        // Aggregates too: summary and every level's table.
+        auto slurp = [](const std::string& p) {
+            std::ifstream in(p);
+            return std::string(std::istreambuf_iterator<char>(in), {});
+        };
+        for (const char* f : {"/summary.json", "/aggregates/buurt.csv", "/aggregates/wijk.csv"}) {
+            INFO(f);
+            const auto x = slurp(dir + "/all" + f);
+            CHECK(!x.empty());
+            CHECK(x == slurp(dir + "/one" + f));
         }
     }
     MPI_Barrier(MPI_COMM_WORLD);

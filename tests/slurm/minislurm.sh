@@ -29,12 +29,10 @@ pick_port() {
 
 # Pids of processes whose environment names this cluster's slurm.conf (job steps, ranks).
 cluster_pids() {
-  local conf=$1 pid
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-    [[ $pid == "$$" ]] && continue
-    if tr '\0' '\n' 2>/dev/null < "/proc/$pid/environ" | grep -qxF "SLURM_CONF=$conf"; then
-      echo "$pid"
-    fi
+  local f
+  grep -lzxF "SLURM_CONF=$1" /proc/[0-9]*/environ 2>/dev/null | while IFS= read -r f; do
+    f=${f#/proc/}; f=${f%/environ}
+    [[ $f != "$$" && $f != "$BASHPID" ]] && echo "$f"
   done
 }
 

@@ -1,0 +1,161 @@
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "core/aggregate.hpp"
+#include "core/model.hpp"
+#include "core/typology.hpp"
+
+using namespace leefbaar;
+
+namespace {
+std::int64_t fx(double v) { return std::int64_t(std::llround(v * 0x1.0p32)); }
+}  // namespace
+
+TEST_CASE("zone statistics by hand, and roll-up equals direct accumulation", "[aggregate]") {
+    // Four cells in three buurten (buurt 2 has none); buurten 0,1 in wijk 0, buurt 2 in wijk 1.
+    const std::vector<std::int32_t> zone{0, 0, 1, -1}, res{10, 30, 5, 7}, dw{4, 12, 3, 2};
+    const std::vector<std::int64_t> dev{fx(-0.2), fx(0.2), fx(0.5), fx(1.0)};
+    const std::vector<std::int64_t> dim{fx(-0.1), fx(-0.1), fx(0.1), fx(0.1), fx(0.25), fx(0.25), fx(0.5), fx(0.5)};
+    const std::vector<std::uint8_t> cls{2, 4, 5, 9};
+    YearZoneStats s;
+    s.resize(3, 2, 9);
+    accumulate_year(s, zone, res, dw, dev, dim, cls);
+    CHECK(s.residents == std::vector<std::int64_t>{40, 5, 0});
+    CHECK(s.cells == std::vector<std::int64_t>{2, 1, 0});
+    // Resident-weighted mean: (10 * -0.2 + 30 * 0.2) / 40 = 0.1
+    CHECK(s.mean_deviation(0) == Approx(0.1));
+    CHECK(s.mean_dimension(0, 1) == Approx((10 * -0.1 + 30 * 0.1) / 40.0));
+    CHECK(std::isnan(s.mean_deviation(2)));  // zero residents: nodata, not a division by zero
+    CHECK(s.residents_in_classes(0, 1, 3) == 10);
+    CHECK(s.cells_in_classes(0, 4, 9) == 1);
+    const std::vector<std::int32_t> parent{0, 0, 1};
+    const auto w = roll_up(s, parent, 2);
+    CHECK(w.residents == std::vector<std::int64_t>{45, 0});
+    YearZoneStats direct;
+    direct.resize(2, 2, 9);
+    const std::vector<std::int32_t> wz{0, 0, 0, -1};
+    accumulate_year(direct, wz, res, dw, dev, dim, cls);
+    CHECK(w.wsum_dev == direct.wsum_dev);
+    CHECK(w.wsum_dim == direct.wsum_dim);
+    CHECK(w.res_class == direct.res_class);
+    // Packing for reductions round-trips.
+    YearZoneStats copy;
+    copy.resize(3, 2, 9);
+    unpack(copy, pack_ints(s), pack_wide(s));
+    CHECK(copy.wsum_dev == s.wsum_dev);
+    CHECK(copy.res_class == s.res_class);
+}
+
+TEST_CASE("lowest-percent selection and clusters", "[aggregate][typology]") {
+    const std::vector<double> v{5, 1, 3, 2, 4, std::nan(""), 0};
+    const std::vector<std::int64_t> res{1, 1, 1, 1, 1, 1, 0};  // the last zone has no residents
+    // 5 eligible zones (NaN and zero residents excluded): 20% = the lowest one.
+    CHECK(in_lowest_percent(v, res, 20) == std::vector<std::uint8_t>{0, 1, 0, 0, 0, 0, 0});
+    CHECK(in_lowest_percent(v, res, 40) == std::vector<std::uint8_t>{0, 1, 0, 1, 0, 0, 0});
+    CHECK(in_lowest_percent(v, res, 21) == std::vector<std::uint8_t>{0, 1, 0, 1, 0, 0, 0});  // ceil(1.05) = 2
+    const std::vector<std::uint8_t> flagged{1, 1, 0, 1, 1, 1};
+    const auto c = clusters(flagged, {{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5}});
+    // Zone 2 is not flagged, so it splits {0,1} from {3,4,5}.
+    CHECK(c == std::vector<std::int32_t>{0, 0, -1, 3, 3, 3});
+}
+
+namespace {
+
+ModelConfig typology_model() {
+    ModelConfig m;
+    m.name = "t";
+    m.dimensions = {"wonen", "veiligheid"};
+    m.classes.limits = {-0.3, -0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2};
+    m.classes.labels = std::vector<std::string>(9, "c");
+    return m;
+}
+
+// A buurt level of 10 zones, with chosen mean deviation, safety and residents per year.
+struct Fixture {
+    ModelConfig m = typology_model();
+    ZoneLevelTable level;
+    std::vector<YearZoneStats> years;
+    Fixture(int nyears) {
+        for (int z = 0; z < 10; ++z) {
+            level.codes.push_back("BU" + std::to_string(z));
+            level.names.push_back("b" + std::to_string(z));
+            level.parent.push_back(-1);
+        }
+        years.resize(std::size_t(nyears));
+        for (auto& y : years) {
+            y.resize(10, 2, 9);
+            for (std::size_t z = 0; z < 10; ++z) set(y, z, 0.1, 0.1 * double(z + 1), 2000, 0);
+        }
+    }
+    // Mean deviation dev, safety dim, residents r, of which `weak` in class 1.
+    static void set(YearZoneStats& y, std::size_t z, double dev, double safety, std::int64_t r, std::int64_t weak) {
+        y.residents[z] = r;
+        y.cells[z] = 10;
+        y.wsum_dev[z] = Wide(r) * fx(dev);
+        y.wsum_dim[z * 2 + 1] = Wide(r) * fx(safety);
+        y.wsum_dim[z * 2] = Wide(r) * (fx(dev) - fx(safety));
+        for (std::size_t c = 0; c < 9; ++c) y.res_class[z * 9 + c] = 0;
+        y.res_class[z * 9 + 0] = weak;
+        y.res_class[z * 9 + 4] = r - weak;
+    }
+    LevelSeries series() {
+        LevelSeries s;
+        s.level = &level;
+        for (auto& y : years) s.years.push_back(&y);
+        return s;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("aandachtsbuurten at each rule's boundary", "[typology]") {
+    TypologyRules r;  // defaults: 3 measurements, class <= 4, lowest 20% safety, >= 1000 residents
+    SECTION("qualifies: weak in three measurements, unsafe, onvoldoende cells, 1,000 residents") {
+        Fixture f(3);
+        for (auto& y : f.years) Fixture::set(y, 0, -0.08, -0.5, 1000, 50);  // class 4, lowest safety
+        const auto t = aandachtsbuurten(r, f.m, f.series());
+        CHECK(t.member[0] == 1);
+        CHECK(std::count(t.member.begin(), t.member.end(), 1) == 1);
+    }
+    SECTION("999 residents misses the size rule, and is reported as a near miss") {
+        Fixture f(3);
+        for (auto& y : f.years) Fixture::set(y, 0, -0.08, -0.5, 999, 50);
+        const auto t = aandachtsbuurten(r, f.m, f.series());
+        CHECK(t.member[0] == 0);
+        CHECK_THAT(t.missed[0], Catch::Contains("1000 residents"));
+    }
+    SECTION("weak in only two of three measurements") {
+        Fixture f(3);
+        for (auto& y : f.years) Fixture::set(y, 0, -0.08, -0.5, 1000, 50);
+        Fixture::set(f.years[0], 0, 0.01, -0.5, 1000, 50);  // class 6 in the first year
+        const auto t = aandachtsbuurten(r, f.m, f.series());
+        CHECK(t.member[0] == 0);
+        CHECK_THAT(t.missed[0], Catch::Contains("3 measurements"));
+    }
+    SECTION("only two measurements in the run") {
+        Fixture f(2);
+        for (auto& y : f.years) Fixture::set(y, 0, -0.08, -0.5, 1000, 50);
+        CHECK(aandachtsbuurten(r, f.m, f.series()).member[0] == 0);
+    }
+    SECTION("the 20th percentile: of 10 buurten, the 2 lowest on safety qualify, the 3rd does not") {
+        Fixture f(3);
+        // Safety values: zone 1: 0.05, zone 0: 0.15, zone 2: 0.16, others 0.4 .. 1.0.
+        for (auto& y : f.years) {
+            Fixture::set(y, 0, -0.08, 0.15, 1000, 50);
+            Fixture::set(y, 1, -0.08, 0.05, 1000, 50);
+            Fixture::set(y, 2, -0.08, 0.16, 1000, 50);
+        }
+        const auto t = aandachtsbuurten(r, f.m, f.series());
+        CHECK(t.member[1] == 1);
+        CHECK(t.member[0] == 1);
+        CHECK(t.member[2] == 0);
+        CHECK_THAT(t.missed[2], Catch::Contains("safety among the lowest 20%"));
+    }
+    SECTION("no onvoldoende cells") {
+        Fixture f(3);
+        for (auto& y : f.years) Fixture::set(y, 0, -0.08, -0.5, 1000, 0);
+        const auto t = aandachtsbuurten(r, f.m, f.series());
+        CHECK(t.member[0] == 0);
+        CHECK_THAT(t.missed[0], Catch::Contains("onvoldoende"));
+    }
+}
