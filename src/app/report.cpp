@@ -415,6 +415,14 @@ double nice_step(double range, int ticks) {
     return 10 * mag;
 }
 
+// Axis tick label: as few decimals as the step needs; signed unless a percentage.
+std::string tick_label(double t, double step, bool en, bool pct) {
+    if (pct) t *= 100, step *= 100;
+    int dec = 0;
+    while (dec < 8 && std::fabs(step * std::pow(10.0, dec) - std::round(step * std::pow(10.0, dec))) > 1e-6) ++dec;
+    return fmt_dec(t, dec, en, !pct) + (pct ? "%" : "");
+}
+
 struct Bar {
     std::string label;
     double value = 0;
@@ -424,14 +432,14 @@ struct Bar {
 
 // Horizontal bars around zero: labels left, value at the bar's end.
 std::string svg_hbars(const std::vector<Bar>& bars, const std::function<std::string(double)>& fmt, const std::string& title,
-                      int width = 640, int label_w = 210) {
+                      bool en, int width = 640, int label_w = 210) {
     const int row = 22, top = 8, bottom = 26, vw = 78;
     const int h = top + bottom + row * int(bars.size());
     double lo = 0, hi = 0;
     for (const auto& b : bars)
         if (!std::isnan(b.value)) lo = std::min(lo, b.value), hi = std::max(hi, b.value);
     if (lo == hi) hi = lo + 1e-9;
-    const double step = nice_step(hi - lo, 4);
+    const double step = nice_step(hi - lo, std::max(2, (width - label_w - 2 * vw) / 75));
     lo = std::floor(lo / step) * step;
     hi = std::ceil(hi / step) * step;
     const double x0 = label_w + vw * (lo < 0 ? 1.0 : 0.0), x1 = width - vw;
@@ -443,7 +451,7 @@ std::string svg_hbars(const std::vector<Bar>& bars, const std::function<std::str
         const double tt = std::fabs(t) < step * 1e-9 ? 0.0 : t;
         o << "<line x1=\"" << X(tt) << "\" x2=\"" << X(tt) << "\" y1=\"" << top << "\" y2=\"" << h - bottom + 4
           << "\" stroke=\"" << (tt == 0 ? "#333" : "#ddd") << "\"/>";
-        o << "<text x=\"" << X(tt) << "\" y=\"" << h - 8 << "\" text-anchor=\"middle\" fill=\"#555\">" << esc(fmt(tt)) << "</text>";
+        o << "<text x=\"" << X(tt) << "\" y=\"" << h - 8 << "\" text-anchor=\"middle\" fill=\"#555\">" << esc(tick_label(tt, step, en, false)) << "</text>";
     }
     for (std::size_t i = 0; i < bars.size(); ++i) {
         const auto& b = bars[i];
@@ -508,7 +516,7 @@ struct Series {
 
 // Lines over categories (years), legend below.
 std::string svg_lines(const std::vector<std::string>& xs, const std::vector<Series>& series,
-                      const std::function<std::string(double)>& fmt, const std::string& title, int width = 460) {
+                      const std::function<std::string(double)>& fmt, const std::string& title, bool en, bool pct, int width = 460) {
     const int left = 66, right = 16, top = 12, plot_h = 190, legend_row = 18;
     const int h = top + plot_h + 30 + legend_row * int(series.size());
     double lo = INFINITY, hi = -INFINITY;
@@ -532,7 +540,7 @@ std::string svg_lines(const std::vector<std::string>& xs, const std::vector<Seri
         const double tt = std::fabs(t) < step * 1e-9 ? 0.0 : t;
         o << "<line x1=\"" << left << "\" x2=\"" << width - right << "\" y1=\"" << Y(tt) << "\" y2=\"" << Y(tt) << "\" stroke=\""
           << (tt == 0 ? "#888" : "#e2e2e2") << "\"/>";
-        o << "<text x=\"" << left - 6 << "\" y=\"" << Y(tt) + 4 << "\" text-anchor=\"end\" fill=\"#555\">" << esc(fmt(tt)) << "</text>";
+        o << "<text x=\"" << left - 6 << "\" y=\"" << Y(tt) + 4 << "\" text-anchor=\"end\" fill=\"#555\">" << esc(tick_label(tt, step, en, pct)) << "</text>";
     }
     for (std::size_t i = 0; i < xs.size(); ++i)
         o << "<text x=\"" << X(i) << "\" y=\"" << top + plot_h + 16 << "\" text-anchor=\"middle\" fill=\"#333\">" << esc(xs[i]) << "</text>";
@@ -979,7 +987,7 @@ void Report::decomposition() {
             bars.push_back({pretty_dimension(dims[d], en), num(c["by_dimension"].value(dims[d], json())), series_colours()[d % 8], false});
         bars.push_back({L("totaal", "total"), num(c["mean_delta"]), hex("#444444"), true});
         html << "<figure class=\"chart\"><h3>" << L("Per dimensie, ", "By dimension, ") << period_str(c["period"]) << "</h3>"
-             << svg_hbars(bars, f4, L("Ontwikkeling per dimensie", "Change by dimension")) << "</figure>";
+             << svg_hbars(bars, f4, L("Ontwikkeling per dimensie", "Change by dimension"), en) << "</figure>";
     }
     html << "</div>\n";
     rule(esc(L("het model is additief: de inwoners-gewogen gemiddelde verandering van de afwijking (cellen met een score in beide jaren) is precies de som van de veranderingen van de dimensies, en elke dimensie de som van haar indicatoren (gewicht \u00d7 verandering van de gestandaardiseerde waarde).",
@@ -1021,7 +1029,7 @@ void Report::decomposition() {
             bars.push_back({k, x, di < dims.size() ? series_colours()[di % 8] : hex("#888888"), false});
         }
         html << "<h3>" << L("Grootste bijdragen van indicatoren, ", "Largest indicator contributions, ") << period_str(c["period"]) << "</h3>"
-             << "<figure class=\"chart\">" << svg_hbars(bars, f4, L("Bijdrage per indicator", "Contribution per indicator"), 700, 240)
+             << "<figure class=\"chart\">" << svg_hbars(bars, f4, L("Bijdrage per indicator", "Contribution per indicator"), en, 700, 240)
              << "<figcaption><ul class=\"legend\">";
         for (std::size_t d = 0; d < dims.size(); ++d) html << "<li>" << swatch(series_colours()[d % 8]) << esc(pretty_dimension(dims[d], en)) << "</li>";
         html << "</ul><p class=\"rule\"><b>" << L("Regel: ", "Rule: ") << "</b>"
@@ -1052,7 +1060,7 @@ void Report::start_class() {
         }
         bars.push_back({L("alle cellen", "all cells"), num(c["mean_delta"]), hex("#444444"), true});
         html << "<figure class=\"chart\"><h3>" << period_str(c["period"]) << "</h3>"
-             << svg_hbars(bars, f4, L("Ontwikkeling naar beginklasse", "Change by starting class"), 560, 190) << "</figure>";
+             << svg_hbars(bars, f4, L("Ontwikkeling naar beginklasse", "Change by starting class"), en, 560, 190) << "</figure>";
     }
     html << "</div>\n";
     rule(esc(L("inwoners-gewogen gemiddelde verandering van de afwijking over cellen met een score in beide jaren, gegroepeerd naar de klasse van de cel in het beginjaar; kleur = klasse.",
@@ -1094,10 +1102,10 @@ void Report::response_curves() {
             b.push_back({lab, d, d < 0 ? dpal.front() : dpal.back(), false});
         }
         html << "<figure class=\"chart\"><h4>" << L("gemiddelde afwijking ", "mean deviation ") << years.back() << "</h4>"
-             << svg_hbars(a, f3, name, 460, 110) << "</figure>";
+             << svg_hbars(a, f3, name, en, 460, 110) << "</figure>";
         if (lp >= 0)
             html << "<figure class=\"chart\"><h4>" << L("gemiddelde ontwikkeling ", "mean change ") << lps << "</h4>"
-                 << svg_hbars(b, f4, name, 460, 110) << "</figure>";
+                 << svg_hbars(b, f4, name, en, 460, 110) << "</figure>";
         html << "</div>\n";
         rule(esc(L("buurten ingedeeld naar hun aandeel " + sb.value("numerator", "") + " / " + sb.value("denominator", "") + " in " +
                        std::to_string(years.back()) + "; per klasse het inwoners-gewogen gemiddelde van de afwijking van alle cellen in die buurten (kleur = klasse van dat gemiddelde) en de gemiddelde ontwikkeling in de laatste periode (rood = achteruitgang, blauw = vooruitgang).",
@@ -1141,9 +1149,9 @@ void Report::breakdowns() {
             onv.push_back(o);
         }
         html << "<figure class=\"chart\"><h4>" << L("gemiddelde afwijking", "mean deviation") << "</h4>"
-             << svg_lines(xs, dev, f3, L("Gemiddelde afwijking per groep", "Mean deviation per group")) << "</figure>";
+             << svg_lines(xs, dev, f3, L("Gemiddelde afwijking per groep", "Mean deviation per group"), en, false) << "</figure>";
         html << "<figure class=\"chart\"><h4>" << L("aandeel inwoners klasse 1\u20133", "share of residents in class 1\u20133") << "</h4>"
-             << svg_lines(xs, onv, fp, L("Aandeel onvoldoende per groep", "Share inadequate per group")) << "</figure></div>\n";
+             << svg_lines(xs, onv, fp, L("Aandeel onvoldoende per groep", "Share inadequate per group"), en, true) << "</figure></div>\n";
         rule(esc(mg ? L("gemeenten ingedeeld naar het groepsveld van de gemeentelaag (G4 = de vier grootste steden, G40 = de volgende 40); inwoners-gewogen gemiddelden over alle cellen met een score in de groep.",
                         "municipalities grouped by the gemeente layer's group field (G4 = the four largest cities, G40 = the next 40); resident-weighted means over all scored cells in the group.")
                     : L("gemeenten ingedeeld naar het krimpveld van de gemeentelaag (1 = regio met bevolkingsdaling); inwoners-gewogen gemiddelden.",

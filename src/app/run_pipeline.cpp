@@ -16,6 +16,7 @@
 #include "app/aggregate_stage.hpp"
 #include "app/cell_table.hpp"
 #include "app/log.hpp"
+#include "app/report.hpp"
 #include "core/error.hpp"
 #include "core/indicators.hpp"
 #include "core/model.hpp"
@@ -49,6 +50,7 @@ struct StageLog {
     std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
     std::int64_t read_acc = 0, written_acc = 0;
     std::map<std::string, double> indicator_seconds;  // summed over years
+    std::map<std::string, double> write_seconds;      // per dataset (rank 0)
     void done(const std::string& name) {
         const auto now = std::chrono::steady_clock::now();
         entries.push_back({name, std::chrono::duration<double>(now - t0).count(), read_acc, written_acc});
@@ -429,10 +431,13 @@ void run_pipeline(const RunOptions& opt) {
         stages.push_back("write");
         f.set_string_list("/", "stages_completed", stages);
         f.set_attribute("/", "status", "complete");
+        for (const auto& t : f.write_timings()) {
+            log.write_seconds[t.path] = t.seconds;
+            log.written_acc += t.bytes;
+        }
     }
     MPI_Barrier(d.comm());
     if (d.rank() == 0) fs::rename(tmp, results);
-    log.written_acc += d.rank() == 0 ? std::int64_t(fs::file_size(results)) : 0;
     log.done("deltas+write");
 
     if (rc.aggregation.enabled) {
@@ -480,6 +485,7 @@ void run_pipeline(const RunOptions& opt) {
         }
         j["wall_seconds"] = total;
         for (const auto& [name, sec] : log.indicator_seconds) j["indicator_seconds_rank0"][name] = sec;
+        for (const auto& [name, sec] : log.write_seconds) j["write_seconds_rank0"][name] = sec;
         j["peak_rss_bytes_per_rank"] = rss;
         j["resumed"] = opt.resume;
         j["output"] = results.string();
@@ -487,6 +493,7 @@ void run_pipeline(const RunOptions& opt) {
         std::ofstream(tmpj) << j.dump(2) << "\n";
         fs::rename(tmpj, out / kRunManifest);
     }
+    if (rc.aggregation.enabled && d.rank() == 0) write_report(rc.out_dir, rc.lang);
     progress("run complete: " + results.string());
 }
 
