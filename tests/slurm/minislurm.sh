@@ -66,7 +66,7 @@ start() {
 
   local host cpus mem_mb ctld_port d_port
   host=$(hostname -s)
-  cpus=$(nproc)
+  cpus=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)
   mem_mb=$(awk '/MemTotal/ {print int($2 / 1024 / 2)}' /proc/meminfo)
   ctld_port=$(pick_port) || die3 "no free TCP port"
   d_port=$(pick_port) || die3 "no free TCP port"

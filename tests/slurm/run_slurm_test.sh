@@ -82,7 +82,7 @@ fi
 export SLURM_CONF=$CL/slurm.conf
 sinfo
 
-NP=2; [[ $(nproc) -lt 2 ]] && NP=1
+NP=2; [[ $(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc) -lt 2 ]] && NP=1
 MPIRUN=(mpirun -np "$NP" --oversubscribe --bind-to none -x OMP_NUM_THREADS=1)
 [[ $(id -u) -eq 0 ]] && MPIRUN+=(--allow-run-as-root)
 SUBMIT=("$SRC/jobscripts/slurm/submit.sh" --binary "$LEEFBAAR")
