@@ -162,6 +162,53 @@ same_dirs() {
   done < <(cd "$a" && find . -type f -print0)
 }
 
+# Interrupts job $1 (output folder $2) once its first checkpoint exists, either as an
+# operator would (`scontrol requeue`, mode requeue) or as Slurm's time-limit warning does
+# (SIGUSR1 to the batch shell, mode timelimit: the job requeues itself); then lets the
+# requeued job start at once (it would wait ~2 minutes for its BeginTime).
+interrupt_after_checkpoint() {
+  local id=$1 out=$2 mode=$3 t0 st cps
+  t0=$(date +%s)
+  while :; do
+    st=$(job_field "$id" JobState)
+    shopt -s nullglob; cps=("$out"/checkpoints/kernels-*.h5); shopt -u nullglob
+    [[ $st == RUNNING && ${#cps[@]} -gt 0 ]] && break
+    [[ $st == PENDING || $st == RUNNING || $st == CONFIGURING ]] || fail "job $id is $st before its first checkpoint"
+    (( $(date +%s) - t0 < 180 )) || fail "no checkpoint after 180 s (job $id $st)"
+    sleep 0.2
+  done
+  [[ -f $out/leefbaar.h5 ]] && fail "job $id finished before the interruption: make the run longer"
+  if [[ $mode == requeue ]]; then
+    say "first checkpoint ${cps[0]##*/}: scontrol requeue $id"
+    scontrol requeue "$id" || fail "scontrol requeue $id failed"
+  else
+    say "first checkpoint ${cps[0]##*/}: time-limit warning (SIGUSR1 to the batch shell of $id)"
+    scancel --batch --signal=USR1 "$id" || fail "scancel --batch --signal=USR1 $id failed"
+  fi
+  t0=$(date +%s)
+  while :; do
+    st=$(job_field "$id" JobState)
+    [[ $st == PENDING ]] && scontrol update JobId="$id" StartTime=now 2>/dev/null
+    [[ $st == RUNNING || $st == COMPLETED || $st == FAILED ]] && [[ $(job_field "$id" Restarts) -ge 1 ]] && break
+    (( $(date +%s) - t0 < 120 )) || fail "interrupted job $id did not restart ($st)"
+    sleep 0.5
+  done
+}
+# Checks the logs of a recompute job $1 (output $2) that was interrupted once ($3: the
+# status of the first start's summary) and resumed.
+check_resumed() {
+  local id=$1 out=$2 first=$3 summaries
+  [[ $(job_field "$id" Restarts) == 1 ]] || fail "job $id: Restarts=$(job_field "$id" Restarts), expected 1"
+  local log_out="$out/logs/leefbaar-recompute-$id.out" log_err="$out/logs/leefbaar-recompute-$id.err"
+  [[ -f $log_out && -f $log_err ]] || fail "job logs $log_out / .err missing"
+  summaries=$(grep '^leefbaar-job: step=recompute' "$log_out")
+  [[ $(wc -l <<< "$summaries") -eq 2 ]] || fail "expected 2 summary lines (interrupted + resumed), got: $summaries"
+  head -1 <<< "$summaries" | grep -q "status=$first " || fail "first start's summary: $(head -1 <<< "$summaries")"
+  tail -1 <<< "$summaries" | grep -q "status=ok rc=0 .*restarts=1 .*out=$out\$" || fail "last summary: $(tail -1 <<< "$summaries")"
+  grep -q 'resuming from [1-9][0-9]* checkpoint' "$log_err" || fail "job $id did not resume from the checkpoints"
+  [[ $(grep -c 'step=recompute' "$out/jobs.log") -eq 2 ]] || fail "$out/jobs.log lacks the two summaries"
+}
+
 HAVE_SWEEP=0
 if "$LEEFBAAR" sweep --help 2>/dev/null | grep -qE '^Usage: .*sweep'; then HAVE_SWEEP=1; fi
 
@@ -180,41 +227,12 @@ echo "$ids"
 RID=$(awk '$1 == "recompute" {print $2}' <<< "$ids")
 [[ -n $RID ]] || fail "submit.sh printed no recompute job id"
 
-t0=$(date +%s)
-while :; do
-  st=$(job_field "$RID" JobState)
-  shopt -s nullglob; cps=("$OUT_A"/checkpoints/kernels-*.h5); shopt -u nullglob
-  [[ $st == RUNNING && ${#cps[@]} -gt 0 ]] && break
-  [[ $st == PENDING || $st == RUNNING || $st == CONFIGURING ]] || fail "recompute job $RID is $st before its first checkpoint"
-  (( $(date +%s) - t0 < 180 )) || fail "no checkpoint after 180 s (job $RID $st)"
-  sleep 0.2
-done
-[[ -f $OUT_A/leefbaar.h5 ]] && fail "the run finished before the requeue: make it longer"
-say "a. first checkpoint ${cps[0]##*/}: scontrol requeue $RID"
-scontrol requeue "$RID" || fail "scontrol requeue $RID failed"
-# A requeued job waits about two minutes (BeginTime); let it start again at once.
-t0=$(date +%s)
-while :; do
-  st=$(job_field "$RID" JobState)
-  [[ $st == PENDING ]] && scontrol update JobId="$RID" StartTime=now 2>/dev/null
-  [[ $st == RUNNING || $st == COMPLETED || $st == FAILED ]] && [[ $(job_field "$RID" Restarts) -ge 1 ]] && break
-  (( $(date +%s) - t0 < 120 )) || fail "requeued job $RID did not restart ($st)"
-  sleep 0.5
-done
+interrupt_after_checkpoint "$RID" "$OUT_A" requeue
 say "a. restarted; waiting for the chain"
 wait_done "$RID" 240
 expect_completed "$RID" "requeued recompute"
-[[ $(job_field "$RID" Restarts) == 1 ]] || fail "job $RID: Restarts=$(job_field "$RID" Restarts), expected 1"
-LOG_OUT="$OUT_A/logs/leefbaar-recompute-$RID.out"
-LOG_ERR="$OUT_A/logs/leefbaar-recompute-$RID.err"
-[[ -f $LOG_OUT && -f $LOG_ERR ]] || fail "job logs $LOG_OUT / .err missing"
-summaries=$(grep '^leefbaar-job: step=recompute' "$LOG_OUT")
-[[ $(wc -l <<< "$summaries") -eq 2 ]] || fail "expected 2 summary lines (interrupted + resumed), got: $summaries"
-head -1 <<< "$summaries" | grep -q 'status=terminated' || fail "first start's summary: $(head -1 <<< "$summaries")"
-tail -1 <<< "$summaries" | grep -q "status=ok rc=0 .*restarts=1 .*out=$OUT_A\$" || fail "last summary: $(tail -1 <<< "$summaries")"
-grep -q 'resuming from [1-9][0-9]* checkpoint' "$LOG_ERR" || fail "the restarted job did not resume from the checkpoints"
-grep -q 'launch: mpirun ' "$LOG_ERR" || fail "the recompute did not launch with mpirun"
-[[ $(grep -c 'step=recompute' "$OUT_A/jobs.log") -eq 2 ]] || fail "$OUT_A/jobs.log lacks the two summaries"
+check_resumed "$RID" "$OUT_A" terminated-TERM
+grep -q 'launch: mpirun ' "$OUT_A/logs/leefbaar-recompute-$RID.err" || fail "the recompute did not launch with mpirun"
 complete_h5 "$OUT_A/leefbaar.h5"
 same_h5 "$REF/leefbaar.h5" "$OUT_A/leefbaar.h5" "requeued Slurm recompute"
 say "ok: requeued Slurm recompute resumed; leefbaar.h5 identical to the direct run"
@@ -245,6 +263,7 @@ if srun --mpi=list 2>&1 | grep -qw pmix; then
   ids=$("${SUBMIT[@]}" --config "$CONF_DIR/run.toml" --out "$OUT_B" --launcher srun \
         --ranks-per-node 1 --threads "$NP" --time 00:10:00) || fail "submit.sh (srun) failed"
   BID=$(awk '$1 == "recompute" {print $2}' <<< "$ids")
+  interrupt_after_checkpoint "$BID" "$OUT_B" timelimit
 else
   echo "SKIP (part): srun launcher: this Slurm has no pmix MPI plugin"
 fi
@@ -282,10 +301,11 @@ say "ok: bench job ran the present script and skipped the missing one"
 if [[ -n $BID ]]; then
   wait_done "$BID" 240
   expect_completed "$BID" "srun recompute"
+  check_resumed "$BID" "$OUT_B" requeued-timelimit
   grep -q 'launch: srun --mpi=pmix' "$OUT_B/logs/leefbaar-recompute-$BID.err" || fail "srun job did not launch with srun"
   complete_h5 "$OUT_B/leefbaar.h5"
   same_h5 "$REF/leefbaar.h5" "$OUT_B/leefbaar.h5" "srun recompute (1 rank x $NP threads)"
-  say "ok: srun recompute identical to the direct run"
+  say "ok: srun recompute requeued itself at the time-limit warning, resumed, identical to the direct run"
 fi
 
 # ---- 4. the local runner resumes from the reference's checkpoints ----------------------
