@@ -17,6 +17,7 @@ packages=(
   librandom123-dev
   libxxhash-dev
   libpng-dev
+  chromium
   clang-format
   python3
   slurm-wlm munge
