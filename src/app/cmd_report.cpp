@@ -11,14 +11,20 @@
 namespace leefbaar::app {
 
 Command add_report_command(CLI::App& cli) {
-    auto* sub = cli.add_subcommand("report", "HTML report of a finished run: maps, charts and tables -> <run>/report/index.html");
+    auto* sub = cli.add_subcommand(
+        "report",
+        "HTML report of a finished run: maps, charts and tables -> <run>/report/index.html");
     auto dir = std::make_shared<std::string>();
     auto lang = std::make_shared<std::string>();
-    sub->add_option("RUN_DIR", *dir, "output folder of `leefbaar run` (holds leefbaar.h5 and summary.json)")->required();
-    sub->add_option("--lang", *lang, "language of the labels: nl (default, or run.lang of the run config) or en")
+    sub->add_option("RUN_DIR", *dir,
+                    "output folder of `leefbaar run` (holds leefbaar.h5 and summary.json)")
+        ->required();
+    sub->add_option("--lang", *lang,
+                    "language of the labels: nl (default, or run.lang of the run config) or en")
         ->check(CLI::IsMember({"nl", "en"}));
     sub->footer(
-        "Writes <RUN_DIR>/report/index.html with the maps as PNG files beside it (written as report.partial-<pid> and "
+        "Writes <RUN_DIR>/report/index.html with the maps as PNG files beside it (written as "
+        "report.partial-<pid> and "
         "renamed when complete). Exit code 2 when RUN_DIR is not a finished run.");
     return {sub, [dir, lang] {
                 if (dist::rank() != 0) return;

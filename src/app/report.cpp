@@ -4,6 +4,7 @@
 #include <ogr_api.h>
 #include <unistd.h>
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -17,7 +18,6 @@
 #include <set>
 #include <sstream>
 #include <string>
-#include <toml++/toml.h>
 #include <vector>
 
 #include "app/log.hpp"
@@ -38,19 +38,32 @@ namespace {
 // Picks the Dutch or the English text.
 struct Tr {
     bool en = false;
-    std::string operator()(const std::string& nl, const std::string& e) const { return en ? e : nl; }
+    std::string operator()(const std::string& nl, const std::string& e) const {
+        return en ? e : nl;
+    }
 };
 
 std::string esc(const std::string& s) {
     std::string o;
     o.reserve(s.size());
     for (const char c : s) switch (c) {
-            case '&': o += "&amp;"; break;
-            case '<': o += "&lt;"; break;
-            case '>': o += "&gt;"; break;
-            case '"': o += "&quot;"; break;
-            case '\'': o += "&#39;"; break;
-            default: o += c;
+            case '&':
+                o += "&amp;";
+                break;
+            case '<':
+                o += "&lt;";
+                break;
+            case '>':
+                o += "&gt;";
+                break;
+            case '"':
+                o += "&quot;";
+                break;
+            case '\'':
+                o += "&#39;";
+                break;
+            default:
+                o += c;
         }
     return o;
 }
@@ -74,7 +87,8 @@ std::string group_digits(const std::string& digits, char sep) {
 // 1234567 -> "1.234.567" (nl) or "1,234,567" (en); `sign` adds "+" to positive values.
 std::string fmt_int(std::int64_t v, bool en, bool sign = false) {
     const std::string d = std::to_string(v < 0 ? -v : v);
-    return std::string(v < 0 ? "\u2212" : (sign && v > 0 ? "+" : "")) + group_digits(d, en ? ',' : '.');
+    return std::string(v < 0 ? "\u2212" : (sign && v > 0 ? "+" : "")) +
+           group_digits(d, en ? ',' : '.');
 }
 
 // Fixed decimals with the language's decimal mark; a minus sign for negatives.
@@ -113,16 +127,20 @@ std::string fmt_as(double v, const std::string& f, bool en) {
 std::string ptr_escape(const std::string& k) {
     std::string o;
     for (const char c : k) {
-        if (c == '~') o += "~0";
-        else if (c == '/') o += "~1";
-        else o += c;
+        if (c == '~')
+            o += "~0";
+        else if (c == '/')
+            o += "~1";
+        else
+            o += c;
     }
     return o;
 }
 
 // A table cell showing the summary.json value at `ptr` (a JSON pointer), formatted as `f`.
 // data-src / data-v / data-fmt let a reader (and the tests) check it against summary.json.
-std::string td(const json& s, const std::string& ptr, const std::string& f, bool en, const std::string& cls = "n") {
+std::string td(const json& s, const std::string& ptr, const std::string& f, bool en,
+               const std::string& cls = "n") {
     const json::json_pointer p(ptr);
     if (!s.contains(p)) return "<td class=\"" + cls + "\">\u2013</td>";
     const json& v = s.at(p);
@@ -135,10 +153,13 @@ std::string td(const json& s, const std::string& ptr, const std::string& f, bool
         dv = v.is_number_integer() ? std::to_string(v.get<std::int64_t>()) : raw(d);
         text = fmt_as(d, f, en);
     }
-    return "<td class=\"" + cls + "\" data-src=\"" + esc(ptr) + "\" data-v=\"" + dv + "\" data-fmt=\"" + f + "\">" + text + "</td>";
+    return "<td class=\"" + cls + "\" data-src=\"" + esc(ptr) + "\" data-v=\"" + dv +
+           "\" data-fmt=\"" + f + "\">" + text + "</td>";
 }
 
-double num(const json& v) { return v.is_number() ? v.get<double>() : std::nan(""); }
+double num(const json& v) {
+    return v.is_number() ? v.get<double>() : std::nan("");
+}
 
 std::string pretty_dimension(const std::string& d, bool en) {
     static const std::map<std::string, std::string> e{
@@ -161,23 +182,22 @@ std::string pretty_dimension(const std::string& d, bool en) {
 
 std::string translate_label(const std::string& l, bool en) {
     if (!en) return l;
-    static const std::map<std::string, std::string> e{
-        {"zeer onvoldoende", "very poor"},
-        {"ruim onvoldoende", "poor"},
-        {"onvoldoende", "inadequate"},
-        {"zwak", "weak"},
-        {"voldoende", "adequate"},
-        {"ruim voldoende", "more than adequate"},
-        {"goed", "good"},
-        {"zeer goed", "very good"},
-        {"uitstekend", "excellent"},
-        {"sterke achteruitgang", "sharp decline"},
-        {"achteruitgang", "decline"},
-        {"lichte achteruitgang", "slight decline"},
-        {"stabiel", "stable"},
-        {"lichte vooruitgang", "slight improvement"},
-        {"vooruitgang", "improvement"},
-        {"sterke vooruitgang", "sharp improvement"}};
+    static const std::map<std::string, std::string> e{{"zeer onvoldoende", "very poor"},
+                                                      {"ruim onvoldoende", "poor"},
+                                                      {"onvoldoende", "inadequate"},
+                                                      {"zwak", "weak"},
+                                                      {"voldoende", "adequate"},
+                                                      {"ruim voldoende", "more than adequate"},
+                                                      {"goed", "good"},
+                                                      {"zeer goed", "very good"},
+                                                      {"uitstekend", "excellent"},
+                                                      {"sterke achteruitgang", "sharp decline"},
+                                                      {"achteruitgang", "decline"},
+                                                      {"lichte achteruitgang", "slight decline"},
+                                                      {"stabiel", "stable"},
+                                                      {"lichte vooruitgang", "slight improvement"},
+                                                      {"vooruitgang", "improvement"},
+                                                      {"sterke vooruitgang", "sharp improvement"}};
     const auto it = e.find(l);
     return it == e.end() ? l : it->second;
 }
@@ -192,8 +212,10 @@ std::string group_label(const std::string& key, const std::string& g, bool en) {
 }
 
 std::string share_bin_label(const std::string& name, const json& sb, bool en) {
-    if (name == "social_rent") return en ? "social rent (housing associations)" : "corporatiewoningen (sociale huur)";
-    if (name == "cheap_private_rent") return en ? "cheap private rent" : "goedkope particuliere huur";
+    if (name == "social_rent")
+        return en ? "social rent (housing associations)" : "corporatiewoningen (sociale huur)";
+    if (name == "cheap_private_rent")
+        return en ? "cheap private rent" : "goedkope particuliere huur";
     return name + " (" + sb.value("numerator", "") + " / " + sb.value("denominator", "") + ")";
 }
 
@@ -205,7 +227,8 @@ std::string translate_rule(const std::string& s, bool en) {
         std::vector<std::pair<std::regex, std::string>> r;
         auto add = [&](const char* re, const char* nl) { r.emplace_back(std::regex(re), nl); };
         add(R"(class of the mean score at most (\d+) \((\w+)\) in at least (\d+) measurements, the latest included)",
-            "klasse van de gemiddelde score hoogstens $1 ($2) in minstens $3 metingen, waaronder de laatste");
+            "klasse van de gemiddelde score hoogstens $1 ($2) in minstens $3 metingen, waaronder "
+            "de laatste");
         add(R"(change over the last period minus the national change <= (\S+))",
             "ontwikkeling in de laatste periode min de landelijke ontwikkeling <= $1");
         add(R"(safety dimension \((\w+)\) among the lowest (\S+) of buurten in the latest year)",
@@ -216,15 +239,20 @@ std::string translate_rule(const std::string& s, bool en) {
             "minstens $1% van de cellen met een score in klasse 1-$2 in het laatste jaar");
         add(R"(buurt-level candidates form contiguous clusters of at least (\d+) residents)",
             "kandidaat-buurten vormen aaneengesloten clusters van minstens $1 inwoners");
-        add(R"(at least (\d+) residents in the latest year)", "minstens $1 inwoners in het laatste jaar");
+        add(R"(at least (\d+) residents in the latest year)",
+            "minstens $1 inwoners in het laatste jaar");
         add(R"(at least (\d+) residents)", "minstens $1 inwoners");
-        add(R"(residents in cells of class 1-(\d+) in the latest year)", "inwoners in cellen van klasse 1-$1 in het laatste jaar");
+        add(R"(residents in cells of class 1-(\d+) in the latest year)",
+            "inwoners in cellen van klasse 1-$1 in het laatste jaar");
         add(R"(share of residents in cells of class <= (\d+) among the highest (\S+) of regions in at least (\d+) measurements, the latest included)",
-            "aandeel inwoners in cellen van klasse <= $1 bij de hoogste $2 van de regio's in minstens $3 metingen, waaronder de laatste");
+            "aandeel inwoners in cellen van klasse <= $1 bij de hoogste $2 van de regio's in "
+            "minstens $3 metingen, waaronder de laatste");
         add(R"(share of the scored area in class >= (\d+) among the lowest (\S+) of regions in at least (\d+) measurements, the latest included)",
-            "aandeel van de gescoorde oppervlakte in klasse >= $1 bij de laagste $2 van de regio's in minstens $3 metingen, waaronder de laatste");
+            "aandeel van de gescoorde oppervlakte in klasse >= $1 bij de laagste $2 van de regio's "
+            "in minstens $3 metingen, waaronder de laatste");
         add(R"(contiguous clusters \(4-neighbour cell adjacency\) of buurten that meet the wijk criteria, with at least (\d+) residents)",
-            "aaneengesloten clusters (aangrenzende cellen, 4-buren) van buurten die aan de wijkcriteria voldoen, met minstens $1 inwoners");
+            "aaneengesloten clusters (aangrenzende cellen, 4-buren) van buurten die aan de "
+            "wijkcriteria voldoen, met minstens $1 inwoners");
         add(R"(the typology needs at least (\d+) measurements; the run has (\d+))",
             "de typologie vereist minstens $1 metingen; deze run heeft er $2");
         add(R"(at best zwak in >= (\d+) measurements)", "hoogstens zwak in >= $1 metingen");
@@ -244,7 +272,8 @@ std::string translate_rule(const std::string& s, bool en) {
     std::size_t start = 0;
     while (true) {
         const auto pos = s.find("; ", start);
-        std::string part = s.substr(start, pos == std::string::npos ? std::string::npos : pos - start);
+        std::string part =
+            s.substr(start, pos == std::string::npos ? std::string::npos : pos - start);
         for (const auto& [re, nl] : rules)
             if (std::regex_match(part, re)) {
                 part = std::regex_replace(part, re, nl);
@@ -274,7 +303,9 @@ std::string css(Rgb c) {
     return b;
 }
 Rgb mix(Rgb a, Rgb b, double t) {
-    auto m = [t](std::uint8_t x, std::uint8_t y) { return std::uint8_t(std::lround(double(x) + (double(y) - double(x)) * t)); };
+    auto m = [t](std::uint8_t x, std::uint8_t y) {
+        return std::uint8_t(std::lround(double(x) + (double(y) - double(x)) * t));
+    };
     return {m(a.r, b.r), m(a.g, b.g), m(a.b, b.b)};
 }
 // Samples a palette at n evenly spaced points (the palette itself when n equals its size).
@@ -289,7 +320,9 @@ std::vector<Rgb> sample(const std::vector<const char*>& stops, std::size_t n) {
 }
 // Classes: reds for 1-3, yellows for 4-5, greens for 6-9.
 std::vector<Rgb> class_palette(std::size_t n) {
-    return sample({"#a50026", "#d73027", "#f46d43", "#fdd049", "#fff08a", "#c7e9a0", "#8cce6e", "#3fa150", "#00683a"}, n);
+    return sample({"#a50026", "#d73027", "#f46d43", "#fdd049", "#fff08a", "#c7e9a0", "#8cce6e",
+                   "#3fa150", "#00683a"},
+                  n);
 }
 // Development classes: diverging, red (decline) - grey (stable) - blue (improvement).
 std::vector<Rgb> change_palette(std::size_t n) {
@@ -312,13 +345,16 @@ void write_png(const std::string& path, int w, int h, const std::vector<Rgb>& px
     GDALDriverH png = GDALGetDriverByName("PNG");
     if (!mem || !png) throw Error("report", "GDAL has no MEM or PNG driver: cannot write " + path);
     GDALDatasetH ds = GDALCreate(mem, "", w, h, 3, GDT_Byte, nullptr);
-    if (!ds) throw Error("report", "cannot create an in-memory image for " + path + ": " + io::gdal_last_error());
+    if (!ds)
+        throw Error("report",
+                    "cannot create an in-memory image for " + path + ": " + io::gdal_last_error());
     auto* base = reinterpret_cast<std::uint8_t*>(const_cast<Rgb*>(px.data()));
     bool ok = true;
     for (int b = 0; b < 3; ++b)
-        ok = ok && GDALRasterIO(GDALGetRasterBand(ds, b + 1), GF_Write, 0, 0, w, h, base + b, w, h, GDT_Byte, 3,
-                                GSpacing(3) * w) == CE_None;
-    GDALDatasetH out = ok ? GDALCreateCopy(png, path.c_str(), ds, FALSE, nullptr, nullptr, nullptr) : nullptr;
+        ok = ok && GDALRasterIO(GDALGetRasterBand(ds, b + 1), GF_Write, 0, 0, w, h, base + b, w, h,
+                                GDT_Byte, 3, GSpacing(3) * w) == CE_None;
+    GDALDatasetH out =
+        ok ? GDALCreateCopy(png, path.c_str(), ds, FALSE, nullptr, nullptr, nullptr) : nullptr;
     GDALClose(ds);
     if (!out) throw Error("report", "cannot write image " + path + ": " + io::gdal_last_error());
     GDALClose(out);
@@ -365,7 +401,8 @@ std::vector<T> down_mode(const std::vector<T>& v, const Canvas& c) {
 }
 
 // Mean of the scored cells (mask != 0) of each block; NaN if none.
-std::vector<double> down_mean(const std::vector<double>& v, const std::vector<std::uint8_t>& mask, const Canvas& c) {
+std::vector<double> down_mean(const std::vector<double>& v, const std::vector<std::uint8_t>& mask,
+                              const Canvas& c) {
     std::vector<double> out(std::size_t(c.cw * c.ch), std::nan(""));
     for (std::int64_t cy = 0; cy < c.ch; ++cy)
         for (std::int64_t cx = 0; cx < c.cw; ++cx) {
@@ -382,7 +419,8 @@ std::vector<double> down_mean(const std::vector<double>& v, const std::vector<st
 }
 
 // Paints the image: colour of each image cell, gemeente boundaries drawn on top.
-void render(const Canvas& c, const std::function<Rgb(std::size_t)>& colour, const std::string& path) {
+void render(const Canvas& c, const std::function<Rgb(std::size_t)>& colour,
+            const std::string& path) {
     const int w = c.width(), h = c.height();
     std::vector<Rgb> px(std::size_t(w) * std::size_t(h));
     const bool lines = !c.gem.empty();
@@ -395,7 +433,8 @@ void render(const Canvas& c, const std::function<Rgb(std::size_t)>& colour, cons
                 const std::int32_t g0 = c.gem[i];
                 bool edge = false;
                 if (pxx % c.u == c.u - 1 && cx + 1 < c.cw && c.gem[i + 1] != g0) edge = true;
-                if (py % c.u == c.u - 1 && cy + 1 < c.ch && c.gem[i + std::size_t(c.cw)] != g0) edge = true;
+                if (py % c.u == c.u - 1 && cy + 1 < c.ch && c.gem[i + std::size_t(c.cw)] != g0)
+                    edge = true;
                 if (edge) col = mix(col, kBoundary, 0.75);
             }
             px[std::size_t(py) * std::size_t(w) + std::size_t(pxx)] = col;
@@ -419,7 +458,9 @@ double nice_step(double range, int ticks) {
 std::string tick_label(double t, double step, bool en, bool pct) {
     if (pct) t *= 100, step *= 100;
     int dec = 0;
-    while (dec < 8 && std::fabs(step * std::pow(10.0, dec) - std::round(step * std::pow(10.0, dec))) > 1e-6) ++dec;
+    while (dec < 8 &&
+           std::fabs(step * std::pow(10.0, dec) - std::round(step * std::pow(10.0, dec))) > 1e-6)
+        ++dec;
     return fmt_dec(t, dec, en, !pct) + (pct ? "%" : "");
 }
 
@@ -431,8 +472,8 @@ struct Bar {
 };
 
 // Horizontal bars around zero: labels left, value at the bar's end.
-std::string svg_hbars(const std::vector<Bar>& bars, const std::function<std::string(double)>& fmt, const std::string& title,
-                      bool en, int width = 640, int label_w = 210) {
+std::string svg_hbars(const std::vector<Bar>& bars, const std::function<std::string(double)>& fmt,
+                      const std::string& title, bool en, int width = 640, int label_w = 210) {
     const int row = 22, top = 8, bottom = 26, vw = 78;
     const int h = top + bottom + row * int(bars.size());
     double lo = 0, hi = 0;
@@ -445,13 +486,16 @@ std::string svg_hbars(const std::vector<Bar>& bars, const std::function<std::str
     const double x0 = label_w + vw * (lo < 0 ? 1.0 : 0.0), x1 = width - vw;
     auto X = [&](double v) { return x0 + (v - lo) / (hi - lo) * (x1 - x0); };
     std::ostringstream o;
-    o << "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 " << width << " " << h << "\" width=\"" << width
-      << "\" height=\"" << h << "\" " << kFont << " font-size=\"12\"><title>" << esc(title) << "</title>";
+    o << "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 " << width << " "
+      << h << "\" width=\"" << width << "\" height=\"" << h << "\" " << kFont
+      << " font-size=\"12\"><title>" << esc(title) << "</title>";
     for (double t = lo; t <= hi + step * 1e-6; t += step) {
         const double tt = std::fabs(t) < step * 1e-9 ? 0.0 : t;
-        o << "<line x1=\"" << X(tt) << "\" x2=\"" << X(tt) << "\" y1=\"" << top << "\" y2=\"" << h - bottom + 4
-          << "\" stroke=\"" << (tt == 0 ? "#333" : "#ddd") << "\"/>";
-        o << "<text x=\"" << X(tt) << "\" y=\"" << h - 8 << "\" text-anchor=\"middle\" fill=\"#555\">" << esc(tick_label(tt, step, en, false)) << "</text>";
+        o << "<line x1=\"" << X(tt) << "\" x2=\"" << X(tt) << "\" y1=\"" << top << "\" y2=\""
+          << h - bottom + 4 << "\" stroke=\"" << (tt == 0 ? "#333" : "#ddd") << "\"/>";
+        o << "<text x=\"" << X(tt) << "\" y=\"" << h - 8
+          << "\" text-anchor=\"middle\" fill=\"#555\">" << esc(tick_label(tt, step, en, false))
+          << "</text>";
     }
     for (std::size_t i = 0; i < bars.size(); ++i) {
         const auto& b = bars[i];
@@ -460,46 +504,56 @@ std::string svg_hbars(const std::vector<Bar>& bars, const std::function<std::str
           << (b.strong ? " font-weight=\"bold\"" : "") << ">" << esc(b.label) << "</text>";
         if (std::isnan(b.value)) continue;
         const double a = X(std::min(0.0, b.value)), z = X(std::max(0.0, b.value));
-        o << "<rect x=\"" << a << "\" y=\"" << y + 4 << "\" width=\"" << std::max(z - a, 0.5) << "\" height=\"" << row - 8
-          << "\" fill=\"" << css(b.colour) << "\" stroke=\"#555\" stroke-width=\"0.4\"><title>" << esc(b.label + ": " + fmt(b.value))
+        o << "<rect x=\"" << a << "\" y=\"" << y + 4 << "\" width=\"" << std::max(z - a, 0.5)
+          << "\" height=\"" << row - 8 << "\" fill=\"" << css(b.colour)
+          << "\" stroke=\"#555\" stroke-width=\"0.4\"><title>" << esc(b.label + ": " + fmt(b.value))
           << "</title></rect>";
         const bool left = b.value < 0;
-        o << "<text x=\"" << (left ? a - 4 : z + 4) << "\" y=\"" << y + 15 << "\" text-anchor=\"" << (left ? "end" : "start")
-          << "\" fill=\"#222\">" << esc(fmt(b.value)) << "</text>";
+        o << "<text x=\"" << (left ? a - 4 : z + 4) << "\" y=\"" << y + 15 << "\" text-anchor=\""
+          << (left ? "end" : "start") << "\" fill=\"#222\">" << esc(fmt(b.value)) << "</text>";
     }
     o << "</svg>";
     return o.str();
 }
 
 // One 100% stacked bar per row (e.g. per year), segments coloured per class.
-std::string svg_stacked(const std::vector<std::string>& rows, const std::vector<std::vector<double>>& shares,
-                        const std::vector<Rgb>& colours, bool en, const std::string& title, int width = 760) {
+std::string svg_stacked(const std::vector<std::string>& rows,
+                        const std::vector<std::vector<double>>& shares,
+                        const std::vector<Rgb>& colours, bool en, const std::string& title,
+                        int width = 760) {
     const int label_w = 60, row = 30, top = 8, bottom = 26, right = 12;
     const int h = top + bottom + row * int(rows.size());
     auto X = [&](double s) { return label_w + s * (width - label_w - right); };
     std::ostringstream o;
-    o << "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 " << width << " " << h << "\" width=\"" << width
-      << "\" height=\"" << h << "\" " << kFont << " font-size=\"11\"><title>" << esc(title) << "</title>";
+    o << "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 " << width << " "
+      << h << "\" width=\"" << width << "\" height=\"" << h << "\" " << kFont
+      << " font-size=\"11\"><title>" << esc(title) << "</title>";
     for (int t = 0; t <= 4; ++t) {
         const double s = t / 4.0;
-        o << "<line x1=\"" << X(s) << "\" x2=\"" << X(s) << "\" y1=\"" << top << "\" y2=\"" << h - bottom + 4 << "\" stroke=\"#ccc\"/>";
-        o << "<text x=\"" << X(s) << "\" y=\"" << h - 8 << "\" text-anchor=\"middle\" fill=\"#555\">" << t * 25 << "%</text>";
+        o << "<line x1=\"" << X(s) << "\" x2=\"" << X(s) << "\" y1=\"" << top << "\" y2=\""
+          << h - bottom + 4 << "\" stroke=\"#ccc\"/>";
+        o << "<text x=\"" << X(s) << "\" y=\"" << h - 8
+          << "\" text-anchor=\"middle\" fill=\"#555\">" << t * 25 << "%</text>";
     }
     for (std::size_t r = 0; r < rows.size(); ++r) {
         const double y = top + row * double(r);
-        o << "<text x=\"" << label_w - 6 << "\" y=\"" << y + 19 << "\" text-anchor=\"end\" font-size=\"12\">" << esc(rows[r]) << "</text>";
+        o << "<text x=\"" << label_w - 6 << "\" y=\"" << y + 19
+          << "\" text-anchor=\"end\" font-size=\"12\">" << esc(rows[r]) << "</text>";
         double acc = 0;
         for (std::size_t c = 0; c < shares[r].size(); ++c) {
             const double s = shares[r][c];
             const double a = X(acc), z = X(acc + s);
-            o << "<rect x=\"" << a << "\" y=\"" << y + 4 << "\" width=\"" << std::max(0.0, z - a) << "\" height=\"" << row - 8
-              << "\" fill=\"" << css(colours[c]) << "\" stroke=\"#fff\" stroke-width=\"0.5\"><title>" << esc(rows[r]) << ", "
-              << (en ? "class " : "klasse ") << c + 1 << ": " << esc(fmt_pct(s, 1, en)) << "</title></rect>";
+            o << "<rect x=\"" << a << "\" y=\"" << y + 4 << "\" width=\"" << std::max(0.0, z - a)
+              << "\" height=\"" << row - 8 << "\" fill=\"" << css(colours[c])
+              << "\" stroke=\"#fff\" stroke-width=\"0.5\"><title>" << esc(rows[r]) << ", "
+              << (en ? "class " : "klasse ") << c + 1 << ": " << esc(fmt_pct(s, 1, en))
+              << "</title></rect>";
             if (z - a > 34) {
                 const Rgb cc = colours[c];
                 const bool dark = 0.299 * cc.r + 0.587 * cc.g + 0.114 * cc.b < 110;
-                o << "<text x=\"" << (a + z) / 2 << "\" y=\"" << y + 18 << "\" text-anchor=\"middle\" fill=\"" << (dark ? "#fff" : "#222")
-                  << "\">" << esc(fmt_pct(s, 0, en)) << "</text>";
+                o << "<text x=\"" << (a + z) / 2 << "\" y=\"" << y + 18
+                  << "\" text-anchor=\"middle\" fill=\"" << (dark ? "#fff" : "#222") << "\">"
+                  << esc(fmt_pct(s, 0, en)) << "</text>";
             }
             acc += s;
         }
@@ -516,7 +570,8 @@ struct Series {
 
 // Lines over categories (years), legend below.
 std::string svg_lines(const std::vector<std::string>& xs, const std::vector<Series>& series,
-                      const std::function<std::string(double)>& fmt, const std::string& title, bool en, bool pct, int width = 460) {
+                      const std::function<std::string(double)>& fmt, const std::string& title,
+                      bool en, bool pct, int width = 460) {
     const int left = 66, right = 16, top = 12, plot_h = 190, legend_row = 18;
     const int h = top + plot_h + 30 + legend_row * int(series.size());
     double lo = INFINITY, hi = -INFINITY;
@@ -529,21 +584,26 @@ std::string svg_lines(const std::vector<std::string>& xs, const std::vector<Seri
     lo = std::floor(lo / step) * step;
     hi = std::ceil(hi / step) * step;
     auto X = [&](std::size_t i) {
-        return xs.size() <= 1 ? left + (width - left - right) / 2.0
-                              : left + 10 + double(i) * (width - left - right - 20) / double(xs.size() - 1);
+        return xs.size() <= 1
+                   ? left + (width - left - right) / 2.0
+                   : left + 10 + double(i) * (width - left - right - 20) / double(xs.size() - 1);
     };
     auto Y = [&](double v) { return top + (hi - v) / (hi - lo) * plot_h; };
     std::ostringstream o;
-    o << "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 " << width << " " << h << "\" width=\"" << width
-      << "\" height=\"" << h << "\" " << kFont << " font-size=\"11\"><title>" << esc(title) << "</title>";
+    o << "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 " << width << " "
+      << h << "\" width=\"" << width << "\" height=\"" << h << "\" " << kFont
+      << " font-size=\"11\"><title>" << esc(title) << "</title>";
     for (double t = lo; t <= hi + step * 1e-6; t += step) {
         const double tt = std::fabs(t) < step * 1e-9 ? 0.0 : t;
-        o << "<line x1=\"" << left << "\" x2=\"" << width - right << "\" y1=\"" << Y(tt) << "\" y2=\"" << Y(tt) << "\" stroke=\""
-          << (tt == 0 ? "#888" : "#e2e2e2") << "\"/>";
-        o << "<text x=\"" << left - 6 << "\" y=\"" << Y(tt) + 4 << "\" text-anchor=\"end\" fill=\"#555\">" << esc(tick_label(tt, step, en, pct)) << "</text>";
+        o << "<line x1=\"" << left << "\" x2=\"" << width - right << "\" y1=\"" << Y(tt)
+          << "\" y2=\"" << Y(tt) << "\" stroke=\"" << (tt == 0 ? "#888" : "#e2e2e2") << "\"/>";
+        o << "<text x=\"" << left - 6 << "\" y=\"" << Y(tt) + 4
+          << "\" text-anchor=\"end\" fill=\"#555\">" << esc(tick_label(tt, step, en, pct))
+          << "</text>";
     }
     for (std::size_t i = 0; i < xs.size(); ++i)
-        o << "<text x=\"" << X(i) << "\" y=\"" << top + plot_h + 16 << "\" text-anchor=\"middle\" fill=\"#333\">" << esc(xs[i]) << "</text>";
+        o << "<text x=\"" << X(i) << "\" y=\"" << top + plot_h + 16
+          << "\" text-anchor=\"middle\" fill=\"#333\">" << esc(xs[i]) << "</text>";
     for (std::size_t s = 0; s < series.size(); ++s) {
         const auto& se = series[s];
         std::string d;
@@ -551,13 +611,16 @@ std::string svg_lines(const std::vector<std::string>& xs, const std::vector<Seri
             if (std::isnan(se.values[i])) continue;
             d += (d.empty() ? "M" : " L") + raw(X(i)) + " " + raw(Y(se.values[i]));
         }
-        o << "<path d=\"" << d << "\" fill=\"none\" stroke=\"" << css(se.colour) << "\" stroke-width=\"2.2\"/>";
+        o << "<path d=\"" << d << "\" fill=\"none\" stroke=\"" << css(se.colour)
+          << "\" stroke-width=\"2.2\"/>";
         for (std::size_t i = 0; i < se.values.size(); ++i)
             if (!std::isnan(se.values[i]))
-                o << "<circle cx=\"" << X(i) << "\" cy=\"" << Y(se.values[i]) << "\" r=\"3.2\" fill=\"" << css(se.colour) << "\"><title>"
+                o << "<circle cx=\"" << X(i) << "\" cy=\"" << Y(se.values[i])
+                  << "\" r=\"3.2\" fill=\"" << css(se.colour) << "\"><title>"
                   << esc(se.name + ", " + xs[i] + ": " + fmt(se.values[i])) << "</title></circle>";
         const double ly = top + plot_h + 30 + legend_row * double(s);
-        o << "<rect x=\"" << left << "\" y=\"" << ly << "\" width=\"14\" height=\"10\" fill=\"" << css(se.colour) << "\"/>";
+        o << "<rect x=\"" << left << "\" y=\"" << ly << "\" width=\"14\" height=\"10\" fill=\""
+          << css(se.colour) << "\"/>";
         o << "<text x=\"" << left + 20 << "\" y=\"" << ly + 9 << "\">" << esc(se.name) << "</text>";
     }
     o << "</svg>";
@@ -565,14 +628,16 @@ std::string svg_lines(const std::vector<std::string>& xs, const std::vector<Seri
 }
 
 const std::vector<Rgb>& series_colours() {
-    static const std::vector<Rgb> c{hex("#1f77b4"), hex("#d62728"), hex("#2ca02c"), hex("#9467bd"), hex("#ff7f0e"),
-                                    hex("#8c564b"), hex("#e377c2"), hex("#17becf")};
+    static const std::vector<Rgb> c{hex("#1f77b4"), hex("#d62728"), hex("#2ca02c"), hex("#9467bd"),
+                                    hex("#ff7f0e"), hex("#8c564b"), hex("#e377c2"), hex("#17becf")};
     return c;
 }
 
 // ---------------------------------------------------------------- the report
 
-std::string swatch(Rgb c) { return "<span class=\"sw\" style=\"background:" + css(c) + "\"></span>"; }
+std::string swatch(Rgb c) {
+    return "<span class=\"sw\" style=\"background:" + css(c) + "\"></span>";
+}
 
 struct Report {
     fs::path run;
@@ -592,9 +657,13 @@ struct Report {
     std::vector<std::string> toc;  // id|title
 
     std::string F(double v, const char* f) const { return fmt_as(v, f, en); }
-    std::string period_str(const json& p) const { return std::to_string(p[0].get<std::int64_t>()) + "\u2013" + std::to_string(p[1].get<std::int64_t>()); }
+    std::string period_str(const json& p) const {
+        return std::to_string(p[0].get<std::int64_t>()) + "\u2013" +
+               std::to_string(p[1].get<std::int64_t>());
+    }
     std::string class_name(std::size_t c) const {  // 1-based
-        return std::to_string(c) + " " + translate_label(c - 1 < class_labels.size() ? class_labels[c - 1] : "", en);
+        return std::to_string(c) + " " +
+               translate_label(c - 1 < class_labels.size() ? class_labels[c - 1] : "", en);
     }
     // "afwijking < -0,30 (score < 3,80)" style range of class c (1-based).
     std::string class_range(std::size_t c, const std::vector<double>& lim, bool with_score) const {
@@ -613,7 +682,9 @@ struct Report {
         html << "<section id=\"" << id << "\"><h2>" << esc(title) << "</h2>\n";
     }
     void end_section() { html << "</section>\n"; }
-    void rule(const std::string& text) { html << "<p class=\"rule\"><b>" << L("Regel: ", "Rule: ") << "</b>" << text << "</p>\n"; }
+    void rule(const std::string& text) {
+        html << "<p class=\"rule\"><b>" << L("Regel: ", "Rule: ") << "</b>" << text << "</p>\n";
+    }
 
     int period_index(std::int64_t a, std::int64_t b) const {
         if (!s.contains("national_change")) return -1;
@@ -659,7 +730,8 @@ void Report::load() {
         try {
             s = json::parse(in);
         } catch (const std::exception& e) {
-            throw Error("report", "cannot read " + (run / "summary.json").string() + ": " + e.what());
+            throw Error("report",
+                        "cannot read " + (run / "summary.json").string() + ": " + e.what());
         }
     }
     if (fs::exists(run / "run.json")) {
@@ -668,7 +740,9 @@ void Report::load() {
         if (runj.is_discarded()) runj = json::object();
     }
     for (const char* k : {"years", "class_labels", "class_limits", "dimensions", "national"})
-        if (!s.contains(k)) throw Error("report", (run / "summary.json").string() + " has no '" + k + "': not a summary of this leefbaar version");
+        if (!s.contains(k))
+            throw Error("report", (run / "summary.json").string() + " has no '" + k +
+                                      "': not a summary of this leefbaar version");
     years = s["years"].get<std::vector<std::int64_t>>();
     dims = s["dimensions"].get<std::vector<std::string>>();
     class_labels = s["class_labels"].get<std::vector<std::string>>();
@@ -683,7 +757,8 @@ void Report::maps() {
     io::H5File f(h5, MPI_COMM_SELF, io::H5File::Mode::read_only);
     if (auto v = f.attribute("/", "reference_level")) ref_level = std::stod(*v);
     ref_year = f.attribute("/", "reference_year").value_or("");
-    for (const auto& v : f.string_list("/", "development_limits")) dev_limits.push_back(std::stod(v));
+    for (const auto& v : f.string_list("/", "development_limits"))
+        dev_limits.push_back(std::stod(v));
     if (f.exists("/matrix")) indicator_dims = f.string_list("/matrix", "indicator_dimensions");
     const GridSpec g = f.read_georeference();
     const Window all = g.window();
@@ -696,9 +771,13 @@ void Report::maps() {
     c.u = std::max<std::int64_t>(1, 900 / std::max(c.cw, c.ch));  // small grids enlarged
     const std::string cellsize = fmt_int(std::int64_t(g.cell * double(c.f)), en);
     const std::string scale =
-        c.f == 1 ? L("1 cel van ", "1 cell of ") + cellsize + " m = " + std::to_string(c.u) + L(" beeldpunt(en)", " pixel(s)")
-                 : L("1 beeldpunt = ", "1 pixel = ") + cellsize + " m \u00d7 " + cellsize + " m (" + std::to_string(c.f * c.f) +
-                       L(" cellen; de meest voorkomende klasse of het gemiddelde", " cells; the most frequent class or the mean") + ")";
+        c.f == 1 ? L("1 cel van ", "1 cell of ") + cellsize + " m = " + std::to_string(c.u) +
+                       L(" beeldpunt(en)", " pixel(s)")
+                 : L("1 beeldpunt = ", "1 pixel = ") + cellsize + " m \u00d7 " + cellsize + " m (" +
+                       std::to_string(c.f * c.f) +
+                       L(" cellen; de meest voorkomende klasse of het gemiddelde",
+                         " cells; the most frequent class or the mean") +
+                       ")";
 
     // Zones from the run's aggregates: the finest layer for the land mask, gemeenten for
     // boundaries, and the typology flags per layer.
@@ -706,25 +785,30 @@ void Report::maps() {
     std::map<std::string, std::vector<std::string>> layer_fields;  // layer -> field names
     if (fs::exists(gpkg)) {
         io::gdal_init();
-        if (GDALDatasetH ds = GDALOpenEx(gpkg.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr)) {
+        if (GDALDatasetH ds = GDALOpenEx(gpkg.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr,
+                                         nullptr, nullptr)) {
             for (int i = 0; i < GDALDatasetGetLayerCount(ds); ++i) {
                 OGRLayerH l = GDALDatasetGetLayer(ds, i);
                 OGRFeatureDefnH fd = OGR_L_GetLayerDefn(l);
                 auto& v = layer_fields[OGR_L_GetName(l)];
-                for (int k = 0; k < OGR_FD_GetFieldCount(fd); ++k) v.push_back(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, k)));
+                for (int k = 0; k < OGR_FD_GetFieldCount(fd); ++k)
+                    v.push_back(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, k)));
             }
             GDALClose(ds);
         }
     }
     auto has_field = [&](const std::string& layer, const std::string& field) {
         const auto it = layer_fields.find(layer);
-        return it != layer_fields.end() && std::find(it->second.begin(), it->second.end(), field) != it->second.end();
+        return it != layer_fields.end() &&
+               std::find(it->second.begin(), it->second.end(), field) != it->second.end();
     };
     auto raster = [&](const std::string& layer) {
-        return io::rasterise_zones({gpkg, layer, "code", has_field(layer, "name") ? "name" : "", ""}, g, all, 0);
+        return io::rasterise_zones(
+            {gpkg, layer, "code", has_field(layer, "name") ? "name" : "", ""}, g, all, 0);
     };
     // A per-cell flag from a zone layer's 0/1 field.
-    auto flagged = [&](const io::RasterisedZones& rz, const std::string& layer, const std::string& field) {
+    auto flagged = [&](const io::RasterisedZones& rz, const std::string& layer,
+                       const std::string& field) {
         const auto attr = io::read_zone_attribute({gpkg, layer, "code", "", ""}, field);
         std::vector<std::uint8_t> zf(rz.table.size() + 1, 0);
         for (std::size_t z = 0; z < rz.table.size(); ++z) {
@@ -735,7 +819,9 @@ void Report::maps() {
         for (std::size_t i = 0; i < out.size(); ++i) out[i] = zf[std::size_t(rz.ids.data[i])];
         return out;
     };
-    const std::string finest = layer_fields.count("buurt") ? "buurt" : (layer_fields.empty() ? "" : layer_fields.begin()->first);
+    const std::string finest = layer_fields.count("buurt")
+                                   ? "buurt"
+                                   : (layer_fields.empty() ? "" : layer_fields.begin()->first);
     std::vector<std::int32_t> finest_ids;
     if (!finest.empty()) {
         progress("report: rasterising zones");
@@ -766,9 +852,12 @@ void Report::maps() {
         const std::size_t n = class_labels.size();
         for (std::size_t k = 1; k <= n && lim.size() + 1 == n && n >= 2; ++k) {
             double x;
-            if (k == 1) x = lim[0] - (lim.size() > 1 ? (lim[1] - lim[0]) / 2 : 0.05);
-            else if (k == n) x = lim.back() + (lim.size() > 1 ? (lim.back() - lim[lim.size() - 2]) / 2 : 0.05);
-            else x = (lim[k - 2] + lim[k - 1]) / 2;
+            if (k == 1)
+                x = lim[0] - (lim.size() > 1 ? (lim[1] - lim[0]) / 2 : 0.05);
+            else if (k == n)
+                x = lim.back() + (lim.size() > 1 ? (lim.back() - lim[lim.size() - 2]) / 2 : 0.05);
+            else
+                x = (lim[k - 2] + lim[k - 1]) / 2;
             stops.emplace_back(x, cpal[k - 1]);
         }
         if (stops.size() < 2) stops = {{-0.3, cpal.front()}, {0.3, cpal.back()}};
@@ -777,68 +866,104 @@ void Report::maps() {
             if (v >= stops.back().first) return stops.back().second;
             for (std::size_t k = 0; k + 1 < stops.size(); ++k)
                 if (v <= stops[k + 1].first)
-                    return mix(stops[k].second, stops[k + 1].second, (v - stops[k].first) / (stops[k + 1].first - stops[k].first));
+                    return mix(stops[k].second, stops[k + 1].second,
+                               (v - stops[k].first) / (stops[k + 1].first - stops[k].first));
             return stops.back().second;
         };
         const std::string file = "kaart-score-" + Ylast + ".png";
-        render(c, [&](std::size_t i) { return std::isnan(m[i]) ? base(i) : ramp(m[i]); }, (dir / file).string());
+        render(
+            c, [&](std::size_t i) { return std::isnan(m[i]) ? base(i) : ramp(m[i]); },
+            (dir / file).string());
         std::ostringstream lg;
         const double a = stops.front().first, b = stops.back().first;
-        lg << "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 420 48\" width=\"420\" height=\"48\" " << kFont
-           << " font-size=\"10\"><defs><linearGradient id=\"scoreramp\" x1=\"0\" x2=\"1\" y1=\"0\" y2=\"0\">";
-        for (const auto& [x, col] : stops) lg << "<stop offset=\"" << (x - a) / (b - a) << "\" stop-color=\"" << css(col) << "\"/>";
-        lg << "</linearGradient></defs><rect x=\"10\" y=\"4\" width=\"400\" height=\"16\" fill=\"url(#scoreramp)\" stroke=\"#888\"/>";
+        lg << "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 420 48\" width=\"420\" "
+              "height=\"48\" "
+           << kFont
+           << " font-size=\"10\"><defs><linearGradient id=\"scoreramp\" x1=\"0\" x2=\"1\" y1=\"0\" "
+              "y2=\"0\">";
+        for (const auto& [x, col] : stops)
+            lg << "<stop offset=\"" << (x - a) / (b - a) << "\" stop-color=\"" << css(col)
+               << "\"/>";
+        lg << "</linearGradient></defs><rect x=\"10\" y=\"4\" width=\"400\" height=\"16\" "
+              "fill=\"url(#scoreramp)\" stroke=\"#888\"/>";
         for (const double x : lim)
             if (x >= a && x <= b) {
                 const double px = 10 + (x - a) / (b - a) * 400;
-                lg << "<line x1=\"" << px << "\" x2=\"" << px << "\" y1=\"4\" y2=\"24\" stroke=\"#333\"/><text x=\"" << px
-                   << "\" y=\"36\" text-anchor=\"middle\">" << esc(fmt_dec(ref_level + x, 2, en)) << "</text>";
+                lg << "<line x1=\"" << px << "\" x2=\"" << px
+                   << "\" y1=\"4\" y2=\"24\" stroke=\"#333\"/><text x=\"" << px
+                   << "\" y=\"36\" text-anchor=\"middle\">" << esc(fmt_dec(ref_level + x, 2, en))
+                   << "</text>";
             }
-        lg << "</svg><div>" << swatch(kNotScored) << L("geen score", "not scored") << " " << swatch(kOutside)
-           << L("buiten de zones", "outside the zones") << " <span class=\"sw line\"></span>" << L("gemeentegrens", "municipal boundary")
+        lg << "</svg><div>" << swatch(kNotScored) << L("geen score", "not scored") << " "
+           << swatch(kOutside) << L("buiten de zones", "outside the zones")
+           << " <span class=\"sw line\"></span>" << L("gemeentegrens", "municipal boundary")
            << "</div>";
-        out.push_back({file, L("Score ", "Score ") + Ylast, lg.str(),
-                       L("score = referentieniveau ", "score = reference level ") + fmt_dec(ref_level, 2, en) +
-                           L(" + afwijking (som van de vijf dimensies); kleuren lopen continu mee en vallen in het midden van elke klasse samen met de klassekleur; streepjes = klassegrenzen. Alleen cellen met een score (voldoende inwoners en woningen). ",
-                             " + deviation (sum of the dimensions); colours run continuously and equal the class colour in the middle of each class; ticks = class limits. Only scored cells (enough residents and dwellings). ") +
-                           scale});
+        out.push_back(
+            {file, L("Score ", "Score ") + Ylast, lg.str(),
+             L("score = referentieniveau ", "score = reference level ") +
+                 fmt_dec(ref_level, 2, en) +
+                 L(" + afwijking (som van de vijf dimensies); kleuren lopen continu mee en vallen "
+                   "in het midden van elke klasse samen met de klassekleur; streepjes = "
+                   "klassegrenzen. Alleen cellen met een score (voldoende inwoners en woningen). ",
+                   " + deviation (sum of the dimensions); colours run continuously and equal the "
+                   "class colour in the middle of each class; ticks = class limits. Only scored "
+                   "cells (enough residents and dwellings). ") +
+                 scale});
     }
     // Classes, latest and first year.
-    for (const std::string& Y : years.size() > 1 ? std::vector<std::string>{Ylast, Yfirst} : std::vector<std::string>{Ylast}) {
+    for (const std::string& Y : years.size() > 1 ? std::vector<std::string>{Ylast, Yfirst}
+                                                 : std::vector<std::string>{Ylast}) {
         const auto cls = Y == Ylast ? cls_last : f.read_grid<std::uint8_t>("/" + Y + "/class", all);
         const auto m = down_mode(cls, c);
         const std::string file = "kaart-klasse-" + Y + ".png";
-        render(c, [&](std::size_t i) { return m[i] ? cpal[std::min<std::size_t>(m[i] - 1, cpal.size() - 1)] : base(i); },
-               (dir / file).string());
+        render(
+            c,
+            [&](std::size_t i) {
+                return m[i] ? cpal[std::min<std::size_t>(m[i] - 1, cpal.size() - 1)] : base(i);
+            },
+            (dir / file).string());
         std::ostringstream lg;
         lg << "<ul class=\"legend\">";
         for (std::size_t k = 1; k <= class_labels.size(); ++k)
-            lg << "<li>" << swatch(cpal[k - 1]) << esc(class_name(k)) << " <small>" << esc(class_range(k, class_limits, true)) << "</small></li>";
+            lg << "<li>" << swatch(cpal[k - 1]) << esc(class_name(k)) << " <small>"
+               << esc(class_range(k, class_limits, true)) << "</small></li>";
         lg << "<li>" << swatch(kNotScored) << L("geen score", "not scored") << "</li></ul>";
         out.push_back({file, L("Klasse ", "Class ") + Y, lg.str(),
-                       L("klasse = vaste grenzen op de afwijking, voor alle jaren gelijk (rood 1\u20133 onvoldoende of slechter, geel 4\u20135, groen 6\u20139). ",
-                         "class = fixed limits on the deviation, the same every year (red 1\u20133 inadequate or worse, yellow 4\u20135, green 6\u20139). ") +
+                       L("klasse = vaste grenzen op de afwijking, voor alle jaren gelijk (rood "
+                         "1\u20133 onvoldoende of slechter, geel 4\u20135, groen 6\u20139). ",
+                         "class = fixed limits on the deviation, the same every year (red 1\u20133 "
+                         "inadequate or worse, yellow 4\u20135, green 6\u20139). ") +
                            scale});
     }
     // Change: development classes of the last period and the whole span.
     for (const int p : focus_periods()) {
         const auto& pp = s["national_change"][std::size_t(p)]["period"];
-        const std::string key = std::to_string(pp[0].get<std::int64_t>()) + "-" + std::to_string(pp[1].get<std::int64_t>());
+        const std::string key = std::to_string(pp[0].get<std::int64_t>()) + "-" +
+                                std::to_string(pp[1].get<std::int64_t>());
         const std::string ds = "/delta/" + key + "/class";
         if (!f.exists(ds)) continue;
         const auto m = down_mode(f.read_grid<std::uint8_t>(ds, all), c);
         const std::string file = "kaart-ontwikkeling-" + key + ".png";
-        render(c, [&](std::size_t i) { return m[i] ? dpal[std::min<std::size_t>(m[i] - 1, dpal.size() - 1)] : base(i); },
-               (dir / file).string());
+        render(
+            c,
+            [&](std::size_t i) {
+                return m[i] ? dpal[std::min<std::size_t>(m[i] - 1, dpal.size() - 1)] : base(i);
+            },
+            (dir / file).string());
         std::ostringstream lg;
         lg << "<ul class=\"legend\">";
         for (std::size_t k = 1; k <= dev_labels.size(); ++k)
-            lg << "<li>" << swatch(dpal[k - 1]) << esc(translate_label(dev_labels[k - 1], en)) << " <small>"
-               << esc(class_range(k, dev_limits, false)) << "</small></li>";
-        lg << "<li>" << swatch(kNotScored) << L("niet in beide jaren een score", "not scored in both years") << "</li></ul>";
+            lg << "<li>" << swatch(dpal[k - 1]) << esc(translate_label(dev_labels[k - 1], en))
+               << " <small>" << esc(class_range(k, dev_limits, false)) << "</small></li>";
+        lg << "<li>" << swatch(kNotScored)
+           << L("niet in beide jaren een score", "not scored in both years") << "</li></ul>";
         out.push_back({file, L("Ontwikkeling ", "Change ") + period_str(pp), lg.str(),
-                       L("verschil van de score tussen de twee jaren (cellen met een score in beide jaren), ingedeeld in ontwikkelingsklassen met vaste grenzen op het verschil; rood = achteruitgang, blauw = vooruitgang. ",
-                         "difference of the score between the two years (cells scored in both years), in development classes with fixed limits on the difference; red = decline, blue = improvement. ") +
+                       L("verschil van de score tussen de twee jaren (cellen met een score in "
+                         "beide jaren), ingedeeld in ontwikkelingsklassen met vaste grenzen op het "
+                         "verschil; rood = achteruitgang, blauw = vooruitgang. ",
+                         "difference of the score between the two years (cells scored in both "
+                         "years), in development classes with fixed limits on the difference; red "
+                         "= decline, blue = improvement. ") +
                            scale});
     }
     // Typology: regions (type 3) as background, kwetsbare wijken and clusters (type 1),
@@ -857,20 +982,28 @@ void Report::maps() {
         std::string wijk_layer;
         for (const auto& [layer, fields] : layer_fields)
             if (has_field(layer, "kwetsbare_wijk")) wijk_layer = layer;
-        if (!region_layer.empty()) paint(flagged(raster(region_layer), region_layer, "aandachtsregio"), 3);
+        if (!region_layer.empty())
+            paint(flagged(raster(region_layer), region_layer, "aandachtsregio"), 3);
         const auto rb = raster(finest);
-        if (has_field(finest, "kwetsbaar_cluster")) paint(flagged(rb, finest, "kwetsbaar_cluster"), 4);
-        if (!wijk_layer.empty()) paint(flagged(raster(wijk_layer), wijk_layer, "kwetsbare_wijk"), 1);
+        if (has_field(finest, "kwetsbaar_cluster"))
+            paint(flagged(rb, finest, "kwetsbaar_cluster"), 4);
+        if (!wijk_layer.empty())
+            paint(flagged(raster(wijk_layer), wijk_layer, "kwetsbare_wijk"), 1);
         if (has_field(finest, "aandachtsbuurt")) paint(flagged(rb, finest, "aandachtsbuurt"), 2);
         // Populated = scored in the latest year; the type colour is stronger on populated cells.
         std::vector<std::uint8_t> code(n, 0);
-        for (std::size_t i = 0; i < n; ++i) code[i] = std::uint8_t(type[i] * 2 + (cls_last[i] ? 1 : 0) + 1);
+        for (std::size_t i = 0; i < n; ++i)
+            code[i] = std::uint8_t(type[i] * 2 + (cls_last[i] ? 1 : 0) + 1);
         const auto m = down_mode(code, c);
         auto colour = [&](std::size_t i) {
             if (!m[i]) return base(i);
             const int ty = (m[i] - 1) / 2;
             const bool pop = (m[i] - 1) % 2;
-            Rgb col = ty == 3 ? kType3 : ty == 1 ? kType1 : ty == 4 ? kType1Cluster : ty == 2 ? kType2 : (pop ? kTypePopulated : kNotScored);
+            Rgb col = ty == 3   ? kType3
+                      : ty == 1 ? kType1
+                      : ty == 4 ? kType1Cluster
+                      : ty == 2 ? kType2
+                                : (pop ? kTypePopulated : kNotScored);
             if (ty != 0 && !pop) col = mix(col, hex("#ffffff"), ty == 3 ? 0.45 : 0.35);
             if (ty == 0 && !c.land[i]) col = kOutside;
             return col;
@@ -878,25 +1011,34 @@ void Report::maps() {
         const std::string file = "kaart-typologie-" + Ylast + ".png";
         render(c, colour, (dir / file).string());
         std::ostringstream lg;
-        lg << "<ul class=\"legend\"><li>" << swatch(kType2) << L("type 2: aandachtsbuurt", "type 2: buurt needing attention") << "</li><li>"
-           << swatch(kType1) << L("type 1: kwetsbare wijk", "type 1: vulnerable district (wijk)") << "</li><li>" << swatch(kType1Cluster)
-           << L("type 1: cluster van kwetsbare buurten", "type 1: cluster of vulnerable buurten") << "</li><li>" << swatch(kType3)
-           << L("type 3: aandachtsregio", "type 3: region needing attention") << "</li><li>" << swatch(kTypePopulated)
-           << L("overige cellen met een score", "other scored cells") << "</li><li>" << swatch(kNotScored)
-           << L("geen score", "not scored") << "</li></ul>";
-        out.push_back({file, L("Typologie ", "Typology ") + Ylast, lg.str(),
-                       L("gebieden die aan alle criteria van een type voldoen (zie de criteria bij de tabellen hieronder); lichtere tint = cellen zonder score in het gebied. ",
-                         "areas that meet every criterion of a type (see the criteria with the tables below); lighter tint = unscored cells in the area. ") +
-                           scale});
+        lg << "<ul class=\"legend\"><li>" << swatch(kType2)
+           << L("type 2: aandachtsbuurt", "type 2: buurt needing attention") << "</li><li>"
+           << swatch(kType1) << L("type 1: kwetsbare wijk", "type 1: vulnerable district (wijk)")
+           << "</li><li>" << swatch(kType1Cluster)
+           << L("type 1: cluster van kwetsbare buurten", "type 1: cluster of vulnerable buurten")
+           << "</li><li>" << swatch(kType3)
+           << L("type 3: aandachtsregio", "type 3: region needing attention") << "</li><li>"
+           << swatch(kTypePopulated) << L("overige cellen met een score", "other scored cells")
+           << "</li><li>" << swatch(kNotScored) << L("geen score", "not scored") << "</li></ul>";
+        out.push_back(
+            {file, L("Typologie ", "Typology ") + Ylast, lg.str(),
+             L("gebieden die aan alle criteria van een type voldoen (zie de criteria bij de "
+               "tabellen hieronder); lichtere tint = cellen zonder score in het gebied. ",
+               "areas that meet every criterion of a type (see the criteria with the tables "
+               "below); lighter tint = unscored cells in the area. ") +
+                 scale});
     }
 
     section("kaarten", L("Kaarten", "Maps"));
-    html << "<p>" << esc(L("Landelijk grid van ", "National grid of ") + fmt_int(g.nx, en) + " \u00d7 " + fmt_int(g.ny, en) +
-                         L(" cellen van ", " cells of ") + fmt_int(std::int64_t(g.cell), en) + " m (EPSG:" + std::to_string(g.epsg) + ")")
+    html << "<p>"
+         << esc(L("Landelijk grid van ", "National grid of ") + fmt_int(g.nx, en) + " \u00d7 " +
+                fmt_int(g.ny, en) + L(" cellen van ", " cells of ") +
+                fmt_int(std::int64_t(g.cell), en) + " m (EPSG:" + std::to_string(g.epsg) + ")")
          << ". " << L("Noorden boven.", "North up.") << "</p>\n<div class=\"maps\">\n";
     for (const auto& mo : out)
-        html << "<figure class=\"map\"><h3>" << esc(mo.title) << "</h3><img src=\"" << esc(mo.file) << "\" width=\"" << c.width()
-             << "\" height=\"" << c.height() << "\" alt=\"" << esc(mo.title) << "\"><figcaption>" << mo.legend << "<p class=\"rule\"><b>"
+        html << "<figure class=\"map\"><h3>" << esc(mo.title) << "</h3><img src=\"" << esc(mo.file)
+             << "\" width=\"" << c.width() << "\" height=\"" << c.height() << "\" alt=\""
+             << esc(mo.title) << "\"><figcaption>" << mo.legend << "<p class=\"rule\"><b>"
              << L("Regel: ", "Rule: ") << "</b>" << esc(mo.rule) << "</p></figcaption></figure>\n";
     html << "</div>\n";
     end_section();
@@ -904,40 +1046,67 @@ void Report::maps() {
 
 void Report::key_figures() {
     section("kerncijfers", L("Kerncijfers", "Key figures"));
-    html << "<table><thead><tr><th>" << L("jaar", "year") << "</th><th>" << L("inwoners", "residents") << "</th><th>"
-         << L("cellen met score", "scored cells") << "</th><th>" << L("gem. afwijking", "mean deviation") << "</th><th>"
-         << L("gem. score", "mean score") << "</th><th>" << L("aandeel inwoners klasse 1\u20133 (onvoldoende of slechter)", "share of residents in class 1\u20133 (inadequate or worse)")
-         << "</th><th>" << L("aandeel inwoners klasse \u2265 6 (ruim voldoende of beter)", "share of residents in class \u2265 6 (more than adequate or better)")
-         << "</th><th>" << L("onvoldoende buurten", "inadequate buurten") << "</th><th>" << L("buurten met inwoners", "buurten with residents")
-         << "</th></tr></thead><tbody>\n";
+    html << "<table><thead><tr><th>" << L("jaar", "year") << "</th><th>"
+         << L("inwoners", "residents") << "</th><th>" << L("cellen met score", "scored cells")
+         << "</th><th>" << L("gem. afwijking", "mean deviation") << "</th><th>"
+         << L("gem. score", "mean score") << "</th><th>"
+         << L("aandeel inwoners klasse 1\u20133 (onvoldoende of slechter)",
+              "share of residents in class 1\u20133 (inadequate or worse)")
+         << "</th><th>"
+         << L("aandeel inwoners klasse \u2265 6 (ruim voldoende of beter)",
+              "share of residents in class \u2265 6 (more than adequate or better)")
+         << "</th><th>" << L("onvoldoende buurten", "inadequate buurten") << "</th><th>"
+         << L("buurten met inwoners", "buurten with residents") << "</th></tr></thead><tbody>\n";
     for (std::size_t y = 0; y < s["national"].size(); ++y) {
         const std::string P = "/national/" + std::to_string(y);
         const json& n = s["national"][y];
-        html << "<tr>" << "<th>" << n["year"].get<std::int64_t>() << "</th>" << td(s, P + "/residents", "int", en)
-             << td(s, P + "/scored_cells", "int", en) << td(s, P + "/mean_deviation", "dec3", en) << "<td class=\"n\">"
-             << fmt_dec(ref_level + num(n["mean_deviation"]), 3, en) << "</td>" << td(s, P + "/share_residents_onvoldoende", "pct1", en)
-             << td(s, P + "/share_residents_class6_plus", "pct1", en) << td(s, P + "/onvoldoende_buurten", "int", en)
+        html << "<tr>"
+             << "<th>" << n["year"].get<std::int64_t>() << "</th>"
+             << td(s, P + "/residents", "int", en) << td(s, P + "/scored_cells", "int", en)
+             << td(s, P + "/mean_deviation", "dec3", en) << "<td class=\"n\">"
+             << fmt_dec(ref_level + num(n["mean_deviation"]), 3, en) << "</td>"
+             << td(s, P + "/share_residents_onvoldoende", "pct1", en)
+             << td(s, P + "/share_residents_class6_plus", "pct1", en)
+             << td(s, P + "/onvoldoende_buurten", "int", en)
              << td(s, P + "/buurten_with_residents", "int", en) << "</tr>\n";
     }
     html << "</tbody></table>\n";
-    rule(esc(L("aandelen van de inwoners van cellen met een score; een onvoldoende buurt is een buurt waarin minstens 100 inwoners (instelbaar: aggregation.onvoldoende_min_residents) in cellen van klasse 1\u20133 wonen; gemiddelden zijn inwoners-gewogen; score = referentieniveau ",
-                 "shares of the residents of scored cells; an inadequate buurt is a buurt in which at least 100 residents (configurable: aggregation.onvoldoende_min_residents) live in cells of class 1\u20133; means are resident-weighted; score = reference level ") +
-               fmt_dec(ref_level, 2, en) + L(" + afwijking; referentiejaar ", " + deviation; reference year ") + ref_year + "."));
+    rule(
+        esc(L("aandelen van de inwoners van cellen met een score; een onvoldoende buurt is een "
+              "buurt waarin minstens 100 inwoners (instelbaar: "
+              "aggregation.onvoldoende_min_residents) in cellen van klasse 1\u20133 wonen; "
+              "gemiddelden zijn inwoners-gewogen; score = referentieniveau ",
+              "shares of the residents of scored cells; an inadequate buurt is a buurt in which at "
+              "least 100 residents (configurable: aggregation.onvoldoende_min_residents) live in "
+              "cells of class 1\u20133; means are resident-weighted; score = reference level ") +
+            fmt_dec(ref_level, 2, en) +
+            L(" + afwijking; referentiejaar ", " + deviation; reference year ") + ref_year + "."));
     if (s.contains("national_change")) {
-        html << "<h3>" << L("Verandering van het aantal inwoners per klasse", "Change in residents per class") << "</h3>\n<table><thead><tr><th>"
-             << L("periode", "period") << "</th><th>" << L("gem. ontwikkeling", "mean change") << "</th>";
-        for (std::size_t k = 1; k <= class_labels.size(); ++k) html << "<th>" << esc(class_name(k)) << "</th>";
+        html << "<h3>"
+             << L("Verandering van het aantal inwoners per klasse", "Change in residents per class")
+             << "</h3>\n<table><thead><tr><th>" << L("periode", "period") << "</th><th>"
+             << L("gem. ontwikkeling", "mean change") << "</th>";
+        for (std::size_t k = 1; k <= class_labels.size(); ++k)
+            html << "<th>" << esc(class_name(k)) << "</th>";
         html << "</tr></thead><tbody>\n";
         for (std::size_t p = 0; p < s["national_change"].size(); ++p) {
             const std::string P = "/national_change/" + std::to_string(p);
-            html << "<tr><th>" << period_str(s["national_change"][p]["period"]) << "</th>" << td(s, P + "/mean_delta", "dec4", en);
+            html << "<tr><th>" << period_str(s["national_change"][p]["period"]) << "</th>"
+                 << td(s, P + "/mean_delta", "dec4", en);
             for (std::size_t k = 0; k < class_labels.size(); ++k)
-                html << td(s, P + "/change_residents_per_class/" + std::to_string(k), "sint", en, k == 3 ? "n hl" : "n");
+                html << td(s, P + "/change_residents_per_class/" + std::to_string(k), "sint", en,
+                           k == 3 ? "n hl" : "n");
             html << "</tr>\n";
         }
         html << "</tbody></table>\n";
-        rule(esc(L("inwoners per klasse in het eindjaar min die in het beginjaar (alle inwoners van cellen met een score); gem. ontwikkeling = inwoners-gewogen gemiddelde verandering van de afwijking over cellen met een score in beide jaren. Klasse 4 (zwak) gemarkeerd.",
-                   "residents per class in the final year minus those in the first year (all residents of scored cells); mean change = resident-weighted mean change of the deviation over cells scored in both years. Class 4 (weak) highlighted.")));
+        rule(
+            esc(L("inwoners per klasse in het eindjaar min die in het beginjaar (alle inwoners van "
+                  "cellen met een score); gem. ontwikkeling = inwoners-gewogen gemiddelde "
+                  "verandering van de afwijking over cellen met een score in beide jaren. Klasse 4 "
+                  "(zwak) gemarkeerd.",
+                  "residents per class in the final year minus those in the first year (all "
+                  "residents of scored cells); mean change = resident-weighted mean change of the "
+                  "deviation over cells scored in both years. Class 4 (weak) highlighted.")));
     }
     end_section();
 }
@@ -955,23 +1124,32 @@ void Report::class_distribution() {
         for (const double v : rc) sh.push_back(tot > 0 ? v / tot : 0.0);
         shares.push_back(sh);
     }
-    html << "<figure class=\"chart\">" << svg_stacked(rows, shares, cpal, en, L("Inwoners per klasse", "Residents per class"))
+    html << "<figure class=\"chart\">"
+         << svg_stacked(rows, shares, cpal, en, L("Inwoners per klasse", "Residents per class"))
          << "<figcaption><ul class=\"legend\">";
-    for (std::size_t k = 1; k <= class_labels.size(); ++k) html << "<li>" << swatch(cpal[k - 1]) << esc(class_name(k)) << "</li>";
+    for (std::size_t k = 1; k <= class_labels.size(); ++k)
+        html << "<li>" << swatch(cpal[k - 1]) << esc(class_name(k)) << "</li>";
     html << "</ul><p class=\"rule\"><b>" << L("Regel: ", "Rule: ") << "</b>"
-         << esc(L("aandeel van de inwoners van cellen met een score per klasse, per meetjaar; klassegrenzen op de afwijking: ",
-                  "share of the residents of scored cells per class, per measurement year; class limits on the deviation: "));
-    for (std::size_t k = 0; k < class_limits.size(); ++k) html << (k ? "; " : "") << esc(fmt_dec(class_limits[k], 2, en, true));
+         << esc(L("aandeel van de inwoners van cellen met een score per klasse, per meetjaar; "
+                  "klassegrenzen op de afwijking: ",
+                  "share of the residents of scored cells per class, per measurement year; class "
+                  "limits on the deviation: "));
+    for (std::size_t k = 0; k < class_limits.size(); ++k)
+        html << (k ? "; " : "") << esc(fmt_dec(class_limits[k], 2, en, true));
     html << ".</p></figcaption></figure>\n<table><thead><tr><th>" << L("jaar", "year") << "</th>";
-    for (std::size_t k = 1; k <= class_labels.size(); ++k) html << "<th>" << esc(class_name(k)) << "</th>";
+    for (std::size_t k = 1; k <= class_labels.size(); ++k)
+        html << "<th>" << esc(class_name(k)) << "</th>";
     html << "</tr></thead><tbody>\n";
     for (std::size_t y = 0; y < s["national"].size(); ++y) {
         html << "<tr><th>" << s["national"][y]["year"].get<std::int64_t>() << "</th>";
         for (std::size_t k = 0; k < class_labels.size(); ++k)
-            html << td(s, "/national/" + std::to_string(y) + "/residents_per_class/" + std::to_string(k), "int", en);
+            html << td(
+                s, "/national/" + std::to_string(y) + "/residents_per_class/" + std::to_string(k),
+                "int", en);
         html << "</tr>\n";
     }
-    html << "</tbody></table>\n<p class=\"note\">" << L("Inwoners per klasse.", "Residents per class.") << "</p>\n";
+    html << "</tbody></table>\n<p class=\"note\">"
+         << L("Inwoners per klasse.", "Residents per class.") << "</p>\n";
     end_section();
 }
 
@@ -984,25 +1162,38 @@ void Report::decomposition() {
         const json& c = s["national_change"][std::size_t(p)];
         std::vector<Bar> bars;
         for (std::size_t d = 0; d < dims.size(); ++d)
-            bars.push_back({pretty_dimension(dims[d], en), num(c["by_dimension"].value(dims[d], json())), series_colours()[d % 8], false});
+            bars.push_back({pretty_dimension(dims[d], en),
+                            num(c["by_dimension"].value(dims[d], json())), series_colours()[d % 8],
+                            false});
         bars.push_back({L("totaal", "total"), num(c["mean_delta"]), hex("#444444"), true});
-        html << "<figure class=\"chart\"><h3>" << L("Per dimensie, ", "By dimension, ") << period_str(c["period"]) << "</h3>"
-             << svg_hbars(bars, f4, L("Ontwikkeling per dimensie", "Change by dimension"), en) << "</figure>";
+        html << "<figure class=\"chart\"><h3>" << L("Per dimensie, ", "By dimension, ")
+             << period_str(c["period"]) << "</h3>"
+             << svg_hbars(bars, f4, L("Ontwikkeling per dimensie", "Change by dimension"), en)
+             << "</figure>";
     }
     html << "</div>\n";
-    rule(esc(L("het model is additief: de inwoners-gewogen gemiddelde verandering van de afwijking (cellen met een score in beide jaren) is precies de som van de veranderingen van de dimensies, en elke dimensie de som van haar indicatoren (gewicht \u00d7 verandering van de gestandaardiseerde waarde).",
-               "the model is additive: the resident-weighted mean change of the deviation (cells scored in both years) is exactly the sum of the dimensions' changes, and each dimension the sum of its indicators (weight \u00d7 change of the standardised value).")));
+    rule(esc(
+        L("het model is additief: de inwoners-gewogen gemiddelde verandering van de afwijking "
+          "(cellen met een score in beide jaren) is precies de som van de veranderingen van de "
+          "dimensies, en elke dimensie de som van haar indicatoren (gewicht \u00d7 verandering van "
+          "de gestandaardiseerde waarde).",
+          "the model is additive: the resident-weighted mean change of the deviation (cells scored "
+          "in both years) is exactly the sum of the dimensions' changes, and each dimension the "
+          "sum of its indicators (weight \u00d7 change of the standardised value).")));
     html << "<table><thead><tr><th>" << L("dimensie", "dimension") << "</th>";
     for (const auto& c : s["national_change"]) html << "<th>" << period_str(c["period"]) << "</th>";
     html << "</tr></thead><tbody>\n";
     for (const auto& d : dims) {
         html << "<tr><th>" << esc(pretty_dimension(d, en)) << "</th>";
         for (std::size_t p = 0; p < s["national_change"].size(); ++p)
-            html << td(s, "/national_change/" + std::to_string(p) + "/by_dimension/" + ptr_escape(d), "dec4", en);
+            html << td(s,
+                       "/national_change/" + std::to_string(p) + "/by_dimension/" + ptr_escape(d),
+                       "dec4", en);
         html << "</tr>\n";
     }
     html << "<tr class=\"total\"><th>" << L("totaal", "total") << "</th>";
-    for (std::size_t p = 0; p < s["national_change"].size(); ++p) html << td(s, "/national_change/" + std::to_string(p) + "/mean_delta", "dec4", en);
+    for (std::size_t p = 0; p < s["national_change"].size(); ++p)
+        html << td(s, "/national_change/" + std::to_string(p) + "/mean_delta", "dec4", en);
     html << "</tr></tbody></table>\n";
 
     // Top indicators.
@@ -1019,27 +1210,44 @@ void Report::decomposition() {
         std::vector<std::pair<std::string, double>> v;
         for (const auto& [k, x] : c["by_indicator"].items()) v.emplace_back(k, num(x));
         std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
-            return std::fabs(a.second) > std::fabs(b.second) || (std::fabs(a.second) == std::fabs(b.second) && a.first < b.first);
+            return std::fabs(a.second) > std::fabs(b.second) ||
+                   (std::fabs(a.second) == std::fabs(b.second) && a.first < b.first);
         });
         if (v.size() > top_n) v.resize(top_n);
         std::vector<Bar> bars;
         for (const auto& [k, x] : v) {
             const std::string d = dim_of(k);
             const auto di = std::size_t(std::find(dims.begin(), dims.end(), d) - dims.begin());
-            bars.push_back({k, x, di < dims.size() ? series_colours()[di % 8] : hex("#888888"), false});
+            bars.push_back(
+                {k, x, di < dims.size() ? series_colours()[di % 8] : hex("#888888"), false});
         }
-        html << "<h3>" << L("Grootste bijdragen van indicatoren, ", "Largest indicator contributions, ") << period_str(c["period"]) << "</h3>"
-             << "<figure class=\"chart\">" << svg_hbars(bars, f4, L("Bijdrage per indicator", "Contribution per indicator"), en, 700, 240)
+        html << "<h3>"
+             << L("Grootste bijdragen van indicatoren, ", "Largest indicator contributions, ")
+             << period_str(c["period"]) << "</h3>"
+             << "<figure class=\"chart\">"
+             << svg_hbars(bars, f4, L("Bijdrage per indicator", "Contribution per indicator"), en,
+                          700, 240)
              << "<figcaption><ul class=\"legend\">";
-        for (std::size_t d = 0; d < dims.size(); ++d) html << "<li>" << swatch(series_colours()[d % 8]) << esc(pretty_dimension(dims[d], en)) << "</li>";
+        for (std::size_t d = 0; d < dims.size(); ++d)
+            html << "<li>" << swatch(series_colours()[d % 8]) << esc(pretty_dimension(dims[d], en))
+                 << "</li>";
         html << "</ul><p class=\"rule\"><b>" << L("Regel: ", "Rule: ") << "</b>"
-             << esc(L("de " + std::to_string(v.size()) + " indicatoren met de grootste absolute bijdrage aan de gemiddelde verandering; kleur = dimensie.",
-                      "the " + std::to_string(v.size()) + " indicators with the largest absolute contribution to the mean change; colour = dimension."))
-             << "</p></figcaption></figure>\n<table><thead><tr><th>" << L("indicator", "indicator") << "</th><th>" << L("dimensie", "dimension")
-             << "</th><th>" << L("bijdrage", "contribution") << "</th></tr></thead><tbody>\n";
+             << esc(L("de " + std::to_string(v.size()) +
+                          " indicatoren met de grootste absolute bijdrage aan de gemiddelde "
+                          "verandering; kleur = dimensie.",
+                      "the " + std::to_string(v.size()) +
+                          " indicators with the largest absolute contribution to the mean change; "
+                          "colour = dimension."))
+             << "</p></figcaption></figure>\n<table><thead><tr><th>" << L("indicator", "indicator")
+             << "</th><th>" << L("dimensie", "dimension") << "</th><th>"
+             << L("bijdrage", "contribution") << "</th></tr></thead><tbody>\n";
         for (const auto& [k, x] : v)
-            html << "<tr><td><code>" << esc(k) << "</code></td><td>" << esc(pretty_dimension(dim_of(k), en)) << "</td>"
-                 << td(s, "/national_change/" + std::to_string(p) + "/by_indicator/" + ptr_escape(k), "dec4", en) << "</tr>\n";
+            html << "<tr><td><code>" << esc(k) << "</code></td><td>"
+                 << esc(pretty_dimension(dim_of(k), en)) << "</td>"
+                 << td(s,
+                       "/national_change/" + std::to_string(p) + "/by_indicator/" + ptr_escape(k),
+                       "dec4", en)
+                 << "</tr>\n";
         html << "</tbody></table>\n";
     }
     end_section();
@@ -1047,8 +1255,12 @@ void Report::decomposition() {
 
 void Report::start_class() {
     if (!s.contains("national_change") || s["national_change"].empty()) return;
-    section("startklasse", L("Ontwikkeling naar klasse in het beginjaar", "Change by class of the starting year"));
-    html << "<p>" << L("Verbeteren zwakke gebieden minder dan goede?", "Do weak areas improve less than good ones?") << "</p>\n<div class=\"charts\">";
+    section("startklasse",
+            L("Ontwikkeling naar klasse in het beginjaar", "Change by class of the starting year"));
+    html << "<p>"
+         << L("Verbeteren zwakke gebieden minder dan goede?",
+              "Do weak areas improve less than good ones?")
+         << "</p>\n<div class=\"charts\">";
     auto f4 = [&](double v) { return fmt_dec(v, 4, en, true); };
     for (const int p : focus_periods()) {
         const json& c = s["national_change"][std::size_t(p)];
@@ -1056,23 +1268,33 @@ void Report::start_class() {
         std::vector<Bar> bars;
         for (const auto& b : c["by_start_class"]) {
             const auto k = b["class"].get<std::size_t>();
-            bars.push_back({class_name(k), num(b["mean_delta"]), cpal[std::min(k - 1, cpal.size() - 1)], false});
+            bars.push_back({class_name(k), num(b["mean_delta"]),
+                            cpal[std::min(k - 1, cpal.size() - 1)], false});
         }
         bars.push_back({L("alle cellen", "all cells"), num(c["mean_delta"]), hex("#444444"), true});
         html << "<figure class=\"chart\"><h3>" << period_str(c["period"]) << "</h3>"
-             << svg_hbars(bars, f4, L("Ontwikkeling naar beginklasse", "Change by starting class"), en, 560, 190) << "</figure>";
+             << svg_hbars(bars, f4, L("Ontwikkeling naar beginklasse", "Change by starting class"),
+                          en, 560, 190)
+             << "</figure>";
     }
     html << "</div>\n";
-    rule(esc(L("inwoners-gewogen gemiddelde verandering van de afwijking over cellen met een score in beide jaren, gegroepeerd naar de klasse van de cel in het beginjaar; kleur = klasse.",
-               "resident-weighted mean change of the deviation over cells scored in both years, grouped by the cell's class in the starting year; colour = class.")));
-    html << "<table><thead><tr><th>" << L("klasse in beginjaar", "class in starting year") << "</th>";
-    for (const auto& c : s["national_change"]) html << "<th>" << period_str(c["period"]) << "<br><small>" << L("inwoners", "residents") << "</small></th><th>"
-                                                   << period_str(c["period"]) << "<br><small>" << L("gem. ontwikkeling", "mean change") << "</small></th>";
+    rule(esc(
+        L("inwoners-gewogen gemiddelde verandering van de afwijking over cellen met een score in "
+          "beide jaren, gegroepeerd naar de klasse van de cel in het beginjaar; kleur = klasse.",
+          "resident-weighted mean change of the deviation over cells scored in both years, grouped "
+          "by the cell's class in the starting year; colour = class.")));
+    html << "<table><thead><tr><th>" << L("klasse in beginjaar", "class in starting year")
+         << "</th>";
+    for (const auto& c : s["national_change"])
+        html << "<th>" << period_str(c["period"]) << "<br><small>" << L("inwoners", "residents")
+             << "</small></th><th>" << period_str(c["period"]) << "<br><small>"
+             << L("gem. ontwikkeling", "mean change") << "</small></th>";
     html << "</tr></thead><tbody>\n";
     for (std::size_t k = 0; k < class_labels.size(); ++k) {
         html << "<tr><th>" << esc(class_name(k + 1)) << "</th>";
         for (std::size_t p = 0; p < s["national_change"].size(); ++p) {
-            const std::string P = "/national_change/" + std::to_string(p) + "/by_start_class/" + std::to_string(k);
+            const std::string P =
+                "/national_change/" + std::to_string(p) + "/by_start_class/" + std::to_string(k);
             html << td(s, P + "/residents", "int", en) << td(s, P + "/mean_delta", "dec4", en);
         }
         html << "</tr>\n";
@@ -1083,9 +1305,11 @@ void Report::start_class() {
 
 void Report::response_curves() {
     if (!s.contains("share_bins") || s["share_bins"].empty()) return;
-    section("huurwoningen", L("Score en ontwikkeling naar aandeel huurwoningen", "Score and change by share of rental housing"));
+    section("huurwoningen", L("Score en ontwikkeling naar aandeel huurwoningen",
+                              "Score and change by share of rental housing"));
     const int lp = last_period();
-    const std::string lps = lp >= 0 ? period_str(s["national_change"][std::size_t(lp)]["period"]) : "";
+    const std::string lps =
+        lp >= 0 ? period_str(s["national_change"][std::size_t(lp)]["period"]) : "";
     auto f3 = [&](double v) { return fmt_dec(v, 3, en, true); };
     auto f4 = [&](double v) { return fmt_dec(v, 4, en, true); };
     for (std::size_t i = 0; i < s["share_bins"].size(); ++i) {
@@ -1094,30 +1318,49 @@ void Report::response_curves() {
         html << "<h3>" << esc(name) << "</h3>\n<div class=\"charts\">";
         std::vector<Bar> a, b;
         for (const auto& bin : sb["bins"]) {
-            const std::string lab = fmt_pct(num(bin["from"]), 0, en) + "\u2013" + fmt_pct(num(bin["to"]), 0, en);
+            const std::string lab =
+                fmt_pct(num(bin["from"]), 0, en) + "\u2013" + fmt_pct(num(bin["to"]), 0, en);
             const double dev = num(bin["mean_deviation"]);
-            const int cls = std::isnan(dev) ? 0 : 1 + int(std::upper_bound(class_limits.begin(), class_limits.end(), dev) - class_limits.begin());
+            const int cls =
+                std::isnan(dev)
+                    ? 0
+                    : 1 + int(std::upper_bound(class_limits.begin(), class_limits.end(), dev) -
+                              class_limits.begin());
             a.push_back({lab, dev, cls ? cpal[std::size_t(cls - 1)] : hex("#999999"), false});
-            const double d = bin.contains("mean_delta_last_period") ? num(bin["mean_delta_last_period"]) : std::nan("");
+            const double d = bin.contains("mean_delta_last_period")
+                                 ? num(bin["mean_delta_last_period"])
+                                 : std::nan("");
             b.push_back({lab, d, d < 0 ? dpal.front() : dpal.back(), false});
         }
-        html << "<figure class=\"chart\"><h4>" << L("gemiddelde afwijking ", "mean deviation ") << years.back() << "</h4>"
-             << svg_hbars(a, f3, name, en, 460, 110) << "</figure>";
+        html << "<figure class=\"chart\"><h4>" << L("gemiddelde afwijking ", "mean deviation ")
+             << years.back() << "</h4>" << svg_hbars(a, f3, name, en, 460, 110) << "</figure>";
         if (lp >= 0)
-            html << "<figure class=\"chart\"><h4>" << L("gemiddelde ontwikkeling ", "mean change ") << lps << "</h4>"
-                 << svg_hbars(b, f4, name, en, 460, 110) << "</figure>";
+            html << "<figure class=\"chart\"><h4>" << L("gemiddelde ontwikkeling ", "mean change ")
+                 << lps << "</h4>" << svg_hbars(b, f4, name, en, 460, 110) << "</figure>";
         html << "</div>\n";
-        rule(esc(L("buurten ingedeeld naar hun aandeel " + sb.value("numerator", "") + " / " + sb.value("denominator", "") + " in " +
-                       std::to_string(years.back()) + "; per klasse het inwoners-gewogen gemiddelde van de afwijking van alle cellen in die buurten (kleur = klasse van dat gemiddelde) en de gemiddelde ontwikkeling in de laatste periode (rood = achteruitgang, blauw = vooruitgang).",
-                   "buurten grouped by their share " + sb.value("numerator", "") + " / " + sb.value("denominator", "") + " in " +
-                       std::to_string(years.back()) + "; per bin the resident-weighted mean deviation of all cells in those buurten (colour = class of that mean) and the mean change over the last period (red = decline, blue = improvement).")));
-        html << "<table><thead><tr><th>" << L("aandeel", "share") << "</th><th>" << L("inwoners", "residents") << "</th><th>"
-             << L("gem. afwijking", "mean deviation") << "</th><th>" << L("aandeel inwoners klasse 1\u20133", "share of residents in class 1\u20133")
-             << "</th><th>" << L("gem. ontwikkeling ", "mean change ") << lps << "</th></tr></thead><tbody>\n";
+        rule(esc(
+            L("buurten ingedeeld naar hun aandeel " + sb.value("numerator", "") + " / " +
+                  sb.value("denominator", "") + " in " + std::to_string(years.back()) +
+                  "; per klasse het inwoners-gewogen gemiddelde van de afwijking van alle cellen "
+                  "in die buurten (kleur = klasse van dat gemiddelde) en de gemiddelde "
+                  "ontwikkeling in de laatste periode (rood = achteruitgang, blauw = vooruitgang).",
+              "buurten grouped by their share " + sb.value("numerator", "") + " / " +
+                  sb.value("denominator", "") + " in " + std::to_string(years.back()) +
+                  "; per bin the resident-weighted mean deviation of all cells in those buurten "
+                  "(colour = class of that mean) and the mean change over the last period (red = "
+                  "decline, blue = improvement).")));
+        html << "<table><thead><tr><th>" << L("aandeel", "share") << "</th><th>"
+             << L("inwoners", "residents") << "</th><th>" << L("gem. afwijking", "mean deviation")
+             << "</th><th>"
+             << L("aandeel inwoners klasse 1\u20133", "share of residents in class 1\u20133")
+             << "</th><th>" << L("gem. ontwikkeling ", "mean change ") << lps
+             << "</th></tr></thead><tbody>\n";
         for (std::size_t k = 0; k < sb["bins"].size(); ++k) {
             const std::string P = "/share_bins/" + std::to_string(i) + "/bins/" + std::to_string(k);
-            html << "<tr><th>" << esc(a[k].label) << "</th>" << td(s, P + "/residents", "int", en) << td(s, P + "/mean_deviation", "dec3", en)
-                 << td(s, P + "/share_residents_onvoldoende", "pct1", en) << td(s, P + "/mean_delta_last_period", "dec4", en) << "</tr>\n";
+            html << "<tr><th>" << esc(a[k].label) << "</th>" << td(s, P + "/residents", "int", en)
+                 << td(s, P + "/mean_deviation", "dec3", en)
+                 << td(s, P + "/share_residents_onvoldoende", "pct1", en)
+                 << td(s, P + "/mean_delta_last_period", "dec4", en) << "</tr>\n";
         }
         html << "</tbody></table>\n";
     }
@@ -1126,21 +1369,27 @@ void Report::response_curves() {
 
 void Report::breakdowns() {
     if (!s.contains("breakdowns")) return;
-    section("groepen", L("Gemeentegroepen en krimpregio's", "Municipality groups and declining regions"));
+    section("groepen",
+            L("Gemeentegroepen en krimpregio's", "Municipality groups and declining regions"));
     auto f3 = [&](double v) { return fmt_dec(v, 3, en, true); };
     auto fp = [&](double v) { return fmt_pct(v, 1, en); };
     for (const char* key : {"municipality_group", "declining"}) {
         if (!s["breakdowns"].contains(key)) continue;
         const json& b = s["breakdowns"][key];
         const bool mg = std::string(key) == "municipality_group";
-        html << "<h3>" << (mg ? L("Gemeentegroepen (G4, G40, overige)", "Municipality groups (G4, G40, other)")
-                              : L("Krimpregio's tegenover de rest", "Declining regions against the rest"))
+        html << "<h3>"
+             << (mg ? L("Gemeentegroepen (G4, G40, overige)",
+                        "Municipality groups (G4, G40, other)")
+                    : L("Krimpregio's tegenover de rest", "Declining regions against the rest"))
              << "</h3>\n<div class=\"charts\">";
         std::vector<std::string> xs;
         for (const auto y : years) xs.push_back(std::to_string(y));
         std::vector<Series> dev, onv;
         for (std::size_t gi = 0; gi < b.size(); ++gi) {
-            Series a{group_label(key, b[gi]["group"].get<std::string>(), en), series_colours()[gi % 8], {}}, o = a;
+            Series a{group_label(key, b[gi]["group"].get<std::string>(), en),
+                     series_colours()[gi % 8],
+                     {}},
+                o = a;
             for (const auto& y : b[gi]["years"]) {
                 a.values.push_back(num(y["mean_deviation"]));
                 o.values.push_back(num(y["share_residents_onvoldoende"]));
@@ -1148,34 +1397,58 @@ void Report::breakdowns() {
             dev.push_back(a);
             onv.push_back(o);
         }
-        html << "<figure class=\"chart\"><h4>" << L("gemiddelde afwijking", "mean deviation") << "</h4>"
-             << svg_lines(xs, dev, f3, L("Gemiddelde afwijking per groep", "Mean deviation per group"), en, false) << "</figure>";
-        html << "<figure class=\"chart\"><h4>" << L("aandeel inwoners klasse 1\u20133", "share of residents in class 1\u20133") << "</h4>"
-             << svg_lines(xs, onv, fp, L("Aandeel onvoldoende per groep", "Share inadequate per group"), en, true) << "</figure></div>\n";
-        rule(esc(mg ? L("gemeenten ingedeeld naar het groepsveld van de gemeentelaag (G4 = de vier grootste steden, G40 = de volgende 40); inwoners-gewogen gemiddelden over alle cellen met een score in de groep.",
-                        "municipalities grouped by the gemeente layer's group field (G4 = the four largest cities, G40 = the next 40); resident-weighted means over all scored cells in the group.")
-                    : L("gemeenten ingedeeld naar het krimpveld van de gemeentelaag (1 = regio met bevolkingsdaling); inwoners-gewogen gemiddelden.",
-                        "municipalities grouped by the gemeente layer's decline field (1 = region with population decline); resident-weighted means.")));
-        html << "<table><thead><tr><th>" << L("groep", "group") << "</th><th>" << L("jaar", "year") << "</th><th>" << L("inwoners", "residents")
-             << "</th><th>" << L("gem. afwijking", "mean deviation") << "</th><th>" << L("aandeel inwoners klasse 1\u20133", "share of residents in class 1\u20133")
+        html << "<figure class=\"chart\"><h4>" << L("gemiddelde afwijking", "mean deviation")
+             << "</h4>"
+             << svg_lines(xs, dev, f3,
+                          L("Gemiddelde afwijking per groep", "Mean deviation per group"), en,
+                          false)
+             << "</figure>";
+        html << "<figure class=\"chart\"><h4>"
+             << L("aandeel inwoners klasse 1\u20133", "share of residents in class 1\u20133")
+             << "</h4>"
+             << svg_lines(xs, onv, fp,
+                          L("Aandeel onvoldoende per groep", "Share inadequate per group"), en,
+                          true)
+             << "</figure></div>\n";
+        rule(esc(mg ? L("gemeenten ingedeeld naar het groepsveld van de gemeentelaag (G4 = de vier "
+                        "grootste steden, G40 = de volgende 40); inwoners-gewogen gemiddelden over "
+                        "alle cellen met een score in de groep.",
+                        "municipalities grouped by the gemeente layer's group field (G4 = the four "
+                        "largest cities, G40 = the next 40); resident-weighted means over all "
+                        "scored cells in the group.")
+                    : L("gemeenten ingedeeld naar het krimpveld van de gemeentelaag (1 = regio met "
+                        "bevolkingsdaling); inwoners-gewogen gemiddelden.",
+                        "municipalities grouped by the gemeente layer's decline field (1 = region "
+                        "with population decline); resident-weighted means.")));
+        html << "<table><thead><tr><th>" << L("groep", "group") << "</th><th>" << L("jaar", "year")
+             << "</th><th>" << L("inwoners", "residents") << "</th><th>"
+             << L("gem. afwijking", "mean deviation") << "</th><th>"
+             << L("aandeel inwoners klasse 1\u20133", "share of residents in class 1\u20133")
              << "</th></tr></thead><tbody>\n";
         for (std::size_t gi = 0; gi < b.size(); ++gi)
             for (std::size_t y = 0; y < b[gi]["years"].size(); ++y) {
-                const std::string P = "/breakdowns/" + std::string(key) + "/" + std::to_string(gi) + "/years/" + std::to_string(y);
-                html << "<tr><th>" << esc(group_label(key, b[gi]["group"].get<std::string>(), en)) << "</th><td>"
-                     << b[gi]["years"][y]["year"].get<std::int64_t>() << "</td>" << td(s, P + "/residents", "int", en)
-                     << td(s, P + "/mean_deviation", "dec3", en) << td(s, P + "/share_residents_onvoldoende", "pct1", en) << "</tr>\n";
+                const std::string P = "/breakdowns/" + std::string(key) + "/" + std::to_string(gi) +
+                                      "/years/" + std::to_string(y);
+                html << "<tr><th>" << esc(group_label(key, b[gi]["group"].get<std::string>(), en))
+                     << "</th><td>" << b[gi]["years"][y]["year"].get<std::int64_t>() << "</td>"
+                     << td(s, P + "/residents", "int", en)
+                     << td(s, P + "/mean_deviation", "dec3", en)
+                     << td(s, P + "/share_residents_onvoldoende", "pct1", en) << "</tr>\n";
             }
-        html << "</tbody></table>\n<table><thead><tr><th>" << L("groep", "group") << "</th><th>" << L("periode", "period") << "</th><th>"
-             << L("gem. ontwikkeling", "mean change") << "</th>";
+        html << "</tbody></table>\n<table><thead><tr><th>" << L("groep", "group") << "</th><th>"
+             << L("periode", "period") << "</th><th>" << L("gem. ontwikkeling", "mean change")
+             << "</th>";
         for (const auto& d : dims) html << "<th>" << esc(pretty_dimension(d, en)) << "</th>";
         html << "</tr></thead><tbody>\n";
         for (std::size_t gi = 0; gi < b.size(); ++gi)
             for (std::size_t p = 0; p < b[gi].value("periods", json::array()).size(); ++p) {
-                const std::string P = "/breakdowns/" + std::string(key) + "/" + std::to_string(gi) + "/periods/" + std::to_string(p);
-                html << "<tr><th>" << esc(group_label(key, b[gi]["group"].get<std::string>(), en)) << "</th><td>"
-                     << period_str(b[gi]["periods"][p]["period"]) << "</td>" << td(s, P + "/mean_delta", "dec4", en);
-                for (const auto& d : dims) html << td(s, P + "/by_dimension/" + ptr_escape(d), "dec4", en);
+                const std::string P = "/breakdowns/" + std::string(key) + "/" + std::to_string(gi) +
+                                      "/periods/" + std::to_string(p);
+                html << "<tr><th>" << esc(group_label(key, b[gi]["group"].get<std::string>(), en))
+                     << "</th><td>" << period_str(b[gi]["periods"][p]["period"]) << "</td>"
+                     << td(s, P + "/mean_delta", "dec4", en);
+                for (const auto& d : dims)
+                    html << td(s, P + "/by_dimension/" + ptr_escape(d), "dec4", en);
                 html << "</tr>\n";
             }
         html << "</tbody></table>\n";
@@ -1186,98 +1459,139 @@ void Report::breakdowns() {
 void Report::typology() {
     if (!s.contains("typology")) return;
     const json& t = s["typology"];
-    section("typologie", L("Typologie van gebieden onder druk", "Typology of areas under pressure"));
+    section("typologie",
+            L("Typologie van gebieden onder druk", "Typology of areas under pressure"));
     if (!t.value("applied", false)) {
         html << "<p class=\"note\">" << esc(translate_rule(t.value("note", ""), en)) << "</p>\n";
         end_section();
         return;
     }
     auto criteria = [&](const json& j) {
-        html << "<p class=\"rule\"><b>" << L("Criteria (alle): ", "Criteria (all): ") << "</b></p><ol class=\"criteria\">";
-        for (const auto& c : j.value("criteria", json::array())) html << "<li>" << esc(translate_rule(c.get<std::string>(), en)) << "</li>";
+        html << "<p class=\"rule\"><b>" << L("Criteria (alle): ", "Criteria (all): ")
+             << "</b></p><ol class=\"criteria\">";
+        for (const auto& c : j.value("criteria", json::array()))
+            html << "<li>" << esc(translate_rule(c.get<std::string>(), en)) << "</li>";
         html << "</ol>\n";
     };
     auto members = [&](const std::string& key, bool gemeente) {
         const json& j = t[key];
-        html << "<p>" << L("Aantal: ", "Count: ") << "<span class=\"n\" data-src=\"/typology/" << key << "/count\" data-v=\""
-             << j.value("count", 0) << "\" data-fmt=\"int\">" << fmt_int(j.value("count", 0), en) << "</span>";
+        html << "<p>" << L("Aantal: ", "Count: ") << "<span class=\"n\" data-src=\"/typology/"
+             << key << "/count\" data-v=\"" << j.value("count", 0) << "\" data-fmt=\"int\">"
+             << fmt_int(j.value("count", 0), en) << "</span>";
         if (gemeente && j.contains("gemeenten") && !j["gemeenten"].empty()) {
-            html << "; " << L("in ", "in ") << j["gemeenten"].size() << L(" gemeente(n): ", " municipalities: ");
+            html << "; " << L("in ", "in ") << j["gemeenten"].size()
+                 << L(" gemeente(n): ", " municipalities: ");
             std::string gs;
-            for (const auto& g : j["gemeenten"]) gs += (gs.empty() ? "" : ", ") + g.get<std::string>();
+            for (const auto& g : j["gemeenten"])
+                gs += (gs.empty() ? "" : ", ") + g.get<std::string>();
             html << esc(gs);
         }
         html << "</p>\n";
         const auto& ms = j.value("members", json::array());
         if (!ms.empty()) {
-            html << (ms.size() > 40 ? "<details><summary>" + L("Leden", "Members") + " (" + std::to_string(ms.size()) + ")</summary>" : std::string())
-                 << "<table><thead><tr><th>" << L("code", "code") << "</th><th>" << L("naam", "name") << "</th>"
-                 << (gemeente ? "<th>" + L("gemeente", "municipality") + "</th>" : std::string()) << "<th>" << L("inwoners", "residents")
-                 << " " << years.back() << "</th></tr></thead><tbody>\n";
+            html << (ms.size() > 40 ? "<details><summary>" + L("Leden", "Members") + " (" +
+                                          std::to_string(ms.size()) + ")</summary>"
+                                    : std::string())
+                 << "<table><thead><tr><th>" << L("code", "code") << "</th><th>"
+                 << L("naam", "name") << "</th>"
+                 << (gemeente ? "<th>" + L("gemeente", "municipality") + "</th>" : std::string())
+                 << "<th>" << L("inwoners", "residents") << " " << years.back()
+                 << "</th></tr></thead><tbody>\n";
             for (std::size_t i = 0; i < ms.size(); ++i) {
-                html << "<tr><td>" << esc(ms[i].value("code", "")) << "</td><td>" << esc(ms[i].value("name", "")) << "</td>";
+                html << "<tr><td>" << esc(ms[i].value("code", "")) << "</td><td>"
+                     << esc(ms[i].value("name", "")) << "</td>";
                 if (gemeente) html << "<td>" << esc(ms[i].value("gemeente", "")) << "</td>";
-                html << td(s, "/typology/" + key + "/members/" + std::to_string(i) + "/residents", "int", en) << "</tr>\n";
+                html << td(s, "/typology/" + key + "/members/" + std::to_string(i) + "/residents",
+                           "int", en)
+                     << "</tr>\n";
             }
             html << "</tbody></table>" << (ms.size() > 40 ? "</details>" : "") << "\n";
         }
         const auto& nm = j.value("near_misses", json::array());
-        html << "<h4>" << L("Bijna (op \u00e9\u00e9n criterium na)", "Near misses (all criteria but one)") << "</h4>\n";
+        html << "<h4>"
+             << L("Bijna (op \u00e9\u00e9n criterium na)", "Near misses (all criteria but one)")
+             << "</h4>\n";
         if (nm.empty()) {
             html << "<p class=\"note\">" << L("Geen.", "None.") << "</p>\n";
         } else {
-            html << (nm.size() > 25 ? "<details><summary>" + std::to_string(nm.size()) + L(" gebieden", " areas") + "</summary>" : std::string())
-                 << "<table><thead><tr><th>" << L("code", "code") << "</th><th>" << L("naam", "name") << "</th><th>"
-                 << L("gemist criterium", "criterion missed") << "</th></tr></thead><tbody>\n";
+            html << (nm.size() > 25 ? "<details><summary>" + std::to_string(nm.size()) +
+                                          L(" gebieden", " areas") + "</summary>"
+                                    : std::string())
+                 << "<table><thead><tr><th>" << L("code", "code") << "</th><th>"
+                 << L("naam", "name") << "</th><th>" << L("gemist criterium", "criterion missed")
+                 << "</th></tr></thead><tbody>\n";
             for (const auto& x : nm)
-                html << "<tr><td>" << esc(x.value("code", "")) << "</td><td>" << esc(x.value("name", "")) << "</td><td>"
+                html << "<tr><td>" << esc(x.value("code", "")) << "</td><td>"
+                     << esc(x.value("name", "")) << "</td><td>"
                      << esc(translate_rule(x.value("missed", ""), en)) << "</td></tr>\n";
             html << "</tbody></table>" << (nm.size() > 25 ? "</details>" : "") << "\n";
         }
     };
-    html << "<p>" << esc(L("Elk type vereist minstens " + std::to_string(t["rules"].value("min_measurements", 3)) +
-                               " metingen. De drempels zijn instelbaar; hieronder staan de regels zoals toegepast.",
-                           "Each type needs at least " + std::to_string(t["rules"].value("min_measurements", 3)) +
-                               " measurements. Thresholds are configurable; the rules as applied are listed below."))
+    html << "<p>"
+         << esc(L("Elk type vereist minstens " +
+                      std::to_string(t["rules"].value("min_measurements", 3)) +
+                      " metingen. De drempels zijn instelbaar; hieronder staan de regels zoals "
+                      "toegepast.",
+                  "Each type needs at least " +
+                      std::to_string(t["rules"].value("min_measurements", 3)) +
+                      " measurements. Thresholds are configurable; the rules as applied are listed "
+                      "below."))
          << "</p>\n";
     // Type 1.
-    html << "<h3>" << L("Type 1: kwetsbare wijken", "Type 1: vulnerable districts (kwetsbare wijken)") << "</h3>\n";
+    html << "<h3>"
+         << L("Type 1: kwetsbare wijken", "Type 1: vulnerable districts (kwetsbare wijken)")
+         << "</h3>\n";
     if (t.contains("kwetsbare_wijken")) {
         criteria(t["kwetsbare_wijken"]);
         members("kwetsbare_wijken", true);
     }
     if (t.contains("kwetsbare_clusters")) {
-        html << "<h4>" << L("Clusters van kwetsbare buurten", "Clusters of vulnerable buurten") << "</h4>\n<p class=\"rule\"><b>"
-             << L("Regel: ", "Rule: ") << "</b>" << esc(translate_rule(t.value("kwetsbare_clusters_rule", ""), en)) << "</p>\n";
+        html << "<h4>" << L("Clusters van kwetsbare buurten", "Clusters of vulnerable buurten")
+             << "</h4>\n<p class=\"rule\"><b>" << L("Regel: ", "Rule: ") << "</b>"
+             << esc(translate_rule(t.value("kwetsbare_clusters_rule", ""), en)) << "</p>\n";
         const auto& cl = t["kwetsbare_clusters"];
-        if (cl.empty()) html << "<p class=\"note\">" << L("Geen.", "None.") << "</p>\n";
+        if (cl.empty())
+            html << "<p class=\"note\">" << L("Geen.", "None.") << "</p>\n";
         else {
-            html << "<table><thead><tr><th>#</th><th>" << L("inwoners", "residents") << "</th><th>" << L("buurten", "buurten") << "</th><th>"
-                 << L("gemeente(n)", "municipalities") << "</th></tr></thead><tbody>\n";
+            html << "<table><thead><tr><th>#</th><th>" << L("inwoners", "residents") << "</th><th>"
+                 << L("buurten", "buurten") << "</th><th>" << L("gemeente(n)", "municipalities")
+                 << "</th></tr></thead><tbody>\n";
             for (std::size_t i = 0; i < cl.size(); ++i) {
                 std::string gs, bs;
-                for (const auto& g : cl[i].value("gemeenten", json::array())) gs += (gs.empty() ? "" : ", ") + g.get<std::string>();
-                for (const auto& b : cl[i].value("buurten", json::array())) bs += (bs.empty() ? "" : ", ") + b.get<std::string>();
-                html << "<tr><td>" << i + 1 << "</td>" << td(s, "/typology/kwetsbare_clusters/" + std::to_string(i) + "/residents", "int", en)
-                     << "<td><small>" << esc(bs) << "</small></td><td>" << esc(gs) << "</td></tr>\n";
+                for (const auto& g : cl[i].value("gemeenten", json::array()))
+                    gs += (gs.empty() ? "" : ", ") + g.get<std::string>();
+                for (const auto& b : cl[i].value("buurten", json::array()))
+                    bs += (bs.empty() ? "" : ", ") + b.get<std::string>();
+                html << "<tr><td>" << i + 1 << "</td>"
+                     << td(s, "/typology/kwetsbare_clusters/" + std::to_string(i) + "/residents",
+                           "int", en)
+                     << "<td><small>" << esc(bs) << "</small></td><td>" << esc(gs)
+                     << "</td></tr>\n";
             }
             html << "</tbody></table>\n";
         }
     }
     if (t.contains("kwetsbare_gemeenten")) {
         std::string gs;
-        for (const auto& g : t["kwetsbare_gemeenten"]) gs += (gs.empty() ? "" : ", ") + g.get<std::string>();
-        html << "<p><b>" << L("Gemeenten met kwetsbare wijken of clusters: ", "Municipalities with vulnerable districts or clusters: ") << "</b>"
-             << (gs.empty() ? L("geen", "none") : esc(gs)) << "</p>\n";
+        for (const auto& g : t["kwetsbare_gemeenten"])
+            gs += (gs.empty() ? "" : ", ") + g.get<std::string>();
+        html << "<p><b>"
+             << L("Gemeenten met kwetsbare wijken of clusters: ",
+                  "Municipalities with vulnerable districts or clusters: ")
+             << "</b>" << (gs.empty() ? L("geen", "none") : esc(gs)) << "</p>\n";
     }
     // Type 2.
-    html << "<h3>" << L("Type 2: aandachtsbuurten", "Type 2: buurten needing attention (aandachtsbuurten)") << "</h3>\n";
+    html << "<h3>"
+         << L("Type 2: aandachtsbuurten", "Type 2: buurten needing attention (aandachtsbuurten)")
+         << "</h3>\n";
     if (t.contains("aandachtsbuurten")) {
         criteria(t["aandachtsbuurten"]);
         members("aandachtsbuurten", true);
     }
     // Type 3.
-    html << "<h3>" << L("Type 3: aandachtsregio's", "Type 3: regions needing attention (aandachtsregio's)") << "</h3>\n";
+    html << "<h3>"
+         << L("Type 3: aandachtsregio's", "Type 3: regions needing attention (aandachtsregio's)")
+         << "</h3>\n";
     if (t.contains("aandachtsregios")) {
         criteria(t["aandachtsregios"]);
         members("aandachtsregios", false);
@@ -1287,19 +1601,25 @@ void Report::typology() {
 
 void Report::safety() {
     if (!s.contains("worst_safety_buurten")) return;
-    section("veiligheid", L("Buurten met de laagste veiligheidsscore", "Buurten with the worst safety scores"));
-    rule(esc(L("buurten met minstens 100 inwoners, gerangschikt naar de inwoners-gewogen gemiddelde score op de veiligheidsdimensie in " +
-                   std::to_string(years.back()) + " (laagste eerst).",
-               "buurten with at least 100 residents, ranked by the resident-weighted mean score of the safety dimension in " +
-                   std::to_string(years.back()) + " (lowest first).")));
-    html << "<table><thead><tr><th>#</th><th>" << L("code", "code") << "</th><th>" << L("buurt", "buurt") << "</th><th>"
-         << L("gemeente", "municipality") << "</th><th>" << L("inwoners", "residents") << "</th><th>" << L("veiligheid", "safety") << "</th><th>"
+    section("veiligheid",
+            L("Buurten met de laagste veiligheidsscore", "Buurten with the worst safety scores"));
+    rule(
+        esc(L("buurten met minstens 100 inwoners, gerangschikt naar de inwoners-gewogen gemiddelde "
+              "score op de veiligheidsdimensie in " +
+                  std::to_string(years.back()) + " (laagste eerst).",
+              "buurten with at least 100 residents, ranked by the resident-weighted mean score of "
+              "the safety dimension in " +
+                  std::to_string(years.back()) + " (lowest first).")));
+    html << "<table><thead><tr><th>#</th><th>" << L("code", "code") << "</th><th>"
+         << L("buurt", "buurt") << "</th><th>" << L("gemeente", "municipality") << "</th><th>"
+         << L("inwoners", "residents") << "</th><th>" << L("veiligheid", "safety") << "</th><th>"
          << L("gem. afwijking", "mean deviation") << "</th></tr></thead><tbody>\n";
     const auto& w = s["worst_safety_buurten"];
     for (std::size_t i = 0; i < w.size(); ++i) {
         const std::string P = "/worst_safety_buurten/" + std::to_string(i);
-        html << "<tr><td>" << i + 1 << "</td><td>" << esc(w[i].value("code", "")) << "</td><td>" << esc(w[i].value("name", "")) << "</td><td>"
-             << esc(w[i].value("gemeente", "")) << "</td>" << td(s, P + "/residents", "int", en) << td(s, P + "/safety", "dec3", en)
+        html << "<tr><td>" << i + 1 << "</td><td>" << esc(w[i].value("code", "")) << "</td><td>"
+             << esc(w[i].value("name", "")) << "</td><td>" << esc(w[i].value("gemeente", ""))
+             << "</td>" << td(s, P + "/residents", "int", en) << td(s, P + "/safety", "dec3", en)
              << td(s, P + "/mean_deviation", "dec3", en) << "</tr>\n";
     }
     html << "</tbody></table>\n";
@@ -1342,33 +1662,55 @@ footer{margin-top:40px;border-top:1px solid #ccc;color:#777;font-size:12px}
 
 std::string Report::page() const {
     std::ostringstream o;
-    const std::string title = L("Leefbaarheid in Nederland ", "Liveability in the Netherlands ") + std::to_string(years.front()) +
-                              "\u2013" + std::to_string(years.back());
-    o << "<!DOCTYPE html>\n<html lang=\"" << (en ? "en" : "nl") << "\" data-report-check=\"pending\">\n<head>\n<meta charset=\"utf-8\">\n"
-      << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"leefbaar "
-      << LEEFBAAR_VERSION << "\">\n<title>" << esc(title) << "</title>\n<style>" << kCss << "</style>\n"
-      << "<script>window.__reportErrors=[];window.addEventListener('error',function(e){var t=e.target;"
-         "window.__reportErrors.push(t&&t.src?'resource '+t.src:String(e.message));},true);</script>\n</head>\n<body>\n<header><h1>"
+    const std::string title = L("Leefbaarheid in Nederland ", "Liveability in the Netherlands ") +
+                              std::to_string(years.front()) + "\u2013" +
+                              std::to_string(years.back());
+    o << "<!DOCTYPE html>\n<html lang=\"" << (en ? "en" : "nl")
+      << "\" data-report-check=\"pending\">\n<head>\n<meta charset=\"utf-8\">\n"
+      << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta "
+         "name=\"generator\" content=\"leefbaar "
+      << LEEFBAAR_VERSION << "\">\n<title>" << esc(title) << "</title>\n<style>" << kCss
+      << "</style>\n"
+      << "<script>window.__reportErrors=[];window.addEventListener('error',function(e){var "
+         "t=e.target;"
+         "window.__reportErrors.push(t&&t.src?'resource "
+         "'+t.src:String(e.message));},true);</script>\n</head>\n<body>\n<header><h1>"
       << esc(title) << "</h1>\n<p class=\"meta\">"
-      << esc(L("Model ", "Model ") + s.value("model", "") + L(", meetjaren ", ", measurement years "));
+      << esc(L("Model ", "Model ") + s.value("model", "") +
+             L(", meetjaren ", ", measurement years "));
     for (std::size_t i = 0; i < years.size(); ++i) o << (i ? ", " : "") << years[i];
-    o << esc(L("; referentiejaar ", "; reference year ") + ref_year + L(", referentieniveau ", ", reference level ") + fmt_dec(ref_level, 2, en))
+    o << esc(L("; referentiejaar ", "; reference year ") + ref_year +
+             L(", referentieniveau ", ", reference level ") + fmt_dec(ref_level, 2, en))
       << ".</p>\n<p class=\"meta\">"
-      << esc(L("Berekend met leefbaar ", "Computed with leefbaar ") + runj.value("leefbaar_version", std::string(LEEFBAAR_VERSION)));
-    if (runj.contains("ranks")) o << esc(L(" op ", " on ") + std::to_string(runj["ranks"].get<int>()) + L(" MPI-processen", " MPI ranks"));
-    o << esc(L(". Dit rapport: ", ". This report: ") + std::string("leefbaar report ") + L("(zelfstandige HTML; kaarten als PNG ernaast).", "(self-contained HTML; maps as PNG files beside it)."))
+      << esc(L("Berekend met leefbaar ", "Computed with leefbaar ") +
+             runj.value("leefbaar_version", std::string(LEEFBAAR_VERSION)));
+    if (runj.contains("ranks"))
+        o << esc(L(" op ", " on ") + std::to_string(runj["ranks"].get<int>()) +
+                 L(" MPI-processen", " MPI ranks"));
+    o << esc(L(". Dit rapport: ", ". This report: ") + std::string("leefbaar report ") +
+             L("(zelfstandige HTML; kaarten als PNG ernaast).",
+               "(self-contained HTML; maps as PNG files beside it)."))
       << "</p>\n<nav><ul>";
     for (const auto& t : toc) {
         const auto bar = t.find('|');
-        o << "<li><a href=\"#" << t.substr(0, bar) << "\">" << esc(t.substr(bar + 1)) << "</a></li>";
+        o << "<li><a href=\"#" << t.substr(0, bar) << "\">" << esc(t.substr(bar + 1))
+          << "</a></li>";
     }
-    o << "</ul></nav></header>\n<main>\n" << html.str() << "</main>\n<footer><p>"
-      << esc(L("Gegenereerd door leefbaar " LEEFBAAR_VERSION " uit summary.json, leefbaar.h5 en aggregates/zones.gpkg van deze run. Synthetische of illustratieve modellen geven illustratieve uitkomsten.",
-               "Generated by leefbaar " LEEFBAAR_VERSION " from this run's summary.json, leefbaar.h5 and aggregates/zones.gpkg. Synthetic data or illustrative models give illustrative results."))
+    o << "</ul></nav></header>\n<main>\n"
+      << html.str() << "</main>\n<footer><p>"
+      << esc(L("Gegenereerd door leefbaar " LEEFBAAR_VERSION
+               " uit summary.json, leefbaar.h5 en aggregates/zones.gpkg van deze run. Synthetische "
+               "of illustratieve modellen geven illustratieve uitkomsten.",
+               "Generated by leefbaar " LEEFBAAR_VERSION
+               " from this run's summary.json, leefbaar.h5 and aggregates/zones.gpkg. Synthetic "
+               "data or illustrative models give illustrative results."))
       << "</p></footer>\n"
-      << "<script>window.addEventListener('load',function(){var im=document.images,b=0;for(var i=0;i<im.length;i++){if(!im[i].complete||"
-         "im[i].naturalWidth===0)b++;}document.documentElement.setAttribute('data-report-check','images='+im.length+';broken='+b+"
-         "';svg='+document.querySelectorAll('svg').length+';errors='+window.__reportErrors.length);});</script>\n</body>\n</html>\n";
+      << "<script>window.addEventListener('load',function(){var im=document.images,b=0;for(var "
+         "i=0;i<im.length;i++){if(!im[i].complete||"
+         "im[i].naturalWidth===0)b++;}document.documentElement.setAttribute('data-report-check','"
+         "images='+im.length+';broken='+b+"
+         "';svg='+document.querySelectorAll('svg').length+';errors='+window.__reportErrors.length);"
+         "});</script>\n</body>\n</html>\n";
     return o.str();
 }
 
@@ -1392,13 +1734,17 @@ std::string report_lang_of_run(const std::string& run_dir) {
 }
 
 std::string write_report(const std::string& run_dir, const std::string& lang) {
-    if (lang != "nl" && lang != "en") throw UsageError("report", "--lang must be nl or en, not '" + lang + "'");
+    if (lang != "nl" && lang != "en")
+        throw UsageError("report", "--lang must be nl or en, not '" + lang + "'");
     const fs::path run(run_dir);
-    if (!fs::is_directory(run)) throw UsageError("report", "run folder " + run_dir + " does not exist");
+    if (!fs::is_directory(run))
+        throw UsageError("report", "run folder " + run_dir + " does not exist");
     for (const char* need : {"summary.json", "leefbaar.h5"})
         if (!fs::exists(run / need))
-            throw UsageError("report", "run folder " + run_dir + " has no " + need +
-                                           ": not a finished run (run `leefbaar run` with aggregation enabled first)");
+            throw UsageError(
+                "report",
+                "run folder " + run_dir + " has no " + need +
+                    ": not a finished run (run `leefbaar run` with aggregation enabled first)");
     Report r;
     r.run = run;
     r.en = lang == "en";

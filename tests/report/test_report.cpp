@@ -63,12 +63,14 @@ struct SmallRun {
         data = root / "data";
         out = root / "out";
         config = root / "run.toml";
-        std::ofstream(config) << "[run]\nmodel = \"" << LEEFBAAR_SOURCE_DIR << "/configs/models/lbm-demo.toml\"\ndata = \""
-                              << data.string() << "\"\nout = \"" << out.string() << "\"\n";
-        const auto s = sh(kBin + " -q synth --out " + data.string() + " --preset small --force", root);
+        std::ofstream(config) << "[run]\nmodel = \"" << LEEFBAAR_SOURCE_DIR
+                              << "/configs/models/lbm-demo.toml\"\ndata = \"" << data.string()
+                              << "\"\nout = \"" << out.string() << "\"\n";
+        const auto s =
+            sh(kBin + " -q synth --out " + data.string() + " --preset small --force", root);
         if (s.code != 0) FAIL("synth failed: " << s.err);
-        const auto r = sh(std::string(LEEFBAAR_MPIEXEC) + " -n 2 " + LEEFBAAR_MPIEXEC_FLAGS + " " + kBin + " -q run " +
-                              config.string() + " --force",
+        const auto r = sh(std::string(LEEFBAAR_MPIEXEC) + " -n 2 " + LEEFBAAR_MPIEXEC_FLAGS + " " +
+                              kBin + " -q run " + config.string() + " --force",
                           root);
         if (r.code != 0) FAIL("run failed: " << r.err);
     }
@@ -91,13 +93,15 @@ json summary(const fs::path& run) {
 // A value as the report displays it, back to a number; nullopt for the "no value" dash.
 std::optional<double> parse_display(std::string t, bool en) {
     auto replace_all = [&](const std::string& a, const std::string& b) {
-        for (std::size_t p = 0; (p = t.find(a, p)) != std::string::npos; p += b.size()) t.replace(p, a.size(), b);
+        for (std::size_t p = 0; (p = t.find(a, p)) != std::string::npos; p += b.size())
+            t.replace(p, a.size(), b);
     };
     if (t == "\u2013") return std::nullopt;
     replace_all("\u2212", "-");
     replace_all("+", "");
     replace_all("%", "");
-    if (en) replace_all(",", "");
+    if (en)
+        replace_all(",", "");
     else {
         replace_all(".", "");
         replace_all(",", ".");
@@ -116,7 +120,8 @@ struct Checked {
 // Every value carrying data-src in the report equals summary.json at that pointer, and its
 // displayed text equals the value up to the shown precision.
 Checked check_numbers(const std::string& html, const json& s, bool en) {
-    static const std::regex re(R"re(data-src="([^"]*)" data-v="([^"]*)" data-fmt="([^"]*)">([^<]*)<)re");
+    static const std::regex re(
+        R"re(data-src="([^"]*)" data-v="([^"]*)" data-fmt="([^"]*)">([^<]*)<)re");
     Checked c;
     for (std::sregex_iterator it(html.begin(), html.end(), re), end; it != end; ++it) {
         const std::string ptr = (*it)[1], dv = (*it)[2], fmt = (*it)[3], text = (*it)[4];
@@ -135,11 +140,16 @@ Checked check_numbers(const std::string& html, const json& s, bool en) {
         CHECK(std::stod(dv) == x);  // %.17g round-trips exactly
         const auto shown = parse_display(text, en);
         REQUIRE(shown.has_value());
-        if (fmt == "int" || fmt == "sint") CHECK(*shown == double(std::llround(x)));
-        else if (fmt == "pct1") CHECK(std::fabs(*shown - 100 * x) <= 0.05 + 1e-9);
-        else if (fmt == "dec3") CHECK(std::fabs(*shown - x) <= 0.0005 + 1e-12);
-        else if (fmt == "dec4") CHECK(std::fabs(*shown - x) <= 0.00005 + 1e-12);
-        else FAIL("unknown format " << fmt);
+        if (fmt == "int" || fmt == "sint")
+            CHECK(*shown == double(std::llround(x)));
+        else if (fmt == "pct1")
+            CHECK(std::fabs(*shown - 100 * x) <= 0.05 + 1e-9);
+        else if (fmt == "dec3")
+            CHECK(std::fabs(*shown - x) <= 0.0005 + 1e-12);
+        else if (fmt == "dec4")
+            CHECK(std::fabs(*shown - x) <= 0.00005 + 1e-12);
+        else
+            FAIL("unknown format " << fmt);
         ++c.cells;
     }
     return c;
@@ -148,7 +158,8 @@ Checked check_numbers(const std::string& html, const json& s, bool en) {
 std::vector<std::string> image_sources(const std::string& html) {
     static const std::regex re(R"re(<img src="([^"]*)")re");
     std::vector<std::string> out;
-    for (std::sregex_iterator it(html.begin(), html.end(), re), end; it != end; ++it) out.push_back((*it)[1]);
+    for (std::sregex_iterator it(html.begin(), html.end(), re), end; it != end; ++it)
+        out.push_back((*it)[1]);
     return out;
 }
 
@@ -168,10 +179,11 @@ PngInfo read_png(const fs::path& p) {
     info.h = GDALGetRasterYSize(ds);
     const int nb = GDALGetRasterCount(ds);
     REQUIRE(nb >= 3);
-    std::vector<std::vector<std::uint8_t>> b(3, std::vector<std::uint8_t>(std::size_t(info.w) * std::size_t(info.h)));
+    std::vector<std::vector<std::uint8_t>> b(
+        3, std::vector<std::uint8_t>(std::size_t(info.w) * std::size_t(info.h)));
     for (int k = 0; k < 3; ++k)
-        REQUIRE(GDALRasterIO(GDALGetRasterBand(ds, k + 1), GF_Read, 0, 0, info.w, info.h, b[std::size_t(k)].data(), info.w, info.h,
-                             GDT_Byte, 0, 0) == CE_None);
+        REQUIRE(GDALRasterIO(GDALGetRasterBand(ds, k + 1), GF_Read, 0, 0, info.w, info.h,
+                             b[std::size_t(k)].data(), info.w, info.h, GDT_Byte, 0, 0) == CE_None);
     GDALClose(ds);
     std::set<std::uint32_t> cols;
     std::size_t nw = 0;
@@ -191,7 +203,8 @@ const std::vector<std::pair<std::string, std::string>> kLabels{
     {"Verdeling over de klassen", "Distribution over the classes"},
     {"Ontwikkeling en ontleding", "Change and its decomposition"},
     {"Ontwikkeling naar klasse in het beginjaar", "Change by class of the starting year"},
-    {"Score en ontwikkeling naar aandeel huurwoningen", "Score and change by share of rental housing"},
+    {"Score en ontwikkeling naar aandeel huurwoningen",
+     "Score and change by share of rental housing"},
     {"Typologie van gebieden onder druk", "Typology of areas under pressure"},
     {"Buurten met de laagste veiligheidsscore", "Buurten with the worst safety scores"},
     {"<b>Regel: </b>", "<b>Rule: </b>"},
@@ -224,7 +237,8 @@ std::string make_report(const fs::path& run, const std::string& extra, const fs:
     REQUIRE(fs::exists(run / "report" / "index.html"));
     for (const auto& e : fs::directory_iterator(run)) {
         INFO(e.path());
-        CHECK(e.path().filename().string().rfind("report.", 0) != 0);  // no report.partial-* / report.old-*
+        CHECK(e.path().filename().string().rfind("report.", 0) !=
+              0);  // no report.partial-* / report.old-*
     }
     return slurp(run / "report" / "index.html");
 }
@@ -258,9 +272,12 @@ TEST_CASE("report: files, Dutch labels, images, and every table number equals su
         const auto srcs = image_sources(html);
         REQUIRE(srcs.size() >= 5);
         std::set<std::string> names(srcs.begin(), srcs.end());
-        const std::string Y = std::to_string(s["years"].back().get<int>()), Y0 = std::to_string(s["years"][0].get<int>());
-        for (const auto& n : {"kaart-score-" + Y + ".png", "kaart-klasse-" + Y + ".png", "kaart-klasse-" + Y0 + ".png",
-                              "kaart-ontwikkeling-" + Y0 + "-" + Y + ".png", "kaart-typologie-" + Y + ".png"})
+        const std::string Y = std::to_string(s["years"].back().get<int>()),
+                          Y0 = std::to_string(s["years"][0].get<int>());
+        for (const auto& n :
+             {"kaart-score-" + Y + ".png", "kaart-klasse-" + Y + ".png",
+              "kaart-klasse-" + Y0 + ".png", "kaart-ontwikkeling-" + Y0 + "-" + Y + ".png",
+              "kaart-typologie-" + Y + ".png"})
             CHECK(names.count(n) == 1);
         for (const auto& src : srcs) {
             INFO(src);
@@ -276,7 +293,8 @@ TEST_CASE("report: files, Dutch labels, images, and every table number equals su
         }
         // No external resources at all.
         for (std::size_t p = 0; (p = html.find("http://", p)) != std::string::npos; ++p)
-            CHECK(html.compare(p, 26, "http://www.w3.org/2000/svg") == 0);  // only the SVG namespace
+            CHECK(html.compare(p, 26, "http://www.w3.org/2000/svg") ==
+                  0);  // only the SVG namespace
         CHECK(html.find("https://") == std::string::npos);
         CHECK(html.find("<script src") == std::string::npos);
         CHECK(html.find("<link") == std::string::npos);
@@ -286,26 +304,33 @@ TEST_CASE("report: files, Dutch labels, images, and every table number equals su
         const auto c = check_numbers(html, s, false);
         CHECK(c.cells > 300);
         const std::size_t L = s["national"].size() - 1;
-        for (const auto& k : {"residents", "share_residents_onvoldoende", "share_residents_class6_plus", "onvoldoende_buurten"})
+        for (const auto& k : {"residents", "share_residents_onvoldoende",
+                              "share_residents_class6_plus", "onvoldoende_buurten"})
             CHECK(c.pointers.count("/national/" + std::to_string(L) + "/" + k) == 1);
         for (std::size_t k = 0; k < s["class_labels"].size(); ++k)
             CHECK(c.pointers.count("/national/0/residents_per_class/" + std::to_string(k)) == 1);
         for (std::size_t p = 0; p < s["national_change"].size(); ++p) {
-            CHECK(c.pointers.count("/national_change/" + std::to_string(p) + "/change_residents_per_class/3") == 1);
+            CHECK(c.pointers.count("/national_change/" + std::to_string(p) +
+                                   "/change_residents_per_class/3") == 1);
             for (const auto& d : s["dimensions"])
-                CHECK(c.pointers.count("/national_change/" + std::to_string(p) + "/by_dimension/" + d.get<std::string>()) == 1);
-            CHECK(c.pointers.count("/national_change/" + std::to_string(p) + "/by_start_class/0/mean_delta") == 1);
+                CHECK(c.pointers.count("/national_change/" + std::to_string(p) + "/by_dimension/" +
+                                       d.get<std::string>()) == 1);
+            CHECK(c.pointers.count("/national_change/" + std::to_string(p) +
+                                   "/by_start_class/0/mean_delta") == 1);
         }
         for (std::size_t i = 0; i < s["worst_safety_buurten"].size(); ++i) {
             CHECK(c.pointers.count("/worst_safety_buurten/" + std::to_string(i) + "/safety") == 1);
-            CHECK(html.find(">" + s["worst_safety_buurten"][i]["code"].get<std::string>() + "<") != std::string::npos);
+            CHECK(html.find(">" + s["worst_safety_buurten"][i]["code"].get<std::string>() + "<") !=
+                  std::string::npos);
         }
         for (std::size_t i = 0; i < s["share_bins"].size(); ++i)
             for (std::size_t b = 0; b < s["share_bins"][i]["bins"].size(); ++b)
-                CHECK(c.pointers.count("/share_bins/" + std::to_string(i) + "/bins/" + std::to_string(b) + "/mean_deviation") == 1);
+                CHECK(c.pointers.count("/share_bins/" + std::to_string(i) + "/bins/" +
+                                       std::to_string(b) + "/mean_deviation") == 1);
         for (const char* key : {"municipality_group", "declining"})
             for (std::size_t g = 0; g < s["breakdowns"][key].size(); ++g)
-                CHECK(c.pointers.count("/breakdowns/" + std::string(key) + "/" + std::to_string(g) + "/years/0/mean_deviation") == 1);
+                CHECK(c.pointers.count("/breakdowns/" + std::string(key) + "/" + std::to_string(g) +
+                                       "/years/0/mean_deviation") == 1);
     }
 
     SECTION("typology tables: every member with its gemeente, every near miss with its criterion") {
@@ -318,20 +343,27 @@ TEST_CASE("report: files, Dutch labels, images, and every table number equals su
             CHECK(c.pointers.count("/typology/" + std::string(key) + "/count") == 1);
             const auto& ms = t[key].value("members", json::array());
             for (std::size_t i = 0; i < ms.size(); ++i) {
-                CHECK(html.find("<td>" + ms[i]["code"].get<std::string>() + "</td><td>") != std::string::npos);
-                CHECK(c.pointers.count("/typology/" + std::string(key) + "/members/" + std::to_string(i) + "/residents") == 1);
+                CHECK(html.find("<td>" + ms[i]["code"].get<std::string>() + "</td><td>") !=
+                      std::string::npos);
+                CHECK(c.pointers.count("/typology/" + std::string(key) + "/members/" +
+                                       std::to_string(i) + "/residents") == 1);
                 if (!ms[i].value("gemeente", "").empty())
-                    CHECK(html.find("<td>" + ms[i]["gemeente"].get<std::string>() + "</td>") != std::string::npos);
+                    CHECK(html.find("<td>" + ms[i]["gemeente"].get<std::string>() + "</td>") !=
+                          std::string::npos);
             }
             for (const auto& nm : t[key].value("near_misses", json::array()))
-                CHECK(html.find("<td>" + nm["code"].get<std::string>() + "</td>") != std::string::npos);
+                CHECK(html.find("<td>" + nm["code"].get<std::string>() + "</td>") !=
+                      std::string::npos);
         }
         for (std::size_t i = 0; i < t.value("kwetsbare_clusters", json::array()).size(); ++i)
-            CHECK(c.pointers.count("/typology/kwetsbare_clusters/" + std::to_string(i) + "/residents") == 1);
-        for (const auto& g : t.value("kwetsbare_gemeenten", json::array())) CHECK(html.find(g.get<std::string>()) != std::string::npos);
+            CHECK(c.pointers.count("/typology/kwetsbare_clusters/" + std::to_string(i) +
+                                   "/residents") == 1);
+        for (const auto& g : t.value("kwetsbare_gemeenten", json::array()))
+            CHECK(html.find(g.get<std::string>()) != std::string::npos);
         // The near misses' criteria, in Dutch.
         for (const auto& nm : t["aandachtsbuurten"].value("near_misses", json::array()))
-            if (nm["missed"].get<std::string>().rfind("at best zwak", 0) == 0) CHECK(html.find("hoogstens zwak in") != std::string::npos);
+            if (nm["missed"].get<std::string>().rfind("at best zwak", 0) == 0)
+                CHECK(html.find("hoogstens zwak in") != std::string::npos);
     }
 }
 
@@ -345,8 +377,10 @@ TEST_CASE("report --lang en: English labels, English number format, rules as wri
     for (const auto& cr : s["typology"]["aandachtsbuurten"]["criteria"]) {
         std::string e = cr.get<std::string>();
         // As HTML-escaped by the report.
-        for (std::size_t p = 0; (p = e.find('<', p)) != std::string::npos; p += 4) e.replace(p, 1, "&lt;");
-        for (std::size_t p = 0; (p = e.find('>', p)) != std::string::npos; p += 4) e.replace(p, 1, "&gt;");
+        for (std::size_t p = 0; (p = e.find('<', p)) != std::string::npos; p += 4)
+            e.replace(p, 1, "&lt;");
+        for (std::size_t p = 0; (p = e.find('>', p)) != std::string::npos; p += 4)
+            e.replace(p, 1, "&gt;");
         CHECK(html.find(e) != std::string::npos);
     }
     // Back to Dutch.
@@ -403,24 +437,31 @@ TEST_CASE("report refuses folders that are not finished runs (exit 2, clear mess
 TEST_CASE("report renders in headless Chromium: images load, no errors, non-trivial screenshot") {
     const std::string chromium = find_chromium();
     if (chromium.empty()) {
-        WARN("SKIPPED: chromium is not installed (scripts/bootstrap.sh installs it); the browser render of the report was not checked");
+        WARN(
+            "SKIPPED: chromium is not installed (scripts/bootstrap.sh installs it); the browser "
+            "render of the report was not checked");
         return;
     }
     const auto& R = small_run();
     make_report(R.out, "", R.root);
     const fs::path profile = R.root / "chromium-profile";
     fs::create_directories(profile);
-    const std::string flags = " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --disable-background-networking "
-                              "--disable-component-update --disable-sync --hide-scrollbars --user-data-dir=" +
-                              profile.string();
+    const std::string flags =
+        " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run "
+        "--disable-background-networking "
+        "--disable-component-update --disable-sync --hide-scrollbars --user-data-dir=" +
+        profile.string();
     const std::string url = "file://" + fs::absolute(R.out / "report" / "index.html").string();
 
     const fs::path dom = R.root / "dom.html";
-    auto r = sh("(" + chromium + flags + " --virtual-time-budget=10000 --dump-dom " + url + " > " + dom.string() + ")", R.root);
+    auto r = sh("(" + chromium + flags + " --virtual-time-budget=10000 --dump-dom " + url + " > " +
+                    dom.string() + ")",
+                R.root);
     REQUIRE(r.code == 0);
     const std::string d = slurp(dom);
     std::smatch m;
-    const std::regex re(R"re(data-report-check="images=(\d+);broken=(\d+);svg=(\d+);errors=(\d+)")re");
+    const std::regex re(
+        R"re(data-report-check="images=(\d+);broken=(\d+);svg=(\d+);errors=(\d+)")re");
     INFO("chromium stderr: " << r.err.substr(0, 2000));
     REQUIRE(std::regex_search(d, m, re));
     CHECK(std::stoi(m[1]) >= 5);
@@ -429,7 +470,9 @@ TEST_CASE("report renders in headless Chromium: images load, no errors, non-triv
     CHECK(std::stoi(m[4]) == 0);
 
     const fs::path shot = R.root / "screenshot.png";
-    r = sh("cd " + R.root.string() + " && " + chromium + flags + " --window-size=1400,2400 --screenshot=" + shot.string() + " " + url, R.root);
+    r = sh("cd " + R.root.string() + " && " + chromium + flags +
+               " --window-size=1400,2400 --screenshot=" + shot.string() + " " + url,
+           R.root);
     REQUIRE(r.code == 0);
     REQUIRE(fs::exists(shot));
     const auto info = read_png(shot);
