@@ -12,7 +12,13 @@ CellLayout make_layout(const dist::Decomposition& d, std::vector<std::int64_t> c
     l.total = rows.total;
     l.cells = std::move(cells);
     l.row_start = rows.row_start;
-    for (const auto& [off, n] : rows.runs) l.segments.push_back({off, n});
+    // Consecutive runs merge: with row strips a rank's cells are one contiguous range.
+    for (const auto& [off, n] : rows.runs) {
+        if (!l.segments.empty() && l.segments.back().offset + l.segments.back().count == off)
+            l.segments.back().count += n;
+        else
+            l.segments.push_back({off, n});
+    }
     return l;
 }
 
@@ -44,7 +50,7 @@ CellLayout read_layout(const io::H5File& f, const std::string& group, const dist
         const std::int64_t pos = first + std::int64_t(i);
         if (mine) {
             l.cells.push_back(ids[i]);
-            if (run_len > 0 && run_start + run_len == pos && ids[i] / g.nx == ids[i - 1] / g.nx) {
+            if (run_len > 0 && run_start + run_len == pos) {
                 ++run_len;
             } else {
                 if (run_len > 0) l.segments.push_back({run_start, run_len});

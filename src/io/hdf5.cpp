@@ -5,6 +5,7 @@
 #include <ogr_srs_api.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <sstream>
 
@@ -344,6 +345,7 @@ void H5File::write_grid(const std::string& path, const GridSpec& grid, const Win
     if (values.size() != std::size_t(std::max<std::int64_t>(block.cells(), 0)))
         throw Error("hdf5", path_ + ": '" + path + "': block of " + std::to_string(block.cells()) +
                                 " cells but " + std::to_string(values.size()) + " values");
+    const auto t0 = std::chrono::steady_clock::now();
     H5Id d = dataset_for_grid(path, h5_type<T>(), grid, &nodata);
     if (!long_name.empty()) write_attr_string(d, path_, "long_name", long_name);
     if (!units.empty()) write_attr_string(d, path_, "units", units);
@@ -361,6 +363,8 @@ void H5File::write_grid(const std::string& path, const GridSpec& grid, const Win
         ms = H5Id(H5Screate_simple(2, count, nullptr));
     }
     transfer(d, h5_type<T>(), fs, ms, values.data());
+    timings_.push_back({path, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                        std::int64_t(values.size() * sizeof(T))});
 }
 
 template <class T>
@@ -476,6 +480,7 @@ std::int64_t select_segments(hid_t fs, const std::vector<H5File::Segment>& segs,
 template <class T>
 void H5File::write_row_segments(const std::string& path, std::int64_t total_rows, std::int64_t ncols,
                                 const std::vector<Segment>& segments, std::span<const T> values) {
+    const auto t0 = std::chrono::steady_clock::now();
     H5Id d;
     if (exists(path)) {
         d = H5Id(checked(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), path_, "open '" + path + "'"));
@@ -487,9 +492,9 @@ void H5File::write_row_segments(const std::string& path, std::int64_t total_rows
         const hsize_t rows_per_chunk = std::max<hsize_t>(
             1, std::min<hsize_t>(std::max<hsize_t>(dims[0], 1), hsize_t((1 << 20) / (sizeof(T) * std::size_t(ncols))) + 1));
         hsize_t chunk[2] = {rows_per_chunk, hsize_t(ncols)};
+        // Tables of cells hold mostly incompressible floats: chunked, no filter (deflate
+        // would cost more time than the bytes it saves).
         H5Pset_chunk(dcpl, 2, chunk);
-        H5Pset_shuffle(dcpl);
-        H5Pset_deflate(dcpl, 1);
         d = H5Id(checked(H5Dcreate2(file_, path.c_str(), h5_type<T>(), space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
                          path_, "create dataset '" + path + "'"));
     }
@@ -502,6 +507,8 @@ void H5File::write_row_segments(const std::string& path, std::int64_t total_rows
     H5Id ms(H5Screate_simple(1, n, nullptr));
     if (rows == 0) H5Sselect_none(ms);
     transfer(d, h5_type<T>(), fs, ms, values.data());
+    timings_.push_back({path, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                        std::int64_t(values.size() * sizeof(T))});
 }
 
 template <class T>

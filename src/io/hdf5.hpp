@@ -112,6 +112,13 @@ public:
                          const std::vector<std::string>& values);
     std::vector<std::string> string_list(const std::string& object, const std::string& name) const;
 
+    // Wall time and bytes (this rank's) of every dataset write, in order.
+    struct WriteTiming {
+        std::string path;
+        double seconds = 0;
+        std::int64_t bytes = 0;
+    };
+    const std::vector<WriteTiming>& write_timings() const { return timings_; }
     // How the last write_grid / write_rows transfer was carried out.
     IoMode last_io_mode() const { return last_io_mode_; }
     void flush();
@@ -125,6 +132,7 @@ private:
     MPI_Comm comm_;
     H5Id file_;
     IoMode last_io_mode_ = IoMode::none;
+    std::vector<WriteTiming> timings_;
 };
 
 // True if `path` is an HDF5 file (H5Fis_hdf5), without opening it for MPI.
