@@ -23,14 +23,14 @@ struct TypologyRules {
     // Type 1, kwetsbare wijken (wijken, and contiguous clusters of qualifying buurten)
     int wijk_max_class = 4;
     double wijk_safety_percentile = 20;
-    double wijk_min_onvoldoende_share = 0.20;  // share of scored cells (area) in classes 1..3
+    double wijk_min_onvoldoende_share = 0.30;  // share of scored cells (area) in classes 1..3
     double wijk_max_relative_trend = 0.0;      // last period's change minus the national change
     std::int64_t wijk_min_residents = 1000;
     std::int64_t cluster_min_residents = 5000;
     // Type 3, aandachtsregio's
     std::string region_level = "coropplus";
     int region_max_class = 5;                  // residents in cells of class <= 5 ...
-    double region_weak_share_top_percent = 20; // ... share among the top 20% of regions
+    double region_weak_share_top_percent = 15; // ... share among the top 15% of regions
     int region_min_good_class = 8;             // area in cells of class >= 8 ...
     double region_good_share_bottom_percent = 40;  // ... share among the bottom 40% of regions
 };
