@@ -27,9 +27,10 @@ LEEFBAAR=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SRC=$(cd "$2" && pwd)
 T_START=$(date +%s)
 
-# The sweep interface (`leefbaar sweep RUN_DIR --weights SPEC --members A:B --out DIR`,
-# `leefbaar sweep merge OUT DIR...`): the SPEC and its member count used here.
-SWEEP_WEIGHTS=${LEEFBAAR_TEST_SWEEP_WEIGHTS:-random:n=6,sd=0.1,seed=7}
+# The sweep interface (`leefbaar sweep RUN_DIR --weights SPEC --members A:B --out DIR`, A:B
+# 0-based with B exclusive; `leefbaar sweep merge OUT DIR...`): SPEC is a TOML file with a
+# [sweep] table, written below (LEEFBAAR_TEST_SWEEP_WEIGHTS/_MEMBERS replace it).
+SWEEP_WEIGHTS=${LEEFBAAR_TEST_SWEEP_WEIGHTS:-}
 SWEEP_MEMBERS=${LEEFBAAR_TEST_SWEEP_MEMBERS:-6}
 SWEEP_SLICES=3
 
@@ -106,6 +107,10 @@ model = "$SRC/configs/models/lbm-demo.toml"
 data = "$WORK/no such data"
 out = "$OUTS/bad"
 EOF
+if [[ -z $SWEEP_WEIGHTS ]]; then
+  SWEEP_WEIGHTS="$CONF_DIR/sweep weights.toml"
+  printf '[sweep]\nkind = "montecarlo"\nmembers = %d\nseed = 7\nscale = 0.1\n' "$SWEEP_MEMBERS" > "$SWEEP_WEIGHTS"
+fi
 REF="$OUTS/direct"
 say "reference: mpirun -np $NP leefbaar run (outside Slurm)"
 "${MPIRUN[@]}" "$LEEFBAAR" -q run "$CONF_DIR/run.toml" --out "$REF" || fail "direct run failed"
