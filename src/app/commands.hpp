@@ -22,5 +22,6 @@ Command add_run_command(CLI::App& cli);
 Command add_synth_command(CLI::App& cli);
 Command add_focal_command(CLI::App& cli);
 Command add_report_command(CLI::App& cli);
+Command add_sweep_command(CLI::App& cli);
 
 }  // namespace leefbaar::app

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
         app::add_synth_command(cli),
         app::add_focal_command(cli),
         app::add_report_command(cli),
+        app::add_sweep_command(cli),
     };
 
     try {

@@ -1,0 +1,811 @@
+#include "app/sweep.hpp"
+
+#include <mpi.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "app/log.hpp"
+#include "core/aggregate.hpp"
+#include "core/error.hpp"
+#include "core/model.hpp"
+#include "core/run_config.hpp"
+#include "core/sweep.hpp"
+#include "core/typology.hpp"
+#include "dist/comm.hpp"
+#include "io/csv.hpp"
+#include "io/hdf5.hpp"
+#include "io/zones.hpp"
+
+namespace leefbaar::app {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+const char* kSweepSpecHelp = R"(Weight spec (--weights): a CSV list, or a TOML file with a [sweep] table.
+  CSV list: a header with every indicator name of the run's model (any order; an optional
+    'member' or 'name' column is ignored), then one row of weights per member.
+  TOML list:   [sweep] kind = "list"   then per member  [[sweep.member]]  name = weight ...
+               (every indicator once; an optional name = "..." key is ignored)
+  TOML grid:   [sweep] kind = "grid"   and one or more
+               [[sweep.axis]] indicator = "NAME"  values = [w1, w2, ...]     (weights), or
+               [[sweep.axis]] dimension = "DIM"   values = [m1, m2, ...]     (multipliers of the
+               base weights of the dimension's indicators); members = the cartesian product,
+               last axis fastest; indicators on no axis keep their base weight.
+  TOML Monte-Carlo: [sweep] kind = "montecarlo"  members = N  seed = S (default 1)
+               distribution = "normal" | "uniform"   (default normal: scale = sd; uniform: scale =
+               half-width)  mode = "relative" (w = base * (1 + scale * u), default) | "absolute"
+               (w = base + scale * u)  scale = 0.1 (default, every indicator)
+               include_base = false (true: member 0 is the base weights)
+               [sweep.scale_dimension] DIM = s ...   [sweep.scale_indicator] NAME = s ...
+               (indicator scales override dimension scales, which override scale).
+               Draw u of member i, indicator j: Philox4x32 keyed by the seed, counter (i, j), so
+               member i is the same whatever --members slice computes it.
+)";
+
+namespace {
+
+constexpr const char* kSweepFile = "sweep.h5";
+
+std::string fmtd(double v) {
+    char b[40];
+    std::snprintf(b, sizeof b, "%.17g", v);
+    return b;
+}
+
+// Everything about the run that the sweep and the summaries need.
+struct RunContext {
+    std::string run_dir, config, results;
+    RunConfig rc;
+    std::vector<std::string> indicators, indicator_dims;
+    std::vector<int> dim_of;
+    std::vector<double> base;
+    std::vector<std::int64_t> years;
+    std::vector<ZoneLevelTable> levels;  // finest first
+    int kb = 0, iw = -1, ir = -1;        // buurt, wijk, region level indices
+    bool last_period = false;            // (years[-2], years[-1]) is a period of the run
+    std::size_t nd = 0, ni = 0, nc = 0, ny = 0;
+};
+
+io::ZoneSource source_of(const DatasetManifest& ds, const ZoneLevel& l) {
+    return {ds.zones_file, l.layer, l.code_field, l.name_field, l.parent_field};
+}
+
+std::string resolve_config(const std::string& run_dir, const std::string& given) {
+    if (!given.empty()) return given;
+    const fs::path rj = fs::path(run_dir) / "run.json";
+    std::ifstream in(rj);
+    if (!in) throw UsageError("sweep", "run folder " + run_dir + " has no run.json: not a finished run");
+    const json j = json::parse(in, nullptr, false);
+    if (j.is_discarded() || !j.contains("config") || !j["config"].is_string())
+        throw UsageError("sweep", rj.string() + " names no run config; pass --config");
+    const fs::path c = j["config"].get<std::string>();
+    if (c.is_absolute()) return c.string();
+    // Relative to the directory leefbaar run was started in: try the current directory, then the
+    // run folder and its ancestors.
+    if (fs::exists(c)) return c.string();
+    for (fs::path p = fs::absolute(run_dir); !p.empty(); p = p.parent_path()) {
+        if (fs::exists(p / c)) return (p / c).string();
+        if (p == p.parent_path()) break;
+    }
+    throw UsageError("sweep", "run config " + c.string() + " named in " + rj.string() + " not found; pass --config");
+}
+
+RunContext load_context(const std::string& run_dir, const std::string& config) {
+    RunContext x;
+    x.run_dir = run_dir;
+    const fs::path run(run_dir);
+    if (!fs::is_directory(run)) throw UsageError("sweep", "run folder " + run_dir + " does not exist");
+    x.results = (run / "leefbaar.h5").string();
+    for (const char* need : {"leefbaar.h5", "summary.json", "run.json"})
+        if (!fs::exists(run / need))
+            throw UsageError("sweep", "run folder " + run_dir + " has no " + need +
+                                          ": not a finished run (run `leefbaar run` with aggregation enabled first)");
+    if (!io::is_hdf5(x.results)) throw UsageError("sweep", x.results + " is not an HDF5 file: not a finished run");
+    x.config = resolve_config(run_dir, config);
+    x.rc = parse_run_config(x.config);
+    const ModelConfig& m = x.rc.model;
+    {
+        io::H5File f(x.results, MPI_COMM_SELF, io::H5File::Mode::read_only);
+        if (f.attribute("/", "status").value_or("") != "complete")
+            throw UsageError("sweep", x.results + " has status '" + f.attribute("/", "status").value_or("") +
+                                          "', not 'complete': not a finished run");
+        x.indicators = f.string_list("/matrix", "indicators");
+        x.indicator_dims = f.string_list("/matrix", "indicator_dimensions");
+        for (const auto& y : f.string_list("/", "years")) x.years.push_back(std::stoll(y));
+        const auto w = f.string_list("/matrix", "weights");
+        for (const auto& s : w) x.base.push_back(std::stod(s));
+    }
+    x.ni = x.indicators.size();
+    x.nd = m.dimensions.size();
+    x.nc = m.classes.labels.size();
+    x.ny = x.years.size();
+    if (x.ni != m.indicators.size())
+        throw UsageError("sweep", "run config " + x.config + " has " + std::to_string(m.indicators.size()) +
+                                      " indicators, the run's matrix " + std::to_string(x.ni) + ": the config changed since the run");
+    for (std::size_t i = 0; i < x.ni; ++i) {
+        if (m.indicators[i].name != x.indicators[i])
+            throw UsageError("sweep", "run config " + x.config + " indicator " + std::to_string(i + 1) + " is '" +
+                                          m.indicators[i].name + "', the run's '" + x.indicators[i] + "': the config changed since the run");
+        x.dim_of.push_back(m.dimension_index(x.indicator_dims[i]));
+    }
+    // The run's exact weights (the text attribute is %.17g, so this round-trips).
+    x.base = model_weights(m);
+    if (x.years != x.rc.years) throw UsageError("sweep", "run config " + x.config + " years differ from the run's: the config changed");
+    const DatasetManifest& ds = x.rc.dataset;
+    if (ds.levels.empty()) throw UsageError("sweep", "dataset " + ds.dir + " defines no zone levels");
+    for (const auto& l : ds.levels) {
+        const auto t = io::read_zone_table(source_of(ds, l));
+        ZoneLevelTable z;
+        z.name = l.name;
+        z.codes = t.codes;
+        z.names = t.names;
+        z.parent.assign(t.size(), -1);
+        x.levels.push_back(std::move(z));
+    }
+    for (std::size_t k = 0; k + 1 < x.levels.size(); ++k) {
+        if (ds.levels[k].parent_field.empty()) continue;
+        const auto t = io::read_zone_table(source_of(ds, ds.levels[k]));
+        io::ZoneTable up;
+        up.codes = x.levels[k + 1].codes;
+        for (std::size_t zi = 0; zi < t.size(); ++zi) {
+            const auto id = up.id_of(t.parents[zi]);
+            if (id == 0) throw Error("sweep", "zones file " + ds.zones_file + ": zone " + t.codes[zi] + " names an unknown parent");
+            x.levels[k].parent[zi] = id - 1;
+        }
+    }
+    auto level_index = [&](const std::string& name) -> int {
+        for (std::size_t k = 0; k < x.levels.size(); ++k)
+            if (x.levels[k].name == name) return int(k);
+        return -1;
+    };
+    x.kb = std::max(0, level_index("buurt"));
+    x.iw = level_index("wijk");
+    x.ir = level_index(x.rc.aggregation.typology.region_level);
+    for (const auto& p : x.rc.periods)
+        if (x.ny >= 2 && p == std::make_pair(x.years[x.ny - 2], x.years[x.ny - 1])) x.last_period = true;
+    return x;
+}
+
+// One member's outputs, as one row of doubles (every value is exact in a double).
+struct RowLayout {
+    struct Field {
+        std::string name;
+        std::size_t offset, cols;
+        char type;  // 'i' int64, 'd' float64, 'u' uint8
+    };
+    std::vector<Field> fields;
+    std::size_t width = 0;
+    void add(const std::string& n, std::size_t cols, char t) {
+        fields.push_back({n, width, cols, t});
+        width += cols;
+    }
+    const Field& operator[](const std::string& n) const {
+        for (const auto& f : fields)
+            if (f.name == n) return f;
+        throw Error("sweep", "internal: no field " + n);
+    }
+};
+
+RowLayout layout_of(const RunContext& x) {
+    RowLayout L;
+    L.add("weights", x.ni, 'd');
+    L.add("national/class_residents", x.ny * x.nc, 'i');
+    L.add("national/mean_deviation", x.ny, 'd');
+    L.add("national/share_onvoldoende", x.ny, 'd');
+    L.add("onvoldoende_buurten", x.ny, 'i');
+    L.add("typology/counts", 3, 'i');  // aandachtsbuurten, kwetsbare wijken, aandachtsregio's
+    for (const auto& l : x.levels) L.add("zone_mean/" + l.name, l.size(), 'd');
+    L.add("onvoldoende/" + x.levels[std::size_t(x.kb)].name, x.levels[std::size_t(x.kb)].size(), 'u');
+    L.add("typology/aandachtsbuurt", x.levels[std::size_t(x.kb)].size(), 'u');
+    if (x.iw >= 0) L.add("typology/kwetsbare_wijk", x.levels[std::size_t(x.iw)].size(), 'u');
+    if (x.ir >= 0) L.add("typology/aandachtsregio", x.levels[std::size_t(x.ir)].size(), 'u');
+    return L;
+}
+
+// From one member's finest-level statistics to its row.
+void member_row(const RunContext& x, const RowLayout& L, std::span<const double> w, const std::vector<YearZoneStats>& fine,
+                const PeriodZoneStats* pfine, double* row) {
+    const ModelConfig& m = x.rc.model;
+    const AggregationConfig& ag = x.rc.aggregation;
+    const std::size_t nl = x.levels.size(), ny = x.ny, nc = x.nc;
+    std::copy(w.begin(), w.end(), row + L["weights"].offset);
+    std::vector<std::vector<YearZoneStats>> ys(nl);
+    ys[0] = fine;
+    for (std::size_t k = 1; k < nl; ++k)
+        for (std::size_t y = 0; y < ny; ++y) ys[k].push_back(roll_up(ys[k - 1][y], x.levels[k - 1].parent, x.levels[k].size()));
+    std::vector<PeriodZoneStats> ps;
+    if (pfine) {
+        ps.push_back(*pfine);
+        for (std::size_t k = 1; k < nl; ++k) ps.push_back(roll_up(ps[k - 1], x.levels[k - 1].parent, x.levels[k].size()));
+    }
+    const std::vector<std::int32_t> to_nation(x.levels[0].size(), 0);
+    const std::size_t kb = std::size_t(x.kb);
+    for (std::size_t y = 0; y < ny; ++y) {
+        const auto nat = roll_up(fine[y], to_nation, 1);
+        for (std::size_t c = 0; c < nc; ++c) row[L["national/class_residents"].offset + y * nc + c] = double(nat.res_class[c]);
+        row[L["national/mean_deviation"].offset + y] = nat.mean_deviation(0);
+        row[L["national/share_onvoldoende"].offset + y] =
+            nat.residents[0] > 0 ? double(nat.residents_in_classes(0, 1, ag.onvoldoende_max_class)) / double(nat.residents[0]) : 0.0;
+        std::int64_t n = 0;
+        const auto& b = ys[kb][y];
+        for (std::size_t z = 0; z < b.zones; ++z) {
+            const bool onv = b.residents_in_classes(z, 1, ag.onvoldoende_max_class) >= ag.onvoldoende_min_residents;
+            n += onv;
+            if (y + 1 == ny) row[L["onvoldoende/" + x.levels[kb].name].offset + z] = onv;
+        }
+        row[L["onvoldoende_buurten"].offset + y] = double(n);
+    }
+    for (std::size_t k = 0; k < nl; ++k) {
+        const auto& s = ys[k][ny - 1];
+        for (std::size_t z = 0; z < s.zones; ++z) row[L["zone_mean/" + x.levels[k].name].offset + z] = s.mean_deviation(z);
+    }
+    const TypologyRules& rules = ag.typology;
+    std::int64_t counts[3] = {0, 0, 0};
+    if (int(ny) >= rules.min_measurements) {
+        auto series = [&](std::size_t k) {
+            LevelSeries s;
+            s.level = &x.levels[k];
+            for (std::size_t y = 0; y < ny; ++y) s.years.push_back(&ys[k][y]);
+            if (pfine) {
+                s.last_period = &ps[k];
+                s.national_last_delta = roll_up(*pfine, to_nation, 1).mean_delta(0);
+            }
+            return s;
+        };
+        auto put = [&](const TypologyResult& t, const std::string& field, int slot) {
+            const auto off = L[field].offset;
+            for (std::size_t z = 0; z < t.member.size(); ++z) {
+                row[off + z] = t.member[z];
+                counts[slot] += t.member[z];
+            }
+        };
+        put(aandachtsbuurten(rules, m, series(kb)), "typology/aandachtsbuurt", 0);
+        if (x.iw >= 0) put(kwetsbare_wijken(rules, m, series(std::size_t(x.iw))), "typology/kwetsbare_wijk", 1);
+        if (x.ir >= 0) put(aandachtsregios(rules, series(std::size_t(x.ir))), "typology/aandachtsregio", 2);
+    } else {
+        for (const char* f : {"typology/aandachtsbuurt", "typology/kwetsbare_wijk", "typology/aandachtsregio"})
+            for (const auto& fl : L.fields)
+                if (fl.name == f) std::fill(row + fl.offset, row + fl.offset + fl.cols, 0.0);
+    }
+    for (int i = 0; i < 3; ++i) row[L["typology/counts"].offset + std::size_t(i)] = double(counts[i]);
+}
+
+// The scored cells of every year, on every rank (the kernel reads all of them).
+struct Matrix {
+    std::vector<std::vector<float>> z;
+    std::vector<std::vector<std::int32_t>> residents, dwellings, zone, prev_index;
+};
+
+Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
+    Matrix mx;
+    const GridSpec& g = x.rc.dataset.grid;
+    const DatasetManifest& ds = x.rc.dataset;
+    // The finest zone level on the whole grid, cell-centre rule (as the aggregation stage).
+    const auto rz = io::rasterise_zones(source_of(ds, ds.levels[0]), g, g.window(), 0);
+    io::H5File f(x.results, comm, io::H5File::Mode::read_only);
+    std::vector<std::vector<std::int64_t>> cells(x.ny);
+    for (std::size_t k = 0; k < x.ny; ++k) {
+        const std::string M = "/matrix/" + std::to_string(x.years[k]);
+        const auto shape = f.shape(M + "/z");
+        if (!shape || (*shape)[1] != std::int64_t(x.ni)) throw Error("sweep", x.results + ": " + M + "/z missing or not cells x indicators");
+        const std::int64_t n = (*shape)[0];
+        cells[k] = f.read_rows<std::int64_t>(M + "/cell", 0, n);
+        mx.z.push_back(f.read_rows<float>(M + "/z", 0, n));
+        mx.residents.push_back(f.read_rows<std::int32_t>(M + "/residents", 0, n));
+        mx.dwellings.push_back(f.read_rows<std::int32_t>(M + "/dwellings", 0, n));
+        std::vector<std::int32_t> zone(static_cast<std::size_t>(n));
+        for (std::int64_t c = 0; c < n; ++c) {
+            const auto id = cells[k][std::size_t(c)];
+            zone[std::size_t(c)] = rz.ids.at(id % g.nx, id / g.nx) - 1;
+        }
+        mx.zone.push_back(std::move(zone));
+    }
+    mx.prev_index.resize(x.ny);
+    if (x.last_period) {
+        const auto &a = cells[x.ny - 2], &b = cells[x.ny - 1];
+        auto& pi = mx.prev_index[x.ny - 1];
+        pi.assign(b.size(), -1);
+        for (std::size_t i = 0, j = 0; i < a.size() && j < b.size();) {
+            if (a[i] < b[j]) ++i;
+            else if (b[j] < a[i]) ++j;
+            else pi[j++] = std::int32_t(i++);
+        }
+    }
+    return mx;
+}
+
+// Scores members [0, k) of `weights` (k x ni) and fills their rows.
+void score_members(const RunContext& x, const RowLayout& L, const Matrix& mx, const std::vector<double>& weights, std::size_t k,
+                   std::size_t tile, std::vector<double>& rows) {
+    rows.assign(k * L.width, 0.0);
+    const std::size_t ntiles = (k + tile - 1) / tile;
+    const std::size_t nz = x.levels[0].size();
+#pragma omp parallel for schedule(dynamic, 1)
+    for (std::size_t t = 0; t < ntiles; ++t) {
+        const std::size_t m0 = t * tile, mk = std::min(tile, k - m0);
+        std::vector<std::vector<YearZoneStats>> ys(x.ny, std::vector<YearZoneStats>(mk));
+        std::vector<PeriodZoneStats> ps(x.last_period ? mk : 0);
+        for (auto& p : ps) p.resize(nz, x.nd, 0);
+        std::vector<PeriodZoneStats> none;
+        for (std::size_t y = 0; y < x.ny; ++y) {
+            for (auto& s : ys[y]) s.resize(nz, x.nd, x.nc);
+            SweepYearInput in;
+            in.cells = mx.residents[y].size();
+            in.indicators = x.ni;
+            in.z = mx.z[y].data();
+            in.residents = mx.residents[y].data();
+            in.dwellings = mx.dwellings[y].data();
+            in.zone = mx.zone[y].data();
+            const bool with_prev = x.last_period && y + 1 == x.ny;
+            if (with_prev) {
+                in.prev_z = mx.z[y - 1].data();
+                in.prev_index = mx.prev_index[y].data();
+            }
+            sweep_score_tile(in, x.dim_of, x.nd, x.rc.model.classes, std::span<const double>(weights.data() + m0 * x.ni, mk * x.ni), mk,
+                             ys[y], with_prev ? ps : none);
+        }
+        for (std::size_t m = 0; m < mk; ++m) {
+            std::vector<YearZoneStats> fine(x.ny);
+            for (std::size_t y = 0; y < x.ny; ++y) fine[y] = std::move(ys[y][m]);
+            member_row(x, L, std::span<const double>(weights.data() + (m0 + m) * x.ni, x.ni), fine, x.last_period ? &ps[m] : nullptr,
+                       rows.data() + (m0 + m) * L.width);
+        }
+    }
+}
+
+// ---- sweep.h5 ----
+
+void write_file(const std::string& path, const RunContext& x, const RowLayout& L, const std::string& spec_text,
+                std::int64_t spec_total, const std::vector<std::int64_t>& members, const std::vector<double>& rows,
+                const std::vector<double>& base_row) {
+    const std::string tmp = path + ".partial";
+    {
+        io::H5File f(tmp, MPI_COMM_SELF, io::H5File::Mode::create);
+        const auto K = std::int64_t(members.size());
+        f.write_rows<std::int64_t>("/member", K, 0, 1, members);
+        for (int b = 0; b < 2; ++b) {
+            const std::vector<double>& src = b ? base_row : rows;
+            const std::int64_t n = b ? 1 : K;
+            const std::string pre = b ? "/base/" : "/";
+            for (const auto& fl : L.fields) {
+                std::vector<double> d(std::size_t(n) * fl.cols);
+                for (std::int64_t r = 0; r < n; ++r)
+                    std::copy_n(src.begin() + std::ptrdiff_t(std::size_t(r) * L.width + fl.offset), fl.cols, d.begin() + std::ptrdiff_t(std::size_t(r) * fl.cols));
+                if (fl.type == 'd') f.write_rows<double>(pre + fl.name, n, 0, std::int64_t(fl.cols), d);
+                else if (fl.type == 'i') {
+                    std::vector<std::int64_t> v(d.begin(), d.end());
+                    f.write_rows<std::int64_t>(pre + fl.name, n, 0, std::int64_t(fl.cols), v);
+                } else {
+                    std::vector<std::uint8_t> v(d.size());
+                    for (std::size_t i = 0; i < d.size(); ++i) v[i] = std::uint8_t(d[i]);
+                    f.write_rows<std::uint8_t>(pre + fl.name, n, 0, std::int64_t(fl.cols), v);
+                }
+            }
+        }
+        f.set_attribute("/", "title", "leefbaar weight sweep");
+        f.set_attribute("/", "run_dir", fs::absolute(x.run_dir).string());
+        f.set_attribute("/", "config", fs::absolute(x.config).string());
+        f.set_attribute("/", "spec", spec_text);
+        f.set_attribute("/", "spec_members", std::to_string(spec_total));
+        f.set_string_list("/", "indicators", x.indicators);
+        std::vector<std::string> ys, lv;
+        for (auto y : x.years) ys.push_back(std::to_string(y));
+        for (const auto& l : x.levels) lv.push_back(l.name);
+        f.set_string_list("/", "years", ys);
+        f.set_string_list("/", "levels", lv);
+        f.set_attribute("/", "note",
+                        "rows = members (see /member); zone_mean/<level>: resident-weighted mean deviation per zone in the "
+                        "latest year (zones in the order of the zones file); onvoldoende and typology flags per zone; "
+                        "national/class_residents: years x classes");
+        f.set_attribute("/", "status", "complete");
+    }
+    fs::rename(tmp, path);
+}
+
+struct FileData {
+    std::vector<std::int64_t> members;
+    std::vector<double> rows, base_row;
+    std::string spec;
+    std::int64_t spec_total = 0;
+    std::string run_dir, config;
+};
+
+FileData read_file(const std::string& path, const RowLayout& L) {
+    if (!fs::exists(path) || !io::is_hdf5(path)) throw UsageError("sweep", path + ": no sweep results (sweep.h5) there");
+    FileData d;
+    io::H5File f(path, MPI_COMM_SELF, io::H5File::Mode::read_only);
+    if (f.attribute("/", "status").value_or("") != "complete") throw UsageError("sweep", path + " is not a finished sweep");
+    const auto shape = f.shape("/member");
+    const std::int64_t K = shape ? (*shape)[0] : 0;
+    d.members = f.read_rows<std::int64_t>("/member", 0, K);
+    d.spec = f.attribute("/", "spec").value_or("");
+    d.spec_total = std::stoll(f.attribute("/", "spec_members").value_or("0"));
+    d.run_dir = f.attribute("/", "run_dir").value_or("");
+    d.config = f.attribute("/", "config").value_or("");
+    for (int b = 0; b < 2; ++b) {
+        const std::int64_t n = b ? 1 : K;
+        std::vector<double>& dst = b ? d.base_row : d.rows;
+        dst.assign(std::size_t(n) * L.width, 0.0);
+        for (const auto& fl : L.fields) {
+            const std::string p = (b ? "/base/" : "/") + fl.name;
+            const auto s = f.shape(p);
+            if (!s || (*s)[0] != n || (*s)[1] != std::int64_t(fl.cols))
+                throw UsageError("sweep", path + ": dataset " + p + " missing or of another shape (a sweep of another run?)");
+            const auto v = f.read_rows<double>(p, 0, n);
+            for (std::int64_t r = 0; r < n; ++r)
+                std::copy_n(v.begin() + std::ptrdiff_t(std::size_t(r) * fl.cols), fl.cols, dst.begin() + std::ptrdiff_t(std::size_t(r) * L.width + fl.offset));
+        }
+    }
+    return d;
+}
+
+// ---- summaries ----
+
+double mean_of(const std::vector<double>& v) {
+    double s = 0;
+    std::size_t n = 0;
+    for (double x : v)
+        if (std::isfinite(x)) s += x, ++n;
+    return n ? s / double(n) : std::nan("");
+}
+double sd_of(const std::vector<double>& v) {
+    const double m = mean_of(v);
+    double s = 0;
+    std::size_t n = 0;
+    for (double x : v)
+        if (std::isfinite(x)) s += (x - m) * (x - m), ++n;
+    return n > 1 ? std::sqrt(s / double(n - 1)) : (n == 1 ? 0.0 : std::nan(""));
+}
+double quantile(std::vector<double> v, double q) {
+    v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
+    if (v.empty()) return std::nan("");
+    std::sort(v.begin(), v.end());
+    const double pos = q * double(v.size() - 1);
+    const auto lo = std::size_t(std::floor(pos));
+    const auto hi = std::min(lo + 1, v.size() - 1);
+    return v[lo] + (pos - double(lo)) * (v[hi] - v[lo]);
+}
+json jnum(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+void write_summaries(const std::string& out, const RunContext& x, const RowLayout& L, const FileData& d) {
+    const ModelConfig& m = x.rc.model;
+    const std::size_t K = d.members.size(), ny = x.ny, nc = x.nc;
+    auto val = [&](std::size_t r, const std::string& field, std::size_t col) { return d.rows[r * L.width + L[field].offset + col]; };
+    auto bval = [&](const std::string& field, std::size_t col) { return d.base_row[L[field].offset + col]; };
+    const auto& kbl = x.levels[std::size_t(x.kb)];
+    const std::size_t nb = kbl.size();
+    // Rank correlation of each member's buurt scores with the base run.
+    std::vector<double> base_b(nb), rho(K);
+    for (std::size_t z = 0; z < nb; ++z) base_b[z] = bval("zone_mean/" + kbl.name, z);
+    for (std::size_t r = 0; r < K; ++r) {
+        std::vector<double> v(nb);
+        for (std::size_t z = 0; z < nb; ++z) v[z] = val(r, "zone_mean/" + kbl.name, z);
+        rho[r] = spearman(base_b, v);
+    }
+    // members.csv
+    {
+        std::vector<std::string> h{"member"};
+        for (const auto& n : x.indicators) h.push_back("w_" + n);
+        for (auto y : x.years) {
+            const std::string Y = std::to_string(y);
+            h.push_back("mean_deviation_" + Y);
+            h.push_back("share_onvoldoende_" + Y);
+            h.push_back("onvoldoende_buurten_" + Y);
+            for (std::size_t c = 1; c <= nc; ++c) h.push_back("share_c" + std::to_string(c) + "_" + Y);
+        }
+        for (const char* s : {"aandachtsbuurten", "kwetsbare_wijken", "aandachtsregios", "rank_corr_buurt"}) h.push_back(s);
+        io::CsvWriter csv(h);
+        auto row_of = [&](const std::vector<double>& src, std::size_t r, const std::string& name, double rc) {
+            auto v = [&](const std::string& f, std::size_t c) { return src[r * L.width + L[f].offset + c]; };
+            std::vector<std::string> row{name};
+            for (std::size_t i = 0; i < x.ni; ++i) row.push_back(io::csv_number(v("weights", i)));
+            for (std::size_t y = 0; y < ny; ++y) {
+                row.push_back(io::csv_number(v("national/mean_deviation", y)));
+                row.push_back(io::csv_number(v("national/share_onvoldoende", y)));
+                row.push_back(std::to_string(std::int64_t(v("onvoldoende_buurten", y))));
+                double tot = 0;
+                for (std::size_t c = 0; c < nc; ++c) tot += v("national/class_residents", y * nc + c);
+                for (std::size_t c = 0; c < nc; ++c) row.push_back(io::csv_number(tot > 0 ? v("national/class_residents", y * nc + c) / tot : 0.0));
+            }
+            for (std::size_t i = 0; i < 3; ++i) row.push_back(std::to_string(std::int64_t(v("typology/counts", i))));
+            row.push_back(io::csv_number(rc));
+            return row;
+        };
+        csv.row(row_of(d.base_row, 0, "base", 1.0));
+        for (std::size_t r = 0; r < K; ++r) csv.row(row_of(d.rows, r, std::to_string(d.members[r]), rho[r]));
+        csv.save((fs::path(out) / "members.csv").string());
+    }
+    // zones.csv: per zone of every level, spread of the score and class over members;
+    // probabilities of onvoldoende and typology membership where they apply.
+    {
+        io::CsvWriter csv({"level", "code", "name", "base_score", "mean_score", "sd_score", "min_score", "p05_score", "p95_score",
+                           "max_score", "base_class", "min_class", "max_class", "p_class_differs", "p_onvoldoende", "p_aandachtsbuurt",
+                           "p_kwetsbare_wijk", "p_aandachtsregio", "base_onvoldoende", "base_typology"});
+        for (std::size_t k = 0; k < x.levels.size(); ++k) {
+            const auto& lv = x.levels[k];
+            const std::string F = "zone_mean/" + lv.name;
+            std::string flag_field;
+            int flag_col = -1;
+            if (int(k) == x.kb) flag_field = "typology/aandachtsbuurt", flag_col = 15;
+            else if (int(k) == x.iw) flag_field = "typology/kwetsbare_wijk", flag_col = 16;
+            else if (int(k) == x.ir) flag_field = "typology/aandachtsregio", flag_col = 17;
+            for (std::size_t z = 0; z < lv.size(); ++z) {
+                const double b = bval(F, z);
+                std::vector<double> v(K);
+                for (std::size_t r = 0; r < K; ++r) v[r] = val(r, F, z);
+                const int bc = std::isfinite(b) ? m.classes.classify(b) : 0;
+                int cmin = 99, cmax = 0;
+                std::size_t differs = 0, nfin = 0;
+                for (double s : v)
+                    if (std::isfinite(s)) {
+                        const int c = m.classes.classify(s);
+                        cmin = std::min(cmin, c), cmax = std::max(cmax, c), differs += c != bc, ++nfin;
+                    }
+                std::vector<std::string> row{lv.name, lv.codes[z], lv.names[z]};
+                auto score = [&](double s) { return io::csv_number(std::isfinite(s) ? m.reference_level + s : s); };
+                double mn = std::nan(""), mx = std::nan("");
+                if (nfin) mn = quantile(v, 0.0), mx = quantile(v, 1.0);
+                for (double s : {b, mean_of(v), std::nan(""), mn, quantile(v, 0.05), quantile(v, 0.95), mx}) row.push_back(score(s));
+                row[5] = io::csv_number(sd_of(v));
+                row.push_back(bc ? std::to_string(bc) : "");
+                row.push_back(nfin ? std::to_string(cmin) : "");
+                row.push_back(nfin ? std::to_string(cmax) : "");
+                row.push_back(nfin ? io::csv_number(double(differs) / double(nfin)) : "");
+                std::string p_onv, p_flag[3], base_onv, base_typ;
+                if (int(k) == x.kb) {
+                    double s = 0;
+                    for (std::size_t r = 0; r < K; ++r) s += val(r, "onvoldoende/" + lv.name, z);
+                    p_onv = K ? io::csv_number(s / double(K)) : "";
+                    base_onv = std::to_string(int(bval("onvoldoende/" + lv.name, z)));
+                }
+                if (flag_col >= 0) {
+                    double s = 0;
+                    for (std::size_t r = 0; r < K; ++r) s += val(r, flag_field, z);
+                    p_flag[flag_col - 15] = K ? io::csv_number(s / double(K)) : "";
+                    base_typ = std::to_string(int(bval(flag_field, z)));
+                }
+                row.push_back(p_onv);
+                for (auto& p : p_flag) row.push_back(p);
+                row.push_back(base_onv);
+                row.push_back(base_typ);
+                csv.row(std::move(row));
+            }
+        }
+        csv.save((fs::path(out) / "zones.csv").string());
+    }
+    // sensitivity.csv: change of the outcomes per unit of weight (least-squares slope over the
+    // members, one weight at a time), latest year.
+    const std::size_t L_y = ny - 1;
+    std::vector<std::pair<std::string, std::vector<double>>> outcomes;
+    {
+        std::vector<double> onv(K), share(K), t2(K), mean(K);
+        for (std::size_t r = 0; r < K; ++r) {
+            onv[r] = val(r, "onvoldoende_buurten", L_y);
+            share[r] = val(r, "national/share_onvoldoende", L_y);
+            t2[r] = val(r, "typology/counts", 0);
+            mean[r] = val(r, "national/mean_deviation", L_y);
+        }
+        outcomes = {{"onvoldoende_buurten", onv}, {"share_onvoldoende", share}, {"aandachtsbuurten", t2}, {"mean_deviation", mean},
+                    {"rank_corr_buurt", rho}};
+    }
+    json sens = json::array();
+    {
+        std::vector<std::string> h{"indicator", "dimension", "base_weight", "weight_sd"};
+        for (const auto& [n, v] : outcomes) h.push_back("d_" + n + "_per_unit_weight");
+        for (const auto& [n, v] : outcomes) h.push_back("corr_" + n);
+        io::CsvWriter csv(h);
+        for (std::size_t i = 0; i < x.ni; ++i) {
+            std::vector<double> w(K);
+            for (std::size_t r = 0; r < K; ++r) w[r] = val(r, "weights", i);
+            const double mw = mean_of(w), sw = sd_of(w);
+            std::vector<std::string> row{x.indicators[i], x.indicator_dims[i], io::csv_number(x.base[i]), io::csv_number(sw)};
+            std::vector<double> slopes, cors;
+            for (const auto& [n, v] : outcomes) {
+                const double mv = mean_of(v);
+                double sxy = 0, sxx = 0, syy = 0;
+                for (std::size_t r = 0; r < K; ++r)
+                    if (std::isfinite(v[r])) sxy += (w[r] - mw) * (v[r] - mv), sxx += (w[r] - mw) * (w[r] - mw), syy += (v[r] - mv) * (v[r] - mv);
+                slopes.push_back(sxx > 0 ? sxy / sxx : std::nan(""));
+                cors.push_back(sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : std::nan(""));
+            }
+            json j{{"indicator", x.indicators[i]}, {"dimension", x.indicator_dims[i]}};
+            for (std::size_t o = 0; o < outcomes.size(); ++o) {
+                row.push_back(io::csv_number(slopes[o]));
+                j["d_" + outcomes[o].first + "_per_unit_weight"] = jnum(slopes[o]);
+            }
+            for (std::size_t o = 0; o < outcomes.size(); ++o) {
+                row.push_back(io::csv_number(cors[o]));
+                j["corr_" + outcomes[o].first] = jnum(cors[o]);
+            }
+            csv.row(std::move(row));
+            sens.push_back(j);
+        }
+        csv.save((fs::path(out) / "sensitivity.csv").string());
+    }
+    // summary.json
+    json s;
+    s["run_dir"] = x.run_dir;
+    s["spec"] = d.spec;
+    s["spec_members"] = d.spec_total;
+    s["members"] = K;
+    s["member_first"] = K ? d.members.front() : 0;
+    s["member_last"] = K ? d.members.back() + 1 : 0;
+    s["year"] = x.years[L_y];
+    for (const auto& [n, v] : outcomes) {
+        json o;
+        o["mean"] = jnum(mean_of(v));
+        o["sd"] = jnum(sd_of(v));
+        o["min"] = jnum(quantile(v, 0));
+        o["p05"] = jnum(quantile(v, 0.05));
+        o["median"] = jnum(quantile(v, 0.5));
+        o["p95"] = jnum(quantile(v, 0.95));
+        o["max"] = jnum(quantile(v, 1));
+        s["outcomes"][n] = o;
+    }
+    s["base"] = {{"onvoldoende_buurten", bval("onvoldoende_buurten", L_y)},
+                 {"share_onvoldoende", bval("national/share_onvoldoende", L_y)},
+                 {"aandachtsbuurten", bval("typology/counts", 0)},
+                 {"kwetsbare_wijken", bval("typology/counts", 1)},
+                 {"aandachtsregios", bval("typology/counts", 2)},
+                 {"mean_deviation", jnum(bval("national/mean_deviation", L_y))}};
+    // Most influential weights: largest |correlation| with the number of onvoldoende buurten.
+    std::vector<json> ranked(sens.begin(), sens.end());
+    std::stable_sort(ranked.begin(), ranked.end(), [](const json& a, const json& b) {
+        const double va = a["corr_onvoldoende_buurten"].is_number() ? std::abs(a["corr_onvoldoende_buurten"].get<double>()) : -1;
+        const double vb = b["corr_onvoldoende_buurten"].is_number() ? std::abs(b["corr_onvoldoende_buurten"].get<double>()) : -1;
+        return va > vb;
+    });
+    if (ranked.size() > 10) ranked.resize(10);
+    s["most_sensitive_onvoldoende_buurten"] = ranked;
+    s["typology_note"] = "types 1 (kwetsbare wijken: wijk level; the cluster variant is not swept), 2 and 3 per member";
+    std::ofstream(fs::path(out) / "summary.json") << s.dump(1) << "\n";
+}
+
+}  // namespace
+
+void parse_member_range(const std::string& text, std::int64_t& first, std::int64_t& last) {
+    const auto colon = text.find(':');
+    if (colon == std::string::npos) throw UsageError("sweep", "--members must be A:B (e.g. 0:100), not '" + text + "'");
+    auto num = [&](const std::string& s, std::int64_t dflt) -> std::int64_t {
+        if (s.empty()) return dflt;
+        std::size_t pos = 0;
+        long long v = 0;
+        try {
+            v = std::stoll(s, &pos);
+        } catch (...) {
+            pos = 0;
+        }
+        if (pos != s.size() || v < 0) throw UsageError("sweep", "--members must be A:B with integers A, B >= 0, not '" + text + "'");
+        return v;
+    };
+    first = num(text.substr(0, colon), 0);
+    last = num(text.substr(colon + 1), -1);
+    if (last >= 0 && last < first) throw UsageError("sweep", "--members " + text + ": B must be >= A");
+}
+
+void run_sweep(const SweepOptions& opt) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const MPI_Comm comm = MPI_COMM_WORLD;
+    const int rank = dist::rank(), size = dist::size();
+    const RunContext x = load_context(opt.run_dir, opt.config);
+    const SweepSpec spec = parse_sweep_spec(opt.weights, x.indicators, x.indicator_dims, x.rc.model.dimensions, x.base);
+    const std::int64_t total = spec.size();
+    const std::int64_t A = opt.first, B = opt.last < 0 ? total : opt.last;
+    if (A > total || B > total)
+        throw UsageError("sweep", "--members " + std::to_string(A) + ":" + std::to_string(B) + " outside the spec's " + std::to_string(total) +
+                                      " members (0:" + std::to_string(total) + ")");
+    const std::string out = opt.out.empty() ? (fs::path(opt.run_dir) / "sweep").string() : opt.out;
+    progress("sweep: " + spec.describe() + "; members " + std::to_string(A) + ":" + std::to_string(B) + " on " + std::to_string(size) +
+             " ranks x " + std::to_string(omp_get_max_threads()) + " threads");
+    const RowLayout L = layout_of(x);
+    const Matrix mx = read_matrix(x, comm);
+    const auto t1 = std::chrono::steady_clock::now();
+    // This rank's members: a contiguous share of [A, B).
+    const std::int64_t n = B - A;
+    const std::int64_t my0 = A + n * rank / size, my1 = A + n * (rank + 1) / size;
+    const auto k = std::size_t(my1 - my0);
+    std::vector<double> W(k * x.ni);
+    for (std::size_t m = 0; m < k; ++m) {
+        const auto w = member_weights(spec, my0 + std::int64_t(m));
+        std::copy(w.begin(), w.end(), W.begin() + std::ptrdiff_t(m * x.ni));
+    }
+    std::vector<double> rows;
+    score_members(x, L, mx, W, k, std::max<std::size_t>(1, opt.tile), rows);
+    const auto t2 = std::chrono::steady_clock::now();
+    // Gather the rows on rank 0 in member order.
+    std::vector<int> counts(static_cast<std::size_t>(size)), displs(static_cast<std::size_t>(size));
+    const int mine = int(rows.size());
+    MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm);
+    for (int r = 1; r < size; ++r) displs[std::size_t(r)] = displs[std::size_t(r) - 1] + counts[std::size_t(r) - 1];
+    std::vector<double> all(rank == 0 ? std::size_t(displs.back() + counts.back()) : 0);
+    MPI_Gatherv(rows.data(), mine, MPI_DOUBLE, all.data(), counts.data(), displs.data(), MPI_DOUBLE, 0, comm);
+    if (rank == 0) {
+        std::vector<double> base_row;
+        score_members(x, L, mx, x.base, 1, 1, base_row);
+        fs::create_directories(out);
+        FileData d;
+        for (std::int64_t m = A; m < B; ++m) d.members.push_back(m);
+        d.rows = std::move(all);
+        d.base_row = base_row;
+        d.spec = spec.describe();
+        d.spec_total = total;
+        write_file((fs::path(out) / kSweepFile).string(), x, L, d.spec, total, d.members, d.rows, d.base_row);
+        write_summaries(out, x, L, d);
+        const auto t3 = std::chrono::steady_clock::now();
+        auto sec = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
+        json tj{{"members", B - A},
+                {"ranks", size},
+                {"threads", omp_get_max_threads()},
+                {"cells", [&] {
+                     std::int64_t c = 0;
+                     for (const auto& r : mx.residents) c += std::int64_t(r.size());
+                     return c;
+                 }()},
+                {"indicators", x.ni},
+                {"seconds", {{"read", sec(t0, t1)}, {"score", sec(t1, t2)}, {"write", sec(t2, t3)}, {"total", sec(t0, t3)}}}};
+        std::ofstream(fs::path(out) / "timing.json") << tj.dump(1) << "\n";
+        progress("sweep: " + std::to_string(B - A) + " members scored in " + fmtd(sec(t1, t2)) + " s -> " + out);
+    }
+    MPI_Barrier(comm);
+}
+
+void merge_sweeps(const std::string& out, const std::vector<std::string>& dirs, const std::string& config) {
+    if (dist::rank() != 0) return;
+    if (dirs.empty()) throw UsageError("sweep", "merge needs at least one slice folder");
+    auto file_of = [](const std::string& d) { return (fs::path(d) / kSweepFile).string(); };
+    // The run from the first slice (every slice must name the same one).
+    std::string run_dir, cfg;
+    {
+        if (!fs::exists(file_of(dirs[0])) || !io::is_hdf5(file_of(dirs[0])))
+            throw UsageError("sweep", "merge: " + dirs[0] + " holds no sweep.h5");
+        io::H5File f(file_of(dirs[0]), MPI_COMM_SELF, io::H5File::Mode::read_only);
+        run_dir = f.attribute("/", "run_dir").value_or("");
+        cfg = config.empty() ? f.attribute("/", "config").value_or("") : config;
+    }
+    const RunContext x = load_context(run_dir, cfg);
+    const RowLayout L = layout_of(x);
+    std::vector<FileData> parts;
+    for (const auto& d : dirs) {
+        parts.push_back(read_file(file_of(d), L));
+        const auto& p = parts.back();
+        if (p.run_dir != parts[0].run_dir || p.spec != parts[0].spec || p.spec_total != parts[0].spec_total)
+            throw UsageError("sweep", "merge: " + d + " is a slice of another sweep (run '" + p.run_dir + "', spec '" + p.spec +
+                                          "') than " + dirs[0] + " (run '" + parts[0].run_dir + "', spec '" + parts[0].spec + "')");
+    }
+    std::vector<std::size_t> order(parts.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        const auto fa = parts[a].members.empty() ? INT64_MAX : parts[a].members.front();
+        const auto fb = parts[b].members.empty() ? INT64_MAX : parts[b].members.front();
+        return fa < fb;
+    });
+    FileData m;
+    m.spec = parts[0].spec;
+    m.spec_total = parts[0].spec_total;
+    m.base_row = parts[0].base_row;
+    m.run_dir = parts[0].run_dir;
+    for (auto i : order) {
+        const auto& p = parts[i];
+        if (!p.members.empty() && !m.members.empty() && p.members.front() <= m.members.back())
+            throw UsageError("sweep", "merge: slice " + dirs[i] + " (members " + std::to_string(p.members.front()) + ":" +
+                                          std::to_string(p.members.back() + 1) + ") overlaps another slice");
+        m.members.insert(m.members.end(), p.members.begin(), p.members.end());
+        m.rows.insert(m.rows.end(), p.rows.begin(), p.rows.end());
+    }
+    fs::create_directories(out);
+    write_file(file_of(out), x, L, m.spec, m.spec_total, m.members, m.rows, m.base_row);
+    write_summaries(out, x, L, m);
+    std::int64_t gaps = 0;
+    for (std::size_t i = 1; i < m.members.size(); ++i) gaps += m.members[i] != m.members[i - 1] + 1;
+    progress("sweep merge: " + std::to_string(m.members.size()) + " members from " + std::to_string(dirs.size()) + " slices" +
+             (gaps ? " (" + std::to_string(gaps) + " gaps in the member numbers)" : "") + " -> " + out);
+}
+
+}  // namespace leefbaar::app
