@@ -1,0 +1,111 @@
+// `leefbaar run` killed with SIGKILL in the middle of its kernels stage, then resumed with
+// --resume, gives results identical to an uninterrupted run; a changed model refuses to resume.
+
+#include <hdf5.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string mpirun_prefix() {
+    std::string p = "mpirun -np 2 --oversubscribe --bind-to none";
+    if (geteuid() == 0) p += " --allow-run-as-root";
+    return p;
+}
+
+std::map<std::string, std::vector<char>> datasets(const std::string& file) {
+    std::map<std::string, std::vector<char>> out;
+    const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    struct Ctx {
+        hid_t f;
+        std::map<std::string, std::vector<char>>* out;
+    } ctx{f, &out};
+    H5Ovisit(
+        f, H5_INDEX_NAME, H5_ITER_INC,
+        [](hid_t, const char* name, const H5O_info_t* info, void* data) -> herr_t {
+            if (info->type != H5O_TYPE_DATASET) return 0;
+            auto* c = static_cast<Ctx*>(data);
+            const hid_t d = H5Dopen2(c->f, name, H5P_DEFAULT);
+            const hid_t t = H5Dget_type(d);
+            const hid_t s = H5Dget_space(d);
+            std::vector<char> buf(std::size_t(H5Sget_select_npoints(s)) * H5Tget_size(t));
+            H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
+            (*c->out)[name] = std::move(buf);
+            H5Sclose(s);
+            H5Tclose(t);
+            H5Dclose(d);
+            return 0;
+        },
+        &ctx);
+    H5Fclose(f);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a run killed with SIGKILL resumes to the same result", "[model][run][resume]") {
+    const fs::path dir = fs::temp_directory_path() / "leefbaar-kill";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string bin = LEEFBAAR_BINARY;
+    REQUIRE(std::system((bin + " -q synth --preset small --out " + (dir / "data").string()).c_str()) == 0);
+    const std::string model = std::string(LEEFBAAR_SOURCE_DIR) + "/configs/models/lbm-demo.toml";
+    std::ofstream(dir / "run.toml") << "[run]\nmodel = \"" << model << "\"\ndata = \"data\"\nout = \"ref\"\n";
+    const std::string run = mpirun_prefix() + " " + bin + " -q run " + (dir / "run.toml").string();
+    REQUIRE(std::system(run.c_str()) == 0);
+
+    // Start the same run into another folder and kill it once the first year is checkpointed.
+    const pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        const std::string cmd = run + " --out " + (dir / "killed").string() + " >/dev/null 2>&1";
+        execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    const auto first = dir / "killed" / "checkpoints" / "kernels-2012.h5";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (!fs::exists(first) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(fs::exists(first));
+    kill(-pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK_FALSE(fs::exists(dir / "killed" / "leefbaar.h5"));  // nothing finished-looking
+
+    REQUIRE(std::system((run + " --out " + (dir / "killed").string() + " --resume").c_str()) == 0);
+    const auto a = datasets((dir / "ref" / "leefbaar.h5").string());
+    const auto b = datasets((dir / "killed" / "leefbaar.h5").string());
+    REQUIRE(a.size() > 50);
+    REQUIRE(a.size() == b.size());
+    for (const auto& [name, bytes] : a) {
+        INFO(name);
+        CHECK(bytes == b.at(name));
+    }
+
+    // A changed model: --resume refuses, names the file, exits 2.
+    fs::copy_file(model, dir / "model2.toml");
+    {
+        std::ofstream(dir / "model2.toml", std::ios::app) << "\n# changed\n";
+        std::ofstream(dir / "run2.toml") << "[run]\nmodel = \"model2.toml\"\ndata = \"data\"\nout = \"ref\"\n";
+    }
+    const std::string refuse = mpirun_prefix() + " " + bin + " -q run " + (dir / "run2.toml").string() +
+                               " --resume > " + (dir / "refuse.txt").string() + " 2>&1";
+    const int rc = std::system(refuse.c_str());
+    CHECK(WEXITSTATUS(rc) == 2);
+    std::ifstream in(dir / "refuse.txt");
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    CHECK_THAT(text, Catch::Contains("cannot resume") && Catch::Contains("model2.toml"));
+    fs::remove_all(dir);
+}
