@@ -802,6 +802,8 @@ void merge_sweeps(const std::string& out, const std::vector<std::string>& dirs, 
     fs::create_directories(out);
     write_file(file_of(out), x, L, m.spec, m.spec_total, m.members, m.rows, m.base_row);
     write_summaries(out, x, L, m);
+    std::ofstream(fs::path(out) / "timing.json")
+        << json{{"members", m.members.size()}, {"slices", dirs.size()}, {"merged", true}}.dump(1) << "\n";
     std::int64_t gaps = 0;
     for (std::size_t i = 1; i < m.members.size(); ++i) gaps += m.members[i] != m.members[i - 1] + 1;
     progress("sweep merge: " + std::to_string(m.members.size()) + " members from " + std::to_string(dirs.size()) + " slices" +
