@@ -281,6 +281,13 @@ std::vector<double> member_weights(const SweepSpec& s, std::int64_t member) {
     return {};
 }
 
+std::int64_t contribution_fixed_fast(double weight, float z) {
+    const double x = double(weight) * double(z) * 0x1.0p32;
+    const double t = std::trunc(x);
+    const double f = x - t;  // exact
+    return std::int64_t(t) + std::int64_t(f >= 0.5) - std::int64_t(f <= -0.5);
+}
+
 void sweep_score_tile(const SweepYearInput& in, std::span<const int> dim_of, std::size_t nd, const ClassScheme& classes,
                       std::span<const double> weights, std::size_t k, std::vector<YearZoneStats>& year,
                       std::vector<PeriodZoneStats>& period) {
@@ -309,7 +316,7 @@ void sweep_score_tile(const SweepYearInput& in, std::span<const int> dim_of, std
             for (std::size_t m = 0; m < mk; ++m) {
                 const double* w = W + m * ni;
                 std::int64_t* dm = D + m * nd;
-                for (std::size_t i = 0; i < ni; ++i) dm[dim_of[i]] += contribution_fixed(w[i], zr[i]);
+                for (std::size_t i = 0; i < ni; ++i) dm[dim_of[i]] += contribution_fixed_fast(w[i], zr[i]);
             }
             const std::int64_t r = in.residents[c];
             const std::int32_t prow = in.prev_z ? in.prev_index[c] : -1;
@@ -319,7 +326,7 @@ void sweep_score_tile(const SweepYearInput& in, std::span<const int> dim_of, std
                 for (std::size_t m = 0; m < mk; ++m) {
                     const double* w = W + m * ni;
                     std::int64_t* pm = P + m * nd;
-                    for (std::size_t i = 0; i < ni; ++i) pm[dim_of[i]] += contribution_fixed(w[i], pr[i]);
+                    for (std::size_t i = 0; i < ni; ++i) pm[dim_of[i]] += contribution_fixed_fast(w[i], pr[i]);
                 }
             }
             for (std::size_t m = 0; m < mk; ++m) {

@@ -79,6 +79,10 @@ void sweep_score_tile(const SweepYearInput& in, std::span<const int> dim_of, std
                       std::span<const double> weights, std::size_t k, std::vector<YearZoneStats>& year,
                       std::vector<PeriodZoneStats>& period);
 
+// contribution_fixed (llround of weight * z * 2^32, halves away from zero) without the libm
+// call: identical for every finite input with |weight * z| < 2^31.
+std::int64_t contribution_fixed_fast(double weight, float z);
+
 // Spearman rank correlation (average ranks for ties) over the entries where both are finite.
 double spearman(const std::vector<double>& a, const std::vector<double>& b);
 
