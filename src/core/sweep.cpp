@@ -307,6 +307,8 @@ void sweep_score_tile(const SweepYearInput& in, std::span<const int> dim_of, std
             P = pdims_big.data();
         }
         const double* W = weights.data() + m0 * ni;
+        std::vector<std::int64_t> tmp_v(ni);
+        std::int64_t* tmp = tmp_v.data();
         for (std::size_t c = 0; c < in.cells; ++c) {
             const std::int32_t zi = in.zone[c];
             if (zi < 0) continue;
@@ -316,7 +318,9 @@ void sweep_score_tile(const SweepYearInput& in, std::span<const int> dim_of, std
             for (std::size_t m = 0; m < mk; ++m) {
                 const double* w = W + m * ni;
                 std::int64_t* dm = D + m * nd;
-                for (std::size_t i = 0; i < ni; ++i) dm[dim_of[i]] += contribution_fixed_fast(w[i], zr[i]);
+                // Contributions first (a loop without dependencies), then the scatter by dimension.
+                for (std::size_t i = 0; i < ni; ++i) tmp[i] = contribution_fixed_fast(w[i], zr[i]);
+                for (std::size_t i = 0; i < ni; ++i) dm[dim_of[i]] += tmp[i];
             }
             const std::int64_t r = in.residents[c];
             const std::int32_t prow = in.prev_z ? in.prev_index[c] : -1;

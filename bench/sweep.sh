@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Weight-sweep benchmark: K Monte-Carlo members (K = 250, 500, 1000) with `leefbaar sweep` on a
+# finished run, against one plain sgemm of the same shape ((cells x indicators) x (indicators x K),
+# cells summed over the run's years), measured in the same script on the same cores.
+#
+#   bench/sweep.sh [RUN_DIR]      env: NP (ranks, default 2), OMP_NUM_THREADS (default 1),
+#                                      KS ("250 500 1000"), LEEFBAAR (binary), WORK (scratch)
+#
+# RUN_DIR defaults to out/nl-synthetic when it holds a complete run (leefbaar.h5 with status
+# complete and summary.json), else a small synthetic run is made in $WORK. The sgemm baseline is
+# OpenBLAS cblas_sgemm (Debian libopenblas-dev) with as many threads as NP x OMP_NUM_THREADS, or
+# a naive triple loop when OpenBLAS is not installed (the script says which).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+LEEFBAAR=${LEEFBAAR:-$ROOT/build/release/leefbaar}
+NP=${NP:-2}
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+KS=${KS:-"250 500 1000"}
+WORK=${WORK:-$(mktemp -d /tmp/leefbaar-bench-sweep.XXXXXX)}
+MPIRUN=(mpirun -np "$NP" --bind-to none)
+[[ $(id -u) -eq 0 ]] && MPIRUN+=(--allow-run-as-root)
+mkdir -p "$WORK"
+
+RUN=${1:-}
+if [[ -z $RUN ]]; then
+  if [[ -f $ROOT/out/nl-synthetic/summary.json ]] && "$LEEFBAAR" info "$ROOT/out/nl-synthetic/leefbaar.h5" 2>/dev/null | grep -q '^status: complete'; then
+    RUN=$ROOT/out/nl-synthetic
+    echo "run: national synthetic run $RUN"
+  else
+    echo "run: out/nl-synthetic missing or incomplete; making the small synthetic run in $WORK"
+    "$LEEFBAAR" -q synth --out "$WORK/data" --preset small --force
+    printf '[run]\nmodel = "%s"\ndata = "%s"\nout = "%s"\n' "$ROOT/configs/models/lbm-demo.toml" "$WORK/data" "$WORK/run" > "$WORK/run.toml"
+    "${MPIRUN[@]}" "$LEEFBAAR" -q run "$WORK/run.toml" --force
+    RUN=$WORK/run
+  fi
+fi
+
+# The sgemm baseline program.
+cat > "$WORK/sgemm.cpp" <<'CPP'
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+#ifdef HAVE_CBLAS
+#include <cblas.h>
+#endif
+int main(int argc, char** argv) {
+    const long m = atol(argv[1]), k = atol(argv[2]), n = atol(argv[3]);
+    std::vector<float> a(size_t(m * k)), b(size_t(k * n)), c(size_t(m * n));
+    for (size_t i = 0; i < a.size(); ++i) a[i] = float((i * 2654435761u) % 1000) * 1e-3f - 0.5f;
+    for (size_t i = 0; i < b.size(); ++i) b[i] = float((i * 40503u) % 1000) * 1e-4f;
+    double best = 1e300;
+    for (int rep = 0; rep < 3; ++rep) {
+        const auto t0 = std::chrono::steady_clock::now();
+#ifdef HAVE_CBLAS
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m), int(n), int(k), 1.0f, a.data(), int(k), b.data(), int(n), 0.0f, c.data(), int(n));
+#else
+        for (long i = 0; i < m; ++i) {
+            float* ci = &c[size_t(i * n)];
+            for (long j = 0; j < n; ++j) ci[j] = 0;
+            for (long p = 0; p < k; ++p) {
+                const float av = a[size_t(i * k + p)];
+                const float* bp = &b[size_t(p * n)];
+                for (long j = 0; j < n; ++j) ci[j] += av * bp[j];
+            }
+        }
+#endif
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (s < best) best = s;
+    }
+    std::printf("%.4f %g\n", best, double(c[size_t(m * n / 2)]));
+}
+CPP
+if [[ -f /usr/include/x86_64-linux-gnu/cblas.h || -f /usr/include/cblas.h ]] && ls /usr/lib/x86_64-linux-gnu/libopenblas.so* >/dev/null 2>&1; then
+  g++ -O3 -march=native -DHAVE_CBLAS -o "$WORK/sgemm" "$WORK/sgemm.cpp" -lopenblas
+  BASELINE="OpenBLAS cblas_sgemm ($((NP * OMP_NUM_THREADS)) threads)"
+  export OPENBLAS_NUM_THREADS=$((NP * OMP_NUM_THREADS))
+else
+  g++ -O3 -march=native -o "$WORK/sgemm" "$WORK/sgemm.cpp"
+  BASELINE="naive triple loop (1 thread; OpenBLAS not installed)"
+fi
+echo "baseline: $BASELINE"
+echo "ranks: $NP, threads per rank: $OMP_NUM_THREADS, $(nproc) cores"
+echo
+echo "| K | sweep total s | read s | score s | write s | s per member | sgemm s | total / sgemm | score / sgemm |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+for K in $KS; do
+  printf '[sweep]\nkind = "montecarlo"\nmembers = %d\nseed = 1\nscale = 0.1\n' "$K" > "$WORK/mc$K.toml"
+  "${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/mc$K.toml" --out "$WORK/sweep$K"
+  read -r CELLS NI TOT RD SC WR < <(python3 -c "import json;t=json.load(open('$WORK/sweep$K/timing.json'));s=t['seconds'];print(t['cells'],t['indicators'],s['total'],s['read'],s['score'],s['write'])")
+  read -r SG _ < <("$WORK/sgemm" "$CELLS" "$NI" "$K")
+  python3 -c "
+k,tot,rd,sc,wr,sg=$K,$TOT,$RD,$SC,$WR,$SG
+print(f'| {k} | {tot:.1f} | {rd:.1f} | {sc:.1f} | {wr:.1f} | {sc/k:.3f} | {sg:.3f} | {tot/sg:.0f} | {sc/sg:.0f} |')"
+done
+echo
+echo "shape: cells (all years) = $CELLS, indicators = $NI; work folder $WORK"
