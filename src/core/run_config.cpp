@@ -102,9 +102,6 @@ RunConfig parse_run_config(const std::string& file) {
     rc.model_file = resolve(base, run.str("model"));
     rc.data_dir = resolve(base, run.str("data"));
     rc.out_dir = resolve(base, run.str("out", "out"));
-    rc.decomposition = run.str("decomposition", "space");
-    if (rc.decomposition != "space" && rc.decomposition != "years")
-        run.fail("decomposition", "must be \"space\" or \"years\", got \"" + rc.decomposition + "\"");
     rc.lang = run.str("lang", "nl");
     if (rc.lang != "nl" && rc.lang != "en") run.fail("lang", "must be \"nl\" or \"en\"");
     if (!fs::exists(rc.model_file)) run.fail("model", "file " + rc.model_file + " does not exist");

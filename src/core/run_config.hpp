@@ -76,7 +76,6 @@ struct RunConfig {
     DatasetManifest dataset;
     std::vector<std::int64_t> years;                              // sorted
     std::vector<std::pair<std::int64_t, std::int64_t>> periods;   // (from, to)
-    std::string decomposition = "space";                          // space | years
     std::string lang = "nl";
     AggregationConfig aggregation;
 };
