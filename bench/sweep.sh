@@ -23,7 +23,8 @@ mkdir -p "$WORK"
 
 RUN=${1:-}
 if [[ -z $RUN ]]; then
-  if [[ -f $ROOT/out/nl-synthetic/summary.json ]] && "$LEEFBAAR" info "$ROOT/out/nl-synthetic/leefbaar.h5" 2>/dev/null | grep -q '^status: complete'; then
+  info=$("$LEEFBAAR" info "$ROOT/out/nl-synthetic/leefbaar.h5" 2>/dev/null || true)
+  if [[ -f $ROOT/out/nl-synthetic/summary.json ]] && grep -q '^status: complete' <<< "$info"; then
     RUN=$ROOT/out/nl-synthetic
     echo "run: national synthetic run $RUN"
   else
@@ -80,7 +81,7 @@ else
   BASELINE="naive triple loop (1 thread; OpenBLAS not installed)"
 fi
 echo "baseline: $BASELINE"
-echo "ranks: $NP, threads per rank: $OMP_NUM_THREADS, $(nproc) cores"
+echo "ranks: $NP, threads per rank: $OMP_NUM_THREADS, $(getconf _NPROCESSORS_ONLN) cores"
 echo
 echo "| K | sweep total s | read s | score s | write s | s per member | sgemm s | total / sgemm | score / sgemm |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
