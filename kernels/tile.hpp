@@ -56,8 +56,14 @@ struct TileDesc {
     }
 };
 
-inline bool is_nodata(std::int32_t v) { return v == kNodataI32; }
-inline bool is_nodata(float v) { return std::isnan(v); }
-inline bool is_nodata(double v) { return std::isnan(v); }
+inline bool is_nodata(std::int32_t v) {
+    return v == kNodataI32;
+}
+inline bool is_nodata(float v) {
+    return std::isnan(v);
+}
+inline bool is_nodata(double v) {
+    return std::isnan(v);
+}
 
 }  // namespace leefbaar::kernels

@@ -47,11 +47,17 @@ void reduce(PeriodZoneStats& s, MPI_Comm comm) {
     unpack(s, ints, wide);
 }
 
-double nan_to_null_guard(double v) { return v; }
+double nan_to_null_guard(double v) {
+    return v;
+}
 
-json num(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
+json num(double v) {
+    return std::isnan(v) ? json(nullptr) : json(v);
+}
 
-std::string str(std::int64_t v) { return std::to_string(v); }
+std::string str(std::int64_t v) {
+    return std::to_string(v);
+}
 
 }  // namespace
 
@@ -63,7 +69,8 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
     const GridSpec& g = d.grid();
     const auto& years = *in.years;
     const auto& scores = *in.scores;
-    const std::size_t nd = m.dimensions.size(), ni = m.indicators.size(), nc = m.classes.labels.size();
+    const std::size_t nd = m.dimensions.size(), ni = m.indicators.size(),
+                      nc = m.classes.labels.size();
     const std::size_t ny = years.size();
     const DatasetManifest& ds = rc.dataset;
 
@@ -86,9 +93,10 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         for (std::size_t zi = 0; zi < t.size(); ++zi) {
             const auto id = up.id_of(t.parents[zi]);
             if (id == 0)
-                throw Error("aggregate", "zones file " + ds.zones_file + " level '" + levels[k].name + "': zone " +
-                                             t.codes[zi] + " names parent '" + t.parents[zi] + "', which is not a zone of level '" +
-                                             levels[k + 1].name + "'");
+                throw Error("aggregate",
+                            "zones file " + ds.zones_file + " level '" + levels[k].name +
+                                "': zone " + t.codes[zi] + " names parent '" + t.parents[zi] +
+                                "', which is not a zone of level '" + levels[k + 1].name + "'");
             levels[k].parent[zi] = id - 1;
         }
     }
@@ -98,7 +106,8 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
     const auto rz = io::rasterise_zones(source_of(ds, ds.levels[0]), g, d.block(), 1);
     const std::int64_t overlaps = dist::allreduce_sum(rz.overlapping_cells, d.comm());
     if (overlaps > 0)
-        throw Error("aggregate", "zones file " + ds.zones_file + " level '" + levels[0].name + "': " + std::to_string(overlaps) +
+        throw Error("aggregate", "zones file " + ds.zones_file + " level '" + levels[0].name +
+                                     "': " + std::to_string(overlaps) +
                                      " cells lie in more than one zone (zones overlap)");
     auto zone_of = [&](std::int64_t cell) { return rz.ids.at(cell % g.nx, cell / g.nx) - 1; };
 
@@ -116,7 +125,8 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
             }
         }
         fine[k].resize(levels[0].size(), nd, nc);
-        accumulate_year(fine[k], zone, yc.residents, yc.dwellings, scores[k].deviation, scores[k].dimension, scores[k].cls);
+        accumulate_year(fine[k], zone, yc.residents, yc.dwellings, scores[k].deviation,
+                        scores[k].dimension, scores[k].cls);
         reduce(fine[k], d.comm());
     }
     dist::allreduce_sum(unassigned, d.comm());
@@ -127,8 +137,10 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
     std::vector<PeriodZoneStats> pfine(np), by_start_class(np);
     for (std::size_t p = 0; p < np; ++p) {
         const auto [y1, y2] = rc.periods[p];
-        const auto k1 = std::size_t(std::find(rc.years.begin(), rc.years.end(), y1) - rc.years.begin());
-        const auto k2 = std::size_t(std::find(rc.years.begin(), rc.years.end(), y2) - rc.years.begin());
+        const auto k1 =
+            std::size_t(std::find(rc.years.begin(), rc.years.end(), y1) - rc.years.begin());
+        const auto k2 =
+            std::size_t(std::find(rc.years.begin(), rc.years.end(), y2) - rc.years.begin());
         const YearCells &a = years[k1], &b = years[k2];
         const auto &za = (*in.z)[k1], &zb = (*in.z)[k2];
         PeriodZoneStats& s = pfine[p];
@@ -136,8 +148,14 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         PeriodZoneStats& sc = by_start_class[p];
         sc.resize(nc, nd, ni);
         for (std::size_t i = 0, j = 0; i < a.size() && j < b.size();) {
-            if (a.cell[i] < b.cell[j]) { ++i; continue; }
-            if (b.cell[j] < a.cell[i]) { ++j; continue; }
+            if (a.cell[i] < b.cell[j]) {
+                ++i;
+                continue;
+            }
+            if (b.cell[j] < a.cell[i]) {
+                ++j;
+                continue;
+            }
             const std::int32_t zi = zone_of(a.cell[i]);
             const Wide r = b.residents[j];
             const std::int64_t dt = scores[k2].deviation[j] - scores[k1].deviation[i];
@@ -150,10 +168,12 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
                 t->cells[q] += 1;
                 t->wsum_delta[q] += r * dt;
                 for (std::size_t dd = 0; dd < nd; ++dd)
-                    t->wsum_ddim[q * nd + dd] += r * (scores[k2].dimension[j * nd + dd] - scores[k1].dimension[i * nd + dd]);
+                    t->wsum_ddim[q * nd + dd] +=
+                        r * (scores[k2].dimension[j * nd + dd] - scores[k1].dimension[i * nd + dd]);
                 for (std::size_t ii = 0; ii < ni; ++ii)
-                    t->wsum_dind[q * ni + ii] += r * (contribution_fixed(in.weights[ii], zb[j * ni + ii]) -
-                                                      contribution_fixed(in.weights[ii], za[i * ni + ii]));
+                    t->wsum_dind[q * ni + ii] +=
+                        r * (contribution_fixed(in.weights[ii], zb[j * ni + ii]) -
+                             contribution_fixed(in.weights[ii], za[i * ni + ii]));
             }
             ++i;
             ++j;
@@ -174,7 +194,8 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
                 if (z0 <= 0) continue;
                 for (const auto& [dc, dr] : {std::pair{1, 0}, std::pair{0, 1}}) {
                     const std::int32_t z1 = rz.ids.at(col + dc, row + dr);
-                    if (z1 > 0 && z1 != z0) seen.insert({std::min(z0, z1) - 1, std::max(z0, z1) - 1});
+                    if (z1 > 0 && z1 != z0)
+                        seen.insert({std::min(z0, z1) - 1, std::max(z0, z1) - 1});
                 }
             }
         for (const auto& [a, bb] : seen) {
@@ -185,16 +206,20 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
     std::vector<int> counts(std::size_t(d.size())), displs(std::size_t(d.size()));
     const int mine = int(pairs.size());
     MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, d.comm());
-    for (int r = 1; r < d.size(); ++r) displs[std::size_t(r)] = displs[std::size_t(r) - 1] + counts[std::size_t(r) - 1];
+    for (int r = 1; r < d.size(); ++r)
+        displs[std::size_t(r)] = displs[std::size_t(r) - 1] + counts[std::size_t(r) - 1];
     std::vector<std::int64_t> all_pairs(std::size_t(displs.back() + counts.back()));
-    MPI_Allgatherv(pairs.data(), mine, MPI_INT64_T, all_pairs.data(), counts.data(), displs.data(), MPI_INT64_T, d.comm());
+    MPI_Allgatherv(pairs.data(), mine, MPI_INT64_T, all_pairs.data(), counts.data(), displs.data(),
+                   MPI_INT64_T, d.comm());
     std::set<std::pair<std::int32_t, std::int32_t>> adj_set;
     for (std::size_t i = 0; i + 1 < all_pairs.size(); i += 2)
         adj_set.insert({std::int32_t(all_pairs[i]), std::int32_t(all_pairs[i + 1])});
-    const std::vector<std::pair<std::int32_t, std::int32_t>> adjacency(adj_set.begin(), adj_set.end());
+    const std::vector<std::pair<std::int32_t, std::int32_t>> adjacency(adj_set.begin(),
+                                                                       adj_set.end());
 
     // Share-bin layers: buurt-level numerator and denominator sums in the latest year.
-    std::vector<std::vector<std::int64_t>> bin_num(ag.share_bins.size()), bin_den(ag.share_bins.size());
+    std::vector<std::vector<std::int64_t>> bin_num(ag.share_bins.size()),
+        bin_den(ag.share_bins.size());
     for (std::size_t s = 0; s < ag.share_bins.size(); ++s) {
         const auto& sb = ag.share_bins[s];
         bin_num[s].assign(levels[0].size(), 0);
@@ -222,9 +247,11 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
     ys[0] = fine;
     ps[0] = pfine;
     for (std::size_t k = 1; k < levels.size(); ++k)
-        for (std::size_t y = 0; y < ny; ++y) ys[k].push_back(roll_up(ys[k - 1][y], levels[k - 1].parent, levels[k].size()));
+        for (std::size_t y = 0; y < ny; ++y)
+            ys[k].push_back(roll_up(ys[k - 1][y], levels[k - 1].parent, levels[k].size()));
     for (std::size_t k = 1; k < levels.size(); ++k)
-        for (std::size_t p = 0; p < np; ++p) ps[k].push_back(roll_up(ps[k - 1][p], levels[k - 1].parent, levels[k].size()));
+        for (std::size_t p = 0; p < np; ++p)
+            ps[k].push_back(roll_up(ps[k - 1][p], levels[k - 1].parent, levels[k].size()));
     std::vector<YearZoneStats> nat;
     std::vector<PeriodZoneStats> pnat;
     {
@@ -324,14 +351,18 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         j["residents_per_class"] = rc_;
         j["cells_per_class"] = cc;
         const double R = double(s.residents[0]);
-        j["share_residents_onvoldoende"] = R > 0 ? double(s.residents_in_classes(0, 1, ag.onvoldoende_max_class)) / R : 0.0;
-        j["share_residents_class6_plus"] = R > 0 ? double(s.residents_in_classes(0, 6, int(nc))) / R : 0.0;
+        j["share_residents_onvoldoende"] =
+            R > 0 ? double(s.residents_in_classes(0, 1, ag.onvoldoende_max_class)) / R : 0.0;
+        j["share_residents_class6_plus"] =
+            R > 0 ? double(s.residents_in_classes(0, 6, int(nc))) / R : 0.0;
         std::int64_t onv = 0;
         for (std::size_t z = 0; z < levels[kb].size(); ++z)
-            onv += ys[kb][y].residents_in_classes(z, 1, ag.onvoldoende_max_class) >= ag.onvoldoende_min_residents;
+            onv += ys[kb][y].residents_in_classes(z, 1, ag.onvoldoende_max_class) >=
+                   ag.onvoldoende_min_residents;
         j["onvoldoende_buurten"] = onv;
-        j["buurten_with_residents"] = std::count_if(ys[kb][y].residents.begin(), ys[kb][y].residents.end(),
-                                                    [](std::int64_t r) { return r > 0; });
+        j["buurten_with_residents"] =
+            std::count_if(ys[kb][y].residents.begin(), ys[kb][y].residents.end(),
+                          [](std::int64_t r) { return r > 0; });
         std::vector<json> dims;
         for (std::size_t dd = 0; dd < nd; ++dd) dims.push_back(num(s.mean_dimension(0, dd)));
         j["mean_dimension"] = dims;
@@ -345,16 +376,21 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         j["period"] = {rc.periods[p].first, rc.periods[p].second};
         j["residents"] = pnat[p].residents[0];
         j["mean_delta"] = num(pnat[p].mean_delta(0));
-        for (std::size_t dd = 0; dd < nd; ++dd) j["by_dimension"][m.dimensions[dd]] = num(pnat[p].mean_ddim(0, dd));
-        for (std::size_t ii = 0; ii < ni; ++ii) j["by_indicator"][m.indicators[ii].name] = num(pnat[p].mean_dind(0, ii));
+        for (std::size_t dd = 0; dd < nd; ++dd)
+            j["by_dimension"][m.dimensions[dd]] = num(pnat[p].mean_ddim(0, dd));
+        for (std::size_t ii = 0; ii < ni; ++ii)
+            j["by_indicator"][m.indicators[ii].name] = num(pnat[p].mean_dind(0, ii));
         // Residents per class: change between the two years (all residents of scored cells).
-        const auto k1 = std::size_t(std::find(rc.years.begin(), rc.years.end(), rc.periods[p].first) - rc.years.begin());
-        const auto k2 = std::size_t(std::find(rc.years.begin(), rc.years.end(), rc.periods[p].second) - rc.years.begin());
+        const auto k1 = std::size_t(
+            std::find(rc.years.begin(), rc.years.end(), rc.periods[p].first) - rc.years.begin());
+        const auto k2 = std::size_t(
+            std::find(rc.years.begin(), rc.years.end(), rc.periods[p].second) - rc.years.begin());
         std::vector<std::int64_t> dc(nc);
         for (std::size_t c = 0; c < nc; ++c) dc[c] = nat[k2].res_class[c] - nat[k1].res_class[c];
         j["change_residents_per_class"] = dc;
         for (std::size_t c = 0; c < nc; ++c)
-            j["by_start_class"].push_back({{"class", c + 1}, {"residents", by_start_class[p].residents[c]},
+            j["by_start_class"].push_back({{"class", c + 1},
+                                           {"residents", by_start_class[p].residents[c]},
                                            {"mean_delta", num(by_start_class[p].mean_delta(c))}});
         sum["national_change"].push_back(j);
     }
@@ -372,7 +408,8 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
             for (std::size_t z = 0; z < levels[kg].size(); ++z) {
                 const auto it = attr.find(levels[kg].codes[z]);
                 if (it != attr.end())
-                    to_group[z] = std::int32_t(std::find(groups.begin(), groups.end(), it->second) - groups.begin());
+                    to_group[z] = std::int32_t(std::find(groups.begin(), groups.end(), it->second) -
+                                               groups.begin());
             }
             for (std::size_t gi = 0; gi < groups.size(); ++gi) {
                 json j;
@@ -380,16 +417,21 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
                 for (std::size_t y = 0; y < ny; ++y) {
                     const auto s = roll_up(ys[kg][y], to_group, groups.size());
                     const double R = double(s.residents[gi]);
-                    j["years"].push_back({{"year", rc.years[y]},
-                                          {"residents", s.residents[gi]},
-                                          {"mean_deviation", num(s.mean_deviation(gi))},
-                                          {"share_residents_onvoldoende",
-                                           R > 0 ? double(s.residents_in_classes(gi, 1, ag.onvoldoende_max_class)) / R : 0.0}});
+                    j["years"].push_back(
+                        {{"year", rc.years[y]},
+                         {"residents", s.residents[gi]},
+                         {"mean_deviation", num(s.mean_deviation(gi))},
+                         {"share_residents_onvoldoende",
+                          R > 0
+                              ? double(s.residents_in_classes(gi, 1, ag.onvoldoende_max_class)) / R
+                              : 0.0}});
                 }
                 for (std::size_t p = 0; p < np; ++p) {
                     const auto s = roll_up(ps[kg][p], to_group, groups.size());
-                    json pj{{"period", {rc.periods[p].first, rc.periods[p].second}}, {"mean_delta", num(s.mean_delta(gi))}};
-                    for (std::size_t dd = 0; dd < nd; ++dd) pj["by_dimension"][m.dimensions[dd]] = num(s.mean_ddim(gi, dd));
+                    json pj{{"period", {rc.periods[p].first, rc.periods[p].second}},
+                            {"mean_delta", num(s.mean_delta(gi))}};
+                    for (std::size_t dd = 0; dd < nd; ++dd)
+                        pj["by_dimension"][m.dimensions[dd]] = num(s.mean_ddim(gi, dd));
                     j["periods"].push_back(pj);
                 }
                 sum["breakdowns"][key].push_back(j);
@@ -408,7 +450,9 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
             if (bin_den[s][z] <= 0) continue;
             const double share = double(bin_num[s][z]) / double(bin_den[s][z]);
             for (std::size_t b = 0; b < nb; ++b)
-                if (share >= sb.edges[b] && (share < sb.edges[b + 1] || (b + 1 == nb && share <= sb.edges[b + 1]))) to_bin[z] = std::int32_t(b);
+                if (share >= sb.edges[b] &&
+                    (share < sb.edges[b + 1] || (b + 1 == nb && share <= sb.edges[b + 1])))
+                    to_bin[z] = std::int32_t(b);
         }
         const auto yb = roll_up(ys[kb][L], to_bin, nb);
         json j;
@@ -416,10 +460,15 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         j["numerator"] = sb.numerator;
         j["denominator"] = sb.denominator;
         for (std::size_t b = 0; b < nb; ++b) {
-            json bj{{"from", sb.edges[b]}, {"to", sb.edges[b + 1]}, {"residents", yb.residents[b]},
+            json bj{{"from", sb.edges[b]},
+                    {"to", sb.edges[b + 1]},
+                    {"residents", yb.residents[b]},
                     {"mean_deviation", num(yb.mean_deviation(b))},
                     {"share_residents_onvoldoende",
-                     yb.residents[b] > 0 ? double(yb.residents_in_classes(b, 1, ag.onvoldoende_max_class)) / double(yb.residents[b]) : 0.0}};
+                     yb.residents[b] > 0
+                         ? double(yb.residents_in_classes(b, 1, ag.onvoldoende_max_class)) /
+                               double(yb.residents[b])
+                         : 0.0}};
             if (last_p) {
                 const auto pb = roll_up(*last_p, to_bin, nb);
                 bj["mean_delta_last_period"] = num(pb.mean_delta(b));
@@ -435,13 +484,18 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         for (std::size_t z = 0; z < levels[kb].size(); ++z)
             if (ys[kb][L].residents[z] >= ag.onvoldoende_min_residents) idx.push_back(z);
         std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
-            const double va = ys[kb][L].mean_dimension(a, std::size_t(sd)), vb = ys[kb][L].mean_dimension(b, std::size_t(sd));
+            const double va = ys[kb][L].mean_dimension(a, std::size_t(sd)),
+                         vb = ys[kb][L].mean_dimension(b, std::size_t(sd));
             return va < vb || (va == vb && a < b);
         });
-        for (std::size_t k = 0; k < std::min<std::size_t>(idx.size(), std::size_t(ag.worst_safety_buurten)); ++k) {
+        for (std::size_t k = 0;
+             k < std::min<std::size_t>(idx.size(), std::size_t(ag.worst_safety_buurten)); ++k) {
             const auto z = idx[k];
-            json j{{"code", levels[kb].codes[z]}, {"name", levels[kb].names[z]}, {"residents", ys[kb][L].residents[z]},
-                   {"safety", num(ys[kb][L].mean_dimension(z, std::size_t(sd)))}, {"mean_deviation", num(ys[kb][L].mean_deviation(z))}};
+            json j{{"code", levels[kb].codes[z]},
+                   {"name", levels[kb].names[z]},
+                   {"residents", ys[kb][L].residents[z]},
+                   {"safety", num(ys[kb][L].mean_dimension(z, std::size_t(sd)))},
+                   {"mean_deviation", num(ys[kb][L].mean_deviation(z))}};
             if (ig >= 0) {
                 const auto gz = ancestor(std::size_t(ig), std::int32_t(z));
                 if (gz >= 0) j["gemeente"] = levels[std::size_t(ig)].names[std::size_t(gz)];
@@ -453,15 +507,16 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
     auto gemeente_of = [&](std::size_t k, std::size_t z) -> std::string {
         if (ig < 0 || int(k) > ig) return "";
         std::int32_t zz = std::int32_t(z);
-        for (std::size_t l = k; l < std::size_t(ig) && zz >= 0; ++l) zz = levels[l].parent[std::size_t(zz)];
+        for (std::size_t l = k; l < std::size_t(ig) && zz >= 0; ++l)
+            zz = levels[l].parent[std::size_t(zz)];
         return zz >= 0 ? levels[std::size_t(ig)].names[std::size_t(zz)] : "";
     };
     json typ;
     typ["rules"]["min_measurements"] = rules.min_measurements;
     typ["applied"] = enough_years;
     if (!enough_years)
-        typ["note"] = "the typology needs at least " + std::to_string(rules.min_measurements) + " measurements; the run has " +
-                      std::to_string(ny);
+        typ["note"] = "the typology needs at least " + std::to_string(rules.min_measurements) +
+                      " measurements; the run has " + std::to_string(ny);
     auto list = [&](const TypologyResult& t, std::size_t k, const char* key) {
         json j;
         j["criteria"] = t.criteria;
@@ -470,10 +525,14 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
             if (t.member[z]) {
                 const std::string gm = gemeente_of(k, z);
                 if (!gm.empty()) gms.insert(gm);
-                j["members"].push_back({{"code", levels[k].codes[z]}, {"name", levels[k].names[z]}, {"gemeente", gm},
+                j["members"].push_back({{"code", levels[k].codes[z]},
+                                        {"name", levels[k].names[z]},
+                                        {"gemeente", gm},
                                         {"residents", ys[k][L].residents[z]}});
             } else if (!t.missed[z].empty() && ys[k][L].residents[z] > 0) {
-                j["near_misses"].push_back({{"code", levels[k].codes[z]}, {"name", levels[k].names[z]}, {"missed", t.missed[z]}});
+                j["near_misses"].push_back({{"code", levels[k].codes[z]},
+                                            {"name", levels[k].names[z]},
+                                            {"missed", t.missed[z]}});
             }
         }
         j["count"] = std::count(t.member.begin(), t.member.end(), 1);
@@ -484,11 +543,14 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         list(t2, kb, "aandachtsbuurten");
         if (iw >= 0) list(t1w, std::size_t(iw), "kwetsbare_wijken");
         typ["kwetsbare_clusters"] = clusters_json;
-        typ["kwetsbare_clusters_rule"] = "contiguous clusters (4-neighbour cell adjacency) of buurten that meet the wijk "
-                                         "criteria, with at least " + std::to_string(rules.cluster_min_residents) + " residents";
+        typ["kwetsbare_clusters_rule"] =
+            "contiguous clusters (4-neighbour cell adjacency) of buurten that meet the wijk "
+            "criteria, with at least " +
+            std::to_string(rules.cluster_min_residents) + " residents";
         std::set<std::string> t1_gms;
         if (typ.contains("kwetsbare_wijken"))
-            for (const auto& g2 : typ["kwetsbare_wijken"]["gemeenten"]) t1_gms.insert(g2.get<std::string>());
+            for (const auto& g2 : typ["kwetsbare_wijken"]["gemeenten"])
+                t1_gms.insert(g2.get<std::string>());
         for (const auto& c : clusters_json)
             for (const auto& g2 : c["gemeenten"]) t1_gms.insert(g2.get<std::string>());
         typ["kwetsbare_gemeenten"] = t1_gms;
@@ -502,30 +564,42 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         fs::create_directories(adir);
         std::vector<io::ZoneLayerOut> gpkg_layers;
         for (std::size_t k = 0; k < levels.size(); ++k) {
-            if (std::find(ag.levels.begin(), ag.levels.end(), levels[k].name) == ag.levels.end()) continue;
+            if (std::find(ag.levels.begin(), ag.levels.end(), levels[k].name) == ag.levels.end())
+                continue;
             std::vector<std::string> header{"code", "name", "parent"};
             std::vector<char> types;
             for (std::size_t y = 0; y < ny; ++y) {
                 const std::string Y = std::to_string(rc.years[y]);
-                for (const char* f : {"residents", "dwellings", "cells"}) header.push_back(std::string(f) + "_" + Y), types.push_back('i');
+                for (const char* f : {"residents", "dwellings", "cells"})
+                    header.push_back(std::string(f) + "_" + Y), types.push_back('i');
                 header.push_back("score_" + Y), types.push_back('r');
                 header.push_back("deviation_" + Y), types.push_back('r');
                 header.push_back("class_" + Y), types.push_back('i');
-                for (const auto& dn : m.dimensions) header.push_back(dn + "_" + Y), types.push_back('r');
-                for (std::size_t c = 1; c <= nc; ++c) header.push_back("res_c" + std::to_string(c) + "_" + Y), types.push_back('i');
+                for (const auto& dn : m.dimensions)
+                    header.push_back(dn + "_" + Y), types.push_back('r');
+                for (std::size_t c = 1; c <= nc; ++c)
+                    header.push_back("res_c" + std::to_string(c) + "_" + Y), types.push_back('i');
                 header.push_back("onvoldoende_" + Y), types.push_back('i');
             }
             for (std::size_t p = 0; p < np; ++p) {
-                const std::string P = std::to_string(rc.periods[p].first) + "_" + std::to_string(rc.periods[p].second);
+                const std::string P = std::to_string(rc.periods[p].first) + "_" +
+                                      std::to_string(rc.periods[p].second);
                 header.push_back("delta_" + P), types.push_back('r');
-                for (const auto& dn : m.dimensions) header.push_back("delta_" + dn + "_" + P), types.push_back('r');
+                for (const auto& dn : m.dimensions)
+                    header.push_back("delta_" + dn + "_" + P), types.push_back('r');
             }
-            const bool has_t2 = enough_years && int(k) == int(kb), has_t1 = enough_years && int(k) == iw,
-                       has_t3 = enough_years && int(k) == ir;
-            if (has_t2) for (const char* f : {"aandachtsbuurt", "kwetsbaar_cluster"}) header.push_back(f), types.push_back('i');
+            const bool has_t2 = enough_years && int(k) == int(kb),
+                       has_t1 = enough_years && int(k) == iw, has_t3 = enough_years && int(k) == ir;
+            if (has_t2)
+                for (const char* f : {"aandachtsbuurt", "kwetsbaar_cluster"})
+                    header.push_back(f), types.push_back('i');
             if (has_t2) header.push_back("aandachtsbuurt_missed"), types.push_back('s');
-            if (has_t1) header.push_back("kwetsbare_wijk"), types.push_back('i'), header.push_back("kwetsbare_wijk_missed"), types.push_back('s');
-            if (has_t3) header.push_back("aandachtsregio"), types.push_back('i'), header.push_back("aandachtsregio_missed"), types.push_back('s');
+            if (has_t1)
+                header.push_back("kwetsbare_wijk"), types.push_back('i'),
+                    header.push_back("kwetsbare_wijk_missed"), types.push_back('s');
+            if (has_t3)
+                header.push_back("aandachtsregio"), types.push_back('i'),
+                    header.push_back("aandachtsregio_missed"), types.push_back('s');
             io::CsvWriter csv(header);
             io::ZoneLayerOut gl;
             gl.source = source_of(ds, ds.levels[k]);
@@ -533,8 +607,10 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
             gl.fields.assign(header.begin() + 3, header.end());
             gl.types = types;
             for (std::size_t z = 0; z < levels[k].size(); ++z) {
-                std::vector<std::string> row{levels[k].codes[z], levels[k].names[z],
-                                             levels[k].parent[z] >= 0 ? levels[k + 1].codes[std::size_t(levels[k].parent[z])] : ""};
+                std::vector<std::string> row{
+                    levels[k].codes[z], levels[k].names[z],
+                    levels[k].parent[z] >= 0 ? levels[k + 1].codes[std::size_t(levels[k].parent[z])]
+                                             : ""};
                 for (std::size_t y = 0; y < ny; ++y) {
                     const auto& s = ys[k][y];
                     const double dev = s.mean_deviation(z);
@@ -544,13 +620,17 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
                     row.push_back(io::csv_number(std::isnan(dev) ? dev : m.reference_level + dev));
                     row.push_back(io::csv_number(dev));
                     row.push_back(std::isnan(dev) ? "" : str(m.classes.classify(dev)));
-                    for (std::size_t dd = 0; dd < nd; ++dd) row.push_back(io::csv_number(s.mean_dimension(z, dd)));
-                    for (std::size_t c = 0; c < nc; ++c) row.push_back(str(s.res_class[z * nc + c]));
-                    row.push_back(str(s.residents_in_classes(z, 1, ag.onvoldoende_max_class) >= ag.onvoldoende_min_residents));
+                    for (std::size_t dd = 0; dd < nd; ++dd)
+                        row.push_back(io::csv_number(s.mean_dimension(z, dd)));
+                    for (std::size_t c = 0; c < nc; ++c)
+                        row.push_back(str(s.res_class[z * nc + c]));
+                    row.push_back(str(s.residents_in_classes(z, 1, ag.onvoldoende_max_class) >=
+                                      ag.onvoldoende_min_residents));
                 }
                 for (std::size_t p = 0; p < np; ++p) {
                     row.push_back(io::csv_number(ps[k][p].mean_delta(z)));
-                    for (std::size_t dd = 0; dd < nd; ++dd) row.push_back(io::csv_number(ps[k][p].mean_ddim(z, dd)));
+                    for (std::size_t dd = 0; dd < nd; ++dd)
+                        row.push_back(io::csv_number(ps[k][p].mean_ddim(z, dd)));
                 }
                 if (has_t2) {
                     row.push_back(str(t2.member[z]));
@@ -559,7 +639,8 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
                 }
                 if (has_t1) row.push_back(str(t1w.member[z])), row.push_back(t1w.missed[z]);
                 if (has_t3) row.push_back(str(t3.member[z])), row.push_back(t3.missed[z]);
-                gl.values[levels[k].codes[z]] = std::vector<std::string>(row.begin() + 3, row.end());
+                gl.values[levels[k].codes[z]] =
+                    std::vector<std::string>(row.begin() + 3, row.end());
                 csv.row(std::move(row));
             }
             csv.save((adir / (levels[k].name + ".csv")).string());

@@ -26,15 +26,18 @@ void write_layout(io::H5File& f, const std::string& group, const CellLayout& l) 
     write_column<std::int64_t>(f, group + "/cell", l, 1, l.cells);
     const auto ny1 = std::int64_t(l.row_start.size());
     const bool root = dist::rank(f.comm()) == 0;
-    f.write_rows<std::int64_t>(group + "/row_start", ny1, 0, 1,
-                               root ? std::span<const std::int64_t>(l.row_start) : std::span<const std::int64_t>());
+    f.write_rows<std::int64_t>(
+        group + "/row_start", ny1, 0, 1,
+        root ? std::span<const std::int64_t>(l.row_start) : std::span<const std::int64_t>());
 }
 
-CellLayout read_layout(const io::H5File& f, const std::string& group, const dist::Decomposition& d) {
+CellLayout read_layout(const io::H5File& f, const std::string& group,
+                       const dist::Decomposition& d) {
     const GridSpec& g = d.grid();
     const auto shape = f.shape(group + "/row_start");
     if (!shape || (*shape)[0] != g.ny + 1)
-        throw Error("resume", f.path() + ": '" + group + "/row_start' is missing or not for this grid");
+        throw Error("resume",
+                    f.path() + ": '" + group + "/row_start' is missing or not for this grid");
     CellLayout l;
     l.row_start = f.read_rows<std::int64_t>(group + "/row_start", 0, g.ny + 1);
     l.total = l.row_start.back();

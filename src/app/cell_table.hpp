@@ -17,9 +17,9 @@ namespace leefbaar::app {
 
 struct CellLayout {
     std::int64_t total = 0;
-    std::vector<std::int64_t> cells;                 // this rank's cell ids, increasing
-    std::vector<io::H5File::Segment> segments;       // where they are in the table
-    std::vector<std::int64_t> row_start;             // ny + 1
+    std::vector<std::int64_t> cells;            // this rank's cell ids, increasing
+    std::vector<io::H5File::Segment> segments;  // where they are in the table
+    std::vector<std::int64_t> row_start;        // ny + 1
 };
 
 // Layout for this rank's cells (collective).

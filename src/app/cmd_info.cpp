@@ -1,8 +1,8 @@
 // `leefbaar info FILE`: what a result or input file holds.
 
+#include <gdal.h>
 #include <cstdio>
 #include <filesystem>
-#include <gdal.h>
 #include <map>
 #include <set>
 
@@ -32,8 +32,10 @@ void info_hdf5(const std::string& path) {
     const auto datasets = f.list_datasets();
     for (const auto& d : datasets) {
         const auto slash = d.find('/', 1);
-        const std::string top = d.substr(1, slash == std::string::npos ? std::string::npos : slash - 1);
-        if (!top.empty() && top.find_first_not_of("0123456789") == std::string::npos) years.insert(top);
+        const std::string top =
+            d.substr(1, slash == std::string::npos ? std::string::npos : slash - 1);
+        if (!top.empty() && top.find_first_not_of("0123456789") == std::string::npos)
+            years.insert(top);
     }
     std::string ys;
     for (const auto& y : years) ys += (ys.empty() ? "" : ", ") + y;
@@ -51,14 +53,18 @@ void info_gdal(const std::string& path) {
     io::gdal_init();
     GDALDatasetH ds = GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY,
                                  nullptr, nullptr, nullptr);
-    if (!ds) throw Error("info", "file " + path + " is neither a leefbaar results file nor a GDAL raster or vector source: " + io::gdal_last_error());
+    if (!ds)
+        throw Error("info",
+                    "file " + path +
+                        " is neither a leefbaar results file nor a GDAL raster or vector source: " +
+                        io::gdal_last_error());
     const int nlayers = GDALDatasetGetLayerCount(ds);
     const bool raster = GDALGetRasterCount(ds) > 0;
     GDALClose(ds);
     if (raster) {
         const auto r = io::probe_raster(path);
-        std::printf("file: %s (raster, %d band%s, %s)\n", path.c_str(), r.bands, r.bands == 1 ? "" : "s",
-                    r.data_type.c_str());
+        std::printf("file: %s (raster, %d band%s, %s)\n", path.c_str(), r.bands,
+                    r.bands == 1 ? "" : "s", r.data_type.c_str());
         std::printf("size: %lld x %lld cells\n", (long long)r.nx, (long long)r.ny);
         std::printf("crs: %s%s\n", r.crs_name.c_str(),
                     r.epsg ? (" (EPSG:" + std::to_string(r.epsg) + ")").c_str() : "");
@@ -67,11 +73,14 @@ void info_gdal(const std::string& path) {
         if (r.has_nodata) std::printf("nodata: %g\n", r.nodata);
     }
     if (nlayers > 0) {
-        GDALDatasetH v = GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
-        std::printf("file: %s (vector, %d layer%s)\n", path.c_str(), nlayers, nlayers == 1 ? "" : "s");
+        GDALDatasetH v =
+            GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
+        std::printf("file: %s (vector, %d layer%s)\n", path.c_str(), nlayers,
+                    nlayers == 1 ? "" : "s");
         for (int i = 0; i < nlayers; ++i) {
             OGRLayerH l = GDALDatasetGetLayer(v, i);
-            std::printf("  %-24s %lld features\n", OGR_L_GetName(l), (long long)OGR_L_GetFeatureCount(l, 1));
+            std::printf("  %-24s %lld features\n", OGR_L_GetName(l),
+                        (long long)OGR_L_GetFeatureCount(l, 1));
         }
         GDALClose(v);
     }
@@ -80,14 +89,18 @@ void info_gdal(const std::string& path) {
 }  // namespace
 
 Command add_info_command(CLI::App& cli) {
-    auto* sub = cli.add_subcommand("info", "Describe a results file (HDF5), a raster, or a vector source");
+    auto* sub =
+        cli.add_subcommand("info", "Describe a results file (HDF5), a raster, or a vector source");
     auto path = std::make_shared<std::string>();
     sub->add_option("FILE", *path, "file to describe")->required();
     return {sub, [path] {
                 if (dist::rank() != 0) return;
-                if (!std::filesystem::exists(*path)) throw Error("info", "file " + *path + " does not exist");
-                if (io::is_hdf5(*path)) info_hdf5(*path);
-                else info_gdal(*path);
+                if (!std::filesystem::exists(*path))
+                    throw Error("info", "file " + *path + " does not exist");
+                if (io::is_hdf5(*path))
+                    info_hdf5(*path);
+                else
+                    info_gdal(*path);
             }};
 }
 

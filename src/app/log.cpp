@@ -16,7 +16,9 @@ double elapsed_seconds() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-void set_quiet(bool q) { quiet = q; }
+void set_quiet(bool q) {
+    quiet = q;
+}
 
 void progress(const std::string& message, bool all_ranks) {
     if (quiet) return;

@@ -53,7 +53,8 @@ struct StageLog {
     std::map<std::string, double> write_seconds;      // per dataset (rank 0)
     void done(const std::string& name) {
         const auto now = std::chrono::steady_clock::now();
-        entries.push_back({name, std::chrono::duration<double>(now - t0).count(), read_acc, written_acc});
+        entries.push_back(
+            {name, std::chrono::duration<double>(now - t0).count(), read_acc, written_acc});
         t0 = now;
         read_acc = written_acc = 0;
         progress(name + " done (" + std::to_string(entries.back().seconds).substr(0, 6) + " s)");
@@ -68,7 +69,8 @@ std::int64_t peak_rss_bytes() {
 
 // Every input of the run, in a fixed order: what the fingerprint covers.
 std::vector<std::string> input_files(const RunConfig& rc) {
-    std::vector<std::string> files{rc.file, rc.model_file, (fs::path(rc.data_dir) / "manifest.toml").string()};
+    std::vector<std::string> files{rc.file, rc.model_file,
+                                   (fs::path(rc.data_dir) / "manifest.toml").string()};
     for (const auto y : rc.years) {
         for (const auto& l : rc.model.input_layers()) files.push_back(rc.dataset.layer_path(l, y));
         if (rc.model.uses_points()) files.push_back(rc.dataset.points_path(y));
@@ -94,17 +96,22 @@ std::vector<std::string> fingerprints(const std::vector<std::string>& files, MPI
     }
     const int failed = dist::first_failed_rank(!err.empty(), comm);
     if (failed == r) throw Error("fingerprint", err);
-    if (failed >= 0) throw Error("fingerprint", "stopped: rank " + std::to_string(failed) + " found a missing input");
-    dist::check(MPI_Allreduce(MPI_IN_PLACE, buf.data(), int(buf.size()), MPI_UNSIGNED_CHAR, MPI_BOR, comm),
-                "MPI_Allreduce(fingerprints)");
+    if (failed >= 0)
+        throw Error("fingerprint",
+                    "stopped: rank " + std::to_string(failed) + " found a missing input");
+    dist::check(
+        MPI_Allreduce(MPI_IN_PLACE, buf.data(), int(buf.size()), MPI_UNSIGNED_CHAR, MPI_BOR, comm),
+        "MPI_Allreduce(fingerprints)");
     std::vector<std::string> out;
-    for (std::size_t i = 0; i < files.size(); ++i) out.emplace_back(reinterpret_cast<char*>(&buf[i * w]), w);
+    for (std::size_t i = 0; i < files.size(); ++i)
+        out.emplace_back(reinterpret_cast<char*>(&buf[i * w]), w);
     return out;
 }
 
 template <class T>
-std::vector<T> scatter_to_block(const Window& b, std::int64_t nx, const std::vector<std::int64_t>& cells,
-                                std::size_t stride, std::size_t column, const T* values, T nodata) {
+std::vector<T> scatter_to_block(const Window& b, std::int64_t nx,
+                                const std::vector<std::int64_t>& cells, std::size_t stride,
+                                std::size_t column, const T* values, T nodata) {
     std::vector<T> out(std::size_t(std::max<std::int64_t>(b.cells(), 0)), nodata);
     for (std::size_t c = 0; c < cells.size(); ++c) {
         const std::int64_t row = cells[c] / nx - b.row0, col = cells[c] % nx - b.col0;
@@ -114,8 +121,8 @@ std::vector<T> scatter_to_block(const Window& b, std::int64_t nx, const std::vec
 }
 
 // The scored cells of the block for one year, with every indicator's raw value.
-YearCells compute_year(const RunConfig& rc, const dist::Decomposition& d, std::int64_t year, std::int64_t halo,
-                       StageLog& log) {
+YearCells compute_year(const RunConfig& rc, const dist::Decomposition& d, std::int64_t year,
+                       std::int64_t halo, StageLog& log) {
     const GridSpec& g = d.grid();
     const ModelConfig& m = rc.model;
     BlockInputs in(g, year);
@@ -144,7 +151,8 @@ YearCells compute_year(const RunConfig& rc, const dist::Decomposition& d, std::i
     for (auto row = b.row0; row < b.row1(); ++row)
         for (auto col = b.col0; col < b.col1(); ++col) {
             const std::int32_t r = res.at(col, row), w = dw.at(col, row);
-            const std::int64_t rv = r == kernels::kNodataI32 ? 0 : r, wv = w == kernels::kNodataI32 ? 0 : w;
+            const std::int64_t rv = r == kernels::kNodataI32 ? 0 : r,
+                               wv = w == kernels::kNodataI32 ? 0 : w;
             if (!m.scoring.scored(rv, wv)) continue;
             yc.cell.push_back(row * g.nx + col);
             yc.residents.push_back(std::int32_t(rv));
@@ -169,8 +177,8 @@ std::string checkpoint_path(const std::string& out, std::int64_t year) {
     return (fs::path(out) / "checkpoints" / ("kernels-" + std::to_string(year) + ".h5")).string();
 }
 
-void write_checkpoint(const std::string& path, const dist::Decomposition& d, const RunConfig& rc, const YearCells& yc,
-                      const std::string& fingerprint) {
+void write_checkpoint(const std::string& path, const dist::Decomposition& d, const RunConfig& rc,
+                      const YearCells& yc, const std::string& fingerprint) {
     const std::string tmp = path + ".partial";
     {
         io::H5File f(tmp, d.comm(), io::H5File::Mode::create);
@@ -187,8 +195,9 @@ void write_checkpoint(const std::string& path, const dist::Decomposition& d, con
     MPI_Barrier(d.comm());
 }
 
-std::optional<YearCells> load_checkpoint(const std::string& path, const dist::Decomposition& d, const RunConfig& rc,
-                                         std::int64_t year, const std::string& fingerprint) {
+std::optional<YearCells> load_checkpoint(const std::string& path, const dist::Decomposition& d,
+                                         const RunConfig& rc, std::int64_t year,
+                                         const std::string& fingerprint) {
     if (!fs::exists(path)) return std::nullopt;
     io::H5File f(path, d.comm(), io::H5File::Mode::read_only);
     if (f.attribute("/", "fingerprint").value_or("") != fingerprint) return std::nullopt;
@@ -222,14 +231,15 @@ void run_pipeline(const RunOptions& opt) {
     dist::Decomposition d(g, opt.comm);
     const std::int64_t halo = m.max_reach_cells(g.cell);
     const std::size_t ni = m.indicators.size(), nd = m.dimensions.size();
-    progress("plan: " + std::to_string(rc.years.size()) + " years, " + std::to_string(ni) + " indicators, " +
-             std::to_string(d.size()) + " ranks (" + std::to_string(d.px()) + "x" + std::to_string(d.py()) +
-             " blocks, halo " + std::to_string(halo) + " cells), " + std::to_string(omp_get_max_threads()) +
-             " threads per rank");
+    progress("plan: " + std::to_string(rc.years.size()) + " years, " + std::to_string(ni) +
+             " indicators, " + std::to_string(d.size()) + " ranks (" + std::to_string(d.px()) +
+             "x" + std::to_string(d.py()) + " blocks, halo " + std::to_string(halo) + " cells), " +
+             std::to_string(omp_get_max_threads()) + " threads per rank");
     const fs::path out(rc.out_dir);
     const fs::path results = out / kResultsFile;
     if (fs::exists(results) && !opt.resume && !opt.force)
-        throw UsageError("run", "output " + results.string() + " exists; pass --force to overwrite it or --resume");
+        throw UsageError("run", "output " + results.string() +
+                                    " exists; pass --force to overwrite it or --resume");
     log.done("plan");
 
     // Fingerprints of config and inputs: the identity of this run, checked on resume.
@@ -250,10 +260,13 @@ void run_pipeline(const RunOptions& opt) {
                         std::string changed;
                         const json& of = old["files"];
                         for (std::size_t i = 0; i < files.size(); ++i)
-                            if (!of.contains(files[i]) || of[files[i]] != hashes[i]) changed += "\n  changed: " + files[i];
+                            if (!of.contains(files[i]) || of[files[i]] != hashes[i])
+                                changed += "\n  changed: " + files[i];
                         for (const auto& [k, v] : of.items())
-                            if (std::find(files.begin(), files.end(), k) == files.end()) changed += "\n  no longer used: " + k;
-                        err = "cannot resume in " + rc.out_dir + ": the config or inputs changed since the interrupted run" + changed +
+                            if (std::find(files.begin(), files.end(), k) == files.end())
+                                changed += "\n  no longer used: " + k;
+                        err = "cannot resume in " + rc.out_dir +
+                              ": the config or inputs changed since the interrupted run" + changed +
                               "\n(run without --resume to start over)";
                     }
                 } else {
@@ -294,13 +307,15 @@ void run_pipeline(const RunOptions& opt) {
             write_checkpoint(ck, d, rc, *yc, fingerprint);
         }
         years.push_back(std::move(*yc));
-        const std::int64_t scored = dist::allreduce_sum(std::int64_t(years.back().size()), d.comm());
+        const std::int64_t scored =
+            dist::allreduce_sum(std::int64_t(years.back().size()), d.comm());
         log.done("kernels/" + std::to_string(y) + " (" + std::to_string(scored) + " scored cells)");
         stages.push_back("kernels/" + std::to_string(y));
     }
 
     // Reference statistics of the reference year (exact global reductions).
-    const auto ref_it = std::find_if(years.begin(), years.end(), [&](const auto& yc) { return yc.year == m.reference_year; });
+    const auto ref_it = std::find_if(years.begin(), years.end(),
+                                     [&](const auto& yc) { return yc.year == m.reference_year; });
     auto sums = reference_partial_sums(m, *ref_it);
     dist::allreduce_sum(sums, d.comm());
     const ReferenceStats ref = reference_stats(m, sums);
@@ -338,26 +353,36 @@ void run_pipeline(const RunOptions& opt) {
             for (std::size_t c = 0; c < yc.size(); ++c) {
                 dev[c] = fixed_to_double(s.deviation[c]);
                 total[c] = m.reference_level + dev[c];
-                for (std::size_t j = 0; j < nd; ++j) dims[c * nd + j] = fixed_to_double(s.dimension[c * nd + j]);
+                for (std::size_t j = 0; j < nd; ++j)
+                    dims[c * nd + j] = fixed_to_double(s.dimension[c * nd + j]);
             }
-            f.write_grid<double>(Y + "/score", g, b, scatter_to_block(b, g.nx, yc.cell, 1, 0, total.data(), kFloatNodata),
-                                 kFloatNodata, "liveability score (reference level + deviation)", "1");
-            f.write_grid<double>(Y + "/deviation", g, b, scatter_to_block(b, g.nx, yc.cell, 1, 0, dev.data(), kFloatNodata),
-                                 kFloatNodata, "deviation from the reference-year national average (afw)", "1");
+            f.write_grid<double>(
+                Y + "/score", g, b,
+                scatter_to_block(b, g.nx, yc.cell, 1, 0, total.data(), kFloatNodata), kFloatNodata,
+                "liveability score (reference level + deviation)", "1");
+            f.write_grid<double>(Y + "/deviation", g, b,
+                                 scatter_to_block(b, g.nx, yc.cell, 1, 0, dev.data(), kFloatNodata),
+                                 kFloatNodata,
+                                 "deviation from the reference-year national average (afw)", "1");
             for (std::size_t j = 0; j < nd; ++j)
-                f.write_grid<double>(Y + "/dimension/" + m.dimensions[j], g, b,
-                                     scatter_to_block(b, g.nx, yc.cell, nd, j, dims.data(), kFloatNodata), kFloatNodata,
-                                     "dimension score " + m.dimensions[j], "1");
-            f.write_grid<std::uint8_t>(Y + "/class", g, b, scatter_to_block<std::uint8_t>(b, g.nx, yc.cell, 1, 0, s.cls.data(), 0),
-                                       0, "liveability class 1-" + std::to_string(m.classes.labels.size()), "1");
+                f.write_grid<double>(
+                    Y + "/dimension/" + m.dimensions[j], g, b,
+                    scatter_to_block(b, g.nx, yc.cell, nd, j, dims.data(), kFloatNodata),
+                    kFloatNodata, "dimension score " + m.dimensions[j], "1");
+            f.write_grid<std::uint8_t>(
+                Y + "/class", g, b,
+                scatter_to_block<std::uint8_t>(b, g.nx, yc.cell, 1, 0, s.cls.data(), 0), 0,
+                "liveability class 1-" + std::to_string(m.classes.labels.size()), "1");
             if (opt.indicator_grids)
                 for (std::size_t i = 0; i < ni; ++i) {
-                    f.write_grid<double>(Y + "/indicator/" + m.indicators[i].name + "/raw", g, b,
-                                         scatter_to_block(b, g.nx, yc.cell, ni, i, yc.raw.data(), std::nan("")), std::nan(""),
-                                         "raw value of " + m.indicators[i].name, "");
-                    f.write_grid<float>(Y + "/indicator/" + m.indicators[i].name + "/value", g, b,
-                                        scatter_to_block(b, g.nx, yc.cell, ni, i, z[k].data(), 0.0f), 0.0f,
-                                        "standardised value of " + m.indicators[i].name, "1");
+                    f.write_grid<double>(
+                        Y + "/indicator/" + m.indicators[i].name + "/raw", g, b,
+                        scatter_to_block(b, g.nx, yc.cell, ni, i, yc.raw.data(), std::nan("")),
+                        std::nan(""), "raw value of " + m.indicators[i].name, "");
+                    f.write_grid<float>(
+                        Y + "/indicator/" + m.indicators[i].name + "/value", g, b,
+                        scatter_to_block(b, g.nx, yc.cell, ni, i, z[k].data(), 0.0f), 0.0f,
+                        "standardised value of " + m.indicators[i].name, "1");
                 }
             // The indicator matrix of the scored cells: what sweeps and aggregation reuse.
             const std::string M = "/matrix" + Y;
@@ -373,35 +398,45 @@ void run_pipeline(const RunOptions& opt) {
         }
         // Deltas per period over cells scored in both years.
         for (const auto& [y1, y2] : rc.periods) {
-            const auto k1 = std::size_t(std::find(rc.years.begin(), rc.years.end(), y1) - rc.years.begin());
-            const auto k2 = std::size_t(std::find(rc.years.begin(), rc.years.end(), y2) - rc.years.begin());
+            const auto k1 =
+                std::size_t(std::find(rc.years.begin(), rc.years.end(), y1) - rc.years.begin());
+            const auto k2 =
+                std::size_t(std::find(rc.years.begin(), rc.years.end(), y2) - rc.years.begin());
             const YearCells &a = years[k1], &bb = years[k2];
             std::vector<std::int64_t> cells;
             std::vector<double> dtot, ddim;
             std::vector<std::uint8_t> dcls;
             for (std::size_t i = 0, j = 0; i < a.size() && j < bb.size();) {
-                if (a.cell[i] < bb.cell[j]) ++i;
-                else if (bb.cell[j] < a.cell[i]) ++j;
+                if (a.cell[i] < bb.cell[j])
+                    ++i;
+                else if (bb.cell[j] < a.cell[i])
+                    ++j;
                 else {
                     cells.push_back(a.cell[i]);
                     const std::int64_t dt = scores[k2].deviation[j] - scores[k1].deviation[i];
                     dtot.push_back(fixed_to_double(dt));
                     for (std::size_t q = 0; q < nd; ++q)
-                        ddim.push_back(fixed_to_double(scores[k2].dimension[j * nd + q] - scores[k1].dimension[i * nd + q]));
+                        ddim.push_back(fixed_to_double(scores[k2].dimension[j * nd + q] -
+                                                       scores[k1].dimension[i * nd + q]));
                     dcls.push_back(std::uint8_t(m.development.classify(fixed_to_double(dt))));
                     ++i;
                     ++j;
                 }
             }
             const std::string P = "/delta/" + std::to_string(y1) + "-" + std::to_string(y2);
-            f.write_grid<double>(P + "/score", g, b, scatter_to_block(b, g.nx, cells, 1, 0, dtot.data(), kFloatNodata),
-                                 kFloatNodata, "score change " + std::to_string(y1) + "-" + std::to_string(y2), "1");
+            f.write_grid<double>(
+                P + "/score", g, b,
+                scatter_to_block(b, g.nx, cells, 1, 0, dtot.data(), kFloatNodata), kFloatNodata,
+                "score change " + std::to_string(y1) + "-" + std::to_string(y2), "1");
             for (std::size_t q = 0; q < nd; ++q)
-                f.write_grid<double>(P + "/dimension/" + m.dimensions[q], g, b,
-                                     scatter_to_block(b, g.nx, cells, nd, q, ddim.data(), kFloatNodata), kFloatNodata,
-                                     "change of dimension " + m.dimensions[q], "1");
-            f.write_grid<std::uint8_t>(P + "/class", g, b, scatter_to_block<std::uint8_t>(b, g.nx, cells, 1, 0, dcls.data(), 0), 0,
-                                       "development class 1-" + std::to_string(m.development.labels.size()), "1");
+                f.write_grid<double>(
+                    P + "/dimension/" + m.dimensions[q], g, b,
+                    scatter_to_block(b, g.nx, cells, nd, q, ddim.data(), kFloatNodata),
+                    kFloatNodata, "change of dimension " + m.dimensions[q], "1");
+            f.write_grid<std::uint8_t>(
+                P + "/class", g, b,
+                scatter_to_block<std::uint8_t>(b, g.nx, cells, 1, 0, dcls.data(), 0), 0,
+                "development class 1-" + std::to_string(m.development.labels.size()), "1");
         }
         // Model description next to the matrix.
         std::vector<std::string> names, dims_of, w, means, sds;
@@ -467,12 +502,16 @@ void run_pipeline(const RunOptions& opt) {
         json j;
         j["leefbaar_version"] = LEEFBAAR_VERSION;
         j["config"] = rc.file;
-        j["model"] = {{"file", rc.model_file}, {"name", m.name}, {"indicators", ni}, {"dimensions", m.dimensions}};
+        j["model"] = {{"file", rc.model_file},
+                      {"name", m.name},
+                      {"indicators", ni},
+                      {"dimensions", m.dimensions}};
         j["fingerprint"] = fingerprint;
         for (std::size_t i = 0; i < files.size(); ++i) j["inputs"][files[i]] = hashes[i];
         j["ranks"] = d.size();
         j["threads_per_rank"] = omp_get_max_threads();
-        j["decomposition"] = {{"kind", "space"}, {"px", d.px()}, {"py", d.py()}, {"halo_cells", halo}};
+        j["decomposition"] = {
+            {"kind", "space"}, {"px", d.px()}, {"py", d.py()}, {"halo_cells", halo}};
         j["grid"] = g.describe();
         j["years"] = rc.years;
         double total = 0;
@@ -484,7 +523,8 @@ void run_pipeline(const RunOptions& opt) {
             total += log.entries[i].seconds;
         }
         j["wall_seconds"] = total;
-        for (const auto& [name, sec] : log.indicator_seconds) j["indicator_seconds_rank0"][name] = sec;
+        for (const auto& [name, sec] : log.indicator_seconds)
+            j["indicator_seconds_rank0"][name] = sec;
         for (const auto& [name, sec] : log.write_seconds) j["write_seconds_rank0"][name] = sec;
         j["peak_rss_bytes_per_rank"] = rss;
         j["resumed"] = opt.resume;

@@ -18,10 +18,10 @@ namespace leefbaar::app {
 
 struct RunOptions {
     std::string config;
-    std::string out;               // overrides run.out
+    std::string out;  // overrides run.out
     bool resume = false;
-    bool force = false;            // overwrite an existing finished run
-    bool indicator_grids = false;  // also write one grid per indicator and year
+    bool force = false;              // overwrite an existing finished run
+    bool indicator_grids = false;    // also write one grid per indicator and year
     MPI_Comm comm = MPI_COMM_WORLD;  // the ranks that run it (tests use sub-communicators)
 };
 

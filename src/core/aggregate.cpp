@@ -34,7 +34,9 @@ void YearZoneStats::add(const YearZoneStats& o) {
     add_to(cells_class, o.cells_class);
 }
 
-double YearZoneStats::mean_deviation(std::size_t z) const { return wide_mean_fixed(wsum_dev[z], residents[z]); }
+double YearZoneStats::mean_deviation(std::size_t z) const {
+    return wide_mean_fixed(wsum_dev[z], residents[z]);
+}
 double YearZoneStats::mean_dimension(std::size_t z, std::size_t d) const {
     return wide_mean_fixed(wsum_dim[z * dims + d], residents[z]);
 }
@@ -70,7 +72,9 @@ void PeriodZoneStats::add(const PeriodZoneStats& o) {
     add_to(wsum_dind, o.wsum_dind);
 }
 
-double PeriodZoneStats::mean_delta(std::size_t z) const { return wide_mean_fixed(wsum_delta[z], residents[z]); }
+double PeriodZoneStats::mean_delta(std::size_t z) const {
+    return wide_mean_fixed(wsum_delta[z], residents[z]);
+}
 double PeriodZoneStats::mean_ddim(std::size_t z, std::size_t d) const {
     return wide_mean_fixed(wsum_ddim[z * dims + d], residents[z]);
 }
@@ -78,8 +82,10 @@ double PeriodZoneStats::mean_dind(std::size_t z, std::size_t i) const {
     return wide_mean_fixed(wsum_dind[z * indicators + i], residents[z]);
 }
 
-void accumulate_year(YearZoneStats& s, std::span<const std::int32_t> zone, std::span<const std::int32_t> residents,
-                     std::span<const std::int32_t> dwellings, std::span<const std::int64_t> deviation,
+void accumulate_year(YearZoneStats& s, std::span<const std::int32_t> zone,
+                     std::span<const std::int32_t> residents,
+                     std::span<const std::int32_t> dwellings,
+                     std::span<const std::int64_t> deviation,
                      std::span<const std::int64_t> dimension, std::span<const std::uint8_t> cls) {
     const std::size_t nd = s.dims, nc = s.classes;
     for (std::size_t c = 0; c < zone.size(); ++c) {
@@ -91,7 +97,8 @@ void accumulate_year(YearZoneStats& s, std::span<const std::int32_t> zone, std::
         s.dwellings[zi] += dwellings[c];
         s.cells[zi] += 1;
         s.wsum_dev[zi] += Wide(r) * deviation[c];
-        for (std::size_t d = 0; d < nd; ++d) s.wsum_dim[zi * nd + d] += Wide(r) * dimension[c * nd + d];
+        for (std::size_t d = 0; d < nd; ++d)
+            s.wsum_dim[zi * nd + d] += Wide(r) * dimension[c * nd + d];
         const int k = int(cls[c]);
         if (k >= 1 && std::size_t(k) <= nc) {
             s.res_class[zi * nc + std::size_t(k - 1)] += r;
@@ -100,7 +107,8 @@ void accumulate_year(YearZoneStats& s, std::span<const std::int32_t> zone, std::
     }
 }
 
-YearZoneStats roll_up(const YearZoneStats& s, std::span<const std::int32_t> parent, std::size_t np) {
+YearZoneStats roll_up(const YearZoneStats& s, std::span<const std::int32_t> parent,
+                      std::size_t np) {
     YearZoneStats p;
     p.resize(np, s.dims, s.classes);
     for (std::size_t z = 0; z < s.zones; ++z) {
@@ -111,7 +119,8 @@ YearZoneStats roll_up(const YearZoneStats& s, std::span<const std::int32_t> pare
         p.dwellings[qi] += s.dwellings[z];
         p.cells[qi] += s.cells[z];
         p.wsum_dev[qi] += s.wsum_dev[z];
-        for (std::size_t d = 0; d < s.dims; ++d) p.wsum_dim[qi * s.dims + d] += s.wsum_dim[z * s.dims + d];
+        for (std::size_t d = 0; d < s.dims; ++d)
+            p.wsum_dim[qi * s.dims + d] += s.wsum_dim[z * s.dims + d];
         for (std::size_t c = 0; c < s.classes; ++c) {
             p.res_class[qi * s.classes + c] += s.res_class[z * s.classes + c];
             p.cells_class[qi * s.classes + c] += s.cells_class[z * s.classes + c];
@@ -120,7 +129,8 @@ YearZoneStats roll_up(const YearZoneStats& s, std::span<const std::int32_t> pare
     return p;
 }
 
-PeriodZoneStats roll_up(const PeriodZoneStats& s, std::span<const std::int32_t> parent, std::size_t np) {
+PeriodZoneStats roll_up(const PeriodZoneStats& s, std::span<const std::int32_t> parent,
+                        std::size_t np) {
     PeriodZoneStats p;
     p.resize(np, s.dims, s.indicators);
     for (std::size_t z = 0; z < s.zones; ++z) {
@@ -130,7 +140,8 @@ PeriodZoneStats roll_up(const PeriodZoneStats& s, std::span<const std::int32_t> 
         p.residents[qi] += s.residents[z];
         p.cells[qi] += s.cells[z];
         p.wsum_delta[qi] += s.wsum_delta[z];
-        for (std::size_t d = 0; d < s.dims; ++d) p.wsum_ddim[qi * s.dims + d] += s.wsum_ddim[z * s.dims + d];
+        for (std::size_t d = 0; d < s.dims; ++d)
+            p.wsum_ddim[qi * s.dims + d] += s.wsum_ddim[z * s.dims + d];
         for (std::size_t i = 0; i < s.indicators; ++i)
             p.wsum_dind[qi * s.indicators + i] += s.wsum_dind[z * s.indicators + i];
     }
@@ -144,7 +155,8 @@ void append(std::vector<T>& out, const std::vector<T>& v) {
 }
 template <class T>
 std::size_t take(std::vector<T>& v, std::span<const T> src, std::size_t pos) {
-    std::copy(src.begin() + std::ptrdiff_t(pos), src.begin() + std::ptrdiff_t(pos + v.size()), v.begin());
+    std::copy(src.begin() + std::ptrdiff_t(pos), src.begin() + std::ptrdiff_t(pos + v.size()),
+              v.begin());
     return pos + v.size();
 }
 }  // namespace

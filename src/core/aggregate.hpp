@@ -28,15 +28,16 @@ struct ZoneLevelTable {
 struct YearZoneStats {
     std::size_t zones = 0, dims = 0, classes = 0;
     std::vector<std::int64_t> residents, dwellings, cells;
-    std::vector<Wide> wsum_dev;       // sum residents * deviation (fixed 2^-32)
-    std::vector<Wide> wsum_dim;       // zones x dims
+    std::vector<Wide> wsum_dev;             // sum residents * deviation (fixed 2^-32)
+    std::vector<Wide> wsum_dim;             // zones x dims
     std::vector<std::int64_t> res_class;    // zones x classes: residents per class
     std::vector<std::int64_t> cells_class;  // zones x classes: scored cells per class
     void resize(std::size_t z, std::size_t d, std::size_t c);
-    void add(const YearZoneStats& o);  // element-wise (same shape)
-    double mean_deviation(std::size_t z) const;       // NaN when no residents
+    void add(const YearZoneStats& o);            // element-wise (same shape)
+    double mean_deviation(std::size_t z) const;  // NaN when no residents
     double mean_dimension(std::size_t z, std::size_t d) const;
-    std::int64_t residents_in_classes(std::size_t z, int lo, int hi) const;  // classes lo..hi (1-based)
+    std::int64_t residents_in_classes(std::size_t z, int lo,
+                                      int hi) const;  // classes lo..hi (1-based)
     std::int64_t cells_in_classes(std::size_t z, int lo, int hi) const;
 };
 
@@ -56,13 +57,17 @@ struct PeriodZoneStats {
 };
 
 // Accumulates cells into zone statistics. `zone` is the zone index of each cell (-1: none).
-void accumulate_year(YearZoneStats& s, std::span<const std::int32_t> zone, std::span<const std::int32_t> residents,
-                     std::span<const std::int32_t> dwellings, std::span<const std::int64_t> deviation,
+void accumulate_year(YearZoneStats& s, std::span<const std::int32_t> zone,
+                     std::span<const std::int32_t> residents,
+                     std::span<const std::int32_t> dwellings,
+                     std::span<const std::int64_t> deviation,
                      std::span<const std::int64_t> dimension, std::span<const std::uint8_t> cls);
 
 // Rolls statistics up one level: parent[z] is the coarser zone of zone z (-1 = dropped).
-YearZoneStats roll_up(const YearZoneStats& s, std::span<const std::int32_t> parent, std::size_t parent_zones);
-PeriodZoneStats roll_up(const PeriodZoneStats& s, std::span<const std::int32_t> parent, std::size_t parent_zones);
+YearZoneStats roll_up(const YearZoneStats& s, std::span<const std::int32_t> parent,
+                      std::size_t parent_zones);
+PeriodZoneStats roll_up(const PeriodZoneStats& s, std::span<const std::int32_t> parent,
+                        std::size_t parent_zones);
 
 // The integer arrays of the stats as one buffer of int64 and one of Wide, for reductions
 // across ranks (pack, reduce, unpack).
@@ -74,7 +79,8 @@ std::vector<Wide> pack_wide(const PeriodZoneStats& s);
 void unpack(PeriodZoneStats& s, std::span<const std::int64_t> ints, std::span<const Wide> wide);
 
 inline double wide_mean_fixed(Wide sum, std::int64_t weight) {
-    return weight > 0 ? double(sum) / double(weight) * 0x1.0p-32 : std::numeric_limits<double>::quiet_NaN();
+    return weight > 0 ? double(sum) / double(weight) * 0x1.0p-32
+                      : std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace leefbaar

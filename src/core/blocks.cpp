@@ -8,10 +8,12 @@
 namespace leefbaar {
 
 std::vector<std::int64_t> balanced_offsets(std::int64_t n, int parts) {
-    if (parts < 1) throw Error("decomposition", "need at least one part, got " + std::to_string(parts));
+    if (parts < 1)
+        throw Error("decomposition", "need at least one part, got " + std::to_string(parts));
     std::vector<std::int64_t> off(std::size_t(parts) + 1, 0);
     const std::int64_t base = n / parts, extra = n % parts;
-    for (int i = 0; i < parts; ++i) off[std::size_t(i) + 1] = off[std::size_t(i)] + base + (i < extra ? 1 : 0);
+    for (int i = 0; i < parts; ++i)
+        off[std::size_t(i) + 1] = off[std::size_t(i)] + base + (i < extra ? 1 : 0);
     return off;
 }
 
@@ -22,7 +24,8 @@ std::vector<Window> block_windows(const GridSpec& grid, int px, int py) {
     out.reserve(std::size_t(px) * std::size_t(py));
     for (int by = 0; by < py; ++by)
         for (int bx = 0; bx < px; ++bx)
-            out.push_back({xo[std::size_t(bx)], yo[std::size_t(by)], xo[std::size_t(bx) + 1] - xo[std::size_t(bx)],
+            out.push_back({xo[std::size_t(bx)], yo[std::size_t(by)],
+                           xo[std::size_t(bx) + 1] - xo[std::size_t(bx)],
                            yo[std::size_t(by) + 1] - yo[std::size_t(by)]});
     return out;
 }

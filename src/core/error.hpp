@@ -12,20 +12,22 @@ enum ExitCode : int { kExitOk = 0, kExitRuntime = 1, kExitUsage = 2 };
 // Every error leefbaar raises. `stage` names the pipeline stage or component ("ingest",
 // "hdf5", "config", ...); the message names the file, layer, year, cell or key.
 class Error : public std::runtime_error {
-public:
+  public:
     Error(std::string stage, const std::string& message, int exit_code = kExitRuntime)
-        : std::runtime_error(stage + ": " + message), stage_(std::move(stage)), exit_code_(exit_code) {}
+        : std::runtime_error(stage + ": " + message),
+          stage_(std::move(stage)),
+          exit_code_(exit_code) {}
     const std::string& stage() const { return stage_; }
     int exit_code() const { return exit_code_; }
 
-private:
+  private:
     std::string stage_;
     int exit_code_;
 };
 
 // A usage or configuration error (exit code 2): bad flags, unknown keys, wrong types.
 class UsageError : public Error {
-public:
+  public:
     UsageError(std::string stage, const std::string& message)
         : Error(std::move(stage), message, kExitUsage) {}
 };

@@ -10,7 +10,7 @@ namespace leefbaar {
 // integer, so the total is identical in any order and for any split across threads or
 // ranks. Range: |sum| < 2^86 (about 7e25). NaN terms are the caller's to skip.
 class ExactSum {
-public:
+  public:
     static constexpr int kFractionBits = 40;
     __extension__ typedef __int128 Raw;
 
@@ -25,7 +25,7 @@ public:
 
     static Raw to_raw(double v) { return Raw(std::nearbyint(std::ldexp(v, kFractionBits))); }
 
-private:
+  private:
     Raw raw_ = 0;
 };
 

@@ -34,8 +34,8 @@ GridSpec GridSpec::from_extent(double x0, double y0, double x1, double y1, doubl
                                      " is empty (need xmin < xmax and ymin < ymax)");
     const double fx = (x1 - x0) / cell, fy = (y1 - y0) / cell;
     if (std::abs(fx - std::round(fx)) > 1e-9 || std::abs(fy - std::round(fy)) > 1e-9)
-        throw UsageError("grid", "extent is not a whole number of " + std::to_string(cell) +
-                                     " m cells");
+        throw UsageError("grid",
+                         "extent is not a whole number of " + std::to_string(cell) + " m cells");
     GridSpec g;
     g.xmin = x0;
     g.ymax = y1;
@@ -49,13 +49,15 @@ GridSpec GridSpec::from_extent(double x0, double y0, double x1, double y1, doubl
 std::string GridSpec::describe() const {
     std::ostringstream s;
     s.precision(17);
-    s << "EPSG:" << epsg << " xmin=" << xmin << " ymax=" << ymax << " cell=" << cell
-      << " nx=" << nx << " ny=" << ny;
+    s << "EPSG:" << epsg << " xmin=" << xmin << " ymax=" << ymax << " cell=" << cell << " nx=" << nx
+      << " ny=" << ny;
     return s.str();
 }
 
 namespace {
-bool whole_hm(double v) { return std::abs(v / 100.0 - std::round(v / 100.0)) < 1e-9; }
+bool whole_hm(double v) {
+    return std::abs(v / 100.0 - std::round(v / 100.0)) < 1e-9;
+}
 }  // namespace
 
 std::string cell_code(const GridSpec& grid, std::int64_t col, std::int64_t row) {

@@ -23,7 +23,9 @@ struct Window {
         return col >= col0 && col < col1() && row >= row0 && row < row1();
     }
     // This window grown by `h` cells on every side (may extend outside the grid).
-    Window grown(std::int64_t h) const { return {col0 - h, row0 - h, ncols + 2 * h, nrows + 2 * h}; }
+    Window grown(std::int64_t h) const {
+        return {col0 - h, row0 - h, ncols + 2 * h, nrows + 2 * h};
+    }
     // The overlap of two windows (empty if they do not overlap).
     Window intersect(const Window& o) const;
     bool operator==(const Window&) const = default;

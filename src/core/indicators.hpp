@@ -20,15 +20,18 @@ namespace leefbaar {
 // the largest reach, and point sets by type. Prefix sums are built once per layer and reused
 // by every indicator and radius over that layer.
 class BlockInputs {
-public:
+  public:
     BlockInputs(const GridSpec& grid, std::int64_t year) : grid_(grid), year_(year) {}
-    void add_layer(const std::string& name, Raster<std::int32_t> r) { layers_[name] = std::move(r); }
+    void add_layer(const std::string& name, Raster<std::int32_t> r) {
+        layers_[name] = std::move(r);
+    }
     // A float layer (fixed-point exact sums, see kernels/row_prefix.hpp). Every op except
     // "distance" and "cell" accepts it; share and rate need both layers of the same type.
     void add_layer(const std::string& name, Raster<float> r) { float_layers_[name] = std::move(r); }
     // The block for point operations when no layer is read (e.g. `leefbaar focal --like`).
     void set_block(const Window& interior) { block_ = interior; }
-    void add_points(const std::string& type, std::span<const double> xs, std::span<const double> ys);
+    void add_points(const std::string& type, std::span<const double> xs,
+                    std::span<const double> ys);
     const Raster<std::int32_t>& layer(const std::string& name) const;
     const GridSpec& grid() const { return grid_; }
     std::int64_t year() const { return year_; }
@@ -46,9 +49,10 @@ public:
     // and point_count: kNodataI64 where a window holds no valid cell (count: 0).
     void evaluate_exact(const KernelSpec& k, std::span<std::int64_t> out);
 
-private:
+  private:
     const kernels::RowPrefix& prefix(const std::string& layer);
-    const std::pair<kernels::RowPrefix, kernels::RowPrefix>& pair_prefix(const std::string& a, const std::string& b);
+    const std::pair<kernels::RowPrefix, kernels::RowPrefix>& pair_prefix(const std::string& a,
+                                                                         const std::string& b);
     const Raster<float>* float_layer(const std::string& name) const;
     kernels::TileDesc block_tile() const;
 
@@ -59,7 +63,8 @@ private:
     std::optional<Window> block_;
     std::map<std::string, std::unique_ptr<kernels::PointIndex>> points_;
     std::map<std::string, kernels::RowPrefix> prefixes_;
-    std::map<std::pair<std::string, std::string>, std::pair<kernels::RowPrefix, kernels::RowPrefix>> pairs_;
+    std::map<std::pair<std::string, std::string>, std::pair<kernels::RowPrefix, kernels::RowPrefix>>
+        pairs_;
 };
 
 }  // namespace leefbaar

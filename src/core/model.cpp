@@ -42,21 +42,25 @@ ReferenceStats reference_stats(const ModelConfig& m, std::span<const ExactSum::R
         wt.add_raw(sums[3 * i + 1]);
         wt2.add_raw(sums[3 * i + 2]);
         if (!(w.value() > 0))
-            throw Error("model", "indicator '" + m.indicators[i].name + "' has no value in any populated cell of reference year " +
+            throw Error("model", "indicator '" + m.indicators[i].name +
+                                     "' has no value in any populated cell of reference year " +
                                      std::to_string(m.reference_year));
         r.mean[i] = wt.value() / w.value();
         if (m.indicators[i].transform.standardise) {
             const double var = wt2.value() / w.value() - r.mean[i] * r.mean[i];
             if (!(var > 0))
-                throw Error("model", "indicator '" + m.indicators[i].name + "' cannot be standardised: it does not vary in reference year " +
-                                         std::to_string(m.reference_year));
+                throw Error("model",
+                            "indicator '" + m.indicators[i].name +
+                                "' cannot be standardised: it does not vary in reference year " +
+                                std::to_string(m.reference_year));
             r.sd[i] = std::sqrt(var);
         }
     }
     return r;
 }
 
-std::vector<float> standardise(const ModelConfig& m, const ReferenceStats& ref, const YearCells& cells) {
+std::vector<float> standardise(const ModelConfig& m, const ReferenceStats& ref,
+                               const YearCells& cells) {
     const std::size_t ni = m.indicators.size(), n = cells.size();
     std::vector<float> z(n * ni);
 #pragma omp parallel for schedule(static)
@@ -68,8 +72,8 @@ std::vector<float> standardise(const ModelConfig& m, const ReferenceStats& ref, 
     return z;
 }
 
-CellScores score_cells(const ModelConfig& m, std::span<const double> weights, std::span<const float> z,
-                       std::size_t n) {
+CellScores score_cells(const ModelConfig& m, std::span<const double> weights,
+                       std::span<const float> z, std::size_t n) {
     const std::size_t ni = m.indicators.size(), nd = m.dimensions.size();
     std::vector<int> dim_of(ni);
     for (std::size_t i = 0; i < ni; ++i) dim_of[i] = m.dimension_index(m.indicators[i].dimension);
@@ -80,7 +84,8 @@ CellScores score_cells(const ModelConfig& m, std::span<const double> weights, st
 #pragma omp parallel for schedule(static)
     for (std::size_t c = 0; c < n; ++c) {
         std::int64_t* dims = &s.dimension[c * nd];
-        for (std::size_t i = 0; i < ni; ++i) dims[dim_of[i]] += contribution_fixed(weights[i], z[c * ni + i]);
+        for (std::size_t i = 0; i < ni; ++i)
+            dims[dim_of[i]] += contribution_fixed(weights[i], z[c * ni + i]);
         std::int64_t afw = 0;
         for (std::size_t d = 0; d < nd; ++d) afw += dims[d];
         s.deviation[c] = afw;

@@ -18,7 +18,9 @@
 namespace leefbaar {
 
 inline constexpr int kScoreFracBits = 32;
-inline double fixed_to_double(std::int64_t v) { return double(v) * 0x1.0p-32; }
+inline double fixed_to_double(std::int64_t v) {
+    return double(v) * 0x1.0p-32;
+}
 inline std::int64_t contribution_fixed(double weight, float z) {
     return std::int64_t(std::llround(double(weight) * double(z) * 0x1.0p32));
 }
@@ -26,10 +28,10 @@ inline std::int64_t contribution_fixed(double weight, float z) {
 // The scored cells of one block in one year: ids and raw indicator values.
 struct YearCells {
     std::int64_t year = 0;
-    std::vector<std::int64_t> cell;       // global id row * nx + col, increasing
+    std::vector<std::int64_t> cell;  // global id row * nx + col, increasing
     std::vector<std::int32_t> residents;
     std::vector<std::int32_t> dwellings;
-    std::vector<double> raw;              // cells x indicators, row-major; NaN = no value
+    std::vector<double> raw;  // cells x indicators, row-major; NaN = no value
     std::size_t size() const { return cell.size(); }
 };
 
@@ -47,7 +49,8 @@ ReferenceStats reference_stats(const ModelConfig& m, std::span<const ExactSum::R
 
 // Standardised indicator values z = (t - mean) / sd as float32, cells x indicators; a cell
 // without a value gets 0 (the national reference average, contributing nothing).
-std::vector<float> standardise(const ModelConfig& m, const ReferenceStats& ref, const YearCells& cells);
+std::vector<float> standardise(const ModelConfig& m, const ReferenceStats& ref,
+                               const YearCells& cells);
 
 // Scores of cells from z values and weights (one per indicator).
 struct CellScores {
@@ -55,8 +58,8 @@ struct CellScores {
     std::vector<std::int64_t> deviation;  // cells, fixed point (afw)
     std::vector<std::uint8_t> cls;        // 1-based class of the deviation
 };
-CellScores score_cells(const ModelConfig& m, std::span<const double> weights, std::span<const float> z,
-                       std::size_t ncells);
+CellScores score_cells(const ModelConfig& m, std::span<const double> weights,
+                       std::span<const float> z, std::size_t ncells);
 
 std::vector<double> model_weights(const ModelConfig& m);
 

@@ -23,9 +23,13 @@ const std::vector<std::pair<std::string, std::string>>& kernel_ops() {
         {"gaussian", "Gaussian-weighted sum of A (sigma; truncated at 4 sigma)"},
         {"exponential", "exp(-d/length)-weighted sum of A, cut at radius"},
         {"linear", "(1 - d/radius)-weighted sum of A"},
-        {"distance", "distance in m from the cell centre to the nearest cell with A > 0, capped at max_distance"},
-        {"point_distance", "distance in m to the nearest point of point_type, capped at max_distance"},
-        {"kth_point_distance", "distance in m to the k-th nearest point of point_type, capped at max_distance"},
+        {"distance",
+         "distance in m from the cell centre to the nearest cell with A > 0, capped at "
+         "max_distance"},
+        {"point_distance",
+         "distance in m to the nearest point of point_type, capped at max_distance"},
+        {"kth_point_distance",
+         "distance in m to the k-th nearest point of point_type, capped at max_distance"},
         {"point_count", "number of points of point_type within radius of the cell centre"},
     };
     return ops;
@@ -42,10 +46,14 @@ std::int64_t KernelSpec::reach_cells(double cell) const {
 double TransformSpec::apply(double x) const {
     if (std::isnan(x)) return x;
     switch (kind) {
-        case Kind::identity: return x;
-        case Kind::log1p: return std::log1p(std::max(x, 0.0));
-        case Kind::sqrt: return std::sqrt(std::max(x, 0.0));
-        case Kind::clamp: return std::clamp(x, lo, hi);
+        case Kind::identity:
+            return x;
+        case Kind::log1p:
+            return std::log1p(std::max(x, 0.0));
+        case Kind::sqrt:
+            return std::sqrt(std::max(x, 0.0));
+        case Kind::clamp:
+            return std::clamp(x, lo, hi);
         case Kind::piecewise: {
             if (x <= points.front().first) return points.front().second;
             if (x >= points.back().first) return points.back().second;
@@ -84,7 +92,8 @@ std::int64_t ModelConfig::max_reach_cells(double cell) const {
 }
 
 bool ModelConfig::uses_points() const {
-    return std::any_of(indicators.begin(), indicators.end(), [](const auto& i) { return i.kernel.uses_points(); });
+    return std::any_of(indicators.begin(), indicators.end(),
+                       [](const auto& i) { return i.kernel.uses_points(); });
 }
 
 namespace {
@@ -92,14 +101,16 @@ namespace {
 ClassScheme parse_classes(TomlTable t, std::size_t want_min) {
     ClassScheme c;
     c.limits = t.num_list("limits");
-    if (c.limits.size() < want_min) t.fail("limits", "needs at least " + std::to_string(want_min) + " limits");
+    if (c.limits.size() < want_min)
+        t.fail("limits", "needs at least " + std::to_string(want_min) + " limits");
     for (std::size_t i = 1; i < c.limits.size(); ++i)
         if (!(c.limits[i] > c.limits[i - 1]))
             t.fail("limits", "must be strictly increasing (element " + std::to_string(i + 1) + ")");
     c.labels = t.str_list("labels");
     if (c.labels.size() != c.limits.size() + 1)
         t.fail("labels", "needs " + std::to_string(c.limits.size() + 1) + " labels for " +
-                             std::to_string(c.limits.size()) + " limits, got " + std::to_string(c.labels.size()));
+                             std::to_string(c.limits.size()) + " limits, got " +
+                             std::to_string(c.labels.size()));
     t.finish();
     return c;
 }
@@ -117,19 +128,21 @@ KernelSpec parse_kernel(TomlTable t) {
     if (k.uses_points()) {
         k.point_type = t.str("point_type");
         k.layers = t.str_list("layers", {});
-        if (!k.layers.empty()) t.fail("layers", "point operations read the points file, not layers");
+        if (!k.layers.empty())
+            t.fail("layers", "point operations read the points file, not layers");
     } else {
         k.layers = t.str_list("layers");
         if (k.layers.size() != (two ? 2u : 1u))
-            t.fail("layers", "operation '" + k.op + "' needs " + (two ? "2 layers" : "1 layer") + ", got " +
-                                 std::to_string(k.layers.size()));
+            t.fail("layers", "operation '" + k.op + "' needs " + (two ? "2 layers" : "1 layer") +
+                                 ", got " + std::to_string(k.layers.size()));
     }
     auto positive = [&](const char* key) {
         const double v = t.num(key);
         if (!(v > 0)) t.fail(key, "must be > 0 m, got " + std::to_string(v));
         return v;
     };
-    if (k.op == "gaussian") k.sigma = positive("sigma");
+    if (k.op == "gaussian")
+        k.sigma = positive("sigma");
     else if (k.op == "exponential") {
         k.length = positive("length");
         k.radius = positive("radius");
@@ -157,9 +170,12 @@ TransformSpec parse_transform(std::optional<TomlTable> t) {
     if (!t) return tr;
     const std::string type = t->str("type", "identity");
     using K = TransformSpec::Kind;
-    if (type == "identity") tr.kind = K::identity;
-    else if (type == "log1p") tr.kind = K::log1p;
-    else if (type == "sqrt") tr.kind = K::sqrt;
+    if (type == "identity")
+        tr.kind = K::identity;
+    else if (type == "log1p")
+        tr.kind = K::log1p;
+    else if (type == "sqrt")
+        tr.kind = K::sqrt;
     else if (type == "clamp") {
         tr.kind = K::clamp;
         tr.lo = t->num("min");
@@ -168,13 +184,15 @@ TransformSpec parse_transform(std::optional<TomlTable> t) {
     } else if (type == "piecewise") {
         tr.kind = K::piecewise;
         const auto xs = t->num_list("x"), ys = t->num_list("y");
-        if (xs.size() < 2 || xs.size() != ys.size()) t->fail("x", "needs at least 2 points and as many y as x");
+        if (xs.size() < 2 || xs.size() != ys.size())
+            t->fail("x", "needs at least 2 points and as many y as x");
         for (std::size_t i = 0; i < xs.size(); ++i) {
             if (i && !(xs[i] > xs[i - 1])) t->fail("x", "must be strictly increasing");
             tr.points.emplace_back(xs[i], ys[i]);
         }
     } else {
-        t->fail("type", "unknown transform '" + type + "' (known: identity, log1p, sqrt, clamp, piecewise)");
+        t->fail("type", "unknown transform '" + type +
+                            "' (known: identity, log1p, sqrt, clamp, piecewise)");
     }
     tr.standardise = t->boolean("standardise", false);
     t->finish();
@@ -215,10 +233,12 @@ ModelConfig parse_model_config(const std::string& file) {
         i.name = t.str("name");
         if (i.name.empty() || i.name.find_first_of("/ \t") != std::string::npos)
             t.fail("name", "'" + i.name + "' must be non-empty without '/' or spaces");
-        if (!names.insert(i.name).second) t.fail("name", "indicator '" + i.name + "' is defined twice");
+        if (!names.insert(i.name).second)
+            t.fail("name", "indicator '" + i.name + "' is defined twice");
         i.dimension = t.str("dimension");
         if (m.dimension_index(i.dimension) < 0)
-            t.fail("dimension", "unknown dimension '" + i.dimension + "' (not in model.dimensions)");
+            t.fail("dimension",
+                   "unknown dimension '" + i.dimension + "' (not in model.dimensions)");
         i.description = t.str("description", "");
         i.weight = t.num("weight");
         if (!std::isfinite(i.weight)) t.fail("weight", "must be finite");

@@ -30,10 +30,10 @@ struct KernelSpec {
 struct TransformSpec {
     enum class Kind { identity, log1p, sqrt, clamp, piecewise };
     Kind kind = Kind::identity;
-    double lo = 0, hi = 0;                            // clamp
-    std::vector<std::pair<double, double>> points;    // piecewise linear (x increasing)
-    bool standardise = false;                         // divide by the reference-year sd
-    double apply(double x) const;                     // NaN stays NaN
+    double lo = 0, hi = 0;                          // clamp
+    std::vector<std::pair<double, double>> points;  // piecewise linear (x increasing)
+    bool standardise = false;                       // divide by the reference-year sd
+    double apply(double x) const;                   // NaN stays NaN
 };
 
 struct IndicatorSpec {
@@ -46,8 +46,8 @@ struct IndicatorSpec {
 };
 
 struct ClassScheme {
-    std::vector<double> limits;        // increasing; n limits give n+1 classes
-    std::vector<std::string> labels;   // n+1 labels
+    std::vector<double> limits;       // increasing; n limits give n+1 classes
+    std::vector<std::string> labels;  // n+1 labels
     // 1-based class of a value: 1 + the number of limits <= v.
     int classify(double v) const;
 };

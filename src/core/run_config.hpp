@@ -22,11 +22,11 @@ struct LayerInfo {
 };
 
 struct ZoneLevel {
-    std::string name;         // buurt, wijk, gemeente, ...
-    std::string layer;        // layer in the zones file
+    std::string name;   // buurt, wijk, gemeente, ...
+    std::string layer;  // layer in the zones file
     std::string code_field;
     std::string name_field;
-    std::string parent_field; // "" for the top level
+    std::string parent_field;     // "" for the top level
     std::string group_field;      // optional municipality group attribute (G4 / G40 / other)
     std::string declining_field;  // optional 0/1 attribute: region with population decline
 };
@@ -37,9 +37,9 @@ struct DatasetManifest {
     GridSpec grid;
     std::vector<std::int64_t> years;
     std::map<std::string, LayerInfo> layers;
-    std::string zones_file;               // absolute path; empty if none
-    std::vector<ZoneLevel> levels;        // finest first
-    std::string points_file;              // pattern with {year}, absolute; empty if none
+    std::string zones_file;         // absolute path; empty if none
+    std::vector<ZoneLevel> levels;  // finest first
+    std::string points_file;        // pattern with {year}, absolute; empty if none
     std::string points_layer = "amenities";
     std::string points_type_field = "type";
 
@@ -59,12 +59,12 @@ struct ShareBins {
 
 struct AggregationConfig {
     bool enabled = true;
-    std::vector<std::string> levels;                 // default: every level of the dataset
-    std::int64_t onvoldoende_min_residents = 100;    // onvoldoende buurt: >= 100 residents ...
-    int onvoldoende_max_class = 3;                   // ... in cells of class 1..3
+    std::vector<std::string> levels;               // default: every level of the dataset
+    std::int64_t onvoldoende_min_residents = 100;  // onvoldoende buurt: >= 100 residents ...
+    int onvoldoende_max_class = 3;                 // ... in cells of class 1..3
     TypologyRules typology;
     std::vector<ShareBins> share_bins;
-    int worst_safety_buurten = 25;                   // length of the ranked list
+    int worst_safety_buurten = 25;  // length of the ranked list
 };
 
 struct RunConfig {
@@ -74,8 +74,8 @@ struct RunConfig {
     std::string data_dir;
     std::string out_dir;
     DatasetManifest dataset;
-    std::vector<std::int64_t> years;                              // sorted
-    std::vector<std::pair<std::int64_t, std::int64_t>> periods;   // (from, to)
+    std::vector<std::int64_t> years;                             // sorted
+    std::vector<std::pair<std::int64_t, std::int64_t>> periods;  // (from, to)
     std::string lang = "nl";
     AggregationConfig aggregation;
 };

@@ -8,7 +8,8 @@
 namespace leefbaar {
 
 toml::table parse_toml_file(const std::string& file) {
-    if (!std::filesystem::exists(file)) throw UsageError("config", "file " + file + " does not exist");
+    if (!std::filesystem::exists(file))
+        throw UsageError("config", "file " + file + " does not exist");
     try {
         return toml::parse_file(file);
     } catch (const toml::parse_error& e) {
@@ -42,13 +43,20 @@ const toml::node* TomlTable::get(const std::string& key, bool required) {
 namespace {
 const char* type_name(const toml::node& n) {
     switch (n.type()) {
-        case toml::node_type::string: return "a string";
-        case toml::node_type::integer: return "an integer";
-        case toml::node_type::floating_point: return "a number";
-        case toml::node_type::boolean: return "a boolean";
-        case toml::node_type::array: return "an array";
-        case toml::node_type::table: return "a table";
-        default: return "a date or time";
+        case toml::node_type::string:
+            return "a string";
+        case toml::node_type::integer:
+            return "an integer";
+        case toml::node_type::floating_point:
+            return "a number";
+        case toml::node_type::boolean:
+            return "a boolean";
+        case toml::node_type::array:
+            return "an array";
+        case toml::node_type::table:
+            return "a table";
+        default:
+            return "a date or time";
     }
 }
 }  // namespace
@@ -78,10 +86,18 @@ bool TomlTable::boolean(const std::string& key) {
     return *n->value<bool>();
 }
 
-std::string TomlTable::str(const std::string& key, const std::string& dflt) { return has(key) ? str(key) : (used_.insert(key), dflt); }
-double TomlTable::num(const std::string& key, double dflt) { return has(key) ? num(key) : (used_.insert(key), dflt); }
-std::int64_t TomlTable::integer(const std::string& key, std::int64_t dflt) { return has(key) ? integer(key) : (used_.insert(key), dflt); }
-bool TomlTable::boolean(const std::string& key, bool dflt) { return has(key) ? boolean(key) : (used_.insert(key), dflt); }
+std::string TomlTable::str(const std::string& key, const std::string& dflt) {
+    return has(key) ? str(key) : (used_.insert(key), dflt);
+}
+double TomlTable::num(const std::string& key, double dflt) {
+    return has(key) ? num(key) : (used_.insert(key), dflt);
+}
+std::int64_t TomlTable::integer(const std::string& key, std::int64_t dflt) {
+    return has(key) ? integer(key) : (used_.insert(key), dflt);
+}
+bool TomlTable::boolean(const std::string& key, bool dflt) {
+    return has(key) ? boolean(key) : (used_.insert(key), dflt);
+}
 
 std::vector<std::string> TomlTable::str_list(const std::string& key) {
     const auto* n = get(key, true);
@@ -89,13 +105,15 @@ std::vector<std::string> TomlTable::str_list(const std::string& key) {
     if (!a) fail(key, std::string("must be an array of strings, not ") + type_name(*n));
     std::vector<std::string> out;
     for (const auto& e : *a) {
-        if (!e.is_string()) fail(key, std::string("must be an array of strings; an element is ") + type_name(e));
+        if (!e.is_string())
+            fail(key, std::string("must be an array of strings; an element is ") + type_name(e));
         out.emplace_back(*e.value<std::string>());
     }
     return out;
 }
 
-std::vector<std::string> TomlTable::str_list(const std::string& key, const std::vector<std::string>& dflt) {
+std::vector<std::string> TomlTable::str_list(const std::string& key,
+                                             const std::vector<std::string>& dflt) {
     return has(key) ? str_list(key) : (used_.insert(key), dflt);
 }
 
@@ -105,9 +123,12 @@ std::vector<double> TomlTable::num_list(const std::string& key) {
     if (!a) fail(key, std::string("must be an array of numbers, not ") + type_name(*n));
     std::vector<double> out;
     for (const auto& e : *a) {
-        if (e.is_integer()) out.push_back(double(*e.value<std::int64_t>()));
-        else if (e.is_floating_point()) out.push_back(*e.value<double>());
-        else fail(key, std::string("must be an array of numbers; an element is ") + type_name(e));
+        if (e.is_integer())
+            out.push_back(double(*e.value<std::int64_t>()));
+        else if (e.is_floating_point())
+            out.push_back(*e.value<double>());
+        else
+            fail(key, std::string("must be an array of numbers; an element is ") + type_name(e));
     }
     return out;
 }
@@ -118,7 +139,8 @@ std::vector<std::int64_t> TomlTable::int_list(const std::string& key) {
     if (!a) fail(key, std::string("must be an array of integers, not ") + type_name(*n));
     std::vector<std::int64_t> out;
     for (const auto& e : *a) {
-        if (!e.is_integer()) fail(key, std::string("must be an array of integers; an element is ") + type_name(e));
+        if (!e.is_integer())
+            fail(key, std::string("must be an array of integers; an element is ") + type_name(e));
         out.push_back(*e.value<std::int64_t>());
     }
     return out;
@@ -141,7 +163,9 @@ std::optional<TomlTable> TomlTable::optional_table(const std::string& key) {
 std::vector<TomlTable> TomlTable::table_array(const std::string& key) {
     const auto* n = get(key, true);
     const auto* a = n->as_array();
-    if (!a) fail(key, std::string("must be an array of tables ([[") + key + "]]), not " + type_name(*n));
+    if (!a)
+        fail(key,
+             std::string("must be an array of tables ([[") + key + "]]), not " + type_name(*n));
     std::vector<TomlTable> out;
     std::size_t i = 0;
     for (const auto& e : *a) {

@@ -13,7 +13,7 @@ namespace leefbaar {
 
 // Wraps one TOML table. Every key read is marked; finish() rejects the keys never read.
 class TomlTable {
-public:
+  public:
     TomlTable(const toml::table& t, std::string file, std::string path)
         : t_(&t), file_(std::move(file)), path_(std::move(path)) {}
 
@@ -50,9 +50,11 @@ public:
     const std::string& file() const { return file_; }
     const std::string& path() const { return path_; }
 
-private:
+  private:
     const toml::node* get(const std::string& key, bool required);
-    std::string key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+    std::string key_path(const std::string& key) const {
+        return path_.empty() ? key : path_ + "." + key;
+    }
 
     const toml::table* t_;
     std::string file_;

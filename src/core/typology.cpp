@@ -9,7 +9,8 @@
 
 namespace leefbaar {
 
-std::vector<std::uint8_t> in_lowest_percent(const std::vector<double>& value, const std::vector<std::int64_t>& residents,
+std::vector<std::uint8_t> in_lowest_percent(const std::vector<double>& value,
+                                            const std::vector<std::int64_t>& residents,
                                             double percent) {
     std::vector<std::size_t> idx;
     for (std::size_t z = 0; z < value.size(); ++z)
@@ -30,7 +31,8 @@ struct Criterion {
     std::vector<std::uint8_t> ok;
 };
 
-TypologyResult combine(std::size_t zones, const std::vector<Criterion>& cs, std::vector<std::string> words) {
+TypologyResult combine(std::size_t zones, const std::vector<Criterion>& cs,
+                       std::vector<std::string> words) {
     TypologyResult r;
     r.member.assign(zones, 0);
     r.missed.assign(zones, "");
@@ -43,8 +45,10 @@ TypologyResult combine(std::size_t zones, const std::vector<Criterion>& cs, std:
                 ++fails;
                 which = c.name;
             }
-        if (fails == 0) r.member[z] = 1;
-        else if (fails == 1) r.missed[z] = which;
+        if (fails == 0)
+            r.member[z] = 1;
+        else if (fails == 1)
+            r.missed[z] = which;
     }
     return r;
 }
@@ -57,12 +61,15 @@ int zone_class(const ModelConfig& m, const YearZoneStats& s, std::size_t z) {
 
 std::size_t safety_index(const ModelConfig& m, const std::string& dim) {
     const int d = m.dimension_index(dim);
-    if (d < 0) throw UsageError("typology", "safety dimension '" + dim + "' is not a dimension of model " + m.name);
+    if (d < 0)
+        throw UsageError("typology",
+                         "safety dimension '" + dim + "' is not a dimension of model " + m.name);
     return std::size_t(d);
 }
 
 // Zones whose class is <= max_class in at least n years, the last year included.
-std::vector<std::uint8_t> weak_for_years(const ModelConfig& m, const LevelSeries& s, int max_class, int n) {
+std::vector<std::uint8_t> weak_for_years(const ModelConfig& m, const LevelSeries& s, int max_class,
+                                         int n) {
     const std::size_t zones = s.level->size();
     std::vector<std::uint8_t> ok(zones, 0);
     for (std::size_t z = 0; z < zones; ++z) {
@@ -83,7 +90,8 @@ std::string pct(double p) {
     return o.str();
 }
 
-TypologyResult pressure_areas(const TypologyRules& r, const ModelConfig& m, const LevelSeries& s, bool buurt_level) {
+TypologyResult pressure_areas(const TypologyRules& r, const ModelConfig& m, const LevelSeries& s,
+                              bool buurt_level) {
     const std::size_t zones = s.level->size();
     const YearZoneStats& last = *s.years.back();
     const std::size_t sd = safety_index(m, r.safety_dimension);
@@ -92,13 +100,16 @@ TypologyResult pressure_areas(const TypologyRules& r, const ModelConfig& m, cons
     const double pctl = buurt_level ? r.buurt_safety_percentile : r.wijk_safety_percentile;
     Criterion weak{"weak in >= " + std::to_string(r.min_measurements) + " measurements",
                    weak_for_years(m, s, r.wijk_max_class, r.min_measurements)};
-    Criterion unsafe{"safety among the lowest " + pct(pctl), in_lowest_percent(safety, last.residents, pctl)};
+    Criterion unsafe{"safety among the lowest " + pct(pctl),
+                     in_lowest_percent(safety, last.residents, pctl)};
     Criterion share{"onvoldoende area share", std::vector<std::uint8_t>(zones, 0)};
     Criterion trend{"negative trend", std::vector<std::uint8_t>(zones, 0)};
     Criterion size{"residents", std::vector<std::uint8_t>(zones, 0)};
     for (std::size_t z = 0; z < zones; ++z) {
         const std::int64_t cells = last.cells[z];
-        const double sh = cells > 0 ? double(last.cells_in_classes(z, 1, r.onvoldoende_max_class)) / double(cells) : 0.0;
+        const double sh =
+            cells > 0 ? double(last.cells_in_classes(z, 1, r.onvoldoende_max_class)) / double(cells)
+                      : 0.0;
         share.ok[z] = sh >= r.wijk_min_onvoldoende_share;
         if (s.last_period) {
             const double d = s.last_period->mean_delta(z);
@@ -107,28 +118,36 @@ TypologyResult pressure_areas(const TypologyRules& r, const ModelConfig& m, cons
         size.ok[z] = last.residents[z] >= (buurt_level ? 1 : r.wijk_min_residents);
     }
     std::vector<std::string> words{
-        "class of the mean score at most " + std::to_string(r.wijk_max_class) + " (zwak) in at least " +
-            std::to_string(r.min_measurements) + " measurements, the latest included",
-        "change over the last period minus the national change <= " + std::to_string(r.wijk_max_relative_trend),
-        "safety dimension (" + r.safety_dimension + ") among the lowest " + pct(pctl) + " in the latest year",
-        "at least " + std::to_string(int(r.wijk_min_onvoldoende_share * 100)) + "% of the scored cells in classes 1-" +
-            std::to_string(r.onvoldoende_max_class) + " in the latest year",
-        buurt_level ? "buurt-level candidates form contiguous clusters of at least " + std::to_string(r.cluster_min_residents) + " residents"
+        "class of the mean score at most " + std::to_string(r.wijk_max_class) +
+            " (zwak) in at least " + std::to_string(r.min_measurements) +
+            " measurements, the latest included",
+        "change over the last period minus the national change <= " +
+            std::to_string(r.wijk_max_relative_trend),
+        "safety dimension (" + r.safety_dimension + ") among the lowest " + pct(pctl) +
+            " in the latest year",
+        "at least " + std::to_string(int(r.wijk_min_onvoldoende_share * 100)) +
+            "% of the scored cells in classes 1-" + std::to_string(r.onvoldoende_max_class) +
+            " in the latest year",
+        buurt_level ? "buurt-level candidates form contiguous clusters of at least " +
+                          std::to_string(r.cluster_min_residents) + " residents"
                     : "at least " + std::to_string(r.wijk_min_residents) + " residents"};
     return combine(zones, {weak, trend, unsafe, share, size}, words);
 }
 
 }  // namespace
 
-TypologyResult kwetsbare_wijken(const TypologyRules& r, const ModelConfig& m, const LevelSeries& s) {
+TypologyResult kwetsbare_wijken(const TypologyRules& r, const ModelConfig& m,
+                                const LevelSeries& s) {
     return pressure_areas(r, m, s, false);
 }
 
-TypologyResult kwetsbare_buurten(const TypologyRules& r, const ModelConfig& m, const LevelSeries& s) {
+TypologyResult kwetsbare_buurten(const TypologyRules& r, const ModelConfig& m,
+                                 const LevelSeries& s) {
     return pressure_areas(r, m, s, true);
 }
 
-TypologyResult aandachtsbuurten(const TypologyRules& r, const ModelConfig& m, const LevelSeries& s) {
+TypologyResult aandachtsbuurten(const TypologyRules& r, const ModelConfig& m,
+                                const LevelSeries& s) {
     const std::size_t zones = s.level->size();
     const YearZoneStats& last = *s.years.back();
     const std::size_t sd = safety_index(m, r.safety_dimension);
@@ -139,17 +158,20 @@ TypologyResult aandachtsbuurten(const TypologyRules& r, const ModelConfig& m, co
     Criterion onv{"onvoldoende cells present", std::vector<std::uint8_t>(zones, 0)};
     Criterion unsafe{"safety among the lowest " + pct(r.buurt_safety_percentile),
                      in_lowest_percent(safety, last.residents, r.buurt_safety_percentile)};
-    Criterion size{">= " + std::to_string(r.buurt_min_residents) + " residents", std::vector<std::uint8_t>(zones, 0)};
+    Criterion size{">= " + std::to_string(r.buurt_min_residents) + " residents",
+                   std::vector<std::uint8_t>(zones, 0)};
     for (std::size_t z = 0; z < zones; ++z) {
         onv.ok[z] = last.residents_in_classes(z, 1, r.onvoldoende_max_class) > 0;
         size.ok[z] = last.residents[z] >= r.buurt_min_residents;
     }
     std::vector<std::string> words{
-        "class of the mean score at most " + std::to_string(r.buurt_max_class) + " (zwak) in at least " +
-            std::to_string(r.min_measurements) + " measurements, the latest included",
-        "residents in cells of class 1-" + std::to_string(r.onvoldoende_max_class) + " in the latest year",
-        "safety dimension (" + r.safety_dimension + ") among the lowest " + pct(r.buurt_safety_percentile) +
-            " of buurten in the latest year",
+        "class of the mean score at most " + std::to_string(r.buurt_max_class) +
+            " (zwak) in at least " + std::to_string(r.min_measurements) +
+            " measurements, the latest included",
+        "residents in cells of class 1-" + std::to_string(r.onvoldoende_max_class) +
+            " in the latest year",
+        "safety dimension (" + r.safety_dimension + ") among the lowest " +
+            pct(r.buurt_safety_percentile) + " of buurten in the latest year",
         "at least " + std::to_string(r.buurt_min_residents) + " residents in the latest year"};
     return combine(zones, {weak, onv, unsafe, size}, words);
 }
@@ -162,14 +184,19 @@ TypologyResult aandachtsregios(const TypologyRules& r, const LevelSeries& s) {
         const YearZoneStats& y = *s.years[k];
         std::vector<double> weak_share(zones), good_share(zones), neg_weak(zones);
         for (std::size_t z = 0; z < zones; ++z) {
-            weak_share[z] = y.residents[z] > 0 ? double(y.residents_in_classes(z, 1, r.region_max_class)) / double(y.residents[z])
-                                               : std::nan("");
+            weak_share[z] = y.residents[z] > 0
+                                ? double(y.residents_in_classes(z, 1, r.region_max_class)) /
+                                      double(y.residents[z])
+                                : std::nan("");
             neg_weak[z] = -weak_share[z];
-            good_share[z] = y.cells[z] > 0 ? double(y.cells_in_classes(z, r.region_min_good_class, 99)) / double(y.cells[z])
-                                           : std::nan("");
+            good_share[z] = y.cells[z] > 0
+                                ? double(y.cells_in_classes(z, r.region_min_good_class, 99)) /
+                                      double(y.cells[z])
+                                : std::nan("");
         }
         const auto top = in_lowest_percent(neg_weak, y.residents, r.region_weak_share_top_percent);
-        const auto bottom = in_lowest_percent(good_share, y.residents, r.region_good_share_bottom_percent);
+        const auto bottom =
+            in_lowest_percent(good_share, y.residents, r.region_good_share_bottom_percent);
         for (std::size_t z = 0; z < zones; ++z) {
             weak_years[z] += top[z];
             poor_good_years[z] += bottom[z];
@@ -179,34 +206,41 @@ TypologyResult aandachtsregios(const TypologyRules& r, const LevelSeries& s) {
             }
         }
     }
-    Criterion a{"large share in class <= " + std::to_string(r.region_max_class), std::vector<std::uint8_t>(zones, 0)};
-    Criterion b{"small area share in class >= " + std::to_string(r.region_min_good_class), std::vector<std::uint8_t>(zones, 0)};
+    Criterion a{"large share in class <= " + std::to_string(r.region_max_class),
+                std::vector<std::uint8_t>(zones, 0)};
+    Criterion b{"small area share in class >= " + std::to_string(r.region_min_good_class),
+                std::vector<std::uint8_t>(zones, 0)};
     for (std::size_t z = 0; z < zones; ++z) {
         a.ok[z] = weak_years[z] >= r.min_measurements && weak_last[z];
         b.ok[z] = poor_good_years[z] >= r.min_measurements && good_last[z];
     }
     std::vector<std::string> words{
-        "share of residents in cells of class <= " + std::to_string(r.region_max_class) + " among the highest " +
-            pct(r.region_weak_share_top_percent) + " of regions in at least " + std::to_string(r.min_measurements) +
+        "share of residents in cells of class <= " + std::to_string(r.region_max_class) +
+            " among the highest " + pct(r.region_weak_share_top_percent) +
+            " of regions in at least " + std::to_string(r.min_measurements) +
             " measurements, the latest included",
-        "share of the scored area in class >= " + std::to_string(r.region_min_good_class) + " among the lowest " +
-            pct(r.region_good_share_bottom_percent) + " of regions in at least " + std::to_string(r.min_measurements) +
+        "share of the scored area in class >= " + std::to_string(r.region_min_good_class) +
+            " among the lowest " + pct(r.region_good_share_bottom_percent) +
+            " of regions in at least " + std::to_string(r.min_measurements) +
             " measurements, the latest included"};
     return combine(zones, {a, b}, words);
 }
 
-std::vector<std::int32_t> clusters(const std::vector<std::uint8_t>& flagged,
-                                   const std::vector<std::pair<std::int32_t, std::int32_t>>& adjacency) {
+std::vector<std::int32_t> clusters(
+    const std::vector<std::uint8_t>& flagged,
+    const std::vector<std::pair<std::int32_t, std::int32_t>>& adjacency) {
     std::vector<std::int32_t> parent(flagged.size());
     std::iota(parent.begin(), parent.end(), 0);
     auto find = [&](std::int32_t x) {
-        while (parent[std::size_t(x)] != x) x = parent[std::size_t(x)] = parent[std::size_t(parent[std::size_t(x)])];
+        while (parent[std::size_t(x)] != x)
+            x = parent[std::size_t(x)] = parent[std::size_t(parent[std::size_t(x)])];
         return x;
     };
     for (const auto& [a, b] : adjacency) {
         if (!flagged[std::size_t(a)] || !flagged[std::size_t(b)]) continue;
         const auto ra = find(a), rb = find(b);
-        if (ra != rb) parent[std::size_t(std::max(ra, rb))] = std::min(ra, rb);  // root = smallest index
+        if (ra != rb)
+            parent[std::size_t(std::max(ra, rb))] = std::min(ra, rb);  // root = smallest index
     }
     std::vector<std::int32_t> out(flagged.size(), -1);
     for (std::size_t z = 0; z < flagged.size(); ++z)

@@ -13,12 +13,12 @@
 namespace leefbaar {
 
 struct TypologyRules {
-    int min_measurements = 3;            // criteria over time must hold in at least this many years
+    int min_measurements = 3;  // criteria over time must hold in at least this many years
     std::string safety_dimension = "veiligheid";
-    int onvoldoende_max_class = 3;       // "cells scoring onvoldoende": classes 1..3
+    int onvoldoende_max_class = 3;  // "cells scoring onvoldoende": classes 1..3
     // Type 2, aandachtsbuurten
-    int buurt_max_class = 4;             // class of the buurt's mean deviation: at best zwak
-    double buurt_safety_percentile = 20; // safety among the lowest 20% of buurten
+    int buurt_max_class = 4;              // class of the buurt's mean deviation: at best zwak
+    double buurt_safety_percentile = 20;  // safety among the lowest 20% of buurten
     std::int64_t buurt_min_residents = 1000;
     // Type 1, kwetsbare wijken (wijken, and contiguous clusters of qualifying buurten)
     int wijk_max_class = 4;
@@ -29,16 +29,16 @@ struct TypologyRules {
     std::int64_t cluster_min_residents = 5000;
     // Type 3, aandachtsregio's
     std::string region_level = "coropplus";
-    int region_max_class = 5;                  // residents in cells of class <= 5 ...
-    double region_weak_share_top_percent = 15; // ... share among the top 15% of regions
-    int region_min_good_class = 8;             // area in cells of class >= 8 ...
+    int region_max_class = 5;                      // residents in cells of class <= 5 ...
+    double region_weak_share_top_percent = 15;     // ... share among the top 15% of regions
+    int region_min_good_class = 8;                 // area in cells of class >= 8 ...
     double region_good_share_bottom_percent = 40;  // ... share among the bottom 40% of regions
 };
 
 struct TypologyResult {
-    std::vector<std::uint8_t> member;        // per zone: 1 = of this type
-    std::vector<std::string> missed;         // per zone: the one criterion it misses ("" otherwise)
-    std::vector<std::string> criteria;       // the rules, in words, for the report
+    std::vector<std::uint8_t> member;   // per zone: 1 = of this type
+    std::vector<std::string> missed;    // per zone: the one criterion it misses ("" otherwise)
+    std::vector<std::string> criteria;  // the rules, in words, for the report
 };
 
 // Inputs for one level: statistics per year (in run order) and of the last period.
@@ -49,20 +49,25 @@ struct LevelSeries {
     double national_last_delta = 0;
 };
 
-TypologyResult aandachtsbuurten(const TypologyRules& r, const ModelConfig& m, const LevelSeries& buurten);
-TypologyResult kwetsbare_wijken(const TypologyRules& r, const ModelConfig& m, const LevelSeries& wijken);
+TypologyResult aandachtsbuurten(const TypologyRules& r, const ModelConfig& m,
+                                const LevelSeries& buurten);
+TypologyResult kwetsbare_wijken(const TypologyRules& r, const ModelConfig& m,
+                                const LevelSeries& wijken);
 // Buurt-level qualification for the cluster variant of type 1 (same criteria as wijken).
-TypologyResult kwetsbare_buurten(const TypologyRules& r, const ModelConfig& m, const LevelSeries& buurten);
+TypologyResult kwetsbare_buurten(const TypologyRules& r, const ModelConfig& m,
+                                 const LevelSeries& buurten);
 TypologyResult aandachtsregios(const TypologyRules& r, const LevelSeries& regions);
 
 // Connected clusters of flagged zones given adjacency pairs (a < b); returns a cluster id per
 // zone (-1 for unflagged), clusters numbered by their smallest zone index.
-std::vector<std::int32_t> clusters(const std::vector<std::uint8_t>& flagged,
-                                   const std::vector<std::pair<std::int32_t, std::int32_t>>& adjacency);
+std::vector<std::int32_t> clusters(
+    const std::vector<std::uint8_t>& flagged,
+    const std::vector<std::pair<std::int32_t, std::int32_t>>& adjacency);
 
 // Zones whose value is among the lowest (or highest) p percent of the zones with residents
 // in the given year; ties broken by zone index.
-std::vector<std::uint8_t> in_lowest_percent(const std::vector<double>& value, const std::vector<std::int64_t>& residents,
+std::vector<std::uint8_t> in_lowest_percent(const std::vector<double>& value,
+                                            const std::vector<std::int64_t>& residents,
                                             double percent);
 
 }  // namespace leefbaar

@@ -10,13 +10,13 @@ namespace leefbaar::dist {
 // RAII MPI_Init_thread / MPI_Finalize (funneled: only the main thread calls MPI; OpenMP
 // threads compute). Constructing it twice is allowed (the second is a no-op).
 class MpiSession {
-public:
+  public:
     MpiSession(int* argc, char*** argv);
     ~MpiSession();
     MpiSession(const MpiSession&) = delete;
     MpiSession& operator=(const MpiSession&) = delete;
 
-private:
+  private:
     bool owns_ = false;
 };
 
@@ -33,6 +33,7 @@ int first_failed_rank(bool failed, MPI_Comm comm = MPI_COMM_WORLD);
 
 // Prints "leefbaar: <message> [rank R]" to stderr and aborts every rank with `exit_code`.
 // The one place that calls MPI_Abort; numerics never do.
-[[noreturn]] void abort_all(const std::string& message, int exit_code, MPI_Comm comm = MPI_COMM_WORLD);
+[[noreturn]] void abort_all(const std::string& message, int exit_code,
+                            MPI_Comm comm = MPI_COMM_WORLD);
 
 }  // namespace leefbaar::dist

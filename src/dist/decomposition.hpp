@@ -12,7 +12,7 @@ namespace leefbaar::dist {
 // Splits `grid` into px x py blocks (any rank count: primes, more ranks than rows or columns,
 // one rank). Rank r of the Cartesian communicator owns block r; blocks may be empty.
 class Decomposition {
-public:
+  public:
     // px = py = 0 chooses a near-square process grid for this grid.
     Decomposition(const GridSpec& grid, MPI_Comm comm, int px = 0, int py = 0);
     ~Decomposition();
@@ -29,7 +29,7 @@ public:
     const Window& block(int r) const { return blocks_[std::size_t(r)]; }
     const std::vector<Window>& blocks() const { return blocks_; }
 
-private:
+  private:
     GridSpec grid_;
     MPI_Comm cart_ = MPI_COMM_NULL;
     int rank_ = 0, px_ = 1, py_ = 1;

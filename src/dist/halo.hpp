@@ -17,17 +17,29 @@ namespace leefbaar::dist {
 template <class T>
 MPI_Datatype mpi_type();
 template <>
-inline MPI_Datatype mpi_type<std::int32_t>() { return MPI_INT32_T; }
+inline MPI_Datatype mpi_type<std::int32_t>() {
+    return MPI_INT32_T;
+}
 template <>
-inline MPI_Datatype mpi_type<std::int64_t>() { return MPI_INT64_T; }
+inline MPI_Datatype mpi_type<std::int64_t>() {
+    return MPI_INT64_T;
+}
 template <>
-inline MPI_Datatype mpi_type<std::uint8_t>() { return MPI_UINT8_T; }
+inline MPI_Datatype mpi_type<std::uint8_t>() {
+    return MPI_UINT8_T;
+}
 template <>
-inline MPI_Datatype mpi_type<std::uint16_t>() { return MPI_UINT16_T; }
+inline MPI_Datatype mpi_type<std::uint16_t>() {
+    return MPI_UINT16_T;
+}
 template <>
-inline MPI_Datatype mpi_type<float>() { return MPI_FLOAT; }
+inline MPI_Datatype mpi_type<float>() {
+    return MPI_FLOAT;
+}
 template <>
-inline MPI_Datatype mpi_type<double>() { return MPI_DOUBLE; }
+inline MPI_Datatype mpi_type<double>() {
+    return MPI_DOUBLE;
+}
 
 namespace detail {
 template <class T>
@@ -92,7 +104,8 @@ void exchange_halo(const Decomposition& d, Raster<T>& r) {
         }
     }
     check(MPI_Waitall(int(reqs.size()), reqs.data(), MPI_STATUSES_IGNORE), "MPI_Waitall(halo)");
-    for (std::size_t i = 0; i < recvwin.size(); ++i) detail::paste_window(r, recvwin[i], recvbuf[i].data());
+    for (std::size_t i = 0; i < recvwin.size(); ++i)
+        detail::paste_window(r, recvwin[i], recvbuf[i].data());
 }
 
 // Gathers the interiors of every rank's block into one whole-grid array on `root`
@@ -102,7 +115,8 @@ std::vector<T> gather_grid(const Decomposition& d, const Raster<T>& r, int root 
     const std::vector<T> mine = r.interior_copy();
     std::vector<int> counts(std::size_t(d.size())), displs(std::size_t(d.size()));
     for (int p = 0; p < d.size(); ++p) counts[std::size_t(p)] = int(d.block(p).cells());
-    for (int p = 1; p < d.size(); ++p) displs[std::size_t(p)] = displs[std::size_t(p) - 1] + counts[std::size_t(p) - 1];
+    for (int p = 1; p < d.size(); ++p)
+        displs[std::size_t(p)] = displs[std::size_t(p) - 1] + counts[std::size_t(p) - 1];
     std::vector<T> blocks;
     if (d.rank() == root) blocks.resize(std::size_t(d.grid().cells()));
     check(MPI_Gatherv(mine.data(), int(mine.size()), mpi_type<T>(), blocks.data(), counts.data(),

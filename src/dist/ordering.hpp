@@ -15,7 +15,7 @@ namespace leefbaar::dist {
 struct GlobalRows {
     std::int64_t total = 0;                                   // rows over all ranks
     std::vector<std::pair<std::int64_t, std::int64_t>> runs;  // (offset, count) of this rank's rows
-    std::vector<std::int64_t> row_start;                      // grid row -> first table row (ny + 1)
+    std::vector<std::int64_t> row_start;  // grid row -> first table row (ny + 1)
 };
 
 // `cells` are this rank's selected cell ids, increasing, all inside its block. Collective.

@@ -34,8 +34,9 @@ const Int128Op& int128_op() {
 
 void allreduce_sum(std::span<std::int64_t> values, MPI_Comm comm) {
     if (values.empty()) return;
-    check(MPI_Allreduce(MPI_IN_PLACE, values.data(), int(values.size()), MPI_INT64_T, MPI_SUM, comm),
-          "MPI_Allreduce(sum int64)");
+    check(
+        MPI_Allreduce(MPI_IN_PLACE, values.data(), int(values.size()), MPI_INT64_T, MPI_SUM, comm),
+        "MPI_Allreduce(sum int64)");
 }
 
 void allreduce_sum(std::span<ExactSum::Raw> values, MPI_Comm comm) {

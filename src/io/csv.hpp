@@ -7,14 +7,14 @@
 namespace leefbaar::io {
 
 class CsvWriter {
-public:
+  public:
     explicit CsvWriter(std::vector<std::string> header) : header_(std::move(header)) {}
     void row(std::vector<std::string> fields);
     // Writes "<path>.partial" then renames; throws Error naming the file on failure.
     void save(const std::string& path) const;
     static std::string quote(const std::string& f);
 
-private:
+  private:
     std::vector<std::string> header_;
     std::vector<std::vector<std::string>> rows_;
 };

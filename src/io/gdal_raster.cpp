@@ -19,13 +19,20 @@ namespace {
 
 template <class T>
 GDALDataType gdal_type() {
-    if constexpr (std::is_same_v<T, std::uint8_t>) return GDT_Byte;
-    else if constexpr (std::is_same_v<T, std::int16_t>) return GDT_Int16;
-    else if constexpr (std::is_same_v<T, std::uint16_t>) return GDT_UInt16;
-    else if constexpr (std::is_same_v<T, std::int32_t>) return GDT_Int32;
-    else if constexpr (std::is_same_v<T, float>) return GDT_Float32;
-    else if constexpr (std::is_same_v<T, double>) return GDT_Float64;
-    else static_assert(sizeof(T) == 0, "unsupported raster cell type");
+    if constexpr (std::is_same_v<T, std::uint8_t>)
+        return GDT_Byte;
+    else if constexpr (std::is_same_v<T, std::int16_t>)
+        return GDT_Int16;
+    else if constexpr (std::is_same_v<T, std::uint16_t>)
+        return GDT_UInt16;
+    else if constexpr (std::is_same_v<T, std::int32_t>)
+        return GDT_Int32;
+    else if constexpr (std::is_same_v<T, float>)
+        return GDT_Float32;
+    else if constexpr (std::is_same_v<T, double>)
+        return GDT_Float64;
+    else
+        static_assert(sizeof(T) == 0, "unsupported raster cell type");
 }
 
 std::string num(double v) {
@@ -34,7 +41,9 @@ std::string num(double v) {
     return b;
 }
 
-bool near(double a, double b, double tol) { return std::abs(a - b) <= tol; }
+bool near(double a, double b, double tol) {
+    return std::abs(a - b) <= tol;
+}
 
 struct Dataset {
     GDALDatasetH h = nullptr;
@@ -63,10 +72,12 @@ RasterInfo probe_raster(const std::string& path) {
     gdal_init();
     if (!std::filesystem::exists(path)) throw Error("ingest", "file " + path + " does not exist");
     CPLErrorReset();
-    Dataset ds{GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr)};
+    Dataset ds{
+        GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr)};
     if (!ds.h) {
         const std::string why = gdal_last_error();
-        throw Error("ingest", "file " + path + " is not a readable raster" + (why.empty() ? "" : ": " + why));
+        throw Error("ingest",
+                    "file " + path + " is not a readable raster" + (why.empty() ? "" : ": " + why));
     }
     RasterInfo info;
     info.path = path;
@@ -100,10 +111,13 @@ RasterInfo probe_raster(const std::string& path) {
 void check_on_grid(const RasterInfo& info, const GridSpec& grid, const std::string& what,
                    Coverage coverage) {
     const std::string who = "ingest: " + what + ": file " + info.path;
-    auto fail = [&](const std::string& msg) { throw Error("ingest", what + ": file " + info.path + " " + msg); };
+    auto fail = [&](const std::string& msg) {
+        throw Error("ingest", what + ": file " + info.path + " " + msg);
+    };
     (void)who;
     if (info.epsg != grid.epsg)
-        fail("is " + (info.epsg ? "EPSG:" + std::to_string(info.epsg) : "in CRS '" + info.crs_name + "'") +
+        fail("is " +
+             (info.epsg ? "EPSG:" + std::to_string(info.epsg) : "in CRS '" + info.crs_name + "'") +
              ", expected EPSG:" + std::to_string(grid.epsg));
     const auto& g = info.geotransform;
     if (g[2] != 0.0 || g[4] != 0.0) fail("is rotated (geotransform terms 2 and 4 are not zero)");
@@ -132,8 +146,10 @@ void read_window(const std::string& path, const GridSpec& grid, Raster<T>& out,
     const RasterInfo info = probe_raster(path);
     check_on_grid(info, grid, what, coverage);
     if (std::is_integral_v<T> && !info.is_integer)
-        throw Error("ingest", what + ": file " + info.path + " holds " + info.data_type +
-                                  " values, expected an integer raster (counts and areas are exact integers)");
+        throw Error(
+            "ingest",
+            what + ": file " + info.path + " holds " + info.data_type +
+                " values, expected an integer raster (counts and areas are exact integers)");
     std::fill(out.data.begin(), out.data.end(), out.nodata);
     // The raster's own window in grid coordinates, and its overlap with what we need.
     const auto rc0 = std::int64_t(std::llround((info.geotransform[0] - grid.xmin) / grid.cell));
@@ -141,8 +157,11 @@ void read_window(const std::string& path, const GridSpec& grid, Raster<T>& out,
     const Window in_file{rc0, rr0, info.nx, info.ny};
     const Window need = out.padded().intersect(grid.window()).intersect(in_file);
     if (need.empty()) return;
-    Dataset ds{GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr)};
-    if (!ds.h) throw Error("ingest", what + ": file " + path + " could not be reopened: " + gdal_last_error());
+    Dataset ds{
+        GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr)};
+    if (!ds.h)
+        throw Error("ingest",
+                    what + ": file " + path + " could not be reopened: " + gdal_last_error());
     GDALRasterBandH band = GDALGetRasterBand(ds.h, 1);
     std::vector<T> buf(std::size_t(need.cells()));
     CPLErrorReset();
@@ -150,11 +169,11 @@ void read_window(const std::string& path, const GridSpec& grid, Raster<T>& out,
                                     int(need.ncols), int(need.nrows), buf.data(), int(need.ncols),
                                     int(need.nrows), gdal_type<T>(), 0, 0);
     if (err != CE_None)
-        throw Error("ingest", what + ": file " + path + ": reading window cols " +
-                                  std::to_string(need.col0) + "-" + std::to_string(need.col1() - 1) +
-                                  ", rows " + std::to_string(need.row0) + "-" +
-                                  std::to_string(need.row1() - 1) +
-                                  " failed (truncated or corrupt file?): " + gdal_last_error());
+        throw Error("ingest",
+                    what + ": file " + path + ": reading window cols " + std::to_string(need.col0) +
+                        "-" + std::to_string(need.col1() - 1) + ", rows " +
+                        std::to_string(need.row0) + "-" + std::to_string(need.row1() - 1) +
+                        " failed (truncated or corrupt file?): " + gdal_last_error());
     const bool has_nd = info.has_nodata;
     const double nd = info.nodata;
     for (std::int64_t r = 0; r < need.nrows; ++r) {
@@ -163,26 +182,33 @@ void read_window(const std::string& path, const GridSpec& grid, Raster<T>& out,
         for (std::int64_t c = 0; c < need.ncols; ++c) {
             const T v = src[c];
             bool missing = false;
-            if constexpr (std::is_floating_point_v<T>) missing = std::isnan(v) || (has_nd && double(v) == nd);
-            else missing = has_nd && double(v) == nd;
+            if constexpr (std::is_floating_point_v<T>)
+                missing = std::isnan(v) || (has_nd && double(v) == nd);
+            else
+                missing = has_nd && double(v) == nd;
             dst[c] = missing ? out.nodata : v;
         }
     }
 }
 
 template <class T>
-void write_geotiff(const std::string& path, const GridSpec& grid, std::span<const T> values, T nodata,
-                   const GeoTiffOptions& options) {
+void write_geotiff(const std::string& path, const GridSpec& grid, std::span<const T> values,
+                   T nodata, const GeoTiffOptions& options) {
     gdal_init();
     if (values.size() != std::size_t(grid.cells()))
-        throw Error("geotiff", path + ": " + std::to_string(values.size()) + " values for a grid of " +
-                                   std::to_string(grid.cells()) + " cells");
+        throw Error("geotiff", path + ": " + std::to_string(values.size()) +
+                                   " values for a grid of " + std::to_string(grid.cells()) +
+                                   " cells");
     const std::string tmp = path + ".partial";
     GDALDriverH drv = GDALGetDriverByName("GTiff");
     if (!drv) throw Error("geotiff", "GDAL has no GTiff driver");
-    const char* opts[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE",
+    const char* opts[] = {"TILED=YES",
+                          "BLOCKXSIZE=256",
+                          "BLOCKYSIZE=256",
+                          "COMPRESS=DEFLATE",
                           std::is_floating_point_v<T> ? "PREDICTOR=1" : "PREDICTOR=2",
-                          "BIGTIFF=IF_SAFER", nullptr};
+                          "BIGTIFF=IF_SAFER",
+                          nullptr};
     {
         Dataset ds{GDALCreate(drv, tmp.c_str(), int(grid.nx), int(grid.ny), 1, gdal_type<T>(),
                               const_cast<char**>(opts))};
@@ -196,9 +222,11 @@ void write_geotiff(const std::string& path, const GridSpec& grid, std::span<cons
         GDALRasterBandH band = GDALGetRasterBand(ds.h, 1);
         GDALSetRasterNoDataValue(band, double(nodata));
         if (!options.description.empty()) GDALSetDescription(band, options.description.c_str());
-        for (const auto& [k, v] : options.metadata) GDALSetMetadataItem(ds.h, k.c_str(), v.c_str(), nullptr);
-        if (GDALRasterIO(band, GF_Write, 0, 0, int(grid.nx), int(grid.ny), const_cast<T*>(values.data()),
-                         int(grid.nx), int(grid.ny), gdal_type<T>(), 0, 0) != CE_None)
+        for (const auto& [k, v] : options.metadata)
+            GDALSetMetadataItem(ds.h, k.c_str(), v.c_str(), nullptr);
+        if (GDALRasterIO(band, GF_Write, 0, 0, int(grid.nx), int(grid.ny),
+                         const_cast<T*>(values.data()), int(grid.nx), int(grid.ny), gdal_type<T>(),
+                         0, 0) != CE_None)
             throw Error("geotiff", "writing " + tmp + " failed: " + gdal_last_error());
     }  // closed (flushed) here
     std::error_code ec;
@@ -206,10 +234,10 @@ void write_geotiff(const std::string& path, const GridSpec& grid, std::span<cons
     if (ec) throw Error("geotiff", "renaming " + tmp + " to " + path + ": " + ec.message());
 }
 
-#define LEEFBAAR_GDAL_INSTANTIATE(T)                                                               \
-    template void read_window<T>(const std::string&, const GridSpec&, Raster<T>&,                  \
-                                 const std::string&, Coverage);                                   \
-    template void write_geotiff<T>(const std::string&, const GridSpec&, std::span<const T>, T,     \
+#define LEEFBAAR_GDAL_INSTANTIATE(T)                                                           \
+    template void read_window<T>(const std::string&, const GridSpec&, Raster<T>&,              \
+                                 const std::string&, Coverage);                                \
+    template void write_geotiff<T>(const std::string&, const GridSpec&, std::span<const T>, T, \
                                    const GeoTiffOptions&);
 LEEFBAAR_GDAL_INSTANTIATE(std::uint8_t)
 LEEFBAAR_GDAL_INSTANTIATE(std::int16_t)

@@ -23,11 +23,11 @@ struct RasterInfo {
     std::int64_t nx = 0, ny = 0;
     int bands = 0;
     std::array<double, 6> geotransform{};
-    int epsg = 0;            // 0 when the CRS has no EPSG code
-    std::string crs_name;    // e.g. "Amersfoort / RD New", or "none"
+    int epsg = 0;          // 0 when the CRS has no EPSG code
+    std::string crs_name;  // e.g. "Amersfoort / RD New", or "none"
     bool has_nodata = false;
     double nodata = 0.0;
-    std::string data_type;   // GDAL name: Int32, Float32, ...
+    std::string data_type;  // GDAL name: Int32, Float32, ...
     bool is_integer = false;
 };
 

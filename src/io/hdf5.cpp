@@ -88,7 +88,8 @@ void write_attr_scalar(hid_t obj, const std::string& file, const std::string& na
 
 template <class T>
 T read_attr_scalar(hid_t obj, const std::string& file, const std::string& name) {
-    H5Id attr(checked(H5Aopen(obj, name.c_str(), H5P_DEFAULT), file, "open attribute '" + name + "'"));
+    H5Id attr(
+        checked(H5Aopen(obj, name.c_str(), H5P_DEFAULT), file, "open attribute '" + name + "'"));
     T v{};
     checked_status(H5Aread(attr, h5_type<T>(), &v), file, "read attribute '" + name + "'");
     return v;
@@ -102,11 +103,16 @@ H5Id collective_dxpl() {
 
 IoMode convert(H5D_mpio_actual_io_mode_t m) {
     switch (m) {
-        case H5D_MPIO_NO_COLLECTIVE: return IoMode::independent;
-        case H5D_MPIO_CHUNK_INDEPENDENT: return IoMode::independent;
-        case H5D_MPIO_CHUNK_COLLECTIVE: return IoMode::collective_chunk;
-        case H5D_MPIO_CONTIGUOUS_COLLECTIVE: return IoMode::collective_contiguous;
-        case H5D_MPIO_CHUNK_MIXED: return IoMode::mixed;
+        case H5D_MPIO_NO_COLLECTIVE:
+            return IoMode::independent;
+        case H5D_MPIO_CHUNK_INDEPENDENT:
+            return IoMode::independent;
+        case H5D_MPIO_CHUNK_COLLECTIVE:
+            return IoMode::collective_chunk;
+        case H5D_MPIO_CONTIGUOUS_COLLECTIVE:
+            return IoMode::collective_contiguous;
+        case H5D_MPIO_CHUNK_MIXED:
+            return IoMode::mixed;
     }
     return IoMode::none;
 }
@@ -116,40 +122,74 @@ IoMode convert(H5D_mpio_actual_io_mode_t m) {
 void H5Id::reset() noexcept {
     if (id_ < 0) return;
     switch (H5Iget_type(id_)) {
-        case H5I_FILE: H5Fclose(id_); break;
-        case H5I_GROUP: H5Gclose(id_); break;
-        case H5I_DATASET: H5Dclose(id_); break;
-        case H5I_DATASPACE: H5Sclose(id_); break;
-        case H5I_DATATYPE: H5Tclose(id_); break;
-        case H5I_ATTR: H5Aclose(id_); break;
-        case H5I_GENPROP_LST: H5Pclose(id_); break;
-        default: break;
+        case H5I_FILE:
+            H5Fclose(id_);
+            break;
+        case H5I_GROUP:
+            H5Gclose(id_);
+            break;
+        case H5I_DATASET:
+            H5Dclose(id_);
+            break;
+        case H5I_DATASPACE:
+            H5Sclose(id_);
+            break;
+        case H5I_DATATYPE:
+            H5Tclose(id_);
+            break;
+        case H5I_ATTR:
+            H5Aclose(id_);
+            break;
+        case H5I_GENPROP_LST:
+            H5Pclose(id_);
+            break;
+        default:
+            break;
     }
     id_ = H5I_INVALID_HID;
 }
 
 template <>
-hid_t h5_type<float>() { return H5T_NATIVE_FLOAT; }
+hid_t h5_type<float>() {
+    return H5T_NATIVE_FLOAT;
+}
 template <>
-hid_t h5_type<double>() { return H5T_NATIVE_DOUBLE; }
+hid_t h5_type<double>() {
+    return H5T_NATIVE_DOUBLE;
+}
 template <>
-hid_t h5_type<std::int8_t>() { return H5T_NATIVE_INT8; }
+hid_t h5_type<std::int8_t>() {
+    return H5T_NATIVE_INT8;
+}
 template <>
-hid_t h5_type<std::uint8_t>() { return H5T_NATIVE_UINT8; }
+hid_t h5_type<std::uint8_t>() {
+    return H5T_NATIVE_UINT8;
+}
 template <>
-hid_t h5_type<std::int16_t>() { return H5T_NATIVE_INT16; }
+hid_t h5_type<std::int16_t>() {
+    return H5T_NATIVE_INT16;
+}
 template <>
-hid_t h5_type<std::int32_t>() { return H5T_NATIVE_INT32; }
+hid_t h5_type<std::int32_t>() {
+    return H5T_NATIVE_INT32;
+}
 template <>
-hid_t h5_type<std::int64_t>() { return H5T_NATIVE_INT64; }
+hid_t h5_type<std::int64_t>() {
+    return H5T_NATIVE_INT64;
+}
 
 const char* to_string(IoMode m) {
     switch (m) {
-        case IoMode::none: return "none";
-        case IoMode::independent: return "independent";
-        case IoMode::collective_chunk: return "collective (chunked)";
-        case IoMode::collective_contiguous: return "collective (contiguous)";
-        case IoMode::mixed: return "mixed";
+        case IoMode::none:
+            return "none";
+        case IoMode::independent:
+            return "independent";
+        case IoMode::collective_chunk:
+            return "collective (chunked)";
+        case IoMode::collective_contiguous:
+            return "collective (contiguous)";
+        case IoMode::mixed:
+            return "mixed";
     }
     return "?";
 }
@@ -171,7 +211,8 @@ H5File::H5File(const std::string& path, MPI_Comm comm, Mode mode) : path_(path),
         H5Id fcpl(H5Pcreate(H5P_FILE_CREATE));
         // netCDF-4 readers expect creation-order tracking on groups.
         H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
-        file_ = H5Id(checked(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl), path, "create file"));
+        file_ =
+            H5Id(checked(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl), path, "create file"));
         write_attr_string(file_, path, "Conventions", "CF-1.8");
     } else {
         const unsigned flags = mode == Mode::read_write ? H5F_ACC_RDWR : H5F_ACC_RDONLY;
@@ -182,7 +223,9 @@ H5File::H5File(const std::string& path, MPI_Comm comm, Mode mode) : path_(path),
 
 H5File::~H5File() = default;
 
-void H5File::flush() { checked_status(H5Fflush(file_, H5F_SCOPE_GLOBAL), path_, "flush"); }
+void H5File::flush() {
+    checked_status(H5Fflush(file_, H5F_SCOPE_GLOBAL), path_, "flush");
+}
 
 void H5File::ensure_parent_groups(const std::string& path) {
     std::size_t pos = 1;
@@ -212,7 +255,8 @@ bool H5File::exists(const std::string& path) const {
 
 std::optional<std::vector<std::int64_t>> H5File::shape(const std::string& path) const {
     if (!exists(path)) return std::nullopt;
-    H5Id d(checked(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), path_, "open dataset '" + path + "'"));
+    H5Id d(
+        checked(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), path_, "open dataset '" + path + "'"));
     H5Id s(H5Dget_space(d));
     const int rank = H5Sget_simple_extent_ndims(s);
     std::vector<hsize_t> dims(std::size_t(std::max(rank, 0)));
@@ -222,28 +266,34 @@ std::optional<std::vector<std::int64_t>> H5File::shape(const std::string& path) 
 
 namespace {
 herr_t visit_cb(hid_t, const char* name, const H5O_info_t* info, void* data) {
-    if (info->type == H5O_TYPE_DATASET) static_cast<std::vector<std::string>*>(data)->push_back(std::string("/") + name);
+    if (info->type == H5O_TYPE_DATASET)
+        static_cast<std::vector<std::string>*>(data)->push_back(std::string("/") + name);
     return 0;
 }
 }  // namespace
 
 std::vector<std::string> H5File::list_datasets() const {
     std::vector<std::string> out;
-    checked_status(H5Ovisit(file_, H5_INDEX_NAME, H5_ITER_INC, visit_cb, &out), path_, "list datasets");
+    checked_status(H5Ovisit(file_, H5_INDEX_NAME, H5_ITER_INC, visit_cb, &out), path_,
+                   "list datasets");
     return out;
 }
 
 void H5File::write_georeference(const GridSpec& grid) {
-    const int rank = [&] { int r = 0; MPI_Comm_rank(comm_, &r); return r; }();
+    const int rank = [&] {
+        int r = 0;
+        MPI_Comm_rank(comm_, &r);
+        return r;
+    }();
     auto coord = [&](const char* name, std::int64_t n, auto value, const char* std_name,
                      const char* axis) {
         std::vector<double> v(static_cast<std::size_t>(n));
         for (std::int64_t i = 0; i < n; ++i) v[std::size_t(i)] = value(i);
         hsize_t dims[1] = {hsize_t(n)};
         H5Id space(H5Screate_simple(1, dims, nullptr));
-        H5Id d(checked(H5Dcreate2(file_, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
-                                  H5P_DEFAULT),
-                       path_, std::string("create coordinate '") + name + "'"));
+        H5Id d(checked(
+            H5Dcreate2(file_, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+            path_, std::string("create coordinate '") + name + "'"));
         H5Id fs(H5Dget_space(d));
         H5Id ms(H5Screate_simple(1, dims, nullptr));
         if (rank != 0) {
@@ -251,17 +301,23 @@ void H5File::write_georeference(const GridSpec& grid) {
             H5Sselect_none(ms);
         }
         transfer(d, H5T_NATIVE_DOUBLE, fs, ms, v.data());
-        checked_status(H5DSset_scale(d, name), path_, std::string("dimension scale '") + name + "'");
+        checked_status(H5DSset_scale(d, name), path_,
+                       std::string("dimension scale '") + name + "'");
         write_attr_string(d, path_, "units", "m");
         write_attr_string(d, path_, "standard_name", std_name);
         write_attr_string(d, path_, "axis", axis);
     };
-    coord("x", grid.nx, [&](std::int64_t i) { return grid.centre_x(i); }, "projection_x_coordinate", "X");
-    coord("y", grid.ny, [&](std::int64_t i) { return grid.centre_y(i); }, "projection_y_coordinate", "Y");
+    coord(
+        "x", grid.nx, [&](std::int64_t i) { return grid.centre_x(i); }, "projection_x_coordinate",
+        "X");
+    coord(
+        "y", grid.ny, [&](std::int64_t i) { return grid.centre_y(i); }, "projection_y_coordinate",
+        "Y");
 
     H5Id space(H5Screate(H5S_SCALAR));
-    H5Id crs(checked(H5Dcreate2(file_, "crs", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                     path_, "create 'crs'"));
+    H5Id crs(checked(
+        H5Dcreate2(file_, "crs", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+        path_, "create 'crs'"));
     const std::string wkt = epsg_wkt(grid.epsg);
     write_attr_string(crs, path_, "grid_mapping_name", "oblique_stereographic");
     write_attr_string(crs, path_, "crs_wkt", wkt);
@@ -280,7 +336,8 @@ void H5File::write_georeference(const GridSpec& grid) {
 }
 
 GridSpec H5File::read_georeference() const {
-    if (!exists("/crs")) throw Error("hdf5", path_ + ": no 'crs' variable (not a leefbaar results file?)");
+    if (!exists("/crs"))
+        throw Error("hdf5", path_ + ": no 'crs' variable (not a leefbaar results file?)");
     H5Id crs(checked(H5Dopen2(file_, "crs", H5P_DEFAULT), path_, "open 'crs'"));
     GridSpec g;
     g.xmin = read_attr_scalar<double>(crs, path_, "leefbaar_xmin");
@@ -294,7 +351,8 @@ GridSpec H5File::read_georeference() const {
 
 void H5File::transfer(hid_t dset, hid_t memtype, hid_t filespace, hid_t memspace, const void* buf) {
     H5Id dxpl = collective_dxpl();
-    checked_status(H5Dwrite(dset, memtype, memspace, filespace, dxpl, buf), path_, "collective write");
+    checked_status(H5Dwrite(dset, memtype, memspace, filespace, dxpl, buf), path_,
+                   "collective write");
     H5D_mpio_actual_io_mode_t mode{};
     H5Pget_mpio_actual_io_mode(dxpl, &mode);
     last_io_mode_ = convert(mode);
@@ -303,11 +361,13 @@ void H5File::transfer(hid_t dset, hid_t memtype, hid_t filespace, hid_t memspace
 H5Id H5File::dataset_for_grid(const std::string& path, hid_t type, const GridSpec& grid,
                               const void* fill) {
     if (exists(path)) {
-        H5Id d(checked(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), path_, "open dataset '" + path + "'"));
+        H5Id d(checked(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), path_,
+                       "open dataset '" + path + "'"));
         H5Id s(H5Dget_space(d));
         hsize_t dims[2] = {0, 0};
-        if (H5Sget_simple_extent_ndims(s) != 2 || (H5Sget_simple_extent_dims(s, dims, nullptr),
-                                                   dims[0] != hsize_t(grid.ny) || dims[1] != hsize_t(grid.nx)))
+        if (H5Sget_simple_extent_ndims(s) != 2 ||
+            (H5Sget_simple_extent_dims(s, dims, nullptr),
+             dims[0] != hsize_t(grid.ny) || dims[1] != hsize_t(grid.nx)))
             throw Error("hdf5", path_ + ": dataset '" + path + "' exists with another shape");
         return d;
     }
@@ -324,7 +384,8 @@ H5Id H5File::dataset_for_grid(const std::string& path, hid_t type, const GridSpe
     H5Pset_fill_value(dcpl, type, fill);
     H5Id d(checked(H5Dcreate2(file_, path.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
                    path_, "create dataset '" + path + "'"));
-    H5Id xs(checked(H5Dopen2(file_, "/x", H5P_DEFAULT), path_, "open '/x' (write_georeference first)"));
+    H5Id xs(
+        checked(H5Dopen2(file_, "/x", H5P_DEFAULT), path_, "open '/x' (write_georeference first)"));
     H5Id ys(checked(H5Dopen2(file_, "/y", H5P_DEFAULT), path_, "open '/y'"));
     checked_status(H5DSattach_scale(d, ys, 0), path_, "attach y to '" + path + "'");
     checked_status(H5DSattach_scale(d, xs, 1), path_, "attach x to '" + path + "'");
@@ -363,14 +424,16 @@ void H5File::write_grid(const std::string& path, const GridSpec& grid, const Win
         ms = H5Id(H5Screate_simple(2, count, nullptr));
     }
     transfer(d, h5_type<T>(), fs, ms, values.data());
-    timings_.push_back({path, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
-                        std::int64_t(values.size() * sizeof(T))});
+    timings_.push_back(
+        {path, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+         std::int64_t(values.size() * sizeof(T))});
 }
 
 template <class T>
 std::vector<T> H5File::read_grid(const std::string& path, const Window& window) const {
     if (!exists(path)) throw Error("hdf5", path_ + ": no dataset '" + path + "'");
-    H5Id d(checked(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), path_, "open dataset '" + path + "'"));
+    H5Id d(
+        checked(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), path_, "open dataset '" + path + "'"));
     H5Id fs(H5Dget_space(d));
     std::vector<T> out(std::size_t(std::max<std::int64_t>(window.cells(), 0)));
     H5Id ms;
@@ -397,7 +460,8 @@ void H5File::write_rows(const std::string& path, std::int64_t total_rows, std::i
                         std::int64_t ncols, std::span<const T> values) {
     if (ncols <= 0 || values.size() % std::size_t(ncols) != 0)
         throw Error("hdf5", path_ + ": '" + path + "': " + std::to_string(values.size()) +
-                                " values is not a whole number of rows of " + std::to_string(ncols));
+                                " values is not a whole number of rows of " +
+                                std::to_string(ncols));
     const std::int64_t nrows = std::int64_t(values.size()) / ncols;
     H5Id d;
     if (exists(path)) {
@@ -407,15 +471,16 @@ void H5File::write_rows(const std::string& path, std::int64_t total_rows, std::i
         hsize_t dims[2] = {hsize_t(total_rows), hsize_t(ncols)};
         H5Id space(H5Screate_simple(2, dims, nullptr));
         H5Id dcpl(H5Pcreate(H5P_DATASET_CREATE));
-        const hsize_t rows_per_chunk =
-            std::max<hsize_t>(1, std::min<hsize_t>(std::max<hsize_t>(dims[0], 1),
-                                                   hsize_t((1 << 20) / (sizeof(T) * std::size_t(ncols))) + 1));
+        const hsize_t rows_per_chunk = std::max<hsize_t>(
+            1, std::min<hsize_t>(std::max<hsize_t>(dims[0], 1),
+                                 hsize_t((1 << 20) / (sizeof(T) * std::size_t(ncols))) + 1));
         hsize_t chunk[2] = {rows_per_chunk, hsize_t(ncols)};
         H5Pset_chunk(dcpl, 2, chunk);
         H5Pset_shuffle(dcpl);
         H5Pset_deflate(dcpl, 1);
-        d = H5Id(checked(H5Dcreate2(file_, path.c_str(), h5_type<T>(), space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-                         path_, "create dataset '" + path + "'"));
+        d = H5Id(checked(
+            H5Dcreate2(file_, path.c_str(), h5_type<T>(), space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+            path_, "create dataset '" + path + "'"));
     }
     H5Id fs(H5Dget_space(d));
     H5Id ms;
@@ -457,7 +522,8 @@ std::vector<T> H5File::read_rows(const std::string& path, std::int64_t row_offse
         ms = H5Id(H5Screate_simple(2, count, nullptr));
     }
     H5Id dxpl = collective_dxpl();
-    checked_status(H5Dread(d, h5_type<T>(), ms, fs, dxpl, out.data()), path_, "read '" + path + "'");
+    checked_status(H5Dread(d, h5_type<T>(), ms, fs, dxpl, out.data()), path_,
+                   "read '" + path + "'");
     return out;
 }
 
@@ -478,8 +544,9 @@ std::int64_t select_segments(hid_t fs, const std::vector<H5File::Segment>& segs,
 }  // namespace
 
 template <class T>
-void H5File::write_row_segments(const std::string& path, std::int64_t total_rows, std::int64_t ncols,
-                                const std::vector<Segment>& segments, std::span<const T> values) {
+void H5File::write_row_segments(const std::string& path, std::int64_t total_rows,
+                                std::int64_t ncols, const std::vector<Segment>& segments,
+                                std::span<const T> values) {
     const auto t0 = std::chrono::steady_clock::now();
     H5Id d;
     if (exists(path)) {
@@ -490,29 +557,34 @@ void H5File::write_row_segments(const std::string& path, std::int64_t total_rows
         H5Id space(H5Screate_simple(2, dims, nullptr));
         H5Id dcpl(H5Pcreate(H5P_DATASET_CREATE));
         const hsize_t rows_per_chunk = std::max<hsize_t>(
-            1, std::min<hsize_t>(std::max<hsize_t>(dims[0], 1), hsize_t((1 << 20) / (sizeof(T) * std::size_t(ncols))) + 1));
+            1, std::min<hsize_t>(std::max<hsize_t>(dims[0], 1),
+                                 hsize_t((1 << 20) / (sizeof(T) * std::size_t(ncols))) + 1));
         hsize_t chunk[2] = {rows_per_chunk, hsize_t(ncols)};
         // Tables of cells hold mostly incompressible floats: chunked, no filter (deflate
         // would cost more time than the bytes it saves).
         H5Pset_chunk(dcpl, 2, chunk);
-        d = H5Id(checked(H5Dcreate2(file_, path.c_str(), h5_type<T>(), space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-                         path_, "create dataset '" + path + "'"));
+        d = H5Id(checked(
+            H5Dcreate2(file_, path.c_str(), h5_type<T>(), space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+            path_, "create dataset '" + path + "'"));
     }
     H5Id fs(H5Dget_space(d));
     const std::int64_t rows = select_segments(fs, segments, hsize_t(ncols));
     if (std::size_t(rows * ncols) != values.size())
-        throw Error("hdf5", path_ + ": '" + path + "': segments hold " + std::to_string(rows) + " rows but " +
-                                std::to_string(values.size()) + " values were given");
+        throw Error("hdf5", path_ + ": '" + path + "': segments hold " + std::to_string(rows) +
+                                " rows but " + std::to_string(values.size()) +
+                                " values were given");
     hsize_t n[1] = {hsize_t(std::max<std::int64_t>(rows * ncols, 1))};
     H5Id ms(H5Screate_simple(1, n, nullptr));
     if (rows == 0) H5Sselect_none(ms);
     transfer(d, h5_type<T>(), fs, ms, values.data());
-    timings_.push_back({path, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
-                        std::int64_t(values.size() * sizeof(T))});
+    timings_.push_back(
+        {path, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+         std::int64_t(values.size() * sizeof(T))});
 }
 
 template <class T>
-std::vector<T> H5File::read_row_segments(const std::string& path, const std::vector<Segment>& segments) const {
+std::vector<T> H5File::read_row_segments(const std::string& path,
+                                         const std::vector<Segment>& segments) const {
     if (!exists(path)) throw Error("hdf5", path_ + ": no dataset '" + path + "'");
     H5Id d(checked(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), path_, "open '" + path + "'"));
     H5Id fs(H5Dget_space(d));
@@ -524,7 +596,8 @@ std::vector<T> H5File::read_row_segments(const std::string& path, const std::vec
     H5Id ms(H5Screate_simple(1, n, nullptr));
     if (rows == 0) H5Sselect_none(ms);
     H5Id dxpl = collective_dxpl();
-    checked_status(H5Dread(d, h5_type<T>(), ms, fs, dxpl, out.data()), path_, "read '" + path + "'");
+    checked_status(H5Dread(d, h5_type<T>(), ms, fs, dxpl, out.data()), path_,
+                   "read '" + path + "'");
     return out;
 }
 
@@ -534,14 +607,17 @@ void H5File::set_attribute(const std::string& object, const std::string& name,
     write_attr_string(obj, path_, name, value);
 }
 
-std::optional<std::string> H5File::attribute(const std::string& object, const std::string& name) const {
+std::optional<std::string> H5File::attribute(const std::string& object,
+                                             const std::string& name) const {
     if (object != "/" && !exists(object)) return std::nullopt;
     H5Id obj(checked(H5Oopen(file_, object.c_str(), H5P_DEFAULT), path_, "open '" + object + "'"));
     if (H5Aexists(obj, name.c_str()) <= 0) return std::nullopt;
-    H5Id attr(checked(H5Aopen(obj, name.c_str(), H5P_DEFAULT), path_, "open attribute '" + name + "'"));
+    H5Id attr(
+        checked(H5Aopen(obj, name.c_str(), H5P_DEFAULT), path_, "open attribute '" + name + "'"));
     H5Id type(H5Aget_type(attr));
     if (H5Tget_class(type) != H5T_STRING)
-        throw Error("hdf5", path_ + ": attribute '" + name + "' of '" + object + "' is not a string");
+        throw Error("hdf5",
+                    path_ + ": attribute '" + name + "' of '" + object + "' is not a string");
     if (H5Tis_variable_str(type) > 0) {
         char* s = nullptr;
         H5Id mt = H5Id(H5Tcopy(H5T_C_S1));
@@ -563,7 +639,8 @@ void H5File::set_string_list(const std::string& object, const std::string& name,
     set_attribute(object, name, joined);
 }
 
-std::vector<std::string> H5File::string_list(const std::string& object, const std::string& name) const {
+std::vector<std::string> H5File::string_list(const std::string& object,
+                                             const std::string& name) const {
     const auto s = attribute(object, name);
     std::vector<std::string> out;
     if (!s || s->empty()) return out;
@@ -584,10 +661,12 @@ std::vector<std::string> H5File::string_list(const std::string& object, const st
     template std::vector<T> H5File::read_grid<T>(const std::string&, const Window&) const;        \
     template void H5File::write_rows<T>(const std::string&, std::int64_t, std::int64_t,           \
                                         std::int64_t, std::span<const T>);                        \
-    template std::vector<T> H5File::read_rows<T>(const std::string&, std::int64_t, std::int64_t) const; \
-    template void H5File::write_row_segments<T>(const std::string&, std::int64_t, std::int64_t,       \
-                                                const std::vector<Segment>&, std::span<const T>);    \
-    template std::vector<T> H5File::read_row_segments<T>(const std::string&, const std::vector<Segment>&) const;
+    template std::vector<T> H5File::read_rows<T>(const std::string&, std::int64_t, std::int64_t)  \
+        const;                                                                                    \
+    template void H5File::write_row_segments<T>(const std::string&, std::int64_t, std::int64_t,   \
+                                                const std::vector<Segment>&, std::span<const T>); \
+    template std::vector<T> H5File::read_row_segments<T>(const std::string&,                      \
+                                                         const std::vector<Segment>&) const;
 LEEFBAAR_H5_INSTANTIATE(float)
 LEEFBAAR_H5_INSTANTIATE(double)
 LEEFBAAR_H5_INSTANTIATE(std::int8_t)

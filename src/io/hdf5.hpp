@@ -17,7 +17,7 @@ namespace leefbaar::io {
 
 // An owned HDF5 identifier, closed with the matching H5?close on destruction (no-throw).
 class H5Id {
-public:
+  public:
     H5Id() = default;
     explicit H5Id(hid_t id) : id_(id) {}
     ~H5Id() { reset(); }
@@ -36,7 +36,7 @@ public:
     operator hid_t() const { return id_; }
     void reset() noexcept;
 
-private:
+  private:
     hid_t id_ = H5I_INVALID_HID;
 };
 
@@ -51,7 +51,7 @@ const char* to_string(IoMode m);
 // every rank calls them in the same order with the same names and shapes (a rank with no
 // cells passes an empty block).
 class H5File {
-public:
+  public:
     enum class Mode { create, read_write, read_only };
     H5File(const std::string& path, MPI_Comm comm, Mode mode);
     ~H5File();
@@ -97,7 +97,8 @@ public:
     void write_row_segments(const std::string& path, std::int64_t total_rows, std::int64_t ncols,
                             const std::vector<Segment>& segments, std::span<const T> values);
     template <class T>
-    std::vector<T> read_row_segments(const std::string& path, const std::vector<Segment>& segments) const;
+    std::vector<T> read_row_segments(const std::string& path,
+                                     const std::vector<Segment>& segments) const;
     // The dataset's dimensions, or nullopt if absent.
     std::optional<std::vector<std::int64_t>> shape(const std::string& path) const;
     bool exists(const std::string& path) const;
@@ -105,7 +106,8 @@ public:
     std::vector<std::string> list_datasets() const;
 
     // String attributes on a group or dataset ("/" = the file). Same value on every rank.
-    void set_attribute(const std::string& object, const std::string& name, const std::string& value);
+    void set_attribute(const std::string& object, const std::string& name,
+                       const std::string& value);
     std::optional<std::string> attribute(const std::string& object, const std::string& name) const;
     // 1-D string list attribute helpers (stored as one newline-joined string).
     void set_string_list(const std::string& object, const std::string& name,
@@ -123,8 +125,9 @@ public:
     IoMode last_io_mode() const { return last_io_mode_; }
     void flush();
 
-private:
-    H5Id dataset_for_grid(const std::string& path, hid_t type, const GridSpec& grid, const void* fill);
+  private:
+    H5Id dataset_for_grid(const std::string& path, hid_t type, const GridSpec& grid,
+                          const void* fill);
     void ensure_parent_groups(const std::string& path);
     void transfer(hid_t dset, hid_t memtype, hid_t filespace, hid_t memspace, const void* buf);
 

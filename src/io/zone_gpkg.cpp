@@ -23,16 +23,18 @@ void write_zone_gpkg(const std::string& path, const std::vector<ZoneLayerOut>& l
     if (!out) throw Error("gpkg", "cannot create " + tmp + ": " + gdal_last_error());
     try {
         for (const auto& L : layers) {
-            GDALDatasetH src = GDALOpenEx(L.source.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
+            GDALDatasetH src = GDALOpenEx(L.source.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY,
+                                          nullptr, nullptr, nullptr);
             if (!src) throw Error("gpkg", "cannot open " + L.source.path);
             OGRLayerH in = GDALDatasetGetLayerByName(src, L.source.layer.c_str());
             if (!in) {
                 GDALClose(src);
-                throw Error("gpkg", "file " + L.source.path + ": no layer '" + L.source.layer + "'");
+                throw Error("gpkg",
+                            "file " + L.source.path + ": no layer '" + L.source.layer + "'");
             }
             const char* lco[] = {"SPATIAL_INDEX=YES", nullptr};
-            OGRLayerH o = GDALDatasetCreateLayer(out, L.name.c_str(), OGR_L_GetSpatialRef(in), wkbMultiPolygon,
-                                                 const_cast<char**>(lco));
+            OGRLayerH o = GDALDatasetCreateLayer(out, L.name.c_str(), OGR_L_GetSpatialRef(in),
+                                                 wkbMultiPolygon, const_cast<char**>(lco));
             auto add_field = [&](const std::string& n, OGRFieldType t) {
                 OGRFieldDefnH f = OGR_Fld_Create(n.c_str(), t);
                 OGR_L_CreateField(o, f, 1);
@@ -41,9 +43,15 @@ void write_zone_gpkg(const std::string& path, const std::vector<ZoneLayerOut>& l
             add_field("code", OFTString);
             add_field("name", OFTString);
             for (std::size_t i = 0; i < L.fields.size(); ++i)
-                add_field(L.fields[i], L.types[i] == 'r' ? OFTReal : L.types[i] == 'i' ? OFTInteger64 : OFTString);
-            const int ci = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(in), L.source.code_field.c_str());
-            const int ni = L.source.name_field.empty() ? -1 : OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(in), L.source.name_field.c_str());
+                add_field(L.fields[i], L.types[i] == 'r'   ? OFTReal
+                                       : L.types[i] == 'i' ? OFTInteger64
+                                                           : OFTString);
+            const int ci =
+                OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(in), L.source.code_field.c_str());
+            const int ni =
+                L.source.name_field.empty()
+                    ? -1
+                    : OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(in), L.source.name_field.c_str());
             OGR_L_StartTransaction(o);
             OGR_L_ResetReading(in);
             while (OGRFeatureH f = OGR_L_GetNextFeature(in)) {
@@ -56,12 +64,14 @@ void write_zone_gpkg(const std::string& path, const std::vector<ZoneLayerOut>& l
                 const auto it = L.values.find(code);
                 if (it != L.values.end())
                     for (std::size_t i = 0; i < L.fields.size(); ++i)
-                        if (!it->second[i].empty()) OGR_F_SetFieldString(g, int(i) + 2, it->second[i].c_str());
+                        if (!it->second[i].empty())
+                            OGR_F_SetFieldString(g, int(i) + 2, it->second[i].c_str());
                 if (OGR_L_CreateFeature(o, g) != OGRERR_NONE) {
                     OGR_F_Destroy(g);
                     OGR_F_Destroy(f);
                     GDALClose(src);
-                    throw Error("gpkg", "writing layer '" + L.name + "' of " + tmp + ": " + gdal_last_error());
+                    throw Error("gpkg", "writing layer '" + L.name + "' of " + tmp + ": " +
+                                            gdal_last_error());
                 }
                 OGR_F_Destroy(g);
                 OGR_F_Destroy(f);

@@ -10,10 +10,10 @@
 namespace leefbaar::io {
 
 struct ZoneLayerOut {
-    ZoneSource source;                       // polygons are copied from here
-    std::string name;                        // output layer name
-    std::vector<std::string> fields;         // attribute names
-    std::vector<char> types;                 // 'r' real, 'i' integer, 's' string, per field
+    ZoneSource source;                // polygons are copied from here
+    std::string name;                 // output layer name
+    std::vector<std::string> fields;  // attribute names
+    std::vector<char> types;          // 'r' real, 'i' integer, 's' string, per field
     std::map<std::string, std::vector<std::string>> values;  // code -> field values (text)
 };
 

@@ -31,9 +31,13 @@ std::string where(const ZoneSource& s) {
 
 void open_source(const ZoneSource& src, Source& out) {
     gdal_init();
-    if (!std::filesystem::exists(src.path)) throw Error("zones", "file " + src.path + " does not exist");
-    out.ds = GDALOpenEx(src.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
-    if (!out.ds) throw Error("zones", "file " + src.path + " is not a readable vector source: " + gdal_last_error());
+    if (!std::filesystem::exists(src.path))
+        throw Error("zones", "file " + src.path + " does not exist");
+    out.ds =
+        GDALOpenEx(src.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
+    if (!out.ds)
+        throw Error("zones",
+                    "file " + src.path + " is not a readable vector source: " + gdal_last_error());
     out.layer = src.layer.empty() ? GDALDatasetGetLayer(out.ds, 0)
                                   : GDALDatasetGetLayerByName(out.ds, src.layer.c_str());
     if (!out.layer) throw Error("zones", where(src) + ": no such layer");
@@ -46,7 +50,8 @@ int field_index(const ZoneSource& src, OGRLayerH layer, const std::string& field
         OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
         for (int k = 0; k < OGR_FD_GetFieldCount(defn); ++k)
             have += std::string(k ? ", " : "") + OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, k));
-        throw Error("zones", where(src) + ": no attribute '" + field + "' (attributes: " + have + ")");
+        throw Error("zones",
+                    where(src) + ": no attribute '" + field + "' (attributes: " + have + ")");
     }
     return i;
 }
@@ -73,11 +78,12 @@ std::vector<Feature> read_features(const ZoneSource& src, Source& s, bool with_g
         const auto fid = OGR_F_GetFID(f);
         OGR_F_Destroy(f);
         if (z.code.empty())
-            throw Error("zones", where(src) + ": feature " + std::to_string(fid) + " has an empty '" +
-                                     src.code_field + "'");
+            throw Error("zones", where(src) + ": feature " + std::to_string(fid) +
+                                     " has an empty '" + src.code_field + "'");
         out.push_back(std::move(z));
     }
-    std::sort(out.begin(), out.end(), [](const Feature& a, const Feature& b) { return a.code < b.code; });
+    std::sort(out.begin(), out.end(),
+              [](const Feature& a, const Feature& b) { return a.code < b.code; });
     for (std::size_t i = 1; i < out.size(); ++i)
         if (out[i].code == out[i - 1].code) {
             for (auto& f : out) OGR_G_DestroyGeometry(f.geom);
@@ -106,7 +112,8 @@ ZoneTable read_zone_table(const ZoneSource& src) {
     return t;
 }
 
-std::map<std::string, std::string> read_zone_attribute(const ZoneSource& src, const std::string& field) {
+std::map<std::string, std::string> read_zone_attribute(const ZoneSource& src,
+                                                       const std::string& field) {
     Source s;
     open_source(src, s);
     const int ci = field_index(src, s.layer, src.code_field);
@@ -149,7 +156,8 @@ RasterisedZones rasterise_zones(const ZoneSource& src, const GridSpec& grid, con
         OSRDestroySpatialReference(c);
         if (epsg != grid.epsg) {
             for (auto& f : feats) OGR_G_DestroyGeometry(f.geom);
-            throw Error("zones", where(src) + " is " + (epsg ? "EPSG:" + std::to_string(epsg) : "in an unknown CRS") +
+            throw Error("zones", where(src) + " is " +
+                                     (epsg ? "EPSG:" + std::to_string(epsg) : "in an unknown CRS") +
                                      ", expected EPSG:" + std::to_string(grid.epsg));
         }
     }
@@ -170,25 +178,30 @@ RasterisedZones rasterise_zones(const ZoneSource& src, const GridSpec& grid, con
     CPLErr e1 = GDALRasterizeGeometries(ds, 1, &band1, int(geoms.size()), geoms.data(), nullptr,
                                         nullptr, burn.data(), nullptr, nullptr, nullptr);
     const char* add[] = {"MERGE_ALG=ADD", nullptr};
-    CPLErr e2 = GDALRasterizeGeometries(ds, 1, &band2, int(geoms.size()), geoms.data(), nullptr,
-                                        nullptr, ones.data(), const_cast<char**>(add), nullptr, nullptr);
+    CPLErr e2 =
+        GDALRasterizeGeometries(ds, 1, &band2, int(geoms.size()), geoms.data(), nullptr, nullptr,
+                                ones.data(), const_cast<char**>(add), nullptr, nullptr);
     for (auto& f : feats) OGR_G_DestroyGeometry(f.geom);
     if (e1 != CE_None || e2 != CE_None) {
         GDALClose(ds);
         throw Error("zones", where(src) + ": rasterising failed: " + gdal_last_error());
     }
     std::vector<std::int32_t> count(std::size_t(win.cells()));
-    const CPLErr r1 = GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, int(win.ncols), int(win.nrows),
-                                   out.ids.data.data(), int(win.ncols), int(win.nrows), GDT_Int32, 0, 0);
-    const CPLErr r2 = GDALRasterIO(GDALGetRasterBand(ds, 2), GF_Read, 0, 0, int(win.ncols), int(win.nrows),
-                                   count.data(), int(win.ncols), int(win.nrows), GDT_Int32, 0, 0);
+    const CPLErr r1 =
+        GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, int(win.ncols), int(win.nrows),
+                     out.ids.data.data(), int(win.ncols), int(win.nrows), GDT_Int32, 0, 0);
+    const CPLErr r2 =
+        GDALRasterIO(GDALGetRasterBand(ds, 2), GF_Read, 0, 0, int(win.ncols), int(win.nrows),
+                     count.data(), int(win.ncols), int(win.nrows), GDT_Int32, 0, 0);
     GDALClose(ds);
     if (r1 != CE_None || r2 != CE_None)
-        throw Error("zones", where(src) + ": reading the rasterised zones failed: " + gdal_last_error());
+        throw Error("zones",
+                    where(src) + ": reading the rasterised zones failed: " + gdal_last_error());
     // Overlaps are counted in this rank's block only, so a sum over ranks counts each once.
     for (std::int64_t r = block.row0; r < block.row1(); ++r)
         for (std::int64_t c = block.col0; c < block.col1(); ++c)
-            if (count[std::size_t((r - win.row0) * win.ncols + (c - win.col0))] > 1) ++out.overlapping_cells;
+            if (count[std::size_t((r - win.row0) * win.ncols + (c - win.col0))] > 1)
+                ++out.overlapping_cells;
     return out;
 }
 

@@ -12,11 +12,11 @@
 namespace leefbaar::io {
 
 struct ZoneSource {
-    std::string path;         // any OGR data source (GeoPackage, shapefile, ...)
-    std::string layer;        // layer name; empty = the first layer
-    std::string code_field;   // unique code, e.g. "statcode"
-    std::string name_field;   // display name; empty = use the code
-    std::string parent_field; // code of the enclosing zone at the next level; may be empty
+    std::string path;          // any OGR data source (GeoPackage, shapefile, ...)
+    std::string layer;         // layer name; empty = the first layer
+    std::string code_field;    // unique code, e.g. "statcode"
+    std::string name_field;    // display name; empty = use the code
+    std::string parent_field;  // code of the enclosing zone at the next level; may be empty
 };
 
 // Integer zone id (1-based index into these vectors; 0 = no zone) to the source's
@@ -40,7 +40,8 @@ struct RasterisedZones {
 ZoneTable read_zone_table(const ZoneSource& src);
 
 // One attribute of every zone, by code (for example a municipality's group).
-std::map<std::string, std::string> read_zone_attribute(const ZoneSource& src, const std::string& field);
+std::map<std::string, std::string> read_zone_attribute(const ZoneSource& src,
+                                                       const std::string& field);
 
 // Rasterises the zones onto `window` (e.g. a rank's block grown by a halo) of `grid`.
 // A cell belongs to a zone when its centre lies inside the polygon (GDAL's default rule).

@@ -50,7 +50,8 @@ TEST_CASE("grids from extents, crops and windows", "[core][grid]") {
     CHECK(g.xmin == 100000);
     CHECK(g.ymax == 430000);
     CHECK_THROWS_AS(GridSpec::from_extent(0, 0, 150, 100, 100), UsageError);
-    CHECK_THROWS_WITH(GridSpec::from_extent(0, 0, 100, 100, -5), Catch::Contains("must be positive"));
+    CHECK_THROWS_WITH(GridSpec::from_extent(0, 0, 100, 100, -5),
+                      Catch::Contains("must be positive"));
     CHECK_THROWS_WITH(GridSpec::from_extent(10, 0, 0, 100, 100), Catch::Contains("is empty"));
     const auto c = g.crop({10, 20, 30, 40});
     CHECK(c.xmin == 101000);

@@ -26,7 +26,8 @@ TEST_CASE("the decomposition covers every cell exactly once", "[dist][decomposit
     }
 }
 
-TEST_CASE("an explicit process grid that does not match the ranks is refused", "[dist][decomposition]") {
+TEST_CASE("an explicit process grid that does not match the ranks is refused",
+          "[dist][decomposition]") {
     GridSpec g;
     CHECK_THROWS_WITH(dist::Decomposition(g, MPI_COMM_WORLD, dist::size() + 1, 1),
                       Catch::Contains("does not match"));

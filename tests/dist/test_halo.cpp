@@ -6,10 +6,13 @@
 using namespace leefbaar;
 
 namespace {
-std::int32_t value_at(std::int64_t col, std::int64_t row) { return std::int32_t(col * 100003 + row * 7 + 1); }
+std::int32_t value_at(std::int64_t col, std::int64_t row) {
+    return std::int32_t(col * 100003 + row * 7 + 1);
+}
 }  // namespace
 
-TEST_CASE("halo exchange fills every halo width, also wider than a neighbour's block", "[dist][halo]") {
+TEST_CASE("halo exchange fills every halo width, also wider than a neighbour's block",
+          "[dist][halo]") {
     // A small grid so that, at 3-4 ranks, blocks are narrower than the wider halos.
     for (auto [nx, ny] : {std::pair{11, 9}, {2, 3}, {40, 23}}) {
         GridSpec g;
@@ -19,7 +22,8 @@ TEST_CASE("halo exchange fills every halo width, also wider than a neighbour's b
         for (std::int64_t h : {0, 1, 2, 3, 5, 8, 13, 50}) {
             Raster<std::int32_t> r(d.block(), h, -1);
             for (auto row = d.block().row0; row < d.block().row1(); ++row)
-                for (auto col = d.block().col0; col < d.block().col1(); ++col) r.at(col, row) = value_at(col, row);
+                for (auto col = d.block().col0; col < d.block().col1(); ++col)
+                    r.at(col, row) = value_at(col, row);
             dist::exchange_halo(d, r);
             std::int64_t wrong = 0;
             const Window p = r.padded();
@@ -42,7 +46,8 @@ TEST_CASE("gather_grid assembles the whole grid on the root", "[dist][halo]") {
     dist::Decomposition d(g, MPI_COMM_WORLD);
     Raster<float> r(d.block(), 2, -9.f);
     for (auto row = d.block().row0; row < d.block().row1(); ++row)
-        for (auto col = d.block().col0; col < d.block().col1(); ++col) r.at(col, row) = float(value_at(col, row));
+        for (auto col = d.block().col0; col < d.block().col1(); ++col)
+            r.at(col, row) = float(value_at(col, row));
     const auto all = dist::gather_grid(d, r, 0);
     if (d.rank() == 0) {
         REQUIRE(all.size() == std::size_t(g.cells()));

@@ -14,7 +14,8 @@ TEST_CASE("a windowed GDAL read equals the same window of a whole read", "[io][g
     const std::string file = (dir / "v.tif").string();
     const GridSpec g = GridSpec::from_extent(50000, 350000, 81700, 377100, 100);  // 317 x 271
     std::vector<std::int32_t> all(std::size_t(g.cells()));
-    for (std::size_t i = 0; i < all.size(); ++i) all[i] = std::int32_t((i * 2654435761u) % 100000) - 5;
+    for (std::size_t i = 0; i < all.size(); ++i)
+        all[i] = std::int32_t((i * 2654435761u) % 100000) - 5;
     if (dist::rank() == 0) {
         std::filesystem::remove_all(dir);
         std::filesystem::create_directories(dir);
@@ -45,7 +46,8 @@ TEST_CASE("a windowed GDAL read equals the same window of a whole read", "[io][g
         Raster<std::int32_t> interior(d.block(), 0, x.nodata);
         io::read_window(file, g, interior, "layer 'v'");
         for (auto row = d.block().row0; row < d.block().row1(); ++row)
-            for (auto col = d.block().col0; col < d.block().col1(); ++col) x.at(col, row) = interior.at(col, row);
+            for (auto col = d.block().col0; col < d.block().col1(); ++col)
+                x.at(col, row) = interior.at(col, row);
         dist::exchange_halo(d, x);
         CHECK(x.data == r.data);
     }

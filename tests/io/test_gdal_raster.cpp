@@ -12,7 +12,9 @@ using leefbaar::testing::ScratchDir;
 using leefbaar::testing::write_test_raster;
 
 namespace {
-GridSpec test_grid() { return GridSpec::from_extent(100000, 400000, 102000, 401500, 100); }  // 20 x 15
+GridSpec test_grid() {
+    return GridSpec::from_extent(100000, 400000, 102000, 401500, 100);
+}  // 20 x 15
 std::vector<std::int32_t> ramp(int n) {
     std::vector<std::int32_t> v(static_cast<std::size_t>(n));
     std::iota(v.begin(), v.end(), 0);
@@ -29,7 +31,8 @@ std::string message_of(F&& f) {
 }
 }  // namespace
 
-TEST_CASE("a raster on the grid reads into a tile with halo; outside cells are nodata", "[io][gdal]") {
+TEST_CASE("a raster on the grid reads into a tile with halo; outside cells are nodata",
+          "[io][gdal]") {
     ScratchDir dir("gdal-read");
     const GridSpec g = test_grid();
     const double gt[6] = {g.xmin, 100, 0, g.ymax, 0, -100};
@@ -38,7 +41,7 @@ TEST_CASE("a raster on the grid reads into a tile with halo; outside cells are n
     io::read_window(dir.file("a.tif"), g, r, "layer 'a'");
     CHECK(r.at(0, 0) == 0);
     CHECK(r.at(19, 14) == 299);
-    CHECK(r.at(-1, 0) == -1);   // outside the grid: nodata, not zero
+    CHECK(r.at(-1, 0) == -1);  // outside the grid: nodata, not zero
     CHECK(r.at(20, 14) == -1);
     // Written through io::write_geotiff and read back: same values and georeferencing.
     const auto vals = ramp(300);
@@ -74,36 +77,42 @@ TEST_CASE("bad rasters are refused with the file and what was expected", "[io][g
     ScratchDir dir("gdal-bad");
     const GridSpec g = test_grid();
     Raster<std::int32_t> r(g.window(), 0, -1);
-    const auto read = [&](const std::string& f) { return message_of([&] { io::read_window(dir.file(f), g, r, "layer 'x' year 2016"); }); };
+    const auto read = [&](const std::string& f) {
+        return message_of([&] { io::read_window(dir.file(f), g, r, "layer 'x' year 2016"); });
+    };
 
     const double ok[6] = {g.xmin, 100, 0, g.ymax, 0, -100};
     write_test_raster(dir.file("wgs84.tif"), 20, 15, ok, 4326, ramp(300));
     CHECK_THAT(read("wgs84.tif"), Catch::Contains("wgs84.tif") && Catch::Contains("EPSG:4326") &&
-                                      Catch::Contains("expected EPSG:28992") && Catch::Contains("year 2016"));
+                                      Catch::Contains("expected EPSG:28992") &&
+                                      Catch::Contains("year 2016"));
 
     const double shifted[6] = {g.xmin + 50, 100, 0, g.ymax, 0, -100};
     write_test_raster(dir.file("shifted.tif"), 21, 15, shifted, 28992, ramp(315));
-    CHECK_THAT(read("shifted.tif"), Catch::Contains("shifted.tif") && Catch::Contains("not on the grid"));
+    CHECK_THAT(read("shifted.tif"),
+               Catch::Contains("shifted.tif") && Catch::Contains("not on the grid"));
 
     const double fine[6] = {g.xmin, 50, 0, g.ymax, 0, -50};
     write_test_raster(dir.file("fine.tif"), 40, 30, fine, 28992, ramp(1200));
-    CHECK_THAT(read("fine.tif"), Catch::Contains("fine.tif") && Catch::Contains("cells of 50 x 50 m") &&
+    CHECK_THAT(read("fine.tif"), Catch::Contains("fine.tif") &&
+                                     Catch::Contains("cells of 50 x 50 m") &&
                                      Catch::Contains("expected 100 x 100 m"));
 
-    CHECK_THAT(read("missing.tif"), Catch::Contains("missing.tif") && Catch::Contains("does not exist"));
+    CHECK_THAT(read("missing.tif"),
+               Catch::Contains("missing.tif") && Catch::Contains("does not exist"));
 
     const double small[6] = {g.xmin, 100, 0, g.ymax, 0, -100};
     write_test_raster(dir.file("small.tif"), 10, 15, small, 28992, ramp(150));
-    CHECK_THAT(read("small.tif"), Catch::Contains("small.tif") && Catch::Contains("does not cover the grid"));
+    CHECK_THAT(read("small.tif"),
+               Catch::Contains("small.tif") && Catch::Contains("does not cover the grid"));
 
     write_test_raster(dir.file("float.tif"), 20, 15, ok, 28992, ramp(300), /*float_type=*/true);
     CHECK_THAT(read("float.tif"), Catch::Contains("float.tif") && Catch::Contains("Float32") &&
                                       Catch::Contains("expected an integer raster"));
 
-    {
-        std::ofstream(dir.file("garbage.tif")) << "this is not a raster";
-    }
-    CHECK_THAT(read("garbage.tif"), Catch::Contains("garbage.tif") && Catch::Contains("not a readable raster"));
+    { std::ofstream(dir.file("garbage.tif")) << "this is not a raster"; }
+    CHECK_THAT(read("garbage.tif"),
+               Catch::Contains("garbage.tif") && Catch::Contains("not a readable raster"));
 
     // A truncated GeoTIFF: the header opens, the pixel data is gone.
     std::vector<std::int32_t> noise(300);

@@ -60,7 +60,8 @@ TEST_CASE("a grid written by n ranks reads back bit for bit, collectively", "[io
         for (int p = 0; p < d.rank(); ++p) before += p + 1;
         const std::int64_t total = std::int64_t(d.size()) * (d.size() + 1) / 2;
         std::vector<double> rows(std::size_t(d.rank() + 1) * 3);
-        for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = double(before * 3 + std::int64_t(i)) + 0.5;
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            rows[i] = double(before * 3 + std::int64_t(i)) + 0.5;
         f.write_rows<double>("/matrix/2018/values", total, before, 3, rows);
         f.set_string_list("/", "stages_completed", {"ingest", "kernels"});
     }
@@ -81,7 +82,8 @@ TEST_CASE("a grid written by n ranks reads back bit for bit, collectively", "[io
         const std::int64_t total = std::int64_t(d.size()) * (d.size() + 1) / 2;
         const auto rows = f.read_rows<double>("/matrix/2018/values", 0, total);
         for (std::size_t i = 0; i < rows.size(); ++i) REQUIRE(rows[i] == double(i) + 0.5);
-        CHECK(f.string_list("/", "stages_completed") == std::vector<std::string>{"ingest", "kernels"});
+        CHECK(f.string_list("/", "stages_completed") ==
+              std::vector<std::string>{"ingest", "kernels"});
         CHECK(f.shape("/2018/score") == std::vector<std::int64_t>{g.ny, g.nx});
         CHECK_FALSE(f.shape("/2016/score").has_value());
     }
@@ -105,8 +107,8 @@ TEST_CASE("a grid written by n ranks reads back bit for bit, collectively", "[io
         CHECK(GDALGetRasterXSize(ds) == g.nx);
         CHECK(GDALGetRasterYSize(ds) == g.ny);
         std::vector<float> row(std::size_t(g.nx));
-        REQUIRE(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 7, int(g.nx), 1, row.data(), int(g.nx), 1,
-                     GDT_Float32, 0, 0) == CE_None);
+        REQUIRE(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 7, int(g.nx), 1, row.data(),
+                             int(g.nx), 1, GDT_Float32, 0, 0) == CE_None);
         for (std::int64_t c = 0; c < g.nx; ++c) REQUIRE(row[std::size_t(c)] == value_at(c, 7));
         int has = 0;
         CHECK(GDALGetRasterNoDataValue(GDALGetRasterBand(ds, 1), &has) == -9999.0);

@@ -33,7 +33,8 @@ inline void write_test_raster(const std::string& file, int nx, int ny, const dou
                               const std::vector<std::int32_t>& values, bool float_type = false) {
     GDALAllRegister();
     GDALDriverH drv = GDALGetDriverByName("GTiff");
-    GDALDatasetH ds = GDALCreate(drv, file.c_str(), nx, ny, 1, float_type ? GDT_Float32 : GDT_Int32, nullptr);
+    GDALDatasetH ds =
+        GDALCreate(drv, file.c_str(), nx, ny, 1, float_type ? GDT_Float32 : GDT_Int32, nullptr);
     GDALSetGeoTransform(ds, const_cast<double*>(gt));
     if (epsg) {
         OGRSpatialReferenceH srs = OSRNewSpatialReference(nullptr);
@@ -42,9 +43,10 @@ inline void write_test_raster(const std::string& file, int nx, int ny, const dou
         OSRDestroySpatialReference(srs);
     }
     std::vector<float> f(values.begin(), values.end());
-    const CPLErr err = GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, nx, ny,
-                 float_type ? static_cast<void*>(f.data()) : const_cast<std::int32_t*>(values.data()), nx, ny,
-                 float_type ? GDT_Float32 : GDT_Int32, 0, 0);
+    const CPLErr err = GDALRasterIO(
+        GDALGetRasterBand(ds, 1), GF_Write, 0, 0, nx, ny,
+        float_type ? static_cast<void*>(f.data()) : const_cast<std::int32_t*>(values.data()), nx,
+        ny, float_type ? GDT_Float32 : GDT_Int32, 0, 0);
     GDALClose(ds);
     if (err != CE_None) throw std::runtime_error("test raster " + file + " not written");
 }
@@ -55,8 +57,10 @@ inline void write_zone_layer(const std::string& file, const std::string& layer_n
                              const std::vector<std::string>& fields,
                              const std::vector<std::vector<std::string>>& rows, int epsg = 28992) {
     GDALAllRegister();
-    GDALDatasetH ds = GDALOpenEx(file.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, nullptr, nullptr, nullptr);
-    if (!ds) ds = GDALCreate(GDALGetDriverByName("GPKG"), file.c_str(), 0, 0, 0, GDT_Unknown, nullptr);
+    GDALDatasetH ds =
+        GDALOpenEx(file.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, nullptr, nullptr, nullptr);
+    if (!ds)
+        ds = GDALCreate(GDALGetDriverByName("GPKG"), file.c_str(), 0, 0, 0, GDT_Unknown, nullptr);
     OGRSpatialReferenceH srs = OSRNewSpatialReference(nullptr);
     OSRImportFromEPSG(srs, epsg);
     OGRLayerH layer = GDALDatasetCreateLayer(ds, layer_name.c_str(), srs, wkbPolygon, nullptr);
@@ -68,14 +72,16 @@ inline void write_zone_layer(const std::string& file, const std::string& layer_n
     }
     for (const auto& r : rows) {
         OGRFeatureH feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
-        for (std::size_t i = 0; i < fields.size(); ++i) OGR_F_SetFieldString(feat, int(i), r[i].c_str());
+        for (std::size_t i = 0; i < fields.size(); ++i)
+            OGR_F_SetFieldString(feat, int(i), r[i].c_str());
         OGRGeometryH g = nullptr;
         char* wkt = const_cast<char*>(r.back().c_str());
         OGR_G_CreateFromWkt(&wkt, nullptr, &g);
         OGR_F_SetGeometryDirectly(feat, g);
         const OGRErr err = OGR_L_CreateFeature(layer, feat);
         OGR_F_Destroy(feat);
-        if (err != OGRERR_NONE) throw std::runtime_error("test zone layer " + file + " not written");
+        if (err != OGRERR_NONE)
+            throw std::runtime_error("test zone layer " + file + " not written");
     }
     GDALClose(ds);
 }

@@ -16,7 +16,8 @@ using leefbaar::testing::ScratchDir;
 namespace {
 
 // A GeoPackage layer "zones" with fields code, name, parent and the given WKT polygons.
-void write_zones(const std::string& file, const std::vector<std::array<std::string, 4>>& rows, int epsg = 28992) {
+void write_zones(const std::string& file, const std::vector<std::array<std::string, 4>>& rows,
+                 int epsg = 28992) {
     std::vector<std::vector<std::string>> r;
     for (const auto& x : rows) r.push_back({x[0], x[1], x[2], x[3]});
     leefbaar::testing::write_zone_layer(file, "zones", {"code", "name", "parent"}, r, epsg);
@@ -40,28 +41,33 @@ TEST_CASE("zones are rasterised by the cell-centre rule with a stable id table",
     CHECK(t.id_of("nope") == 0);
     const auto z = io::rasterise_zones(src, g, Window{2, 0, 5, 10}, 1);
     CHECK(z.overlapping_cells == 0);
-    CHECK(z.ids.at(3, 5) == 2);  // centre x 350 < 420: B
-    CHECK(z.ids.at(4, 5) == 1);  // centre x 450 > 420: A
-    CHECK(z.ids.at(1, 0) == 2);  // halo cell
-    CHECK(z.ids.at(1, -1) == 0); // outside the grid and every zone
+    CHECK(z.ids.at(3, 5) == 2);   // centre x 350 < 420: B
+    CHECK(z.ids.at(4, 5) == 1);   // centre x 450 > 420: A
+    CHECK(z.ids.at(1, 0) == 2);   // halo cell
+    CHECK(z.ids.at(1, -1) == 0);  // outside the grid and every zone
 }
 
 TEST_CASE("overlapping zones are counted", "[io][zones]") {
     ScratchDir dir("zones-overlap");
     const GridSpec g = GridSpec::from_extent(0, 0, 1000, 1000, 100);
-    write_zones(dir.file("o.gpkg"), {{"A", "a", "", "POLYGON((0 0,600 0,600 1000,0 1000,0 0))"},
-                                     {"B", "b", "", "POLYGON((400 0,1000 0,1000 1000,400 1000,400 0))"}});
-    const auto z = io::rasterise_zones({dir.file("o.gpkg"), "zones", "code", "name", ""}, g, g.window(), 0);
+    write_zones(dir.file("o.gpkg"),
+                {{"A", "a", "", "POLYGON((0 0,600 0,600 1000,0 1000,0 0))"},
+                 {"B", "b", "", "POLYGON((400 0,1000 0,1000 1000,400 1000,400 0))"}});
+    const auto z =
+        io::rasterise_zones({dir.file("o.gpkg"), "zones", "code", "name", ""}, g, g.window(), 0);
     CHECK(z.overlapping_cells == 20);  // columns with centres 450 and 550
 }
 
-TEST_CASE("bad zone layers are refused naming file, layer and attribute", "[io][zones][bad-input]") {
+TEST_CASE("bad zone layers are refused naming file, layer and attribute",
+          "[io][zones][bad-input]") {
     ScratchDir dir("zones-bad");
-    write_zones(dir.file("z.gpkg"), {{"A", "a", "", "POLYGON((0 0,600 0,600 1000,0 1000,0 0))"},
-                                     {"A", "b", "", "POLYGON((400 0,1000 0,1000 1000,400 1000,400 0))"}});
+    write_zones(dir.file("z.gpkg"),
+                {{"A", "a", "", "POLYGON((0 0,600 0,600 1000,0 1000,0 0))"},
+                 {"A", "b", "", "POLYGON((400 0,1000 0,1000 1000,400 1000,400 0))"}});
     CHECK_THROWS_WITH(io::read_zone_table({dir.file("z.gpkg"), "zones", "statcode", "name", ""}),
                       Catch::Contains("z.gpkg") && Catch::Contains("layer 'zones'") &&
-                          Catch::Contains("no attribute 'statcode'") && Catch::Contains("code, name, parent"));
+                          Catch::Contains("no attribute 'statcode'") &&
+                          Catch::Contains("code, name, parent"));
     CHECK_THROWS_WITH(io::read_zone_table({dir.file("z.gpkg"), "wijken", "code", "name", ""}),
                       Catch::Contains("layer 'wijken'") && Catch::Contains("no such layer"));
     CHECK_THROWS_WITH(io::read_zone_table({dir.file("z.gpkg"), "zones", "code", "name", ""}),
@@ -70,8 +76,9 @@ TEST_CASE("bad zone layers are refused naming file, layer and attribute", "[io][
                       Catch::Contains("none.gpkg") && Catch::Contains("does not exist"));
     write_zones(dir.file("wgs.gpkg"), {{"A", "a", "", "POLYGON((0 0,1 0,1 1,0 1,0 0))"}}, 4326);
     const GridSpec g = GridSpec::from_extent(0, 0, 1000, 1000, 100);
-    CHECK_THROWS_WITH(io::rasterise_zones({dir.file("wgs.gpkg"), "zones", "code", "", ""}, g, g.window(), 0),
-                      Catch::Contains("EPSG:4326") && Catch::Contains("expected EPSG:28992"));
+    CHECK_THROWS_WITH(
+        io::rasterise_zones({dir.file("wgs.gpkg"), "zones", "code", "", ""}, g, g.window(), 0),
+        Catch::Contains("EPSG:4326") && Catch::Contains("expected EPSG:28992"));
 }
 
 TEST_CASE("real 2018 municipalities rasterise onto the national grid", "[io][zones][real-data]") {
@@ -81,7 +88,8 @@ TEST_CASE("real 2018 municipalities rasterise onto the national grid", "[io][zon
         return;
     }
     const GridSpec g;  // national
-    const io::ZoneSource src{dir + "/gemeente_2018.gpkg", "gemeente_2018", "statcode", "statnaam", ""};
+    const io::ZoneSource src{dir + "/gemeente_2018.gpkg", "gemeente_2018", "statcode", "statnaam",
+                             ""};
     const auto t = io::read_zone_table(src);
     CHECK(t.size() == 380);
     // Amsterdam's centre (Dam square, about x 121400, y 487400) lies in GM0363.

@@ -8,14 +8,17 @@
 using namespace leefbaar;
 
 namespace {
-std::int64_t fx(double v) { return std::int64_t(std::llround(v * 0x1.0p32)); }
+std::int64_t fx(double v) {
+    return std::int64_t(std::llround(v * 0x1.0p32));
+}
 }  // namespace
 
 TEST_CASE("zone statistics by hand, and roll-up equals direct accumulation", "[aggregate]") {
     // Four cells in three buurten (buurt 2 has none); buurten 0,1 in wijk 0, buurt 2 in wijk 1.
     const std::vector<std::int32_t> zone{0, 0, 1, -1}, res{10, 30, 5, 7}, dw{4, 12, 3, 2};
     const std::vector<std::int64_t> dev{fx(-0.2), fx(0.2), fx(0.5), fx(1.0)};
-    const std::vector<std::int64_t> dim{fx(-0.1), fx(-0.1), fx(0.1), fx(0.1), fx(0.25), fx(0.25), fx(0.5), fx(0.5)};
+    const std::vector<std::int64_t> dim{fx(-0.1), fx(-0.1), fx(0.1), fx(0.1),
+                                        fx(0.25), fx(0.25), fx(0.5), fx(0.5)};
     const std::vector<std::uint8_t> cls{2, 4, 5, 9};
     YearZoneStats s;
     s.resize(3, 2, 9);
@@ -52,7 +55,8 @@ TEST_CASE("lowest-percent selection and clusters", "[aggregate][typology]") {
     // 5 eligible zones (NaN and zero residents excluded): 20% = the lowest one.
     CHECK(in_lowest_percent(v, res, 20) == std::vector<std::uint8_t>{0, 1, 0, 0, 0, 0, 0});
     CHECK(in_lowest_percent(v, res, 40) == std::vector<std::uint8_t>{0, 1, 0, 1, 0, 0, 0});
-    CHECK(in_lowest_percent(v, res, 21) == std::vector<std::uint8_t>{0, 1, 0, 1, 0, 0, 0});  // ceil(1.05) = 2
+    CHECK(in_lowest_percent(v, res, 21) ==
+          std::vector<std::uint8_t>{0, 1, 0, 1, 0, 0, 0});  // ceil(1.05) = 2
     const std::vector<std::uint8_t> flagged{1, 1, 0, 1, 1, 1};
     const auto c = clusters(flagged, {{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5}});
     // Zone 2 is not flagged, so it splits {0,1} from {3,4,5}.
@@ -88,7 +92,8 @@ struct Fixture {
         }
     }
     // Mean deviation dev, safety dim, residents r, of which `weak` in class 1.
-    static void set(YearZoneStats& y, std::size_t z, double dev, double safety, std::int64_t r, std::int64_t weak) {
+    static void set(YearZoneStats& y, std::size_t z, double dev, double safety, std::int64_t r,
+                    std::int64_t weak) {
         y.residents[z] = r;
         y.cells[z] = 10;
         y.wsum_dev[z] = Wide(r) * fx(dev);
@@ -112,7 +117,8 @@ TEST_CASE("aandachtsbuurten at each rule's boundary", "[typology]") {
     TypologyRules r;  // defaults: 3 measurements, class <= 4, lowest 20% safety, >= 1000 residents
     SECTION("qualifies: weak in three measurements, unsafe, onvoldoende cells, 1,000 residents") {
         Fixture f(3);
-        for (auto& y : f.years) Fixture::set(y, 0, -0.08, -0.5, 1000, 50);  // class 4, lowest safety
+        for (auto& y : f.years)
+            Fixture::set(y, 0, -0.08, -0.5, 1000, 50);  // class 4, lowest safety
         const auto t = aandachtsbuurten(r, f.m, f.series());
         CHECK(t.member[0] == 1);
         CHECK(std::count(t.member.begin(), t.member.end(), 1) == 1);
@@ -137,7 +143,8 @@ TEST_CASE("aandachtsbuurten at each rule's boundary", "[typology]") {
         for (auto& y : f.years) Fixture::set(y, 0, -0.08, -0.5, 1000, 50);
         CHECK(aandachtsbuurten(r, f.m, f.series()).member[0] == 0);
     }
-    SECTION("the 20th percentile: of 10 buurten, the 2 lowest on safety qualify, the 3rd does not") {
+    SECTION(
+        "the 20th percentile: of 10 buurten, the 2 lowest on safety qualify, the 3rd does not") {
         Fixture f(3);
         // Safety values: zone 1: 0.05, zone 0: 0.15, zone 2: 0.16, others 0.4 .. 1.0.
         for (auto& y : f.years) {

@@ -45,7 +45,8 @@ TEST_CASE("reference statistics are resident-weighted and skip missing values", 
     CHECK(z[2] == Approx(0.5f));
     CHECK(z[3] == 0.0f);  // missing value: the reference average, no contribution
     const auto s = score_cells(m, model_weights(m), z, 3);
-    // Cell 0: a = 0.25 * -1.5 = -0.375, b = -1 * 0 = 0, afw = -0.375 -> class 2 (limits -0.5, 0, 0.5)
+    // Cell 0: a = 0.25 * -1.5 = -0.375, b = -1 * 0 = 0, afw = -0.375 -> class 2 (limits -0.5, 0,
+    // 0.5)
     CHECK(fixed_to_double(s.dimension[0]) == -0.375);
     CHECK(fixed_to_double(s.dimension[1]) == 0.0);
     CHECK(fixed_to_double(s.deviation[0]) == -0.375);
@@ -55,7 +56,8 @@ TEST_CASE("reference statistics are resident-weighted and skip missing values", 
     CHECK(int(s.cls[1]) == 3);
     // Decomposition is exact: dimensions add up to the deviation bit for bit.
     for (std::size_t i = 0; i < 3; ++i)
-        CHECK(fixed_to_double(s.dimension[2 * i]) + fixed_to_double(s.dimension[2 * i + 1]) == fixed_to_double(s.deviation[i]));
+        CHECK(fixed_to_double(s.dimension[2 * i]) + fixed_to_double(s.dimension[2 * i + 1]) ==
+              fixed_to_double(s.deviation[i]));
 }
 
 TEST_CASE("transforms", "[model]") {

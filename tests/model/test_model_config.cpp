@@ -74,7 +74,8 @@ TEST_CASE("a valid model parses", "[model][config]") {
     REQUIRE(m.indicators.size() == 2);
     CHECK(m.indicators[1].transform.kind == TransformSpec::Kind::log1p);
     CHECK(m.indicators[1].transform.standardise);
-    CHECK(m.input_layers() == std::vector<std::string>{"dw_social_rent", "dwellings", "inc_nuisance", "residents"});
+    CHECK(m.input_layers() ==
+          std::vector<std::string>{"dw_social_rent", "dwellings", "inc_nuisance", "residents"});
     CHECK(m.max_reach_cells(100) == 5);
     CHECK(m.classes.classify(-0.3) == 1);
     CHECK(m.classes.classify(-0.2) == 2);  // a limit belongs to the class above it
@@ -83,26 +84,35 @@ TEST_CASE("a valid model parses", "[model][config]") {
 
 TEST_CASE("invalid models are rejected naming the key and its line", "[model][config][bad-input]") {
     CHECK_THAT(error_of(with("name = \"t\"", "name = \"t\"\ncolour = \"red\"")),
-               Catch::Contains("key 'model.colour'") && Catch::Contains("line 4") && Catch::Contains("not a known key"));
+               Catch::Contains("key 'model.colour'") && Catch::Contains("line 4") &&
+                   Catch::Contains("not a known key"));
     CHECK_THAT(error_of(with("reference_year = 2016", "reference_year = \"2016\"")),
-               Catch::Contains("key 'model.reference_year'") && Catch::Contains("must be an integer, not a string"));
-    CHECK_THAT(error_of(with("dimension = \"wonen\"", "dimension = \"woning\"")),
-               Catch::Contains("indicator[0].dimension") && Catch::Contains("unknown dimension 'woning'"));
-    CHECK_THAT(error_of(with("op = \"share\"", "op = \"shares\"")),
-               Catch::Contains("indicator[0].kernel.op") && Catch::Contains("unknown operation 'shares'"));
+               Catch::Contains("key 'model.reference_year'") &&
+                   Catch::Contains("must be an integer, not a string"));
+    CHECK_THAT(
+        error_of(with("dimension = \"wonen\"", "dimension = \"woning\"")),
+        Catch::Contains("indicator[0].dimension") && Catch::Contains("unknown dimension 'woning'"));
+    CHECK_THAT(
+        error_of(with("op = \"share\"", "op = \"shares\"")),
+        Catch::Contains("indicator[0].kernel.op") && Catch::Contains("unknown operation 'shares'"));
     CHECK_THAT(error_of(with("name = \"nuisance\"", "name = \"social\"")),
                Catch::Contains("indicator[1].name") && Catch::Contains("defined twice"));
     CHECK_THAT(error_of(with("limits = [-0.2, 0.0, 0.2]", "limits = [-0.2, 0.2, 0.0]")),
                Catch::Contains("classes.limits") && Catch::Contains("strictly increasing"));
-    CHECK_THAT(error_of(with("labels = [\"slecht\", \"matig\", \"goed\", \"zeer goed\"]", "labels = [\"slecht\"]")),
+    CHECK_THAT(error_of(with("labels = [\"slecht\", \"matig\", \"goed\", \"zeer goed\"]",
+                             "labels = [\"slecht\"]")),
                Catch::Contains("classes.labels") && Catch::Contains("needs 4 labels"));
     CHECK_THAT(error_of(with("radius = 200", "radius = -200")),
                Catch::Contains("indicator[0].kernel.radius") && Catch::Contains("must be > 0"));
-    CHECK_THAT(error_of(with("layers = [\"dw_social_rent\", \"dwellings\"]", "layers = [\"dw_social_rent\"]")),
+    CHECK_THAT(error_of(with("layers = [\"dw_social_rent\", \"dwellings\"]",
+                             "layers = [\"dw_social_rent\"]")),
                Catch::Contains("needs 2 layers"));
-    CHECK_THAT(error_of(with("weight = -0.5", "")), Catch::Contains("indicator[0].weight") && Catch::Contains("missing"));
-    CHECK_THAT(error_of(with("type = \"log1p\"", "type = \"cube\"")), Catch::Contains("unknown transform 'cube'"));
+    CHECK_THAT(error_of(with("weight = -0.5", "")),
+               Catch::Contains("indicator[0].weight") && Catch::Contains("missing"));
+    CHECK_THAT(error_of(with("type = \"log1p\"", "type = \"cube\"")),
+               Catch::Contains("unknown transform 'cube'"));
     CHECK_THAT(error_of("[model\nname="), Catch::Contains("line"));
-    CHECK_THAT(error_of(with("dimensions = [\"wonen\", \"veiligheid\"]", "dimensions = [\"wonen\", \"wonen\"]")),
+    CHECK_THAT(error_of(with("dimensions = [\"wonen\", \"veiligheid\"]",
+                             "dimensions = [\"wonen\", \"wonen\"]")),
                Catch::Contains("appears twice"));
 }

@@ -59,9 +59,11 @@ TEST_CASE("a run killed with SIGKILL resumes to the same result", "[model][run][
     fs::remove_all(dir);
     fs::create_directories(dir);
     const std::string bin = LEEFBAAR_BINARY;
-    REQUIRE(std::system((bin + " -q synth --preset small --out " + (dir / "data").string()).c_str()) == 0);
+    REQUIRE(std::system(
+                (bin + " -q synth --preset small --out " + (dir / "data").string()).c_str()) == 0);
     const std::string model = std::string(LEEFBAAR_SOURCE_DIR) + "/configs/models/lbm-demo.toml";
-    std::ofstream(dir / "run.toml") << "[run]\nmodel = \"" << model << "\"\ndata = \"data\"\nout = \"ref\"\n";
+    std::ofstream(dir / "run.toml")
+        << "[run]\nmodel = \"" << model << "\"\ndata = \"data\"\nout = \"ref\"\n";
     const std::string run = mpirun_prefix() + " " + bin + " -q run " + (dir / "run.toml").string();
     REQUIRE(std::system(run.c_str()) == 0);
 
@@ -94,14 +96,32 @@ TEST_CASE("a run killed with SIGKILL resumes to the same result", "[model][run][
         CHECK(bytes == b.at(name));
     }
 
+    // `leefbaar info` describes the finished results file.
+    const std::string info = bin + " info " + (dir / "ref" / "leefbaar.h5").string() + " > " +
+                             (dir / "info.txt").string();
+    REQUIRE(std::system(info.c_str()) == 0);
+    {
+        std::ifstream inf(dir / "info.txt");
+        const std::string text((std::istreambuf_iterator<char>(inf)), {});
+        CHECK_THAT(text, Catch::Contains("grid: EPSG:28992") &&
+                             Catch::Contains("years: 2012, 2014, 2016, 2018") &&
+                             Catch::Contains("stages completed") &&
+                             Catch::Contains("kernels/2016") && Catch::Contains("/2018/score") &&
+                             Catch::Contains("status: complete"));
+    }
+    CHECK(std::system((bin + " info " + (dir / "nothing.h5").string() + " 2>/dev/null").c_str()) !=
+          0);
+
     // A changed model: --resume refuses, names the file, exits 2.
     fs::copy_file(model, dir / "model2.toml");
     {
         std::ofstream(dir / "model2.toml", std::ios::app) << "\n# changed\n";
-        std::ofstream(dir / "run2.toml") << "[run]\nmodel = \"model2.toml\"\ndata = \"data\"\nout = \"ref\"\n";
+        std::ofstream(dir / "run2.toml")
+            << "[run]\nmodel = \"model2.toml\"\ndata = \"data\"\nout = \"ref\"\n";
     }
-    const std::string refuse = mpirun_prefix() + " " + bin + " -q run " + (dir / "run2.toml").string() +
-                               " --resume > " + (dir / "refuse.txt").string() + " 2>&1";
+    const std::string refuse = mpirun_prefix() + " " + bin + " -q run " +
+                               (dir / "run2.toml").string() + " --resume > " +
+                               (dir / "refuse.txt").string() + " 2>&1";
     const int rc = std::system(refuse.c_str());
     CHECK(WEXITSTATUS(rc) == 2);
     std::ifstream in(dir / "refuse.txt");

@@ -10,13 +10,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+#include "../io/test_support.hpp"
 #include "app/run_pipeline.hpp"
 #include "core/error.hpp"
 #include "dist/comm.hpp"
 #include "io/gdal_raster.hpp"
 #include "io/hdf5.hpp"
-#include "../io/test_support.hpp"
-#include <nlohmann/json.hpp>
 
 using namespace leefbaar;
 namespace fs = std::filesystem;
@@ -36,7 +36,8 @@ void write_country(const fs::path& dir) {
     for (const char* y : {"2016", "2018"}) {
         io::write_geotiff<std::int32_t>((dir / y / "residents.tif").string(), kGrid, res, -1);
         io::write_geotiff<std::int32_t>((dir / y / "dwellings.tif").string(), kGrid, dw, -1);
-        io::write_geotiff<std::int32_t>((dir / y / "a.tif").string(), kGrid, std::string(y) == "2016" ? a16 : a18, -1);
+        io::write_geotiff<std::int32_t>((dir / y / "a.tif").string(), kGrid,
+                                        std::string(y) == "2016" ? a16 : a18, -1);
     }
     std::ofstream(dir / "manifest.toml") << R"([dataset]
 years = [2016, 2018]
@@ -68,11 +69,16 @@ name = "name"
 parent = ""
 )";
     // Buurt BU01 = column 0 (x 100000-100100), BU02 = columns 1-2; both in wijk WK01.
-    leefbaar::testing::write_zone_layer((dir / "zones.gpkg").string(), "buurt", {"code", "name", "wijk_code"},
-                                        {{"BU01", "West", "WK01", "POLYGON((100000 400800,100100 400800,100100 401000,100000 401000,100000 400800))"},
-                                         {"BU02", "Oost", "WK01", "POLYGON((100100 400800,100300 400800,100300 401000,100100 401000,100100 400800))"}});
-    leefbaar::testing::write_zone_layer((dir / "zones.gpkg").string(), "wijk", {"code", "name"},
-                                        {{"WK01", "Wijk", "POLYGON((100000 400800,100300 400800,100300 401000,100000 401000,100000 400800))"}});
+    leefbaar::testing::write_zone_layer(
+        (dir / "zones.gpkg").string(), "buurt", {"code", "name", "wijk_code"},
+        {{"BU01", "West", "WK01",
+          "POLYGON((100000 400800,100100 400800,100100 401000,100000 401000,100000 400800))"},
+         {"BU02", "Oost", "WK01",
+          "POLYGON((100100 400800,100300 400800,100300 401000,100100 401000,100100 400800))"}});
+    leefbaar::testing::write_zone_layer(
+        (dir / "zones.gpkg").string(), "wijk", {"code", "name"},
+        {{"WK01", "Wijk",
+          "POLYGON((100000 400800,100300 400800,100300 401000,100000 401000,100000 400800))"}});
     std::ofstream(dir / "model.toml") << R"([model]
 name = "tiny"
 reference_year = 2016
@@ -95,7 +101,8 @@ dimension = "d2"
 weight = -0.01
 kernel = { op = "sum", layers = ["residents"], radius = 100 }
 )";
-    std::ofstream(dir / "run.toml") << "[run]\nmodel = \"model.toml\"\ndata = \".\"\nout = \"out\"\n";
+    std::ofstream(dir / "run.toml")
+        << "[run]\nmodel = \"model.toml\"\ndata = \".\"\nout = \"out\"\n";
 }
 
 std::vector<double> grid_f64(const std::string& file, const std::string& ds) {
@@ -126,7 +133,8 @@ std::map<std::string, std::vector<char>> all_bytes(const std::string& file) {
 }
 
 std::string scratch() {
-    const auto dir = fs::temp_directory_path() / ("leefbaar-tiny-np" + std::to_string(dist::size()));
+    const auto dir =
+        fs::temp_directory_path() / ("leefbaar-tiny-np" + std::to_string(dist::size()));
     if (dist::rank() == 0) {
         fs::remove_all(dir);
         write_country(dir);
@@ -137,7 +145,8 @@ std::string scratch() {
 
 }  // namespace
 
-TEST_CASE("the tiny country's scores, classes and deltas are as worked out by hand", "[model][run]") {
+TEST_CASE("the tiny country's scores, classes and deltas are as worked out by hand",
+          "[model][run]") {
     const std::string dir = scratch();
     app::RunOptions opt;
     opt.config = dir + "/run.toml";
@@ -187,7 +196,8 @@ TEST_CASE("the tiny country's scores, classes and deltas are as worked out by ha
     CHECK(n16["mean_deviation"].get<double>() == Approx(0.0).margin(1e-12));
     CHECK(n16["residents_per_class"] == std::vector<int>{0, 10, 10, 20, 0});
     CHECK(n16["share_residents_onvoldoende"].get<double>() == Approx(0.5));
-    // 2016-2018: only (0,0) changes, +0.5 with 10 of 40 residents: national mean +0.125, all d1 / x.
+    // 2016-2018: only (0,0) changes, +0.5 with 10 of 40 residents: national mean +0.125, all d1 /
+    // x.
     const auto& ch = sum["national_change"][0];
     CHECK(ch["mean_delta"].get<double>() == Approx(0.125));
     CHECK(ch["by_dimension"]["d1"].get<double>() == Approx(0.125));
@@ -200,7 +210,10 @@ TEST_CASE("the tiny country's scores, classes and deltas are as worked out by ha
     std::getline(csv, header);
     std::getline(csv, bu01);
     std::getline(csv, bu02);
-    CHECK_THAT(header, Catch::StartsWith("code,name,parent,residents_2016,dwellings_2016,cells_2016,score_2016,deviation_2016"));
+    CHECK_THAT(
+        header,
+        Catch::StartsWith(
+            "code,name,parent,residents_2016,dwellings_2016,cells_2016,score_2016,deviation_2016"));
     auto field = [](const std::string& line, int k) {
         std::size_t pos = 0;
         for (int i = 0; i < k; ++i) pos = line.find(',', pos) + 1;
@@ -217,7 +230,8 @@ TEST_CASE("the tiny country's scores, classes and deltas are as worked out by ha
     CHECK(f.attribute("/", "status") == std::optional<std::string>("complete"));
 }
 
-TEST_CASE("every dataset is identical for this rank count, one rank, and one thread", "[model][run][determinism]") {
+TEST_CASE("every dataset is identical for this rank count, one rank, and one thread",
+          "[model][run][determinism]") {
     const std::string dir = scratch();
     app::RunOptions opt;
     opt.config = dir + "/run.toml";
@@ -254,7 +268,8 @@ TEST_CASE("every dataset is identical for this rank count, one rank, and one thr
     MPI_Barrier(MPI_COMM_WORLD);
 }
 
-TEST_CASE("resume after an interruption equals an uninterrupted run; a changed input refuses", "[model][run][resume]") {
+TEST_CASE("resume after an interruption equals an uninterrupted run; a changed input refuses",
+          "[model][run][resume]") {
     const std::string dir = scratch();
     app::RunOptions opt;
     opt.config = dir + "/run.toml";
@@ -276,14 +291,16 @@ TEST_CASE("resume after an interruption equals an uninterrupted run; a changed i
         CHECK_FALSE(fs::exists(dir + "/r/leefbaar.h5.partial"));
         CHECK(all_bytes(dir + "/r/leefbaar.h5") == all_bytes(dir + "/reference.h5"));
         // A changed input: the 2018 layer 'a' is rewritten with other values.
-        io::write_geotiff<std::int32_t>(dir + "/2018/a.tif", kGrid, std::vector<std::int32_t>{9, 0, 3, 0, 2, 0}, -1);
+        io::write_geotiff<std::int32_t>(dir + "/2018/a.tif", kGrid,
+                                        std::vector<std::int32_t>{9, 0, 3, 0, 2, 0}, -1);
     }
     MPI_Barrier(MPI_COMM_WORLD);
     try {
         app::run_pipeline(opt);
         FAIL("resume after a changed input was accepted");
     } catch (const UsageError& e) {
-        if (dist::rank() == 0) CHECK_THAT(e.what(), Catch::Contains("changed: ") && Catch::Contains("2018/a.tif"));
+        if (dist::rank() == 0)
+            CHECK_THAT(e.what(), Catch::Contains("changed: ") && Catch::Contains("2018/a.tif"));
     }
     MPI_Barrier(MPI_COMM_WORLD);
 }
