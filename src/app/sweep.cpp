@@ -28,7 +28,8 @@ namespace leefbaar::app {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-const char* kSweepSpecHelp = R"(Weight spec (--weights): a CSV list, or a TOML file with a [sweep] table.
+const char* kSweepSpecHelp =
+    R"(Weight spec (--weights): a CSV list, or a TOML file with a [sweep] table.
   CSV list: a header with every indicator name of the run's model (any order; an optional
     'member' or 'name' column is ignored), then one row of weights per member.
   TOML list:   [sweep] kind = "list"   then per member  [[sweep.member]]  name = weight ...
@@ -81,7 +82,8 @@ std::string resolve_config(const std::string& run_dir, const std::string& given)
     if (!given.empty()) return given;
     const fs::path rj = fs::path(run_dir) / "run.json";
     std::ifstream in(rj);
-    if (!in) throw UsageError("sweep", "run folder " + run_dir + " has no run.json: not a finished run");
+    if (!in)
+        throw UsageError("sweep", "run folder " + run_dir + " has no run.json: not a finished run");
     const json j = json::parse(in, nullptr, false);
     if (j.is_discarded() || !j.contains("config") || !j["config"].is_string())
         throw UsageError("sweep", rj.string() + " names no run config; pass --config");
@@ -94,27 +96,33 @@ std::string resolve_config(const std::string& run_dir, const std::string& given)
         if (fs::exists(p / c)) return (p / c).string();
         if (p == p.parent_path()) break;
     }
-    throw UsageError("sweep", "run config " + c.string() + " named in " + rj.string() + " not found; pass --config");
+    throw UsageError("sweep", "run config " + c.string() + " named in " + rj.string() +
+                                  " not found; pass --config");
 }
 
 RunContext load_context(const std::string& run_dir, const std::string& config) {
     RunContext x;
     x.run_dir = run_dir;
     const fs::path run(run_dir);
-    if (!fs::is_directory(run)) throw UsageError("sweep", "run folder " + run_dir + " does not exist");
+    if (!fs::is_directory(run))
+        throw UsageError("sweep", "run folder " + run_dir + " does not exist");
     x.results = (run / "leefbaar.h5").string();
     for (const char* need : {"leefbaar.h5", "summary.json", "run.json"})
         if (!fs::exists(run / need))
-            throw UsageError("sweep", "run folder " + run_dir + " has no " + need +
-                                          ": not a finished run (run `leefbaar run` with aggregation enabled first)");
-    if (!io::is_hdf5(x.results)) throw UsageError("sweep", x.results + " is not an HDF5 file: not a finished run");
+            throw UsageError(
+                "sweep",
+                "run folder " + run_dir + " has no " + need +
+                    ": not a finished run (run `leefbaar run` with aggregation enabled first)");
+    if (!io::is_hdf5(x.results))
+        throw UsageError("sweep", x.results + " is not an HDF5 file: not a finished run");
     x.config = resolve_config(run_dir, config);
     x.rc = parse_run_config(x.config);
     const ModelConfig& m = x.rc.model;
     {
         io::H5File f(x.results, MPI_COMM_SELF, io::H5File::Mode::read_only);
         if (f.attribute("/", "status").value_or("") != "complete")
-            throw UsageError("sweep", x.results + " has status '" + f.attribute("/", "status").value_or("") +
+            throw UsageError("sweep", x.results + " has status '" +
+                                          f.attribute("/", "status").value_or("") +
                                           "', not 'complete': not a finished run");
         x.indicators = f.string_list("/matrix", "indicators");
         x.indicator_dims = f.string_list("/matrix", "indicator_dimensions");
@@ -127,19 +135,26 @@ RunContext load_context(const std::string& run_dir, const std::string& config) {
     x.nc = m.classes.labels.size();
     x.ny = x.years.size();
     if (x.ni != m.indicators.size())
-        throw UsageError("sweep", "run config " + x.config + " has " + std::to_string(m.indicators.size()) +
-                                      " indicators, the run's matrix " + std::to_string(x.ni) + ": the config changed since the run");
+        throw UsageError("sweep", "run config " + x.config + " has " +
+                                      std::to_string(m.indicators.size()) +
+                                      " indicators, the run's matrix " + std::to_string(x.ni) +
+                                      ": the config changed since the run");
     for (std::size_t i = 0; i < x.ni; ++i) {
         if (m.indicators[i].name != x.indicators[i])
-            throw UsageError("sweep", "run config " + x.config + " indicator " + std::to_string(i + 1) + " is '" +
-                                          m.indicators[i].name + "', the run's '" + x.indicators[i] + "': the config changed since the run");
+            throw UsageError("sweep", "run config " + x.config + " indicator " +
+                                          std::to_string(i + 1) + " is '" + m.indicators[i].name +
+                                          "', the run's '" + x.indicators[i] +
+                                          "': the config changed since the run");
         x.dim_of.push_back(m.dimension_index(x.indicator_dims[i]));
     }
     // The run's exact weights (the text attribute is %.17g, so this round-trips).
     x.base = model_weights(m);
-    if (x.years != x.rc.years) throw UsageError("sweep", "run config " + x.config + " years differ from the run's: the config changed");
+    if (x.years != x.rc.years)
+        throw UsageError(
+            "sweep", "run config " + x.config + " years differ from the run's: the config changed");
     const DatasetManifest& ds = x.rc.dataset;
-    if (ds.levels.empty()) throw UsageError("sweep", "dataset " + ds.dir + " defines no zone levels");
+    if (ds.levels.empty())
+        throw UsageError("sweep", "dataset " + ds.dir + " defines no zone levels");
     for (const auto& l : ds.levels) {
         const auto t = io::read_zone_table(source_of(ds, l));
         ZoneLevelTable z;
@@ -156,7 +171,9 @@ RunContext load_context(const std::string& run_dir, const std::string& config) {
         up.codes = x.levels[k + 1].codes;
         for (std::size_t zi = 0; zi < t.size(); ++zi) {
             const auto id = up.id_of(t.parents[zi]);
-            if (id == 0) throw Error("sweep", "zones file " + ds.zones_file + ": zone " + t.codes[zi] + " names an unknown parent");
+            if (id == 0)
+                throw Error("sweep", "zones file " + ds.zones_file + ": zone " + t.codes[zi] +
+                                         " names an unknown parent");
             x.levels[k].parent[zi] = id - 1;
         }
     }
@@ -169,7 +186,8 @@ RunContext load_context(const std::string& run_dir, const std::string& config) {
     x.iw = level_index("wijk");
     x.ir = level_index(x.rc.aggregation.typology.region_level);
     for (const auto& p : x.rc.periods)
-        if (x.ny >= 2 && p == std::make_pair(x.years[x.ny - 2], x.years[x.ny - 1])) x.last_period = true;
+        if (x.ny >= 2 && p == std::make_pair(x.years[x.ny - 2], x.years[x.ny - 1]))
+            x.last_period = true;
     return x;
 }
 
@@ -202,7 +220,8 @@ RowLayout layout_of(const RunContext& x) {
     L.add("onvoldoende_buurten", x.ny, 'i');
     L.add("typology/counts", 3, 'i');  // aandachtsbuurten, kwetsbare wijken, aandachtsregio's
     for (const auto& l : x.levels) L.add("zone_mean/" + l.name, l.size(), 'd');
-    L.add("onvoldoende/" + x.levels[std::size_t(x.kb)].name, x.levels[std::size_t(x.kb)].size(), 'u');
+    L.add("onvoldoende/" + x.levels[std::size_t(x.kb)].name, x.levels[std::size_t(x.kb)].size(),
+          'u');
     L.add("typology/aandachtsbuurt", x.levels[std::size_t(x.kb)].size(), 'u');
     if (x.iw >= 0) L.add("typology/kwetsbare_wijk", x.levels[std::size_t(x.iw)].size(), 'u');
     if (x.ir >= 0) L.add("typology/aandachtsregio", x.levels[std::size_t(x.ir)].size(), 'u');
@@ -210,8 +229,8 @@ RowLayout layout_of(const RunContext& x) {
 }
 
 // From one member's finest-level statistics to its row.
-void member_row(const RunContext& x, const RowLayout& L, std::span<const double> w, const std::vector<YearZoneStats>& fine,
-                const PeriodZoneStats* pfine, double* row) {
+void member_row(const RunContext& x, const RowLayout& L, std::span<const double> w,
+                const std::vector<YearZoneStats>& fine, const PeriodZoneStats* pfine, double* row) {
     const ModelConfig& m = x.rc.model;
     const AggregationConfig& ag = x.rc.aggregation;
     const std::size_t nl = x.levels.size(), ny = x.ny, nc = x.nc;
@@ -219,24 +238,31 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
     std::vector<std::vector<YearZoneStats>> ys(nl);
     ys[0] = fine;
     for (std::size_t k = 1; k < nl; ++k)
-        for (std::size_t y = 0; y < ny; ++y) ys[k].push_back(roll_up(ys[k - 1][y], x.levels[k - 1].parent, x.levels[k].size()));
+        for (std::size_t y = 0; y < ny; ++y)
+            ys[k].push_back(roll_up(ys[k - 1][y], x.levels[k - 1].parent, x.levels[k].size()));
     std::vector<PeriodZoneStats> ps;
     if (pfine) {
         ps.push_back(*pfine);
-        for (std::size_t k = 1; k < nl; ++k) ps.push_back(roll_up(ps[k - 1], x.levels[k - 1].parent, x.levels[k].size()));
+        for (std::size_t k = 1; k < nl; ++k)
+            ps.push_back(roll_up(ps[k - 1], x.levels[k - 1].parent, x.levels[k].size()));
     }
     const std::vector<std::int32_t> to_nation(x.levels[0].size(), 0);
     const std::size_t kb = std::size_t(x.kb);
     for (std::size_t y = 0; y < ny; ++y) {
         const auto nat = roll_up(fine[y], to_nation, 1);
-        for (std::size_t c = 0; c < nc; ++c) row[L["national/class_residents"].offset + y * nc + c] = double(nat.res_class[c]);
+        for (std::size_t c = 0; c < nc; ++c)
+            row[L["national/class_residents"].offset + y * nc + c] = double(nat.res_class[c]);
         row[L["national/mean_deviation"].offset + y] = nat.mean_deviation(0);
         row[L["national/share_onvoldoende"].offset + y] =
-            nat.residents[0] > 0 ? double(nat.residents_in_classes(0, 1, ag.onvoldoende_max_class)) / double(nat.residents[0]) : 0.0;
+            nat.residents[0] > 0
+                ? double(nat.residents_in_classes(0, 1, ag.onvoldoende_max_class)) /
+                      double(nat.residents[0])
+                : 0.0;
         std::int64_t n = 0;
         const auto& b = ys[kb][y];
         for (std::size_t z = 0; z < b.zones; ++z) {
-            const bool onv = b.residents_in_classes(z, 1, ag.onvoldoende_max_class) >= ag.onvoldoende_min_residents;
+            const bool onv = b.residents_in_classes(z, 1, ag.onvoldoende_max_class) >=
+                             ag.onvoldoende_min_residents;
             n += onv;
             if (y + 1 == ny) row[L["onvoldoende/" + x.levels[kb].name].offset + z] = onv;
         }
@@ -244,7 +270,8 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
     }
     for (std::size_t k = 0; k < nl; ++k) {
         const auto& s = ys[k][ny - 1];
-        for (std::size_t z = 0; z < s.zones; ++z) row[L["zone_mean/" + x.levels[k].name].offset + z] = s.mean_deviation(z);
+        for (std::size_t z = 0; z < s.zones; ++z)
+            row[L["zone_mean/" + x.levels[k].name].offset + z] = s.mean_deviation(z);
     }
     const TypologyRules& rules = ag.typology;
     std::int64_t counts[3] = {0, 0, 0};
@@ -267,14 +294,19 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
             }
         };
         put(aandachtsbuurten(rules, m, series(kb)), "typology/aandachtsbuurt", 0);
-        if (x.iw >= 0) put(kwetsbare_wijken(rules, m, series(std::size_t(x.iw))), "typology/kwetsbare_wijk", 1);
-        if (x.ir >= 0) put(aandachtsregios(rules, series(std::size_t(x.ir))), "typology/aandachtsregio", 2);
+        if (x.iw >= 0)
+            put(kwetsbare_wijken(rules, m, series(std::size_t(x.iw))), "typology/kwetsbare_wijk",
+                1);
+        if (x.ir >= 0)
+            put(aandachtsregios(rules, series(std::size_t(x.ir))), "typology/aandachtsregio", 2);
     } else {
-        for (const char* f : {"typology/aandachtsbuurt", "typology/kwetsbare_wijk", "typology/aandachtsregio"})
+        for (const char* f :
+             {"typology/aandachtsbuurt", "typology/kwetsbare_wijk", "typology/aandachtsregio"})
             for (const auto& fl : L.fields)
                 if (fl.name == f) std::fill(row + fl.offset, row + fl.offset + fl.cols, 0.0);
     }
-    for (int i = 0; i < 3; ++i) row[L["typology/counts"].offset + std::size_t(i)] = double(counts[i]);
+    for (int i = 0; i < 3; ++i)
+        row[L["typology/counts"].offset + std::size_t(i)] = double(counts[i]);
 }
 
 // The scored cells of every year, on every rank (the kernel reads all of them).
@@ -294,7 +326,8 @@ Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
     for (std::size_t k = 0; k < x.ny; ++k) {
         const std::string M = "/matrix/" + std::to_string(x.years[k]);
         const auto shape = f.shape(M + "/z");
-        if (!shape || (*shape)[1] != std::int64_t(x.ni)) throw Error("sweep", x.results + ": " + M + "/z missing or not cells x indicators");
+        if (!shape || (*shape)[1] != std::int64_t(x.ni))
+            throw Error("sweep", x.results + ": " + M + "/z missing or not cells x indicators");
         const std::int64_t n = (*shape)[0];
         cells[k] = f.read_rows<std::int64_t>(M + "/cell", 0, n);
         mx.z.push_back(f.read_rows<float>(M + "/z", 0, n));
@@ -313,17 +346,21 @@ Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
         auto& pi = mx.prev_index[x.ny - 1];
         pi.assign(b.size(), -1);
         for (std::size_t i = 0, j = 0; i < a.size() && j < b.size();) {
-            if (a[i] < b[j]) ++i;
-            else if (b[j] < a[i]) ++j;
-            else pi[j++] = std::int32_t(i++);
+            if (a[i] < b[j])
+                ++i;
+            else if (b[j] < a[i])
+                ++j;
+            else
+                pi[j++] = std::int32_t(i++);
         }
     }
     return mx;
 }
 
 // Scores members [0, k) of `weights` (k x ni) and fills their rows.
-void score_members(const RunContext& x, const RowLayout& L, const Matrix& mx, const std::vector<double>& weights, std::size_t k,
-                   std::size_t tile, std::vector<double>& rows) {
+void score_members(const RunContext& x, const RowLayout& L, const Matrix& mx,
+                   const std::vector<double>& weights, std::size_t k, std::size_t tile,
+                   std::vector<double>& rows) {
     rows.assign(k * L.width, 0.0);
     const std::size_t ntiles = (k + tile - 1) / tile;
     const std::size_t nz = x.levels[0].size();
@@ -348,22 +385,24 @@ void score_members(const RunContext& x, const RowLayout& L, const Matrix& mx, co
                 in.prev_z = mx.z[y - 1].data();
                 in.prev_index = mx.prev_index[y].data();
             }
-            sweep_score_tile(in, x.dim_of, x.nd, x.rc.model.classes, std::span<const double>(weights.data() + m0 * x.ni, mk * x.ni), mk,
+            sweep_score_tile(in, x.dim_of, x.nd, x.rc.model.classes,
+                             std::span<const double>(weights.data() + m0 * x.ni, mk * x.ni), mk,
                              ys[y], with_prev ? ps : none);
         }
         for (std::size_t m = 0; m < mk; ++m) {
             std::vector<YearZoneStats> fine(x.ny);
             for (std::size_t y = 0; y < x.ny; ++y) fine[y] = std::move(ys[y][m]);
-            member_row(x, L, std::span<const double>(weights.data() + (m0 + m) * x.ni, x.ni), fine, x.last_period ? &ps[m] : nullptr,
-                       rows.data() + (m0 + m) * L.width);
+            member_row(x, L, std::span<const double>(weights.data() + (m0 + m) * x.ni, x.ni), fine,
+                       x.last_period ? &ps[m] : nullptr, rows.data() + (m0 + m) * L.width);
         }
     }
 }
 
 // ---- sweep.h5 ----
 
-void write_file(const std::string& path, const RunContext& x, const RowLayout& L, const std::string& spec_text,
-                std::int64_t spec_total, const std::vector<std::int64_t>& members, const std::vector<double>& rows,
+void write_file(const std::string& path, const RunContext& x, const RowLayout& L,
+                const std::string& spec_text, std::int64_t spec_total,
+                const std::vector<std::int64_t>& members, const std::vector<double>& rows,
                 const std::vector<double>& base_row) {
     const std::string tmp = path + ".partial";
     {
@@ -377,8 +416,10 @@ void write_file(const std::string& path, const RunContext& x, const RowLayout& L
             for (const auto& fl : L.fields) {
                 std::vector<double> d(std::size_t(n) * fl.cols);
                 for (std::int64_t r = 0; r < n; ++r)
-                    std::copy_n(src.begin() + std::ptrdiff_t(std::size_t(r) * L.width + fl.offset), fl.cols, d.begin() + std::ptrdiff_t(std::size_t(r) * fl.cols));
-                if (fl.type == 'd') f.write_rows<double>(pre + fl.name, n, 0, std::int64_t(fl.cols), d);
+                    std::copy_n(src.begin() + std::ptrdiff_t(std::size_t(r) * L.width + fl.offset),
+                                fl.cols, d.begin() + std::ptrdiff_t(std::size_t(r) * fl.cols));
+                if (fl.type == 'd')
+                    f.write_rows<double>(pre + fl.name, n, 0, std::int64_t(fl.cols), d);
                 else if (fl.type == 'i') {
                     std::vector<std::int64_t> v(d.begin(), d.end());
                     f.write_rows<std::int64_t>(pre + fl.name, n, 0, std::int64_t(fl.cols), v);
@@ -401,8 +442,10 @@ void write_file(const std::string& path, const RunContext& x, const RowLayout& L
         f.set_string_list("/", "years", ys);
         f.set_string_list("/", "levels", lv);
         f.set_attribute("/", "note",
-                        "rows = members (see /member); zone_mean/<level>: resident-weighted mean deviation per zone in the "
-                        "latest year (zones in the order of the zones file); onvoldoende and typology flags per zone; "
+                        "rows = members (see /member); zone_mean/<level>: resident-weighted mean "
+                        "deviation per zone in the "
+                        "latest year (zones in the order of the zones file); onvoldoende and "
+                        "typology flags per zone; "
                         "national/class_residents: years x classes");
         f.set_attribute("/", "status", "complete");
     }
@@ -418,10 +461,12 @@ struct FileData {
 };
 
 FileData read_file(const std::string& path, const RowLayout& L) {
-    if (!fs::exists(path) || !io::is_hdf5(path)) throw UsageError("sweep", path + ": no sweep results (sweep.h5) there");
+    if (!fs::exists(path) || !io::is_hdf5(path))
+        throw UsageError("sweep", path + ": no sweep results (sweep.h5) there");
     FileData d;
     io::H5File f(path, MPI_COMM_SELF, io::H5File::Mode::read_only);
-    if (f.attribute("/", "status").value_or("") != "complete") throw UsageError("sweep", path + " is not a finished sweep");
+    if (f.attribute("/", "status").value_or("") != "complete")
+        throw UsageError("sweep", path + " is not a finished sweep");
     const auto shape = f.shape("/member");
     const std::int64_t K = shape ? (*shape)[0] : 0;
     d.members = f.read_rows<std::int64_t>("/member", 0, K);
@@ -437,10 +482,13 @@ FileData read_file(const std::string& path, const RowLayout& L) {
             const std::string p = (b ? "/base/" : "/") + fl.name;
             const auto s = f.shape(p);
             if (!s || (*s)[0] != n || (*s)[1] != std::int64_t(fl.cols))
-                throw UsageError("sweep", path + ": dataset " + p + " missing or of another shape (a sweep of another run?)");
+                throw UsageError("sweep",
+                                 path + ": dataset " + p +
+                                     " missing or of another shape (a sweep of another run?)");
             const auto v = f.read_rows<double>(p, 0, n);
             for (std::int64_t r = 0; r < n; ++r)
-                std::copy_n(v.begin() + std::ptrdiff_t(std::size_t(r) * fl.cols), fl.cols, dst.begin() + std::ptrdiff_t(std::size_t(r) * L.width + fl.offset));
+                std::copy_n(v.begin() + std::ptrdiff_t(std::size_t(r) * fl.cols), fl.cols,
+                            dst.begin() + std::ptrdiff_t(std::size_t(r) * L.width + fl.offset));
         }
     }
     return d;
@@ -464,7 +512,8 @@ double sd_of(const std::vector<double>& v) {
     return n > 1 ? std::sqrt(s / double(n - 1)) : (n == 1 ? 0.0 : std::nan(""));
 }
 double quantile(std::vector<double> v, double q) {
-    v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
+    v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }),
+            v.end());
     if (v.empty()) return std::nan("");
     std::sort(v.begin(), v.end());
     const double pos = q * double(v.size() - 1);
@@ -472,13 +521,20 @@ double quantile(std::vector<double> v, double q) {
     const auto hi = std::min(lo + 1, v.size() - 1);
     return v[lo] + (pos - double(lo)) * (v[hi] - v[lo]);
 }
-json jnum(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+json jnum(double v) {
+    return std::isfinite(v) ? json(v) : json(nullptr);
+}
 
-void write_summaries(const std::string& out, const RunContext& x, const RowLayout& L, const FileData& d) {
+void write_summaries(const std::string& out, const RunContext& x, const RowLayout& L,
+                     const FileData& d) {
     const ModelConfig& m = x.rc.model;
     const std::size_t K = d.members.size(), ny = x.ny, nc = x.nc;
-    auto val = [&](std::size_t r, const std::string& field, std::size_t col) { return d.rows[r * L.width + L[field].offset + col]; };
-    auto bval = [&](const std::string& field, std::size_t col) { return d.base_row[L[field].offset + col]; };
+    auto val = [&](std::size_t r, const std::string& field, std::size_t col) {
+        return d.rows[r * L.width + L[field].offset + col];
+    };
+    auto bval = [&](const std::string& field, std::size_t col) {
+        return d.base_row[L[field].offset + col];
+    };
     const auto& kbl = x.levels[std::size_t(x.kb)];
     const std::size_t nb = kbl.size();
     // Rank correlation of each member's buurt scores with the base run.
@@ -498,12 +554,18 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
             h.push_back("mean_deviation_" + Y);
             h.push_back("share_onvoldoende_" + Y);
             h.push_back("onvoldoende_buurten_" + Y);
-            for (std::size_t c = 1; c <= nc; ++c) h.push_back("share_c" + std::to_string(c) + "_" + Y);
+            for (std::size_t c = 1; c <= nc; ++c)
+                h.push_back("share_c" + std::to_string(c) + "_" + Y);
         }
-        for (const char* s : {"aandachtsbuurten", "kwetsbare_wijken", "aandachtsregios", "rank_corr_buurt"}) h.push_back(s);
+        for (const char* s :
+             {"aandachtsbuurten", "kwetsbare_wijken", "aandachtsregios", "rank_corr_buurt"})
+            h.push_back(s);
         io::CsvWriter csv(h);
-        auto row_of = [&](const std::vector<double>& src, std::size_t r, const std::string& name, double rc) {
-            auto v = [&](const std::string& f, std::size_t c) { return src[r * L.width + L[f].offset + c]; };
+        auto row_of = [&](const std::vector<double>& src, std::size_t r, const std::string& name,
+                          double rc) {
+            auto v = [&](const std::string& f, std::size_t c) {
+                return src[r * L.width + L[f].offset + c];
+            };
             std::vector<std::string> row{name};
             for (std::size_t i = 0; i < x.ni; ++i) row.push_back(io::csv_number(v("weights", i)));
             for (std::size_t y = 0; y < ny; ++y) {
@@ -511,31 +573,56 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
                 row.push_back(io::csv_number(v("national/share_onvoldoende", y)));
                 row.push_back(std::to_string(std::int64_t(v("onvoldoende_buurten", y))));
                 double tot = 0;
-                for (std::size_t c = 0; c < nc; ++c) tot += v("national/class_residents", y * nc + c);
-                for (std::size_t c = 0; c < nc; ++c) row.push_back(io::csv_number(tot > 0 ? v("national/class_residents", y * nc + c) / tot : 0.0));
+                for (std::size_t c = 0; c < nc; ++c)
+                    tot += v("national/class_residents", y * nc + c);
+                for (std::size_t c = 0; c < nc; ++c)
+                    row.push_back(io::csv_number(
+                        tot > 0 ? v("national/class_residents", y * nc + c) / tot : 0.0));
             }
-            for (std::size_t i = 0; i < 3; ++i) row.push_back(std::to_string(std::int64_t(v("typology/counts", i))));
+            for (std::size_t i = 0; i < 3; ++i)
+                row.push_back(std::to_string(std::int64_t(v("typology/counts", i))));
             row.push_back(io::csv_number(rc));
             return row;
         };
         csv.row(row_of(d.base_row, 0, "base", 1.0));
-        for (std::size_t r = 0; r < K; ++r) csv.row(row_of(d.rows, r, std::to_string(d.members[r]), rho[r]));
+        for (std::size_t r = 0; r < K; ++r)
+            csv.row(row_of(d.rows, r, std::to_string(d.members[r]), rho[r]));
         csv.save((fs::path(out) / "members.csv").string());
     }
     // zones.csv: per zone of every level, spread of the score and class over members;
     // probabilities of onvoldoende and typology membership where they apply.
     {
-        io::CsvWriter csv({"level", "code", "name", "base_score", "mean_score", "sd_score", "min_score", "p05_score", "p95_score",
-                           "max_score", "base_class", "min_class", "max_class", "p_class_differs", "p_onvoldoende", "p_aandachtsbuurt",
-                           "p_kwetsbare_wijk", "p_aandachtsregio", "base_onvoldoende", "base_typology"});
+        io::CsvWriter csv({"level",
+                           "code",
+                           "name",
+                           "base_score",
+                           "mean_score",
+                           "sd_score",
+                           "min_score",
+                           "p05_score",
+                           "p95_score",
+                           "max_score",
+                           "base_class",
+                           "min_class",
+                           "max_class",
+                           "p_class_differs",
+                           "p_onvoldoende",
+                           "p_aandachtsbuurt",
+                           "p_kwetsbare_wijk",
+                           "p_aandachtsregio",
+                           "base_onvoldoende",
+                           "base_typology"});
         for (std::size_t k = 0; k < x.levels.size(); ++k) {
             const auto& lv = x.levels[k];
             const std::string F = "zone_mean/" + lv.name;
             std::string flag_field;
             int flag_col = -1;
-            if (int(k) == x.kb) flag_field = "typology/aandachtsbuurt", flag_col = 15;
-            else if (int(k) == x.iw) flag_field = "typology/kwetsbare_wijk", flag_col = 16;
-            else if (int(k) == x.ir) flag_field = "typology/aandachtsregio", flag_col = 17;
+            if (int(k) == x.kb)
+                flag_field = "typology/aandachtsbuurt", flag_col = 15;
+            else if (int(k) == x.iw)
+                flag_field = "typology/kwetsbare_wijk", flag_col = 16;
+            else if (int(k) == x.ir)
+                flag_field = "typology/aandachtsregio", flag_col = 17;
             for (std::size_t z = 0; z < lv.size(); ++z) {
                 const double b = bval(F, z);
                 std::vector<double> v(K);
@@ -546,13 +633,18 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
                 for (double s : v)
                     if (std::isfinite(s)) {
                         const int c = m.classes.classify(s);
-                        cmin = std::min(cmin, c), cmax = std::max(cmax, c), differs += c != bc, ++nfin;
+                        cmin = std::min(cmin, c), cmax = std::max(cmax, c), differs += c != bc,
+                        ++nfin;
                     }
                 std::vector<std::string> row{lv.name, lv.codes[z], lv.names[z]};
-                auto score = [&](double s) { return io::csv_number(std::isfinite(s) ? m.reference_level + s : s); };
+                auto score = [&](double s) {
+                    return io::csv_number(std::isfinite(s) ? m.reference_level + s : s);
+                };
                 double mn = std::nan(""), mx = std::nan("");
                 if (nfin) mn = quantile(v, 0.0), mx = quantile(v, 1.0);
-                for (double s : {b, mean_of(v), std::nan(""), mn, quantile(v, 0.05), quantile(v, 0.95), mx}) row.push_back(score(s));
+                for (double s :
+                     {b, mean_of(v), std::nan(""), mn, quantile(v, 0.05), quantile(v, 0.95), mx})
+                    row.push_back(score(s));
                 row[5] = io::csv_number(sd_of(v));
                 row.push_back(bc ? std::to_string(bc) : "");
                 row.push_back(nfin ? std::to_string(cmin) : "");
@@ -592,7 +684,10 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
             t2[r] = val(r, "typology/counts", 0);
             mean[r] = val(r, "national/mean_deviation", L_y);
         }
-        outcomes = {{"onvoldoende_buurten", onv}, {"share_onvoldoende", share}, {"aandachtsbuurten", t2}, {"mean_deviation", mean},
+        outcomes = {{"onvoldoende_buurten", onv},
+                    {"share_onvoldoende", share},
+                    {"aandachtsbuurten", t2},
+                    {"mean_deviation", mean},
                     {"rank_corr_buurt", rho}};
     }
     json sens = json::array();
@@ -605,13 +700,16 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
             std::vector<double> w(K);
             for (std::size_t r = 0; r < K; ++r) w[r] = val(r, "weights", i);
             const double mw = mean_of(w), sw = sd_of(w);
-            std::vector<std::string> row{x.indicators[i], x.indicator_dims[i], io::csv_number(x.base[i]), io::csv_number(sw)};
+            std::vector<std::string> row{x.indicators[i], x.indicator_dims[i],
+                                         io::csv_number(x.base[i]), io::csv_number(sw)};
             std::vector<double> slopes, cors;
             for (const auto& [n, v] : outcomes) {
                 const double mv = mean_of(v);
                 double sxy = 0, sxx = 0, syy = 0;
                 for (std::size_t r = 0; r < K; ++r)
-                    if (std::isfinite(v[r])) sxy += (w[r] - mw) * (v[r] - mv), sxx += (w[r] - mw) * (w[r] - mw), syy += (v[r] - mv) * (v[r] - mv);
+                    if (std::isfinite(v[r]))
+                        sxy += (w[r] - mw) * (v[r] - mv), sxx += (w[r] - mw) * (w[r] - mw),
+                            syy += (v[r] - mv) * (v[r] - mv);
                 slopes.push_back(sxx > 0 ? sxy / sxx : std::nan(""));
                 cors.push_back(sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : std::nan(""));
             }
@@ -658,13 +756,19 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
     // Most influential weights: largest |correlation| with the number of onvoldoende buurten.
     std::vector<json> ranked(sens.begin(), sens.end());
     std::stable_sort(ranked.begin(), ranked.end(), [](const json& a, const json& b) {
-        const double va = a["corr_onvoldoende_buurten"].is_number() ? std::abs(a["corr_onvoldoende_buurten"].get<double>()) : -1;
-        const double vb = b["corr_onvoldoende_buurten"].is_number() ? std::abs(b["corr_onvoldoende_buurten"].get<double>()) : -1;
+        const double va = a["corr_onvoldoende_buurten"].is_number()
+                              ? std::abs(a["corr_onvoldoende_buurten"].get<double>())
+                              : -1;
+        const double vb = b["corr_onvoldoende_buurten"].is_number()
+                              ? std::abs(b["corr_onvoldoende_buurten"].get<double>())
+                              : -1;
         return va > vb;
     });
     if (ranked.size() > 10) ranked.resize(10);
     s["most_sensitive_onvoldoende_buurten"] = ranked;
-    s["typology_note"] = "types 1 (kwetsbare wijken: wijk level; the cluster variant is not swept), 2 and 3 per member";
+    s["typology_note"] =
+        "types 1 (kwetsbare wijken: wijk level; the cluster variant is not swept), 2 and 3 per "
+        "member";
     std::ofstream(fs::path(out) / "summary.json") << s.dump(1) << "\n";
 }
 
@@ -672,7 +776,8 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
 
 void parse_member_range(const std::string& text, std::int64_t& first, std::int64_t& last) {
     const auto colon = text.find(':');
-    if (colon == std::string::npos) throw UsageError("sweep", "--members must be A:B (e.g. 0:100), not '" + text + "'");
+    if (colon == std::string::npos)
+        throw UsageError("sweep", "--members must be A:B (e.g. 0:100), not '" + text + "'");
     auto num = [&](const std::string& s, std::int64_t dflt) -> std::int64_t {
         if (s.empty()) return dflt;
         std::size_t pos = 0;
@@ -682,12 +787,15 @@ void parse_member_range(const std::string& text, std::int64_t& first, std::int64
         } catch (...) {
             pos = 0;
         }
-        if (pos != s.size() || v < 0) throw UsageError("sweep", "--members must be A:B with integers A, B >= 0, not '" + text + "'");
+        if (pos != s.size() || v < 0)
+            throw UsageError("sweep",
+                             "--members must be A:B with integers A, B >= 0, not '" + text + "'");
         return v;
     };
     first = num(text.substr(0, colon), 0);
     last = num(text.substr(colon + 1), -1);
-    if (last >= 0 && last < first) throw UsageError("sweep", "--members " + text + ": B must be >= A");
+    if (last >= 0 && last < first)
+        throw UsageError("sweep", "--members " + text + ": B must be >= A");
 }
 
 void run_sweep(const SweepOptions& opt) {
@@ -695,15 +803,18 @@ void run_sweep(const SweepOptions& opt) {
     const MPI_Comm comm = MPI_COMM_WORLD;
     const int rank = dist::rank(), size = dist::size();
     const RunContext x = load_context(opt.run_dir, opt.config);
-    const SweepSpec spec = parse_sweep_spec(opt.weights, x.indicators, x.indicator_dims, x.rc.model.dimensions, x.base);
+    const SweepSpec spec = parse_sweep_spec(opt.weights, x.indicators, x.indicator_dims,
+                                            x.rc.model.dimensions, x.base);
     const std::int64_t total = spec.size();
     const std::int64_t A = opt.first, B = opt.last < 0 ? total : opt.last;
     if (A > total || B > total)
-        throw UsageError("sweep", "--members " + std::to_string(A) + ":" + std::to_string(B) + " outside the spec's " + std::to_string(total) +
+        throw UsageError("sweep", "--members " + std::to_string(A) + ":" + std::to_string(B) +
+                                      " outside the spec's " + std::to_string(total) +
                                       " members (0:" + std::to_string(total) + ")");
     const std::string out = opt.out.empty() ? (fs::path(opt.run_dir) / "sweep").string() : opt.out;
-    progress("sweep: " + spec.describe() + "; members " + std::to_string(A) + ":" + std::to_string(B) + " on " + std::to_string(size) +
-             " ranks x " + std::to_string(omp_get_max_threads()) + " threads");
+    progress("sweep: " + spec.describe() + "; members " + std::to_string(A) + ":" +
+             std::to_string(B) + " on " + std::to_string(size) + " ranks x " +
+             std::to_string(omp_get_max_threads()) + " threads");
     const RowLayout L = layout_of(x);
     const Matrix mx = read_matrix(x, comm);
     const auto t1 = std::chrono::steady_clock::now();
@@ -723,9 +834,11 @@ void run_sweep(const SweepOptions& opt) {
     std::vector<int> counts(static_cast<std::size_t>(size)), displs(static_cast<std::size_t>(size));
     const int mine = int(rows.size());
     MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm);
-    for (int r = 1; r < size; ++r) displs[std::size_t(r)] = displs[std::size_t(r) - 1] + counts[std::size_t(r) - 1];
+    for (int r = 1; r < size; ++r)
+        displs[std::size_t(r)] = displs[std::size_t(r) - 1] + counts[std::size_t(r) - 1];
     std::vector<double> all(rank == 0 ? std::size_t(displs.back() + counts.back()) : 0);
-    MPI_Gatherv(rows.data(), mine, MPI_DOUBLE, all.data(), counts.data(), displs.data(), MPI_DOUBLE, 0, comm);
+    MPI_Gatherv(rows.data(), mine, MPI_DOUBLE, all.data(), counts.data(), displs.data(), MPI_DOUBLE,
+                0, comm);
     if (rank == 0) {
         std::vector<double> base_row;
         score_members(x, L, mx, x.base, 1, 1, base_row);
@@ -736,27 +849,35 @@ void run_sweep(const SweepOptions& opt) {
         d.base_row = base_row;
         d.spec = spec.describe();
         d.spec_total = total;
-        write_file((fs::path(out) / kSweepFile).string(), x, L, d.spec, total, d.members, d.rows, d.base_row);
+        write_file((fs::path(out) / kSweepFile).string(), x, L, d.spec, total, d.members, d.rows,
+                   d.base_row);
         write_summaries(out, x, L, d);
         const auto t3 = std::chrono::steady_clock::now();
         auto sec = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
         json tj{{"members", B - A},
                 {"ranks", size},
                 {"threads", omp_get_max_threads()},
-                {"cells", [&] {
+                {"cells",
+                 [&] {
                      std::int64_t c = 0;
                      for (const auto& r : mx.residents) c += std::int64_t(r.size());
                      return c;
                  }()},
                 {"indicators", x.ni},
-                {"seconds", {{"read", sec(t0, t1)}, {"score", sec(t1, t2)}, {"write", sec(t2, t3)}, {"total", sec(t0, t3)}}}};
+                {"seconds",
+                 {{"read", sec(t0, t1)},
+                  {"score", sec(t1, t2)},
+                  {"write", sec(t2, t3)},
+                  {"total", sec(t0, t3)}}}};
         std::ofstream(fs::path(out) / "timing.json") << tj.dump(1) << "\n";
-        progress("sweep: " + std::to_string(B - A) + " members scored in " + fmtd(sec(t1, t2)) + " s -> " + out);
+        progress("sweep: " + std::to_string(B - A) + " members scored in " + fmtd(sec(t1, t2)) +
+                 " s -> " + out);
     }
     MPI_Barrier(comm);
 }
 
-void merge_sweeps(const std::string& out, const std::vector<std::string>& dirs, const std::string& config) {
+void merge_sweeps(const std::string& out, const std::vector<std::string>& dirs,
+                  const std::string& config) {
     if (dist::rank() != 0) return;
     if (dirs.empty()) throw UsageError("sweep", "merge needs at least one slice folder");
     auto file_of = [](const std::string& d) { return (fs::path(d) / kSweepFile).string(); };
@@ -775,9 +896,12 @@ void merge_sweeps(const std::string& out, const std::vector<std::string>& dirs, 
     for (const auto& d : dirs) {
         parts.push_back(read_file(file_of(d), L));
         const auto& p = parts.back();
-        if (p.run_dir != parts[0].run_dir || p.spec != parts[0].spec || p.spec_total != parts[0].spec_total)
-            throw UsageError("sweep", "merge: " + d + " is a slice of another sweep (run '" + p.run_dir + "', spec '" + p.spec +
-                                          "') than " + dirs[0] + " (run '" + parts[0].run_dir + "', spec '" + parts[0].spec + "')");
+        if (p.run_dir != parts[0].run_dir || p.spec != parts[0].spec ||
+            p.spec_total != parts[0].spec_total)
+            throw UsageError("sweep", "merge: " + d + " is a slice of another sweep (run '" +
+                                          p.run_dir + "', spec '" + p.spec + "') than " + dirs[0] +
+                                          " (run '" + parts[0].run_dir + "', spec '" +
+                                          parts[0].spec + "')");
     }
     std::vector<std::size_t> order(parts.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -794,8 +918,10 @@ void merge_sweeps(const std::string& out, const std::vector<std::string>& dirs, 
     for (auto i : order) {
         const auto& p = parts[i];
         if (!p.members.empty() && !m.members.empty() && p.members.front() <= m.members.back())
-            throw UsageError("sweep", "merge: slice " + dirs[i] + " (members " + std::to_string(p.members.front()) + ":" +
-                                          std::to_string(p.members.back() + 1) + ") overlaps another slice");
+            throw UsageError("sweep", "merge: slice " + dirs[i] + " (members " +
+                                          std::to_string(p.members.front()) + ":" +
+                                          std::to_string(p.members.back() + 1) +
+                                          ") overlaps another slice");
         m.members.insert(m.members.end(), p.members.begin(), p.members.end());
         m.rows.insert(m.rows.end(), p.rows.begin(), p.rows.end());
     }
@@ -803,11 +929,14 @@ void merge_sweeps(const std::string& out, const std::vector<std::string>& dirs, 
     write_file(file_of(out), x, L, m.spec, m.spec_total, m.members, m.rows, m.base_row);
     write_summaries(out, x, L, m);
     std::ofstream(fs::path(out) / "timing.json")
-        << json{{"members", m.members.size()}, {"slices", dirs.size()}, {"merged", true}}.dump(1) << "\n";
+        << json{{"members", m.members.size()}, {"slices", dirs.size()}, {"merged", true}}.dump(1)
+        << "\n";
     std::int64_t gaps = 0;
     for (std::size_t i = 1; i < m.members.size(); ++i) gaps += m.members[i] != m.members[i - 1] + 1;
-    progress("sweep merge: " + std::to_string(m.members.size()) + " members from " + std::to_string(dirs.size()) + " slices" +
-             (gaps ? " (" + std::to_string(gaps) + " gaps in the member numbers)" : "") + " -> " + out);
+    progress("sweep merge: " + std::to_string(m.members.size()) + " members from " +
+             std::to_string(dirs.size()) + " slices" +
+             (gaps ? " (" + std::to_string(gaps) + " gaps in the member numbers)" : "") + " -> " +
+             out);
 }
 
 }  // namespace leefbaar::app

@@ -11,12 +11,12 @@ namespace leefbaar::app {
 
 struct SweepOptions {
     std::string run_dir;
-    std::string weights;        // spec: TOML ([sweep] table) or CSV list
-    std::string out;            // default <run_dir>/sweep
-    std::string config;         // run config; default: the one named in <run_dir>/run.json
-    std::int64_t first = 0;     // members [first, last); last < 0 = every member
+    std::string weights;     // spec: TOML ([sweep] table) or CSV list
+    std::string out;         // default <run_dir>/sweep
+    std::string config;      // run config; default: the one named in <run_dir>/run.json
+    std::int64_t first = 0;  // members [first, last); last < 0 = every member
     std::int64_t last = -1;
-    std::size_t tile = 8;       // members per kernel tile
+    std::size_t tile = 8;  // members per kernel tile
 };
 
 // Parses "A:B" (either side may be empty) into [first, last). Throws UsageError.
@@ -27,7 +27,8 @@ void run_sweep(const SweepOptions& opt);
 
 // Concatenates the members of slice folders (any order; ranges must not overlap) into
 // <out>/sweep.h5 and writes the summaries. Rank 0 does the work.
-void merge_sweeps(const std::string& out, const std::vector<std::string>& dirs, const std::string& config = "");
+void merge_sweeps(const std::string& out, const std::vector<std::string>& dirs,
+                  const std::string& config = "");
 
 // The help text describing the spec format (also README text).
 extern const char* kSweepSpecHelp;

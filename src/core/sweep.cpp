@@ -1,11 +1,11 @@
 #include "core/sweep.hpp"
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <numeric>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "core/error.hpp"
 #include "core/model.hpp"
@@ -46,20 +46,23 @@ double number_of(const toml::node& n, const std::string& file, const std::string
 void parse_csv(SweepSpec& s) {
     std::ifstream in(s.file);
     std::string line;
-    if (!std::getline(in, line)) bad(s.file, "empty CSV (expected a header with the indicator names)");
+    if (!std::getline(in, line))
+        bad(s.file, "empty CSV (expected a header with the indicator names)");
     const auto header = split_csv(line);
     const std::size_t ni = s.indicators.size();
     std::vector<std::size_t> col_of(ni, std::size_t(-1));
     for (std::size_t c = 0; c < header.size(); ++c) {
         if (header[c] == "member" || header[c] == "name") continue;
         const auto i = index_of(s.indicators, header[c]);
-        if (i == ni) bad(s.file, "column '" + header[c] + "' is not an indicator of the run's model");
+        if (i == ni)
+            bad(s.file, "column '" + header[c] + "' is not an indicator of the run's model");
         if (col_of[i] != std::size_t(-1)) bad(s.file, "column '" + header[c] + "' appears twice");
         col_of[i] = c;
     }
     for (std::size_t i = 0; i < ni; ++i)
         if (col_of[i] == std::size_t(-1))
-            bad(s.file, "no column for indicator '" + s.indicators[i] + "' (every one of the model's " + std::to_string(ni) +
+            bad(s.file, "no column for indicator '" + s.indicators[i] +
+                            "' (every one of the model's " + std::to_string(ni) +
                             " indicators needs a column)");
     std::int64_t row = 1;
     while (std::getline(in, line)) {
@@ -67,22 +70,24 @@ void parse_csv(SweepSpec& s) {
         if (trim(line).empty()) continue;
         const auto f = split_csv(line);
         if (f.size() != header.size())
-            bad(s.file, "line " + std::to_string(row) + " has " + std::to_string(f.size()) + " fields, the header " +
-                            std::to_string(header.size()));
+            bad(s.file, "line " + std::to_string(row) + " has " + std::to_string(f.size()) +
+                            " fields, the header " + std::to_string(header.size()));
         std::vector<double> w(ni);
         for (std::size_t i = 0; i < ni; ++i) {
             const std::string& t = f[col_of[i]];
             char* end = nullptr;
             w[i] = std::strtod(t.c_str(), &end);
             if (t.empty() || end != t.c_str() + t.size() || !std::isfinite(w[i]))
-                bad(s.file, "line " + std::to_string(row) + " column '" + s.indicators[i] + "': '" + t + "' is not a number");
+                bad(s.file, "line " + std::to_string(row) + " column '" + s.indicators[i] + "': '" +
+                                t + "' is not a number");
         }
         s.list.push_back(std::move(w));
     }
     if (s.list.empty()) bad(s.file, "no members (rows after the header)");
 }
 
-void check_keys(const toml::table& t, const std::vector<std::string>& allowed, const std::string& file, const std::string& where) {
+void check_keys(const toml::table& t, const std::vector<std::string>& allowed,
+                const std::string& file, const std::string& where) {
     for (const auto& [k, v] : t)
         if (std::find(allowed.begin(), allowed.end(), std::string(k.str())) == allowed.end())
             bad(file, "unknown key '" + std::string(k.str()) + "' in " + where);
@@ -92,13 +97,15 @@ void check_keys(const toml::table& t, const std::vector<std::string>& allowed, c
 
 std::int64_t SweepSpec::size() const {
     switch (kind) {
-        case Kind::list: return std::int64_t(list.size());
+        case Kind::list:
+            return std::int64_t(list.size());
         case Kind::grid: {
             std::int64_t n = 1;
             for (const auto& a : axes) n *= std::int64_t(a.values.size());
             return n;
         }
-        case Kind::montecarlo: return members;
+        case Kind::montecarlo:
+            return members;
     }
     return 0;
 }
@@ -106,21 +113,27 @@ std::int64_t SweepSpec::size() const {
 std::string SweepSpec::describe() const {
     std::ostringstream o;
     switch (kind) {
-        case Kind::list: o << "list of " << list.size() << " weight sets from " << file; break;
+        case Kind::list:
+            o << "list of " << list.size() << " weight sets from " << file;
+            break;
         case Kind::grid:
             o << "grid of " << size() << " members over";
-            for (const auto& a : axes) o << " " << (a.indicator.empty() ? "dimension " + a.dimension : a.indicator) << "[" << a.values.size() << "]";
+            for (const auto& a : axes)
+                o << " " << (a.indicator.empty() ? "dimension " + a.dimension : a.indicator) << "["
+                  << a.values.size() << "]";
             break;
         case Kind::montecarlo:
-            o << "montecarlo " << members << " members, seed " << seed << ", " << (normal ? "normal" : "uniform") << ", "
-              << (relative ? "relative" : "absolute") << " scale " << scale << (include_base ? ", member 0 = base" : "");
+            o << "montecarlo " << members << " members, seed " << seed << ", "
+              << (normal ? "normal" : "uniform") << ", " << (relative ? "relative" : "absolute")
+              << " scale " << scale << (include_base ? ", member 0 = base" : "");
             break;
     }
     return o.str();
 }
 
 SweepSpec parse_sweep_spec(const std::string& file, const std::vector<std::string>& indicators,
-                           const std::vector<std::string>& indicator_dimensions, const std::vector<std::string>& dimensions,
+                           const std::vector<std::string>& indicator_dimensions,
+                           const std::vector<std::string>& dimensions,
                            const std::vector<double>& base) {
     SweepSpec s;
     s.file = file;
@@ -166,11 +179,13 @@ SweepSpec parse_sweep_spec(const std::string& file, const std::vector<std::strin
                 const std::string key(k.str());
                 if (key == "name") continue;
                 const auto i = index_of(indicators, key);
-                if (i == ni) bad(file, where + ": '" + key + "' is not an indicator of the run's model");
+                if (i == ni)
+                    bad(file, where + ": '" + key + "' is not an indicator of the run's model");
                 w[i] = number_of(v, file, key);
             }
             for (std::size_t i = 0; i < ni; ++i)
-                if (std::isnan(w[i])) bad(file, where + ": no weight for indicator '" + indicators[i] + "'");
+                if (std::isnan(w[i]))
+                    bad(file, where + ": no weight for indicator '" + indicators[i] + "'");
             s.list.push_back(std::move(w));
         }
     } else if (*kind == "grid") {
@@ -186,18 +201,23 @@ SweepSpec parse_sweep_spec(const std::string& file, const std::vector<std::strin
             SweepSpec::Axis ax;
             ax.indicator = (*at)["indicator"].value_or(std::string());
             ax.dimension = (*at)["dimension"].value_or(std::string());
-            if (ax.indicator.empty() == ax.dimension.empty()) bad(file, where + ": give exactly one of indicator or dimension");
+            if (ax.indicator.empty() == ax.dimension.empty())
+                bad(file, where + ": give exactly one of indicator or dimension");
             if (!ax.indicator.empty() && index_of(indicators, ax.indicator) == ni)
-                bad(file, where + ": '" + ax.indicator + "' is not an indicator of the run's model");
+                bad(file,
+                    where + ": '" + ax.indicator + "' is not an indicator of the run's model");
             if (!ax.dimension.empty() && index_of(dimensions, ax.dimension) == dimensions.size())
                 bad(file, where + ": '" + ax.dimension + "' is not a dimension of the run's model");
             const toml::array* vs = (*at)["values"].as_array();
-            if (!vs || vs->empty()) bad(file, where + ": values must be a non-empty array of numbers");
+            if (!vs || vs->empty())
+                bad(file, where + ": values must be a non-empty array of numbers");
             for (const auto& v : *vs) ax.values.push_back(number_of(v, file, "values"));
             s.axes.push_back(std::move(ax));
         }
     } else if (*kind == "montecarlo") {
-        check_keys(*t, {"kind", "members", "seed", "distribution", "mode", "scale", "include_base", "scale_indicator", "scale_dimension"},
+        check_keys(*t,
+                   {"kind", "members", "seed", "distribution", "mode", "scale", "include_base",
+                    "scale_indicator", "scale_dimension"},
                    file, "[sweep]");
         s.kind = SweepSpec::Kind::montecarlo;
         const auto members = (*t)["members"].value<std::int64_t>();
@@ -205,19 +225,24 @@ SweepSpec parse_sweep_spec(const std::string& file, const std::vector<std::strin
         s.members = *members;
         s.seed = std::uint64_t((*t)["seed"].value_or(std::int64_t(1)));
         const std::string dist = (*t)["distribution"].value_or(std::string("normal"));
-        if (dist != "normal" && dist != "uniform") bad(file, "distribution must be \"normal\" or \"uniform\", not '" + dist + "'");
+        if (dist != "normal" && dist != "uniform")
+            bad(file, "distribution must be \"normal\" or \"uniform\", not '" + dist + "'");
         s.normal = dist == "normal";
         const std::string mode = (*t)["mode"].value_or(std::string("relative"));
-        if (mode != "relative" && mode != "absolute") bad(file, "mode must be \"relative\" or \"absolute\", not '" + mode + "'");
+        if (mode != "relative" && mode != "absolute")
+            bad(file, "mode must be \"relative\" or \"absolute\", not '" + mode + "'");
         s.relative = mode == "relative";
         if ((*t)["scale"]) s.scale = number_of(*(*t)["scale"].node(), file, "scale");
-        if ((*t)["include_base"] && !(*t)["include_base"].is_boolean()) bad(file, "include_base must be true or false");
+        if ((*t)["include_base"] && !(*t)["include_base"].is_boolean())
+            bad(file, "include_base must be true or false");
         s.include_base = (*t)["include_base"].value_or(false);
         s.scale_of.assign(ni, s.scale);
         if (const toml::table* sd = (*t)["scale_dimension"].as_table())
             for (const auto& [k, v] : *sd) {
                 const std::string d(k.str());
-                if (index_of(dimensions, d) == dimensions.size()) bad(file, "[sweep.scale_dimension]: '" + d + "' is not a dimension of the run's model");
+                if (index_of(dimensions, d) == dimensions.size())
+                    bad(file, "[sweep.scale_dimension]: '" + d +
+                                  "' is not a dimension of the run's model");
                 const double x = number_of(v, file, "scale_dimension." + d);
                 for (std::size_t i = 0; i < ni; ++i)
                     if (indicator_dimensions[i] == d) s.scale_of[i] = x;
@@ -226,7 +251,9 @@ SweepSpec parse_sweep_spec(const std::string& file, const std::vector<std::strin
             for (const auto& [k, v] : *si) {
                 const std::string n(k.str());
                 const auto i = index_of(indicators, n);
-                if (i == ni) bad(file, "[sweep.scale_indicator]: '" + n + "' is not an indicator of the run's model");
+                if (i == ni)
+                    bad(file, "[sweep.scale_indicator]: '" + n +
+                                  "' is not an indicator of the run's model");
                 s.scale_of[i] = number_of(v, file, "scale_indicator." + n);
             }
         for (double x : s.scale_of)
@@ -240,9 +267,11 @@ SweepSpec parse_sweep_spec(const std::string& file, const std::vector<std::strin
 std::vector<double> member_weights(const SweepSpec& s, std::int64_t member) {
     const std::size_t ni = s.indicators.size();
     if (member < 0 || member >= s.size())
-        throw UsageError("sweep", "member " + std::to_string(member) + " out of range 0:" + std::to_string(s.size()));
+        throw UsageError("sweep", "member " + std::to_string(member) +
+                                      " out of range 0:" + std::to_string(s.size()));
     switch (s.kind) {
-        case SweepSpec::Kind::list: return s.list[std::size_t(member)];
+        case SweepSpec::Kind::list:
+            return s.list[std::size_t(member)];
         case SweepSpec::Kind::grid: {
             std::vector<double> w = s.base;
             std::int64_t rest = member;
@@ -256,9 +285,11 @@ std::vector<double> member_weights(const SweepSpec& s, std::int64_t member) {
             for (std::size_t a = 0; a < s.axes.size(); ++a)
                 if (!s.axes[a].dimension.empty())
                     for (std::size_t i = 0; i < ni; ++i)
-                        if (s.indicator_dimensions[i] == s.axes[a].dimension) w[i] *= s.axes[a].values[pick[a]];
+                        if (s.indicator_dimensions[i] == s.axes[a].dimension)
+                            w[i] *= s.axes[a].values[pick[a]];
             for (std::size_t a = 0; a < s.axes.size(); ++a)
-                if (!s.axes[a].indicator.empty()) w[index_of(s.indicators, s.axes[a].indicator)] = s.axes[a].values[pick[a]];
+                if (!s.axes[a].indicator.empty())
+                    w[index_of(s.indicators, s.axes[a].indicator)] = s.axes[a].values[pick[a]];
             return w;
         }
         case SweepSpec::Kind::montecarlo: {
@@ -266,14 +297,17 @@ std::vector<double> member_weights(const SweepSpec& s, std::int64_t member) {
             if (s.include_base && member == 0) return w;
             for (std::size_t i = 0; i < ni; ++i) {
                 // Philox keyed by the seed, counter (member, indicator, stream tag "SWEE").
-                const auto r = rnd::philox(s.seed, std::uint32_t(member), std::uint32_t(std::uint64_t(member) >> 32),
+                const auto r = rnd::philox(s.seed, std::uint32_t(member),
+                                           std::uint32_t(std::uint64_t(member) >> 32),
                                            std::uint32_t(i), 0x53574545u);
                 double u;
                 if (s.normal)
-                    u = std::sqrt(-2.0 * std::log(rnd::to_unit(r[0]))) * std::cos(2.0 * M_PI * rnd::to_unit(r[1]));
+                    u = std::sqrt(-2.0 * std::log(rnd::to_unit(r[0]))) *
+                        std::cos(2.0 * M_PI * rnd::to_unit(r[1]));
                 else
                     u = 2.0 * rnd::to_unit(r[0]) - 1.0;
-                w[i] = s.relative ? s.base[i] * (1.0 + s.scale_of[i] * u) : s.base[i] + s.scale_of[i] * u;
+                w[i] = s.relative ? s.base[i] * (1.0 + s.scale_of[i] * u)
+                                  : s.base[i] + s.scale_of[i] * u;
             }
             return w;
         }
@@ -288,9 +322,9 @@ std::int64_t contribution_fixed_fast(double weight, float z) {
     return std::int64_t(t) + std::int64_t(f >= 0.5) - std::int64_t(f <= -0.5);
 }
 
-void sweep_score_tile(const SweepYearInput& in, std::span<const int> dim_of, std::size_t nd, const ClassScheme& classes,
-                      std::span<const double> weights, std::size_t k, std::vector<YearZoneStats>& year,
-                      std::vector<PeriodZoneStats>& period) {
+void sweep_score_tile(const SweepYearInput& in, std::span<const int> dim_of, std::size_t nd,
+                      const ClassScheme& classes, std::span<const double> weights, std::size_t k,
+                      std::vector<YearZoneStats>& year, std::vector<PeriodZoneStats>& period) {
     const std::size_t ni = in.indicators;
     constexpr std::size_t kMaxTile = 16;
     // Members in sub-tiles of at most kMaxTile so the per-cell scratch stays in registers/L1.
@@ -330,7 +364,8 @@ void sweep_score_tile(const SweepYearInput& in, std::span<const int> dim_of, std
                 for (std::size_t m = 0; m < mk; ++m) {
                     const double* w = W + m * ni;
                     std::int64_t* pm = P + m * nd;
-                    for (std::size_t i = 0; i < ni; ++i) pm[dim_of[i]] += contribution_fixed_fast(w[i], pr[i]);
+                    for (std::size_t i = 0; i < ni; ++i)
+                        pm[dim_of[i]] += contribution_fixed_fast(w[i], pr[i]);
                 }
             }
             for (std::size_t m = 0; m < mk; ++m) {
@@ -355,7 +390,8 @@ void sweep_score_tile(const SweepYearInput& in, std::span<const int> dim_of, std
                     p.residents[z] += r;
                     p.cells[z] += 1;
                     p.wsum_delta[z] += Wide(r) * (afw - pafw);
-                    for (std::size_t d = 0; d < nd; ++d) p.wsum_ddim[z * nd + d] += Wide(r) * (dm[d] - pm[d]);
+                    for (std::size_t d = 0; d < nd; ++d)
+                        p.wsum_ddim[z * nd + d] += Wide(r) * (dm[d] - pm[d]);
                 }
             }
         }
@@ -371,7 +407,9 @@ double spearman(const std::vector<double>& a, const std::vector<double>& b) {
     auto ranks = [&](const std::vector<double>& v) {
         std::vector<std::size_t> o(n);
         std::iota(o.begin(), o.end(), 0);
-        std::sort(o.begin(), o.end(), [&](std::size_t x, std::size_t y) { return v[idx[x]] < v[idx[y]] || (v[idx[x]] == v[idx[y]] && x < y); });
+        std::sort(o.begin(), o.end(), [&](std::size_t x, std::size_t y) {
+            return v[idx[x]] < v[idx[y]] || (v[idx[x]] == v[idx[y]] && x < y);
+        });
         std::vector<double> r(n);
         for (std::size_t i = 0; i < n;) {
             std::size_t j = i;
@@ -383,7 +421,8 @@ double spearman(const std::vector<double>& a, const std::vector<double>& b) {
         return r;
     };
     const auto ra = ranks(a), rb = ranks(b);
-    const double ma = std::accumulate(ra.begin(), ra.end(), 0.0) / double(n), mb = std::accumulate(rb.begin(), rb.end(), 0.0) / double(n);
+    const double ma = std::accumulate(ra.begin(), ra.end(), 0.0) / double(n),
+                 mb = std::accumulate(rb.begin(), rb.end(), 0.0) / double(n);
     double sab = 0, saa = 0, sbb = 0;
     for (std::size_t i = 0; i < n; ++i) {
         sab += (ra[i] - ma) * (rb[i] - mb);

@@ -40,8 +40,8 @@ struct SweepSpec {
     // montecarlo
     std::int64_t members = 0;
     std::uint64_t seed = 1;
-    bool normal = true;     // normal (scale = sd) or uniform (scale = half-width)
-    bool relative = true;   // w = b * (1 + s u) or w = b + s u
+    bool normal = true;         // normal (scale = sd) or uniform (scale = half-width)
+    bool relative = true;       // w = b * (1 + s u) or w = b + s u
     bool include_base = false;  // member 0 = the base weights
     double scale = 0.1;
     std::vector<double> scale_of;  // per indicator (resolved)
@@ -54,7 +54,8 @@ struct SweepSpec {
 // an optional "member" column). Throws UsageError naming the file and key.
 SweepSpec parse_sweep_spec(const std::string& file, const std::vector<std::string>& indicators,
                            const std::vector<std::string>& indicator_dimensions,
-                           const std::vector<std::string>& dimensions, const std::vector<double>& base);
+                           const std::vector<std::string>& dimensions,
+                           const std::vector<double>& base);
 
 // The weights of member i (0 <= i < spec.size()).
 std::vector<double> member_weights(const SweepSpec& s, std::int64_t member);
@@ -65,19 +66,19 @@ struct SweepYearInput {
     const float* z = nullptr;                 // cells x indicators
     const std::int32_t* residents = nullptr;  // cells
     const std::int32_t* dwellings = nullptr;
-    const std::int32_t* zone = nullptr;       // finest zone index per cell, -1 = none
+    const std::int32_t* zone = nullptr;  // finest zone index per cell, -1 = none
     // Optional: the previous year of a period ending in this year, for the period statistics
     // (change over cells scored in both years, weighted by this year's residents).
-    const float* prev_z = nullptr;                // prev cells x indicators
-    const std::int32_t* prev_index = nullptr;     // per cell: row in prev_z, -1 = not scored then
+    const float* prev_z = nullptr;             // prev cells x indicators
+    const std::int32_t* prev_index = nullptr;  // per cell: row in prev_z, -1 = not scored then
 };
 
 // Scores `k` members (weights: k x indicators) on one year and adds each member's cells into
 // year[m] (and period[m] when prev_z is given; period may be empty otherwise). The stats must
 // be sized (zones, dimensions, classes) by the caller. Integer sums: exact in any order.
-void sweep_score_tile(const SweepYearInput& in, std::span<const int> dim_of, std::size_t dims, const ClassScheme& classes,
-                      std::span<const double> weights, std::size_t k, std::vector<YearZoneStats>& year,
-                      std::vector<PeriodZoneStats>& period);
+void sweep_score_tile(const SweepYearInput& in, std::span<const int> dim_of, std::size_t dims,
+                      const ClassScheme& classes, std::span<const double> weights, std::size_t k,
+                      std::vector<YearZoneStats>& year, std::vector<PeriodZoneStats>& period);
 
 // contribution_fixed (llround of weight * z * 2^32, halves away from zero) without the libm
 // call: identical for every finite input with |weight * z| < 2^31.

@@ -114,7 +114,8 @@ Reference reference(const std::string& run, const std::vector<double>& w) {
         const auto dw = f.read_rows<std::int32_t>(M + "/dwellings", 0, n);
         const auto s = score_cells(rc.model, w, z, std::size_t(n));
         std::vector<std::int32_t> zone(static_cast<std::size_t>(n));
-        for (std::int64_t c = 0; c < n; ++c) zone[std::size_t(c)] = cell[std::size_t(c)] % 3 == 0 ? 0 : 1;
+        for (std::int64_t c = 0; c < n; ++c)
+            zone[std::size_t(c)] = cell[std::size_t(c)] % 3 == 0 ? 0 : 1;
         YearZoneStats st;
         st.resize(2, rc.model.dimensions.size(), rc.model.classes.labels.size());
         accumulate_year(st, zone, res, dw, s.deviation, s.dimension, s.cls);
@@ -128,8 +129,9 @@ Reference reference(const std::string& run, const std::vector<double>& w) {
 TEST_CASE("two members on the tiny country, worked out by hand", "[sweep]") {
     const std::string run = tiny_run();
     const std::string spec = run + "/two.toml";
-    write_text(spec, "[sweep]\nkind = \"list\"\n[[sweep.member]]\nname = \"x only\"\nx = 1.0\ny = 0.0\n"
-                     "[[sweep.member]]\nx = 0.0\ny = 0.02\n");
+    write_text(spec,
+               "[sweep]\nkind = \"list\"\n[[sweep.member]]\nname = \"x only\"\nx = 1.0\ny = 0.0\n"
+               "[[sweep.member]]\nx = 0.0\ny = 0.02\n");
     const std::string out = run + "/sweep-two";
     app::run_sweep(options(run, spec, out));
     if (dist::rank() != 0) return;
@@ -139,14 +141,17 @@ TEST_CASE("two members on the tiny country, worked out by hand", "[sweep]") {
     //   z_x      -1.25  -2.25   0.75  -0.25      (2018: (0,0) x = 2 -> -0.25)
     //   z_y       -5     25      5     -5
     // Member 0 (x = 1, y = 0): deviation = z_x; classes (limits -1, -0.5, 0, 0.5):
-    //   2016: 1, 1, 5, 3 -> residents per class {10, 0, 10, 0, 20}; 2018: 3, 1, 5, 3 -> {0, 0, 20, 0, 20}
-    //   2018 buurt means: BU01 -0.25, BU02 (20 * 0.75 - 10 * 0.25) / 30 = 12.5 / 30; wijk 10 / 40
+    //   2016: 1, 1, 5, 3 -> residents per class {10, 0, 10, 0, 20}; 2018: 3, 1, 5, 3 -> {0, 0, 20,
+    //   0, 20} 2018 buurt means: BU01 -0.25, BU02 (20 * 0.75 - 10 * 0.25) / 30 = 12.5 / 30; wijk 10
+    //   / 40
     // Member 1 (x = 0, y = 0.02): deviation = 0.02 z_y = -0.1, 0.5, 0.1, -0.1 -> classes 3, 5, 4, 3
     //   both years {0, 0, 20, 20, 0}; BU01 -0.1, BU02 (20 * 0.1 - 10 * 0.1) / 30 = 1 / 30; wijk 0
     const auto cls = rows(h5, "/national/class_residents");  // members x (years x classes)
     REQUIRE(cls.size() == 2 * 2 * 5);
-    CHECK(std::vector<double>(cls.begin(), cls.begin() + 10) == std::vector<double>{10, 0, 10, 0, 20, 0, 0, 20, 0, 20});
-    CHECK(std::vector<double>(cls.begin() + 10, cls.end()) == std::vector<double>{0, 0, 20, 20, 0, 0, 0, 20, 20, 0});
+    CHECK(std::vector<double>(cls.begin(), cls.begin() + 10) ==
+          std::vector<double>{10, 0, 10, 0, 20, 0, 0, 20, 0, 20});
+    CHECK(std::vector<double>(cls.begin() + 10, cls.end()) ==
+          std::vector<double>{0, 0, 20, 20, 0, 0, 0, 20, 20, 0});
     const auto bu = rows(h5, "/zone_mean/buurt");
     REQUIRE(bu.size() == 4);
     CHECK(bu[0] == Approx(-0.25).margin(1e-9));
@@ -158,7 +163,8 @@ TEST_CASE("two members on the tiny country, worked out by hand", "[sweep]") {
     CHECK(wk[1] == Approx(0.0).margin(1e-9));
     const auto share = rows(h5, "/national/share_onvoldoende");  // members x years
     CHECK(share == std::vector<double>{0.5, 0.5, 0.5, 0.5});
-    CHECK(rows(h5, "/onvoldoende_buurten") == std::vector<double>{0, 0, 0, 0});  // < 100 residents anywhere
+    CHECK(rows(h5, "/onvoldoende_buurten") ==
+          std::vector<double>{0, 0, 0, 0});  // < 100 residents anywhere
     CHECK(rows(h5, "/member") == std::vector<double>{0, 1});
     CHECK(rows(h5, "/weights") == std::vector<double>{1.0, 0.0, 0.0, 0.02});
     // Summaries.
@@ -175,7 +181,9 @@ TEST_CASE("two members on the tiny country, worked out by hand", "[sweep]") {
 TEST_CASE("a member with the base weights reproduces the run exactly", "[sweep]") {
     const std::string run = tiny_run();
     const std::string spec = run + "/mc.toml";
-    write_text(spec, "[sweep]\nkind = \"montecarlo\"\nmembers = 4\nseed = 3\nscale = 0.3\ninclude_base = true\n");
+    write_text(spec,
+               "[sweep]\nkind = \"montecarlo\"\nmembers = 4\nseed = 3\nscale = 0.3\ninclude_base = "
+               "true\n");
     const std::string out = run + "/sweep-base";
     app::run_sweep(options(run, spec, out));
     if (dist::rank() != 0) return;
@@ -186,7 +194,8 @@ TEST_CASE("a member with the base weights reproduces the run exactly", "[sweep]"
         const auto mean = rows(h5, pre + "national/mean_deviation");
         for (std::size_t y = 0; y < 2; ++y) {
             const auto want = sum["national"][y]["residents_per_class"].get<std::vector<double>>();
-            CHECK(std::vector<double>(cls.begin() + std::ptrdiff_t(y * 5), cls.begin() + std::ptrdiff_t(y * 5 + 5)) == want);
+            CHECK(std::vector<double>(cls.begin() + std::ptrdiff_t(y * 5),
+                                      cls.begin() + std::ptrdiff_t(y * 5 + 5)) == want);
             CHECK(mean[y] == sum["national"][y]["mean_deviation"].get<double>());
         }
     }
@@ -199,7 +208,8 @@ TEST_CASE("a member with the base weights reproduces the run exactly", "[sweep]"
         std::stringstream hs(header);
         for (std::string c; std::getline(hs, c, ',');) cols.push_back(c);
     }
-    const auto dcol = std::size_t(std::find(cols.begin(), cols.end(), "deviation_2018") - cols.begin());
+    const auto dcol =
+        std::size_t(std::find(cols.begin(), cols.end(), "deviation_2018") - cols.begin());
     REQUIRE(dcol < cols.size());
     const auto bu = rows(h5, "/zone_mean/buurt");
     for (std::size_t z = 0; std::getline(csv, line); ++z) {
@@ -217,8 +227,10 @@ TEST_CASE("a member with the base weights reproduces the run exactly", "[sweep]"
 TEST_CASE("every member equals the serial reference, whatever the number of ranks", "[sweep]") {
     const std::string run = tiny_run();
     const std::string spec = run + "/mc7.toml";
-    write_text(spec, "[sweep]\nkind = \"montecarlo\"\nmembers = 7\nseed = 11\ndistribution = \"uniform\"\nscale = 0.8\n"
-                     "[sweep.scale_indicator]\ny = 2.0\n");
+    write_text(spec,
+               "[sweep]\nkind = \"montecarlo\"\nmembers = 7\nseed = 11\ndistribution = "
+               "\"uniform\"\nscale = 0.8\n"
+               "[sweep.scale_indicator]\ny = 2.0\n");
     const std::string out = run + "/sweep-ranks";
     app::run_sweep(options(run, spec, out));
     if (dist::rank() != 0) return;
@@ -238,7 +250,8 @@ TEST_CASE("every member equals the serial reference, whatever the number of rank
         const auto ref = reference(run, mw);
         for (std::size_t y = 0; y < 2; ++y) {
             YearZoneStats nat = roll_up(ref.buurt[y], std::vector<std::int32_t>{0, 0}, 1);
-            for (std::size_t c = 0; c < 5; ++c) CHECK(cls[m * 10 + y * 5 + c] == double(nat.res_class[c]));
+            for (std::size_t c = 0; c < 5; ++c)
+                CHECK(cls[m * 10 + y * 5 + c] == double(nat.res_class[c]));
         }
         CHECK(bu[2 * m] == ref.buurt[1].mean_deviation(0));
         CHECK(bu[2 * m + 1] == ref.buurt[1].mean_deviation(1));
@@ -248,8 +261,9 @@ TEST_CASE("every member equals the serial reference, whatever the number of rank
 TEST_CASE("threads, tiles and --members slices give identical results", "[sweep]") {
     const std::string run = tiny_run();
     const std::string spec = run + "/mc10.toml";
-    write_text(spec, "[sweep]\nkind = \"montecarlo\"\nmembers = 10\nseed = 5\nscale = 0.5\n"
-                     "[sweep.scale_dimension]\nd2 = 1.5\n");
+    write_text(spec,
+               "[sweep]\nkind = \"montecarlo\"\nmembers = 10\nseed = 5\nscale = 0.5\n"
+               "[sweep.scale_dimension]\nd2 = 1.5\n");
     const int threads = omp_get_max_threads();
     auto o = options(run, spec, run + "/sw-all");
     o.tile = 3;
@@ -279,6 +293,7 @@ TEST_CASE("threads, tiles and --members slices give identical results", "[sweep]
         CHECK(slurp(run + "/sw-all/" + f) == slurp(run + "/sw-all-1t/" + f));
     }
     // Member i of a slice is member i of the whole sweep.
-    const auto wa = rows(run + "/sw-b/sweep.h5", "/weights"), w = rows(run + "/sw-all/sweep.h5", "/weights");
+    const auto wa = rows(run + "/sw-b/sweep.h5", "/weights"),
+               w = rows(run + "/sw-all/sweep.h5", "/weights");
     CHECK(std::vector<double>(w.begin() + 10, w.end()) == wa);
 }

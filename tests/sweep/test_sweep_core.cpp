@@ -37,8 +37,9 @@ TEST_CASE("Monte-Carlo and grid members", "[sweep]") {
     std::filesystem::create_directories(dir);
     const std::vector<std::string> ind{"a", "b", "c"}, idim{"d1", "d1", "d2"}, dims{"d1", "d2"};
     const std::vector<double> base{0.1, -0.2, 0.3};
-    std::ofstream(dir / "mc.toml") << "[sweep]\nkind = \"montecarlo\"\nmembers = 100\nseed = 9\n"
-                                      "[sweep.scale_dimension]\nd2 = 0.0\n[sweep.scale_indicator]\nb = 0.5\n";
+    std::ofstream(dir / "mc.toml")
+        << "[sweep]\nkind = \"montecarlo\"\nmembers = 100\nseed = 9\n"
+           "[sweep.scale_dimension]\nd2 = 0.0\n[sweep.scale_indicator]\nb = 0.5\n";
     const auto s = parse_sweep_spec((dir / "mc.toml").string(), ind, idim, dims, base);
     CHECK(s.size() == 100);
     double sa = 0, sb = 0;
@@ -51,8 +52,9 @@ TEST_CASE("Monte-Carlo and grid members", "[sweep]") {
     CHECK(std::sqrt(sa / 100) == Approx(0.1).epsilon(0.3));  // default scale 0.1
     CHECK(std::sqrt(sb / 100) == Approx(0.5).epsilon(0.3));
     CHECK(member_weights(s, 3) != member_weights(s, 4));
-    std::ofstream(dir / "grid.toml") << "[sweep]\nkind = \"grid\"\n[[sweep.axis]]\ndimension = \"d1\"\nvalues = [0.0, 2.0]\n"
-                                        "[[sweep.axis]]\nindicator = \"c\"\nvalues = [1.0, 2.0, 3.0]\n";
+    std::ofstream(dir / "grid.toml")
+        << "[sweep]\nkind = \"grid\"\n[[sweep.axis]]\ndimension = \"d1\"\nvalues = [0.0, 2.0]\n"
+           "[[sweep.axis]]\nindicator = \"c\"\nvalues = [1.0, 2.0, 3.0]\n";
     const auto g = parse_sweep_spec((dir / "grid.toml").string(), ind, idim, dims, base);
     REQUIRE(g.size() == 6);
     CHECK(member_weights(g, 0) == std::vector<double>{0.0, -0.0, 1.0});

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "../io/test_support.hpp"
 #include "core/grid.hpp"
 #include "io/gdal_raster.hpp"
-#include "../io/test_support.hpp"
 
 namespace sweep_test {
 
@@ -29,7 +29,8 @@ inline void write_country(const fs::path& dir) {
     for (const char* y : {"2016", "2018"}) {
         io::write_geotiff<std::int32_t>((dir / y / "residents.tif").string(), kGrid, res, -1);
         io::write_geotiff<std::int32_t>((dir / y / "dwellings.tif").string(), kGrid, dw, -1);
-        io::write_geotiff<std::int32_t>((dir / y / "a.tif").string(), kGrid, std::string(y) == "2016" ? a16 : a18, -1);
+        io::write_geotiff<std::int32_t>((dir / y / "a.tif").string(), kGrid,
+                                        std::string(y) == "2016" ? a16 : a18, -1);
     }
     std::ofstream(dir / "manifest.toml") << R"([dataset]
 years = [2016, 2018]
@@ -61,11 +62,16 @@ name = "name"
 parent = ""
 )";
     // Buurt BU01 = column 0 (x 100000-100100), BU02 = columns 1-2; both in wijk WK01.
-    leefbaar::testing::write_zone_layer((dir / "zones.gpkg").string(), "buurt", {"code", "name", "wijk_code"},
-                                        {{"BU01", "West", "WK01", "POLYGON((100000 400800,100100 400800,100100 401000,100000 401000,100000 400800))"},
-                                         {"BU02", "Oost", "WK01", "POLYGON((100100 400800,100300 400800,100300 401000,100100 401000,100100 400800))"}});
-    leefbaar::testing::write_zone_layer((dir / "zones.gpkg").string(), "wijk", {"code", "name"},
-                                        {{"WK01", "Wijk", "POLYGON((100000 400800,100300 400800,100300 401000,100000 401000,100000 400800))"}});
+    leefbaar::testing::write_zone_layer(
+        (dir / "zones.gpkg").string(), "buurt", {"code", "name", "wijk_code"},
+        {{"BU01", "West", "WK01",
+          "POLYGON((100000 400800,100100 400800,100100 401000,100000 401000,100000 400800))"},
+         {"BU02", "Oost", "WK01",
+          "POLYGON((100100 400800,100300 400800,100300 401000,100100 401000,100100 400800))"}});
+    leefbaar::testing::write_zone_layer(
+        (dir / "zones.gpkg").string(), "wijk", {"code", "name"},
+        {{"WK01", "Wijk",
+          "POLYGON((100000 400800,100300 400800,100300 401000,100000 401000,100000 400800))"}});
     std::ofstream(dir / "model.toml") << R"([model]
 name = "tiny"
 reference_year = 2016
@@ -88,7 +94,8 @@ dimension = "d2"
 weight = -0.01
 kernel = { op = "sum", layers = ["residents"], radius = 100 }
 )";
-    std::ofstream(dir / "run.toml") << "[run]\nmodel = \"model.toml\"\ndata = \".\"\nout = \"out\"\n";
+    std::ofstream(dir / "run.toml")
+        << "[run]\nmodel = \"model.toml\"\ndata = \".\"\nout = \"out\"\n";
 }
 
 }  // namespace sweep_test
