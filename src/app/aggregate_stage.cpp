@@ -32,23 +32,14 @@ io::ZoneSource source_of(const DatasetManifest& ds, const ZoneLevel& l) {
     return {ds.zones_file, l.layer, l.code_field, l.name_field, l.parent_field};
 }
 
-void reduce(YearZoneStats& s, MPI_Comm comm) {
+// Sums zone statistics over the ranks (integer and 128-bit fixed point: exact in any order).
+template <class Stats>
+void reduce(Stats& s, MPI_Comm comm) {
     auto ints = pack_ints(s);
     auto wide = pack_wide(s);
     dist::allreduce_sum(ints, comm);
     dist::allreduce_sum(wide, comm);
     unpack(s, ints, wide);
-}
-void reduce(PeriodZoneStats& s, MPI_Comm comm) {
-    auto ints = pack_ints(s);
-    auto wide = pack_wide(s);
-    dist::allreduce_sum(ints, comm);
-    dist::allreduce_sum(wide, comm);
-    unpack(s, ints, wide);
-}
-
-double nan_to_null_guard(double v) {
-    return v;
 }
 
 json num(double v) {
@@ -651,7 +642,6 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         std::ofstream(sj.string() + ".partial") << text << "\n";
         fs::rename(sj.string() + ".partial", sj);
     }
-    (void)nan_to_null_guard;
     return text;
 }
 
