@@ -19,8 +19,8 @@
 #include "io/gdal_raster.hpp"
 #include "kernels/circle.hpp"
 #include "kernels/circular.hpp"
-#include "kernels/row_prefix.hpp"
 #include "kernels/edt.hpp"
+#include "kernels/row_prefix.hpp"
 
 using namespace leefbaar;
 

@@ -1,4 +1,4 @@
-// `leefbaar sweep` on the tiny country (tests/sweep/tiny.hpp), in-process at 1-3 ranks:
+// `leefbaar sweep` on the tiny country (tests/support/tiny_country.hpp), in-process at 1-3 ranks:
 // a two-member case worked out by hand, the base weights reproduce the run, every member
 // equals a serial reference built from the run's own scoring and aggregation code (so any rank
 // count gives the same numbers), and threads, tiles and --members slices change nothing.
@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "../support/tiny_country.hpp"
 #include "app/run_pipeline.hpp"
 #include "app/sweep.hpp"
 #include "core/aggregate.hpp"
@@ -22,7 +23,6 @@
 #include "core/sweep.hpp"
 #include "dist/comm.hpp"
 #include "io/hdf5.hpp"
-#include "tiny.hpp"
 
 using namespace leefbaar;
 namespace fs = std::filesystem;
@@ -36,7 +36,7 @@ std::string tiny_run() {
     const auto d = fs::temp_directory_path() / ("leefbaar-sweep-np" + std::to_string(dist::size()));
     if (dist::rank() == 0) {
         fs::remove_all(d);
-        sweep_test::write_country(d);
+        leefbaar::testing::write_country(d);
     }
     MPI_Barrier(MPI_COMM_WORLD);
     app::RunOptions opt;

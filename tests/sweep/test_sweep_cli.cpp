@@ -11,7 +11,7 @@
 #include <sstream>
 #include <string>
 
-#include "tiny.hpp"
+#include "../support/tiny_country.hpp"
 
 namespace fs = std::filesystem;
 
@@ -44,7 +44,7 @@ const fs::path& country() {
     if (!dir.empty()) return dir;
     dir = fs::temp_directory_path() / ("leefbaar-sweep-cli-" + std::to_string(::getpid()));
     fs::remove_all(dir);
-    sweep_test::write_country(dir);
+    leefbaar::testing::write_country(dir);
     const auto r = cli("run \"" + (dir / "run.toml").string() + "\"");
     REQUIRE(r.code == 0);
     return dir;

@@ -1,6 +1,7 @@
 #pragma once
-// The tiny hand-computable country of tests/model/test_run_tiny.cpp (3 x 2 cells, two years,
-// two indicators, buurten BU01 / BU02 in wijk WK01), shared by the sweep tests.
+// The tiny hand-computable country (3 x 2 cells, two years,
+// two indicators, buurten BU01 / BU02 in wijk WK01) of the run, aggregation and sweep tests;
+// the expected values are worked out in tests/model/test_run_tiny.cpp.
 
 #include <filesystem>
 #include <fstream>
@@ -11,9 +12,8 @@
 #include "core/grid.hpp"
 #include "io/gdal_raster.hpp"
 
-namespace sweep_test {
+namespace leefbaar::testing {
 
-using namespace leefbaar;
 namespace fs = std::filesystem;
 
 inline const GridSpec kGrid = GridSpec::from_extent(100000, 400800, 100300, 401000, 100);  // 3 x 2
@@ -98,4 +98,4 @@ kernel = { op = "sum", layers = ["residents"], radius = 100 }
         << "[run]\nmodel = \"model.toml\"\ndata = \".\"\nout = \"out\"\n";
 }
 
-}  // namespace sweep_test
+}  // namespace leefbaar::testing
