@@ -11,6 +11,7 @@ LEEFBAAR=${LEEFBAAR:-build/release/leefbaar}
 MPIRUN=(mpirun -np "$NP" --oversubscribe)
 [[ $(id -u) -eq 0 ]] && MPIRUN+=(--allow-run-as-root)
 
+mkdir -p data out
 if [[ ! -f data/nl-synthetic/manifest.toml ]]; then
   "${MPIRUN[@]}" "$LEEFBAAR" synth --out data/nl-synthetic --preset national
 fi
