@@ -16,5 +16,5 @@ if [[ ! -f data/nl-synthetic/manifest.toml ]]; then
   "${MPIRUN[@]}" "$LEEFBAAR" synth --out data/nl-synthetic --preset national
 fi
 "${MPIRUN[@]}" "$LEEFBAAR" run configs/nl-synthetic.toml --force
-"$LEEFBAAR" info out/nl-synthetic/leefbaar.h5 | head -20
-echo "national recompute complete: out/nl-synthetic/ (leefbaar.h5, run.json)"
+"$LEEFBAAR" info out/nl-synthetic/leefbaar.h5 | sed -n 1,20p   # sed reads all: no SIGPIPE under pipefail
+echo "national recompute complete: out/nl-synthetic/ (leefbaar.h5, run.json, summary.json, aggregates/, report/index.html)"
