@@ -28,10 +28,6 @@ using json = nlohmann::json;
 
 namespace {
 
-io::ZoneSource source_of(const DatasetManifest& ds, const ZoneLevel& l) {
-    return {ds.zones_file, l.layer, l.code_field, l.name_field, l.parent_field};
-}
-
 // Sums zone statistics over the ranks (integer and 128-bit fixed point: exact in any order).
 template <class Stats>
 void reduce(Stats& s, MPI_Comm comm) {
@@ -52,6 +48,38 @@ std::string str(std::int64_t v) {
 
 }  // namespace
 
+io::ZoneSource zone_source(const DatasetManifest& ds, const ZoneLevel& l) {
+    return {ds.zones_file, l.layer, l.code_field, l.name_field, l.parent_field};
+}
+
+std::vector<ZoneLevelTable> load_zone_levels(const DatasetManifest& ds) {
+    std::vector<ZoneLevelTable> levels;
+    std::vector<io::ZoneTable> tables;
+    for (const auto& l : ds.levels) {
+        tables.push_back(io::read_zone_table(zone_source(ds, l)));
+        ZoneLevelTable z;
+        z.name = l.name;
+        z.codes = tables.back().codes;
+        z.names = tables.back().names;
+        z.parent.assign(tables.back().size(), -1);
+        levels.push_back(std::move(z));
+    }
+    for (std::size_t k = 0; k + 1 < levels.size(); ++k) {
+        if (ds.levels[k].parent_field.empty()) continue;
+        const io::ZoneTable& t = tables[k];
+        for (std::size_t zi = 0; zi < t.size(); ++zi) {
+            const auto id = tables[k + 1].id_of(t.parents[zi]);
+            if (id == 0)
+                throw Error("aggregate",
+                            "zones file " + ds.zones_file + " level '" + levels[k].name +
+                                "': zone " + t.codes[zi] + " names parent '" + t.parents[zi] +
+                                "', which is not a zone of level '" + levels[k + 1].name + "'");
+            levels[k].parent[zi] = id - 1;
+        }
+    }
+    return levels;
+}
+
 std::string aggregate_stage(const AggregateInputs& in, const std::string& out_dir) {
     const RunConfig& rc = *in.rc;
     const ModelConfig& m = rc.model;
@@ -66,35 +94,11 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
     const DatasetManifest& ds = rc.dataset;
 
     // Levels, finest first, each zone's parent index in the next level.
-    std::vector<ZoneLevelTable> levels;
-    for (const auto& l : ds.levels) {
-        const auto t = io::read_zone_table(source_of(ds, l));
-        ZoneLevelTable z;
-        z.name = l.name;
-        z.codes = t.codes;
-        z.names = t.names;
-        z.parent.assign(t.size(), -1);
-        levels.push_back(std::move(z));
-    }
-    for (std::size_t k = 0; k + 1 < levels.size(); ++k) {
-        if (ds.levels[k].parent_field.empty()) continue;
-        const auto t = io::read_zone_table(source_of(ds, ds.levels[k]));
-        io::ZoneTable up;
-        up.codes = levels[k + 1].codes;
-        for (std::size_t zi = 0; zi < t.size(); ++zi) {
-            const auto id = up.id_of(t.parents[zi]);
-            if (id == 0)
-                throw Error("aggregate",
-                            "zones file " + ds.zones_file + " level '" + levels[k].name +
-                                "': zone " + t.codes[zi] + " names parent '" + t.parents[zi] +
-                                "', which is not a zone of level '" + levels[k + 1].name + "'");
-            levels[k].parent[zi] = id - 1;
-        }
-    }
+    const std::vector<ZoneLevelTable> levels = load_zone_levels(ds);
     if (levels.empty()) throw Error("aggregate", "dataset " + ds.dir + " defines no zone levels");
 
     // The finest level on this block (+1 cell halo for adjacency), cell-centre rule.
-    const auto rz = io::rasterise_zones(source_of(ds, ds.levels[0]), g, d.block(), 1);
+    const auto rz = io::rasterise_zones(zone_source(ds, ds.levels[0]), g, d.block(), 1);
     const std::int64_t overlaps = dist::allreduce_sum(rz.overlapping_cells, d.comm());
     if (overlaps > 0)
         throw Error("aggregate", "zones file " + ds.zones_file + " level '" + levels[0].name +
@@ -390,7 +394,7 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         const auto& gl = ds.levels[std::size_t(ig)];
         const std::size_t kg = std::size_t(ig);
         auto breakdown = [&](const std::string& field, const std::string& key) {
-            const auto attr = io::read_zone_attribute(source_of(ds, gl), field);
+            const auto attr = io::read_zone_attribute(zone_source(ds, gl), field);
             std::vector<std::string> groups;
             for (const auto& [code, v] : attr)
                 if (std::find(groups.begin(), groups.end(), v) == groups.end()) groups.push_back(v);
@@ -593,7 +597,7 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
                     header.push_back("aandachtsregio_missed"), types.push_back('s');
             io::CsvWriter csv(header);
             io::ZoneLayerOut gl;
-            gl.source = source_of(ds, ds.levels[k]);
+            gl.source = zone_source(ds, ds.levels[k]);
             gl.name = levels[k].name;
             gl.fields.assign(header.begin() + 3, header.end());
             gl.types = types;

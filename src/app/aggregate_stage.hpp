@@ -6,9 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "core/aggregate.hpp"
 #include "core/model.hpp"
 #include "core/run_config.hpp"
 #include "dist/decomposition.hpp"
+#include "io/zones.hpp"
 
 namespace leefbaar::app {
 
@@ -20,6 +22,12 @@ struct AggregateInputs {
     const std::vector<std::vector<float>>* z = nullptr;  // standardised values per year
     std::vector<double> weights;
 };
+
+// The dataset's zone levels, finest first, with each zone's parent index in the next level
+// (Error naming the zone when its parent code is unknown). Used by aggregation and sweeps.
+std::vector<ZoneLevelTable> load_zone_levels(const DatasetManifest& ds);
+// The OGR source of one zone level of a dataset.
+io::ZoneSource zone_source(const DatasetManifest& ds, const ZoneLevel& l);
 
 // Collective. Writes the outputs on rank 0; returns the summary JSON text (on every rank).
 std::string aggregate_stage(const AggregateInputs& in, const std::string& out_dir);

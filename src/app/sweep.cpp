@@ -11,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "app/aggregate_stage.hpp"
 #include "app/log.hpp"
 #include "core/aggregate.hpp"
 #include "core/error.hpp"
@@ -73,10 +74,6 @@ struct RunContext {
     bool last_period = false;            // (years[-2], years[-1]) is a period of the run
     std::size_t nd = 0, ni = 0, nc = 0, ny = 0;
 };
-
-io::ZoneSource source_of(const DatasetManifest& ds, const ZoneLevel& l) {
-    return {ds.zones_file, l.layer, l.code_field, l.name_field, l.parent_field};
-}
 
 std::string resolve_config(const std::string& run_dir, const std::string& given) {
     if (!given.empty()) return given;
@@ -155,28 +152,7 @@ RunContext load_context(const std::string& run_dir, const std::string& config) {
     const DatasetManifest& ds = x.rc.dataset;
     if (ds.levels.empty())
         throw UsageError("sweep", "dataset " + ds.dir + " defines no zone levels");
-    for (const auto& l : ds.levels) {
-        const auto t = io::read_zone_table(source_of(ds, l));
-        ZoneLevelTable z;
-        z.name = l.name;
-        z.codes = t.codes;
-        z.names = t.names;
-        z.parent.assign(t.size(), -1);
-        x.levels.push_back(std::move(z));
-    }
-    for (std::size_t k = 0; k + 1 < x.levels.size(); ++k) {
-        if (ds.levels[k].parent_field.empty()) continue;
-        const auto t = io::read_zone_table(source_of(ds, ds.levels[k]));
-        io::ZoneTable up;
-        up.codes = x.levels[k + 1].codes;
-        for (std::size_t zi = 0; zi < t.size(); ++zi) {
-            const auto id = up.id_of(t.parents[zi]);
-            if (id == 0)
-                throw Error("sweep", "zones file " + ds.zones_file + ": zone " + t.codes[zi] +
-                                         " names an unknown parent");
-            x.levels[k].parent[zi] = id - 1;
-        }
-    }
+    x.levels = load_zone_levels(ds);
     auto level_index = [&](const std::string& name) -> int {
         for (std::size_t k = 0; k < x.levels.size(); ++k)
             if (x.levels[k].name == name) return int(k);
@@ -320,7 +296,7 @@ Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
     const GridSpec& g = x.rc.dataset.grid;
     const DatasetManifest& ds = x.rc.dataset;
     // The finest zone level on the whole grid, cell-centre rule (as the aggregation stage).
-    const auto rz = io::rasterise_zones(source_of(ds, ds.levels[0]), g, g.window(), 0);
+    const auto rz = io::rasterise_zones(zone_source(ds, ds.levels[0]), g, g.window(), 0);
     io::H5File f(x.results, comm, io::H5File::Mode::read_only);
     std::vector<std::vector<std::int64_t>> cells(x.ny);
     for (std::size_t k = 0; k < x.ny; ++k) {
