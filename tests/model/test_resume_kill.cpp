@@ -13,6 +13,8 @@
 #include <map>
 #include <thread>
 
+#include "../support/dataset_bytes.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -21,35 +23,6 @@ std::string mpirun_prefix() {
     std::string p = "mpirun -np 2 --oversubscribe --bind-to none";
     if (geteuid() == 0) p += " --allow-run-as-root";
     return p;
-}
-
-std::map<std::string, std::vector<char>> datasets(const std::string& file) {
-    std::map<std::string, std::vector<char>> out;
-    const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    REQUIRE(f >= 0);
-    struct Ctx {
-        hid_t f;
-        std::map<std::string, std::vector<char>>* out;
-    } ctx{f, &out};
-    H5Ovisit(
-        f, H5_INDEX_NAME, H5_ITER_INC,
-        [](hid_t, const char* name, const H5O_info_t* info, void* data) -> herr_t {
-            if (info->type != H5O_TYPE_DATASET) return 0;
-            auto* c = static_cast<Ctx*>(data);
-            const hid_t d = H5Dopen2(c->f, name, H5P_DEFAULT);
-            const hid_t t = H5Dget_type(d);
-            const hid_t s = H5Dget_space(d);
-            std::vector<char> buf(std::size_t(H5Sget_select_npoints(s)) * H5Tget_size(t));
-            H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
-            (*c->out)[name] = std::move(buf);
-            H5Sclose(s);
-            H5Tclose(t);
-            H5Dclose(d);
-            return 0;
-        },
-        &ctx);
-    H5Fclose(f);
-    return out;
 }
 
 }  // namespace
@@ -87,8 +60,8 @@ TEST_CASE("a run killed with SIGKILL resumes to the same result", "[model][run][
     CHECK_FALSE(fs::exists(dir / "killed" / "leefbaar.h5"));  // nothing finished-looking
 
     REQUIRE(std::system((run + " --out " + (dir / "killed").string() + " --resume").c_str()) == 0);
-    const auto a = datasets((dir / "ref" / "leefbaar.h5").string());
-    const auto b = datasets((dir / "killed" / "leefbaar.h5").string());
+    const auto a = leefbaar::testing::dataset_bytes((dir / "ref" / "leefbaar.h5").string());
+    const auto b = leefbaar::testing::dataset_bytes((dir / "killed" / "leefbaar.h5").string());
     REQUIRE(a.size() > 50);
     REQUIRE(a.size() == b.size());
     for (const auto& [name, bytes] : a) {

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include <nlohmann/json.hpp>
+#include "../support/dataset_bytes.hpp"
 #include "../support/tiny_country.hpp"
 #include "app/run_pipeline.hpp"
 #include "core/error.hpp"
@@ -24,6 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using leefbaar::testing::kGrid;
+const auto all_bytes = leefbaar::testing::dataset_bytes;
 using leefbaar::testing::write_country;
 
 std::vector<double> grid_f64(const std::string& file, const std::string& ds) {
@@ -33,24 +35,6 @@ std::vector<double> grid_f64(const std::string& file, const std::string& ds) {
 std::vector<std::uint8_t> grid_u8(const std::string& file, const std::string& ds) {
     io::H5File f(file, MPI_COMM_SELF, io::H5File::Mode::read_only);
     return f.read_grid<std::uint8_t>(ds, kGrid.window());
-}
-
-// Every dataset's bytes, for bit-for-bit comparison of two results files.
-std::map<std::string, std::vector<char>> all_bytes(const std::string& file) {
-    io::H5File f(file, MPI_COMM_SELF, io::H5File::Mode::read_only);
-    std::map<std::string, std::vector<char>> out;
-    for (const auto& name : f.list_datasets()) {
-        const hid_t d = H5Dopen2(f.id(), name.c_str(), H5P_DEFAULT);
-        const hid_t t = H5Dget_type(d);
-        const hid_t s = H5Dget_space(d);
-        std::vector<char> buf(std::size_t(H5Sget_select_npoints(s)) * H5Tget_size(t));
-        H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
-        out[name] = std::move(buf);
-        H5Sclose(s);
-        H5Tclose(t);
-        H5Dclose(d);
-    }
-    return out;
 }
 
 std::string scratch() {

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "../support/dataset_bytes.hpp"
 #include "../support/tiny_country.hpp"
 #include "app/run_pipeline.hpp"
 #include "app/sweep.hpp"
@@ -61,19 +62,8 @@ std::vector<double> rows(const std::string& h5, const std::string& ds) {
 
 // Every dataset's bytes and every root attribute but the paths.
 std::map<std::string, std::vector<char>> all_bytes(const std::string& file) {
+    auto out = leefbaar::testing::dataset_bytes(file);
     io::H5File f(file, MPI_COMM_SELF, io::H5File::Mode::read_only);
-    std::map<std::string, std::vector<char>> out;
-    for (const auto& name : f.list_datasets()) {
-        const hid_t d = H5Dopen2(f.id(), name.c_str(), H5P_DEFAULT);
-        const hid_t t = H5Dget_type(d);
-        const hid_t s = H5Dget_space(d);
-        std::vector<char> buf(std::size_t(H5Sget_select_npoints(s)) * H5Tget_size(t));
-        H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
-        out[name] = std::move(buf);
-        H5Sclose(s);
-        H5Tclose(t);
-        H5Dclose(d);
-    }
     for (const char* a : {"spec", "spec_members", "years", "levels", "indicators"}) {
         const auto v = f.attribute("/", a).value_or("");
         out[std::string("@") + a] = std::vector<char>(v.begin(), v.end());
