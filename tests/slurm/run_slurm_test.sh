@@ -199,6 +199,18 @@ interrupt_after_checkpoint() {
     sleep 0.5
   done
 }
+# slurmstepd copies a batch script's output to its .out file from a pipe and may still be
+# doing so when the job is already reported finished: wait (at most 20 s) until the file
+# holds at least $3 (default 1) summary lines of step $2.
+await_summaries() {
+  local file=$1 step=$2 want=${3:-1} n
+  for _ in $(seq 1 40); do
+    n=$(grep -c "^leefbaar-job: step=$step " "$file" 2>/dev/null || true)
+    [[ ${n:-0} -ge $want ]] && return 0
+    sleep 0.5
+  done
+  return 0
+}
 # Checks the logs of a recompute job $1 (output $2) that was interrupted once ($3: the
 # status of the first start's summary) and resumed.
 check_resumed() {
@@ -206,6 +218,7 @@ check_resumed() {
   [[ $(job_field "$id" Restarts) == 1 ]] || fail "job $id: Restarts=$(job_field "$id" Restarts), expected 1"
   local log_out="$out/logs/leefbaar-recompute-$id.out" log_err="$out/logs/leefbaar-recompute-$id.err"
   [[ -f $log_out && -f $log_err ]] || fail "job logs $log_out / .err missing"
+  await_summaries "$log_out" recompute 2
   summaries=$(grep '^leefbaar-job: step=recompute' "$log_out")
   [[ $(wc -l <<< "$summaries") -eq 2 ]] || fail "expected 2 summary lines (interrupted + resumed), got: $summaries"
   head -1 <<< "$summaries" | grep -q "status=$first " || fail "first start's summary: $(head -1 <<< "$summaries")"
@@ -289,13 +302,16 @@ FID=$(awk '$1 == "recompute" {print $2}' <<< "$ids")
 
 wait_done "$FID" 120
 [[ $(job_field "$FID" JobState) == FAILED ]] || fail "the bad job $FID ended $(job_field "$FID" JobState), expected FAILED"
-grep -q "^leefbaar-job: step=recompute job=$FID status=failed rc=[1-9]" "$OUTS/bad/logs/leefbaar-recompute-$FID.out" \
-  || fail "the failed job's summary line is missing"
+await_summaries "$OUTS/bad/logs/leefbaar-recompute-$FID.out" recompute
+summary_found=0
+grep -q "^leefbaar-job: step=recompute job=$FID status=failed rc=[1-9]" "$OUTS/bad/logs/leefbaar-recompute-$FID.out" && summary_found=1
+[[ $summary_found -eq 1 ]] || fail "the failed job's summary line is missing"
 say "ok: a failing job ends FAILED with its summary line"
 
 wait_done "$BEID" 120
 expect_completed "$BEID" "bench"
 BLOG="$OUTS/bench run/logs/leefbaar-bench-$BEID.out"
+await_summaries "$BLOG" bench
 grep -q '^bench: missing skipped' "$BLOG" || fail "bench: the missing script was not reported as skipped"
 grep -q '^bench: fast ok' "$BLOG" || fail "bench: fast.sh did not run"
 grep -q "^fast: binary=$LEEFBAAR ranks=$NP work=$WORK/bench out/fast threads=1 np=$NP\$" "$WORK/bench out/fast.log" \
