@@ -455,78 +455,6 @@ std::vector<T> H5File::read_grid(const std::string& path, const Window& window) 
     return out;
 }
 
-template <class T>
-void H5File::write_rows(const std::string& path, std::int64_t total_rows, std::int64_t row_offset,
-                        std::int64_t ncols, std::span<const T> values) {
-    if (ncols <= 0 || values.size() % std::size_t(ncols) != 0)
-        throw Error("hdf5", path_ + ": '" + path + "': " + std::to_string(values.size()) +
-                                " values is not a whole number of rows of " +
-                                std::to_string(ncols));
-    const std::int64_t nrows = std::int64_t(values.size()) / ncols;
-    H5Id d;
-    if (exists(path)) {
-        d = H5Id(checked(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), path_, "open '" + path + "'"));
-    } else {
-        ensure_parent_groups(path);
-        hsize_t dims[2] = {hsize_t(total_rows), hsize_t(ncols)};
-        H5Id space(H5Screate_simple(2, dims, nullptr));
-        H5Id dcpl(H5Pcreate(H5P_DATASET_CREATE));
-        const hsize_t rows_per_chunk = std::max<hsize_t>(
-            1, std::min<hsize_t>(std::max<hsize_t>(dims[0], 1),
-                                 hsize_t((1 << 20) / (sizeof(T) * std::size_t(ncols))) + 1));
-        hsize_t chunk[2] = {rows_per_chunk, hsize_t(ncols)};
-        H5Pset_chunk(dcpl, 2, chunk);
-        H5Pset_shuffle(dcpl);
-        H5Pset_deflate(dcpl, 1);
-        d = H5Id(checked(
-            H5Dcreate2(file_, path.c_str(), h5_type<T>(), space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-            path_, "create dataset '" + path + "'"));
-    }
-    H5Id fs(H5Dget_space(d));
-    H5Id ms;
-    if (nrows == 0) {
-        H5Sselect_none(fs);
-        hsize_t one[1] = {1};
-        ms = H5Id(H5Screate_simple(1, one, nullptr));
-        H5Sselect_none(ms);
-    } else {
-        hsize_t start[2] = {hsize_t(row_offset), 0};
-        hsize_t count[2] = {hsize_t(nrows), hsize_t(ncols)};
-        if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, nullptr, count, nullptr) < 0)
-            fail(path_, "select rows of '" + path + "'");
-        ms = H5Id(H5Screate_simple(2, count, nullptr));
-    }
-    transfer(d, h5_type<T>(), fs, ms, values.data());
-}
-
-template <class T>
-std::vector<T> H5File::read_rows(const std::string& path, std::int64_t row_offset,
-                                 std::int64_t nrows) const {
-    if (!exists(path)) throw Error("hdf5", path_ + ": no dataset '" + path + "'");
-    H5Id d(checked(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), path_, "open '" + path + "'"));
-    H5Id fs(H5Dget_space(d));
-    hsize_t dims[2] = {0, 1};
-    H5Sget_simple_extent_dims(fs, dims, nullptr);
-    std::vector<T> out(std::size_t(nrows) * std::size_t(dims[1]));
-    H5Id ms;
-    if (nrows == 0) {
-        H5Sselect_none(fs);
-        hsize_t one[1] = {1};
-        ms = H5Id(H5Screate_simple(1, one, nullptr));
-        H5Sselect_none(ms);
-    } else {
-        hsize_t start[2] = {hsize_t(row_offset), 0};
-        hsize_t count[2] = {hsize_t(nrows), dims[1]};
-        if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, nullptr, count, nullptr) < 0)
-            fail(path_, "select rows of '" + path + "'");
-        ms = H5Id(H5Screate_simple(2, count, nullptr));
-    }
-    H5Id dxpl = collective_dxpl();
-    checked_status(H5Dread(d, h5_type<T>(), ms, fs, dxpl, out.data()), path_,
-                   "read '" + path + "'");
-    return out;
-}
-
 namespace {
 // Selects the union of row segments of a (rows x ncols) dataspace; returns the row count.
 std::int64_t select_segments(hid_t fs, const std::vector<H5File::Segment>& segs, hsize_t ncols) {
@@ -542,6 +470,24 @@ std::int64_t select_segments(hid_t fs, const std::vector<H5File::Segment>& segs,
     return rows;
 }
 }  // namespace
+
+// A contiguous block of rows is one segment of the general case.
+template <class T>
+void H5File::write_rows(const std::string& path, std::int64_t total_rows, std::int64_t row_offset,
+                        std::int64_t ncols, std::span<const T> values) {
+    if (ncols <= 0 || values.size() % std::size_t(ncols) != 0)
+        throw Error("hdf5", path_ + ": '" + path + "': " + std::to_string(values.size()) +
+                                " values is not a whole number of rows of " +
+                                std::to_string(ncols));
+    const std::int64_t nrows = std::int64_t(values.size()) / ncols;
+    write_row_segments<T>(path, total_rows, ncols, {Segment{row_offset, nrows}}, values);
+}
+
+template <class T>
+std::vector<T> H5File::read_rows(const std::string& path, std::int64_t row_offset,
+                                 std::int64_t nrows) const {
+    return read_row_segments<T>(path, {Segment{row_offset, nrows}});
+}
 
 template <class T>
 void H5File::write_row_segments(const std::string& path, std::int64_t total_rows,
