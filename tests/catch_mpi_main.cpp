@@ -5,7 +5,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "dist/comm.hpp"
+
 int main(int argc, char** argv) {
+    leefbaar::dist::prefer_romio();
     int provided = 0;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
     int rank = 0;

@@ -7,6 +7,10 @@
 
 namespace leefbaar::dist {
 
+// Selects the ROMIO MPI-IO component of Open MPI unless the environment chose one; must run
+// before MPI_Init (MpiSession does it).
+void prefer_romio();
+
 // RAII MPI_Init_thread / MPI_Finalize (funneled: only the main thread calls MPI; OpenMP
 // threads compute). Constructing it twice is allowed (the second is a no-op).
 class MpiSession {

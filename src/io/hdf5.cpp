@@ -509,6 +509,7 @@ void H5File::write_row_segments(const std::string& path, std::int64_t total_rows
         // Tables of cells hold mostly incompressible floats: chunked, no filter (deflate
         // would cost more time than the bytes it saves).
         H5Pset_chunk(dcpl, 2, chunk);
+        H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
         d = H5Id(checked(
             H5Dcreate2(file_, path.c_str(), h5_type<T>(), space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
             path_, "create dataset '" + path + "'"));
