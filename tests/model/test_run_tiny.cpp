@@ -10,6 +10,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
 #include <nlohmann/json.hpp>
 #include "../support/dataset_bytes.hpp"
 #include "../support/tiny_country.hpp"
@@ -129,7 +132,42 @@ TEST_CASE("the tiny country's scores, classes and deltas are as worked out by ha
     CHECK(field(bu01, 7) == Approx(-0.575).margin(1e-9));       // deviation_2016
     CHECK_THAT(bu02, Catch::StartsWith("BU02,Oost,WK01,30,19,3,"));
     CHECK(field(bu02, 7) == Approx(5.75 / 30).margin(1e-9));
-    CHECK(fs::exists(dir + "/out/aggregates/zones.gpkg"));
+    // The GeoPackage reads back through GDAL/OGR: every level a polygon layer in EPSG:28992
+    // whose attributes equal the CSV, geometries valid.
+    io::gdal_init();
+    GDALDatasetH gpkg = GDALOpenEx((dir + "/out/aggregates/zones.gpkg").c_str(), GDAL_OF_VECTOR,
+                                   nullptr, nullptr, nullptr);
+    REQUIRE(gpkg != nullptr);
+    CHECK(std::string(GDALGetDriverShortName(GDALGetDatasetDriver(gpkg))) == "GPKG");
+    for (const char* level : {"buurt", "wijk"}) {
+        INFO("layer " << level);
+        OGRLayerH layer = GDALDatasetGetLayerByName(gpkg, level);
+        REQUIRE(layer != nullptr);
+        OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(layer);
+        REQUIRE(srs != nullptr);
+        CHECK(std::string(OSRGetAuthorityCode(srs, nullptr)) == "28992");
+        CHECK(OGR_L_GetFeatureCount(layer, 1) == (std::string(level) == "buurt" ? 2 : 1));
+    }
+    OGRLayerH buurt = GDALDatasetGetLayerByName(gpkg, "buurt");
+    OGR_L_SetAttributeFilter(buurt, "code = 'BU02'");
+    OGRFeatureH bu = OGR_L_GetNextFeature(buurt);
+    REQUIRE(bu != nullptr);
+    const auto fget = [&](const char* name) {
+        const int i = OGR_F_GetFieldIndex(bu, name);
+        REQUIRE(i >= 0);
+        return i;
+    };
+    CHECK(std::string(OGR_F_GetFieldAsString(bu, fget("name"))) == "Oost");
+    CHECK(OGR_F_GetFieldAsInteger64(bu, fget("residents_2016")) == 30);
+    CHECK(OGR_F_GetFieldAsInteger64(bu, fget("dwellings_2016")) == 19);
+    CHECK(OGR_F_GetFieldAsDouble(bu, fget("deviation_2016")) == Approx(5.75 / 30).margin(1e-9));
+    OGRGeometryH geom = OGR_F_GetGeometryRef(bu);
+    REQUIRE(geom != nullptr);
+    CHECK(OGR_G_IsValid(geom));
+    // BU02's polygon is columns 1-2 of the 3 x 2 grid: 200 m x 200 m.
+    CHECK(OGR_G_Area(geom) == Approx(40000.0));
+    OGR_F_Destroy(bu);
+    GDALClose(gpkg);
     io::H5File f(h5, MPI_COMM_SELF, io::H5File::Mode::read_only);
     CHECK(f.read_georeference() == kGrid);
     CHECK(f.attribute("/", "status") == std::optional<std::string>("complete"));
