@@ -80,6 +80,46 @@ std::vector<ZoneLevelTable> load_zone_levels(const DatasetManifest& ds) {
     return levels;
 }
 
+std::vector<std::pair<std::int32_t, std::int32_t>> zone_adjacency(const Raster<std::int32_t>& ids,
+                                                                  const Window& block,
+                                                                  MPI_Comm comm) {
+    // Each edge between two cells is looked at once, by the owner of its west or north cell
+    // (the east and south neighbours may be halo cells of another rank's block).
+    std::vector<std::int64_t> pairs;
+    {
+        std::set<std::pair<std::int32_t, std::int32_t>> seen;
+        for (auto row = block.row0; row < block.row1(); ++row)
+            for (auto col = block.col0; col < block.col1(); ++col) {
+                const std::int32_t z0 = ids.at(col, row);
+                if (z0 <= 0) continue;
+                for (const auto& [dc, dr] : {std::pair{1, 0}, std::pair{0, 1}}) {
+                    const std::int32_t z1 = ids.at(col + dc, row + dr);
+                    if (z1 > 0 && z1 != z0)
+                        seen.insert({std::min(z0, z1) - 1, std::max(z0, z1) - 1});
+                }
+            }
+        for (const auto& [a, bb] : seen) {
+            pairs.push_back(a);
+            pairs.push_back(bb);
+        }
+    }
+    int nranks = 1;
+    MPI_Comm_size(comm, &nranks);
+    std::vector<int> counts(static_cast<std::size_t>(nranks)),
+        displs(static_cast<std::size_t>(nranks));
+    const int mine = int(pairs.size());
+    MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
+    for (int r = 1; r < nranks; ++r)
+        displs[std::size_t(r)] = displs[std::size_t(r) - 1] + counts[std::size_t(r) - 1];
+    std::vector<std::int64_t> all_pairs(std::size_t(displs.back() + counts.back()));
+    MPI_Allgatherv(pairs.data(), mine, MPI_INT64_T, all_pairs.data(), counts.data(), displs.data(),
+                   MPI_INT64_T, comm);
+    std::set<std::pair<std::int32_t, std::int32_t>> adj_set;
+    for (std::size_t i = 0; i + 1 < all_pairs.size(); i += 2)
+        adj_set.insert({std::int32_t(all_pairs[i]), std::int32_t(all_pairs[i + 1])});
+    return {adj_set.begin(), adj_set.end()};
+}
+
 std::string aggregate_stage(const AggregateInputs& in, const std::string& out_dir) {
     const RunConfig& rc = *in.rc;
     const ModelConfig& m = rc.model;
@@ -177,40 +217,7 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         reduce(sc, d.comm());
     }
 
-    // Adjacency of finest-level zones: each edge between two cells is looked at once, by the
-    // owner of its west or north cell (halo cells included).
-    std::vector<std::int64_t> pairs;
-    {
-        const Window b = d.block();
-        std::set<std::pair<std::int32_t, std::int32_t>> seen;
-        for (auto row = b.row0; row < b.row1(); ++row)
-            for (auto col = b.col0; col < b.col1(); ++col) {
-                const std::int32_t z0 = rz.ids.at(col, row);
-                if (z0 <= 0) continue;
-                for (const auto& [dc, dr] : {std::pair{1, 0}, std::pair{0, 1}}) {
-                    const std::int32_t z1 = rz.ids.at(col + dc, row + dr);
-                    if (z1 > 0 && z1 != z0)
-                        seen.insert({std::min(z0, z1) - 1, std::max(z0, z1) - 1});
-                }
-            }
-        for (const auto& [a, bb] : seen) {
-            pairs.push_back(a);
-            pairs.push_back(bb);
-        }
-    }
-    std::vector<int> counts(std::size_t(d.size())), displs(std::size_t(d.size()));
-    const int mine = int(pairs.size());
-    MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, d.comm());
-    for (int r = 1; r < d.size(); ++r)
-        displs[std::size_t(r)] = displs[std::size_t(r) - 1] + counts[std::size_t(r) - 1];
-    std::vector<std::int64_t> all_pairs(std::size_t(displs.back() + counts.back()));
-    MPI_Allgatherv(pairs.data(), mine, MPI_INT64_T, all_pairs.data(), counts.data(), displs.data(),
-                   MPI_INT64_T, d.comm());
-    std::set<std::pair<std::int32_t, std::int32_t>> adj_set;
-    for (std::size_t i = 0; i + 1 < all_pairs.size(); i += 2)
-        adj_set.insert({std::int32_t(all_pairs[i]), std::int32_t(all_pairs[i + 1])});
-    const std::vector<std::pair<std::int32_t, std::int32_t>> adjacency(adj_set.begin(),
-                                                                       adj_set.end());
+    const auto adjacency = zone_adjacency(rz.ids, d.block(), d.comm());
 
     // Share-bin layers: buurt-level numerator and denominator sums in the latest year.
     std::vector<std::vector<std::int64_t>> bin_num(ag.share_bins.size()),
