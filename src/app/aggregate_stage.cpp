@@ -4,8 +4,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "app/log.hpp"
@@ -146,75 +148,156 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
                                      " cells lie in more than one zone (zones overlap)");
     auto zone_of = [&](std::int64_t cell) { return rz.ids.at(cell % g.nx, cell / g.nx) - 1; };
 
-    // Per year, finest level.
-    std::vector<YearZoneStats> fine(ny);
-    std::vector<std::int64_t> unassigned(ny, 0), unassigned_cells(ny, 0);
-    for (std::size_t k = 0; k < ny; ++k) {
-        const YearCells& yc = years[k];
-        std::vector<std::int32_t> zone(yc.size());
-        for (std::size_t c = 0; c < yc.size(); ++c) {
-            zone[c] = zone_of(yc.cell[c]);
-            if (zone[c] < 0) {
-                unassigned[k] += yc.residents[c];
-                unassigned_cells[k] += 1;
+    // Statistics per year of one level given each cell's zone (-1 = none), reduced over ranks;
+    // residents and scored cells outside every zone are counted per year.
+    using ZoneFn = std::function<std::int32_t(std::int64_t cell)>;
+    auto year_stats = [&](const ZoneFn& zone_fn, std::size_t nz, std::vector<std::int64_t>& unres,
+                          std::vector<std::int64_t>& uncells) {
+        std::vector<YearZoneStats> out(ny);
+        unres.assign(ny, 0);
+        uncells.assign(ny, 0);
+        for (std::size_t k = 0; k < ny; ++k) {
+            const YearCells& yc = years[k];
+            std::vector<std::int32_t> zone(yc.size());
+            for (std::size_t c = 0; c < yc.size(); ++c) {
+                zone[c] = zone_fn(yc.cell[c]);
+                if (zone[c] < 0) {
+                    unres[k] += yc.residents[c];
+                    uncells[k] += 1;
+                }
             }
+            out[k].resize(nz, nd, nc);
+            accumulate_year(out[k], zone, yc.residents, yc.dwellings, scores[k].deviation,
+                            scores[k].dimension, scores[k].cls);
+            reduce(out[k], d.comm());
         }
-        fine[k].resize(levels[0].size(), nd, nc);
-        accumulate_year(fine[k], zone, yc.residents, yc.dwellings, scores[k].deviation,
-                        scores[k].dimension, scores[k].cls);
-        reduce(fine[k], d.comm());
-    }
-    dist::allreduce_sum(unassigned, d.comm());
-    dist::allreduce_sum(unassigned_cells, d.comm());
-
-    // Per period, finest level; plus the national change by class of the starting year.
+        dist::allreduce_sum(unres, d.comm());
+        dist::allreduce_sum(uncells, d.comm());
+        return out;
+    };
+    // Statistics per period for several groupings in one pass over the cell pairs: each target
+    // maps (cell, class in the first year) to a zone (-1 = none).
     const std::size_t np = rc.periods.size();
-    std::vector<PeriodZoneStats> pfine(np), by_start_class(np);
-    for (std::size_t p = 0; p < np; ++p) {
-        const auto [y1, y2] = rc.periods[p];
-        const auto k1 =
-            std::size_t(std::find(rc.years.begin(), rc.years.end(), y1) - rc.years.begin());
-        const auto k2 =
-            std::size_t(std::find(rc.years.begin(), rc.years.end(), y2) - rc.years.begin());
-        const YearCells &a = years[k1], &b = years[k2];
-        const auto &za = (*in.z)[k1], &zb = (*in.z)[k2];
-        PeriodZoneStats& s = pfine[p];
-        s.resize(levels[0].size(), nd, ni);
-        PeriodZoneStats& sc = by_start_class[p];
-        sc.resize(nc, nd, ni);
-        for (std::size_t i = 0, j = 0; i < a.size() && j < b.size();) {
-            if (a.cell[i] < b.cell[j]) {
+    struct PeriodTarget {
+        std::vector<PeriodZoneStats>* out;
+        std::size_t zones;
+        std::function<std::int64_t(std::int64_t cell, int cls0)> zone;
+    };
+    auto period_stats = [&](const std::vector<PeriodTarget>& targets) {
+        for (const auto& t : targets) t.out->assign(np, PeriodZoneStats{});
+        for (std::size_t p = 0; p < np; ++p) {
+            const auto [y1, y2] = rc.periods[p];
+            const auto k1 =
+                std::size_t(std::find(rc.years.begin(), rc.years.end(), y1) - rc.years.begin());
+            const auto k2 =
+                std::size_t(std::find(rc.years.begin(), rc.years.end(), y2) - rc.years.begin());
+            const YearCells &a = years[k1], &b = years[k2];
+            const auto &za = (*in.z)[k1], &zb = (*in.z)[k2];
+            for (const auto& t : targets) (*t.out)[p].resize(t.zones, nd, ni);
+            for (std::size_t i = 0, j = 0; i < a.size() && j < b.size();) {
+                if (a.cell[i] < b.cell[j]) {
+                    ++i;
+                    continue;
+                }
+                if (b.cell[j] < a.cell[i]) {
+                    ++j;
+                    continue;
+                }
+                const Wide r = b.residents[j];
+                const std::int64_t dt = scores[k2].deviation[j] - scores[k1].deviation[i];
+                const int cls0 = scores[k1].cls[i];
+                for (const auto& tg : targets) {
+                    const std::int64_t zz = tg.zone(a.cell[i], cls0);
+                    if (zz < 0) continue;
+                    PeriodZoneStats* t = &(*tg.out)[p];
+                    const auto q = std::size_t(zz);
+                    t->residents[q] += std::int64_t(r);
+                    t->cells[q] += 1;
+                    t->wsum_delta[q] += r * dt;
+                    for (std::size_t dd = 0; dd < nd; ++dd)
+                        t->wsum_ddim[q * nd + dd] += r * (scores[k2].dimension[j * nd + dd] -
+                                                          scores[k1].dimension[i * nd + dd]);
+                    for (std::size_t ii = 0; ii < ni; ++ii)
+                        t->wsum_dind[q * ni + ii] +=
+                            r * (contribution_fixed(in.weights[ii], zb[j * ni + ii]) -
+                                 contribution_fixed(in.weights[ii], za[i * ni + ii]));
+                }
                 ++i;
-                continue;
-            }
-            if (b.cell[j] < a.cell[i]) {
                 ++j;
-                continue;
             }
-            const std::int32_t zi = zone_of(a.cell[i]);
-            const Wide r = b.residents[j];
-            const std::int64_t dt = scores[k2].deviation[j] - scores[k1].deviation[i];
-            const int cls0 = scores[k1].cls[i];
-            for (PeriodZoneStats* t : {&s, &sc}) {
-                const std::int64_t zz = t == &s ? zi : cls0 - 1;
-                if (zz < 0) continue;
-                const auto q = std::size_t(zz);
-                t->residents[q] += std::int64_t(r);
-                t->cells[q] += 1;
-                t->wsum_delta[q] += r * dt;
-                for (std::size_t dd = 0; dd < nd; ++dd)
-                    t->wsum_ddim[q * nd + dd] +=
-                        r * (scores[k2].dimension[j * nd + dd] - scores[k1].dimension[i * nd + dd]);
-                for (std::size_t ii = 0; ii < ni; ++ii)
-                    t->wsum_dind[q * ni + ii] +=
-                        r * (contribution_fixed(in.weights[ii], zb[j * ni + ii]) -
-                             contribution_fixed(in.weights[ii], za[i * ni + ii]));
-            }
-            ++i;
-            ++j;
+            for (const auto& t : targets) reduce((*t.out)[p], d.comm());
         }
-        reduce(s, d.comm());
-        reduce(sc, d.comm());
+    };
+
+    // Finest level per year and period; the national change by class of the starting year.
+    std::vector<std::int64_t> unassigned, unassigned_cells;
+    std::vector<YearZoneStats> fine =
+        year_stats(zone_of, levels[0].size(), unassigned, unassigned_cells);
+    std::vector<PeriodZoneStats> pfine, by_start_class;
+    period_stats({{&pfine, levels[0].size(), [&](std::int64_t c, int) { return zone_of(c); }},
+                  {&by_start_class, nc, [](std::int64_t, int cls0) { return cls0 - 1; }}});
+
+    // Zone layers the user added that need not nest: aggregated directly from the cells.
+    struct ExtraLevel {
+        ZoneLevelTable table;
+        std::optional<io::ZoneSource> polygons;  // for the GeoPackage
+        std::vector<YearZoneStats> ys;
+        std::vector<PeriodZoneStats> ps;
+        std::vector<std::int64_t> unassigned, unassigned_cells;
+    };
+    std::vector<ExtraLevel> extras;
+    for (const auto& e : ag.extra_levels) {
+        ExtraLevel x;
+        x.table.name = e.name;
+        Raster<std::int32_t> ids;  // 1-based index into x.table, 0 = none
+        if (!e.file.empty()) {
+            const io::ZoneSource src{e.file, e.layer, e.code_field, e.name_field, ""};
+            auto rzx = io::rasterise_zones(src, g, d.block(), 0);
+            const std::int64_t ov = dist::allreduce_sum(rzx.overlapping_cells, d.comm());
+            if (ov > 0)
+                throw Error("aggregate", "zone level '" + e.name + "' (" + e.file + ", layer '" +
+                                             e.layer + "'): " + std::to_string(ov) +
+                                             " cells lie in more than one zone (zones overlap)");
+            x.table.codes = rzx.table.codes;
+            x.table.names = rzx.table.names;
+            x.polygons = src;
+            ids = std::move(rzx.ids);
+        } else {
+            ids = Raster<std::int32_t>(d.block(), 0, 0);
+            io::read_window(e.raster, g, ids, "zone raster of level '" + e.name + "'");
+            // The zone codes are the distinct positive ids over every rank, ascending.
+            std::set<std::int32_t> mine;
+            for (const auto v : ids.data)
+                if (v > 0) mine.insert(v);
+            std::vector<std::int32_t> local(mine.begin(), mine.end());
+            const int n = int(local.size());
+            std::vector<int> counts(std::size_t(d.size())), displs(std::size_t(d.size()));
+            MPI_Allgather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, d.comm());
+            for (int r = 1; r < d.size(); ++r)
+                displs[std::size_t(r)] = displs[std::size_t(r) - 1] + counts[std::size_t(r) - 1];
+            std::vector<std::int32_t> all(std::size_t(displs.back() + counts.back()));
+            MPI_Allgatherv(local.data(), n, MPI_INT32_T, all.data(), counts.data(), displs.data(),
+                           MPI_INT32_T, d.comm());
+            std::sort(all.begin(), all.end());
+            all.erase(std::unique(all.begin(), all.end()), all.end());
+            for (auto& v : ids.data)
+                v = v > 0
+                        ? std::int32_t(std::lower_bound(all.begin(), all.end(), v) - all.begin()) +
+                              1
+                        : 0;
+            for (const auto v : all) {
+                x.table.codes.push_back(std::to_string(v));
+                x.table.names.push_back(std::to_string(v));
+            }
+        }
+        x.table.parent.assign(x.table.size(), -1);
+        const auto fn = [&](std::int64_t cell) { return ids.at(cell % g.nx, cell / g.nx) - 1; };
+        x.ys = year_stats(fn, x.table.size(), x.unassigned, x.unassigned_cells);
+        period_stats({{&x.ps, x.table.size(), [&](std::int64_t c, int) { return fn(c); }}});
+        progress("aggregate: zone level '" + e.name + "': " + std::to_string(x.table.size()) +
+                 " zones, " + std::to_string(x.unassigned.back()) +
+                 " residents outside every zone in " + std::to_string(rc.years.back()));
+        extras.push_back(std::move(x));
     }
 
     const auto adjacency = zone_adjacency(rz.ids, d.block(), d.comm());
@@ -559,15 +642,26 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         if (ir >= 0) list(t3, std::size_t(ir), "aandachtsregios");
     }
     sum["typology"] = typ;
+    for (const auto& x : extras) {
+        json j;
+        j["name"] = x.table.name;
+        j["zones"] = x.table.size();
+        j["unassigned_residents"] = x.unassigned;
+        j["unassigned_scored_cells"] = x.unassigned_cells;
+        j["geopackage"] = x.polygons.has_value();
+        sum["extra_zone_levels"].push_back(j);
+    }
     const std::string text = sum.dump(1);
 
     if (d.rank() == 0) {
         const fs::path adir = fs::path(out_dir) / "aggregates";
         fs::create_directories(adir);
         std::vector<io::ZoneLayerOut> gpkg_layers;
-        for (std::size_t k = 0; k < levels.size(); ++k) {
-            if (std::find(ag.levels.begin(), ag.levels.end(), levels[k].name) == ag.levels.end())
-                continue;
+        // One level's CSV and GeoPackage layer; k is its index in `levels` (-1 for a level
+        // the user added, which has no parent and no typology).
+        auto emit = [&](const ZoneLevelTable& lvl, const std::vector<YearZoneStats>& yss,
+                        const std::vector<PeriodZoneStats>& pss,
+                        const std::optional<io::ZoneSource>& polygons, int k) {
             std::vector<std::string> header{"code", "name", "parent"};
             std::vector<char> types;
             for (std::size_t y = 0; y < ny; ++y) {
@@ -590,8 +684,9 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
                 for (const auto& dn : m.dimensions)
                     header.push_back("delta_" + dn + "_" + P), types.push_back('r');
             }
-            const bool has_t2 = enough_years && int(k) == int(kb),
-                       has_t1 = enough_years && int(k) == iw, has_t3 = enough_years && int(k) == ir;
+            const bool has_t2 = enough_years && k >= 0 && k == int(kb),
+                       has_t1 = enough_years && k >= 0 && k == iw,
+                       has_t3 = enough_years && k >= 0 && k == ir;
             if (has_t2)
                 for (const char* f : {"aandachtsbuurt", "kwetsbaar_cluster"})
                     header.push_back(f), types.push_back('i');
@@ -604,17 +699,18 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
                     header.push_back("aandachtsregio_missed"), types.push_back('s');
             io::CsvWriter csv(header);
             io::ZoneLayerOut gl;
-            gl.source = zone_source(ds, ds.levels[k]);
-            gl.name = levels[k].name;
+            if (polygons) gl.source = *polygons;
+            gl.name = lvl.name;
             gl.fields.assign(header.begin() + 3, header.end());
             gl.types = types;
-            for (std::size_t z = 0; z < levels[k].size(); ++z) {
+            for (std::size_t z = 0; z < lvl.size(); ++z) {
                 std::vector<std::string> row{
-                    levels[k].codes[z], levels[k].names[z],
-                    levels[k].parent[z] >= 0 ? levels[k + 1].codes[std::size_t(levels[k].parent[z])]
-                                             : ""};
+                    lvl.codes[z], lvl.names[z],
+                    lvl.parent[z] >= 0
+                        ? levels[std::size_t(k) + 1].codes[std::size_t(lvl.parent[z])]
+                        : ""};
                 for (std::size_t y = 0; y < ny; ++y) {
-                    const auto& s = ys[k][y];
+                    const auto& s = yss[y];
                     const double dev = s.mean_deviation(z);
                     row.push_back(str(s.residents[z]));
                     row.push_back(str(s.dwellings[z]));
@@ -630,9 +726,9 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
                                       ag.onvoldoende_min_residents));
                 }
                 for (std::size_t p = 0; p < np; ++p) {
-                    row.push_back(io::csv_number(ps[k][p].mean_delta(z)));
+                    row.push_back(io::csv_number(pss[p].mean_delta(z)));
                     for (std::size_t dd = 0; dd < nd; ++dd)
-                        row.push_back(io::csv_number(ps[k][p].mean_ddim(z, dd)));
+                        row.push_back(io::csv_number(pss[p].mean_ddim(z, dd)));
                 }
                 if (has_t2) {
                     row.push_back(str(t2.member[z]));
@@ -641,13 +737,16 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
                 }
                 if (has_t1) row.push_back(str(t1w.member[z])), row.push_back(t1w.missed[z]);
                 if (has_t3) row.push_back(str(t3.member[z])), row.push_back(t3.missed[z]);
-                gl.values[levels[k].codes[z]] =
-                    std::vector<std::string>(row.begin() + 3, row.end());
+                gl.values[lvl.codes[z]] = std::vector<std::string>(row.begin() + 3, row.end());
                 csv.row(std::move(row));
             }
-            csv.save((adir / (levels[k].name + ".csv")).string());
-            gpkg_layers.push_back(std::move(gl));
-        }
+            csv.save((adir / (lvl.name + ".csv")).string());
+            if (polygons) gpkg_layers.push_back(std::move(gl));
+        };
+        for (std::size_t k = 0; k < levels.size(); ++k)
+            if (std::find(ag.levels.begin(), ag.levels.end(), levels[k].name) != ag.levels.end())
+                emit(levels[k], ys[k], ps[k], zone_source(ds, ds.levels[k]), int(k));
+        for (const auto& x : extras) emit(x.table, x.ys, x.ps, x.polygons, -1);
         io::write_zone_gpkg((adir / "zones.gpkg").string(), gpkg_layers);
         const fs::path sj = fs::path(out_dir) / "summary.json";
         std::ofstream(sj.string() + ".partial") << text << "\n";

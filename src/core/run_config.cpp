@@ -218,6 +218,38 @@ RunConfig parse_run_config(const std::string& file) {
                         "'" + r.safety_dimension + "' is not a dimension of the model");
             t->finish();
         }
+        if (a->has("zones")) {
+            for (auto z : a->table_array("zones")) {
+                ExtraZoneLevel e;
+                e.name = z.str("name");
+                const auto clash = [&](const std::string& n) { return n == e.name; };
+                if (std::any_of(ag.extra_levels.begin(), ag.extra_levels.end(),
+                                [&](const auto& o) { return clash(o.name); }) ||
+                    std::any_of(rc.dataset.levels.begin(), rc.dataset.levels.end(),
+                                [&](const auto& o) { return clash(o.name); }))
+                    z.fail("name", "zone level '" + e.name + "' is defined twice");
+                if (e.name.empty() ||
+                    e.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") !=
+                        std::string::npos)
+                    z.fail("name", "'" + e.name + "': use lower-case letters, digits and _");
+                if (z.has("raster") == z.has("file"))
+                    z.fail("file", "give either file (a polygon layer) or raster (zone ids)");
+                if (z.has("raster")) {
+                    e.raster = resolve(base, z.str("raster"));
+                    if (!fs::exists(e.raster)) z.fail("raster", "no such file: " + e.raster);
+                } else {
+                    e.file = resolve(base, z.str("file"));
+                    if (!fs::exists(e.file)) z.fail("file", "no such file: " + e.file);
+                    e.layer = z.str("layer", "");
+                    e.code_field = z.str("code");
+                    e.name_field = z.str("name_field", "");
+                }
+                z.finish();
+                ag.extra_levels.push_back(e);
+            }
+        } else {
+            a->touch("zones");
+        }
         if (a->has("share_bins")) {
             ag.share_bins.clear();
             for (auto b : a->table_array("share_bins")) {

@@ -57,6 +57,19 @@ struct ShareBins {
     std::vector<double> edges;           // increasing, first 0
 };
 
+// A zone layer the user adds that need not nest in the dataset's levels (postcode areas,
+// service areas, ...): aggregated directly from the cells (cell-centre rule), no typology.
+// Either an OGR polygon layer (file + layer + code field) or a GeoTIFF of integer zone ids on
+// the run's grid (0 and nodata = no zone; the id is the code).
+struct ExtraZoneLevel {
+    std::string name;
+    std::string file;  // OGR data source, absolute ("" for a raster)
+    std::string layer;
+    std::string code_field;
+    std::string name_field;
+    std::string raster;  // zone-id GeoTIFF, absolute ("" for a polygon layer)
+};
+
 struct AggregationConfig {
     bool enabled = true;
     std::vector<std::string> levels;               // default: every level of the dataset
@@ -64,7 +77,8 @@ struct AggregationConfig {
     int onvoldoende_max_class = 3;                 // ... in cells of class 1..3
     TypologyRules typology;
     std::vector<ShareBins> share_bins;
-    int worst_safety_buurten = 25;  // length of the ranked list
+    int worst_safety_buurten = 25;             // length of the ranked list
+    std::vector<ExtraZoneLevel> extra_levels;  // [[aggregation.zones]]
 };
 
 struct RunConfig {

@@ -247,3 +247,115 @@ TEST_CASE("resume after an interruption equals an uninterrupted run; a changed i
     }
     MPI_Barrier(MPI_COMM_WORLD);
 }
+
+TEST_CASE("zone layers a user adds need not nest: polygons and a zone-id raster",
+          "[model][run][aggregate]") {
+    const std::string dir = scratch();
+    if (dist::rank() == 0) {
+        // "pc": PC1 = the north row (crosses BU01 / BU02), PC2 = the two eastern cells of the
+        // south row. "ring": zone ids 7 and 3 on the corners, id 0 in the middle column.
+        leefbaar::testing::write_zone_layer(
+            dir + "/pc.gpkg", "pc4", {"postcode", "label"},
+            {{"PC1", "Noord",
+              "POLYGON((100000 400900,100300 400900,100300 401000,100000 401000,100000 400900))"},
+             {"PC2", "Zuid",
+              "POLYGON((100100 400800,100300 400800,100300 400900,100100 400900,100100 "
+              "400800))"}});
+        const std::vector<std::int32_t> ring{7, 0, 7, 3, 0, 3};
+        io::write_geotiff<std::int32_t>(dir + "/ring.tif", kGrid, ring, -1);
+        std::ofstream(dir + "/run.toml", std::ios::app)
+            << "[[aggregation.zones]]\nname = \"pc\"\nfile = \"pc.gpkg\"\nlayer = \"pc4\"\n"
+               "code = \"postcode\"\nname_field = \"label\"\n"
+               "[[aggregation.zones]]\nname = \"ring\"\nraster = \"ring.tif\"\n";
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    app::RunOptions opt;
+    opt.config = dir + "/run.toml";
+    app::run_pipeline(opt);
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (dist::rank() != 0) return;
+    auto lines = [&](const std::string& level) {
+        std::ifstream f(dir + "/out/aggregates/" + level + ".csv");
+        std::vector<std::string> out;
+        for (std::string l; std::getline(f, l);) out.push_back(l);
+        return out;
+    };
+    auto field = [](const std::string& line, int k) {
+        std::size_t pos = 0;
+        for (int i = 0; i < k; ++i) pos = line.find(',', pos) + 1;
+        return line.substr(pos, line.find(',', pos) - pos);
+    };
+    // 2016 deviations: (0,0) -0.575 (10 res), (1,0) -1.375 (0), (2,0) 0.325 (20), (1,1) -0.075
+    // (10). PC1 = the north row: (10 * -0.575 + 20 * 0.325) / 30 = 0.025; PC2 = (1,1) alone.
+    const auto pc = lines("pc");
+    REQUIRE(pc.size() == 3);
+    CHECK_THAT(pc[1], Catch::StartsWith("PC1,Noord,,30,19,3,"));
+    CHECK(std::stod(field(pc[1], 7)) == Approx(0.025).margin(1e-9));
+    CHECK_THAT(pc[2], Catch::StartsWith("PC2,Zuid,,10,5,1,"));
+    CHECK(std::stod(field(pc[2], 7)) == Approx(-0.075).margin(1e-9));
+    // ring: zone "3" holds no scored cell (statistics empty, not NaN); zone "7" = (0,0) + (2,0).
+    const auto ring = lines("ring");
+    REQUIRE(ring.size() == 3);
+    CHECK_THAT(ring[1], Catch::StartsWith("3,3,,0,0,0,,,,"));
+    CHECK_THAT(ring[2], Catch::StartsWith("7,7,,30,13,2,"));
+    CHECK(std::stod(field(ring[2], 7)) == Approx(0.025).margin(1e-9));
+    // Residents outside every zone are reported per year: (1,1) with 10 residents is outside
+    // "ring" (and (1,0), with none, as a scored cell).
+    std::ifstream sj(dir + "/out/summary.json");
+    const auto sum = nlohmann::json::parse(sj);
+    const auto& extra = sum["extra_zone_levels"];
+    REQUIRE(extra.size() == 2);
+    CHECK(extra[0]["name"] == "pc");
+    CHECK(extra[0]["unassigned_residents"] == std::vector<int>{0, 0});
+    CHECK(extra[0]["geopackage"] == true);
+    CHECK(extra[1]["name"] == "ring");
+    CHECK(extra[1]["zones"] == 2);
+    CHECK(extra[1]["unassigned_residents"] == std::vector<int>{10, 10});
+    CHECK(extra[1]["unassigned_scored_cells"] == std::vector<int>{2, 2});
+    // The polygon level is a layer of the GeoPackage, next to the dataset's levels.
+    io::gdal_init();
+    GDALDatasetH gpkg = GDALOpenEx((dir + "/out/aggregates/zones.gpkg").c_str(), GDAL_OF_VECTOR,
+                                   nullptr, nullptr, nullptr);
+    REQUIRE(gpkg != nullptr);
+    OGRLayerH layer = GDALDatasetGetLayerByName(gpkg, "pc");
+    REQUIRE(layer != nullptr);
+    CHECK(OGR_L_GetFeatureCount(layer, 1) == 2);
+    CHECK(GDALDatasetGetLayerByName(gpkg, "ring") == nullptr);
+    GDALClose(gpkg);
+}
+
+TEST_CASE("a user zone layer with overlapping zones or a bad key is refused", "[model][run]") {
+    const std::string dir = scratch();
+    if (dist::rank() == 0) {
+        leefbaar::testing::write_zone_layer(
+            dir + "/pc.gpkg", "pc4", {"postcode"},
+            {{"PC1",
+              "POLYGON((100000 400800,100300 400800,100300 401000,100000 401000,100000 "
+              "400800))"},
+             {"PC2",
+              "POLYGON((100000 400800,100200 400800,100200 401000,100000 401000,100000 "
+              "400800))"}});
+        std::ofstream(dir + "/run.toml", std::ios::app)
+            << "[[aggregation.zones]]\nname = \"pc\"\nfile = \"pc.gpkg\"\nlayer = \"pc4\"\n"
+               "code = \"postcode\"\n";
+        std::ofstream(dir + "/bad.toml")
+            << "[run]\nmodel = \"model.toml\"\ndata = \".\"\nout = \"out\"\n"
+               "[[aggregation.zones]]\nname = \"buurt\"\nraster = \"none.tif\"\n";
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    app::RunOptions opt;
+    opt.config = dir + "/run.toml";
+    try {
+        app::run_pipeline(opt);
+        FAIL("overlapping zones were accepted");
+    } catch (const Error& e) {
+        CHECK_THAT(e.what(), Catch::Contains("zone level 'pc'") && Catch::Contains("overlap"));
+    }
+    opt.config = dir + "/bad.toml";
+    try {
+        app::run_pipeline(opt);
+        FAIL("a zone level named like a dataset level was accepted");
+    } catch (const UsageError& e) {
+        CHECK_THAT(e.what(), Catch::Contains("bad.toml") && Catch::Contains("defined twice"));
+    }
+}
