@@ -1,7 +1,9 @@
 #include "app/aggregate_stage.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -46,6 +48,42 @@ json num(double v) {
 
 std::string str(std::int64_t v) {
     return std::to_string(v);
+}
+
+// Wall time of consecutive sections of the stage.
+class Sections {
+  public:
+    explicit Sections(std::vector<std::pair<std::string, double>>* out) : out_(out) {}
+    void mark(const std::string& name) {
+        const auto now = std::chrono::steady_clock::now();
+        if (out_) out_->push_back({name, std::chrono::duration<double>(now - t_).count()});
+        t_ = now;
+    }
+
+  private:
+    std::vector<std::pair<std::string, double>>* out_;
+    std::chrono::steady_clock::time_point t_ = std::chrono::steady_clock::now();
+};
+
+// The baseline of the aggregation benchmark: one pass that reads every byte of the given
+// arrays (8-byte words summed), as a streaming reduction over the same data would.
+template <class... Vs>
+std::uint64_t stream_words(std::int64_t& bytes, const Vs&... vs) {
+    std::uint64_t acc = 0;
+    auto one = [&](const auto& v) {
+        const auto* p = reinterpret_cast<const unsigned char*>(v.data());
+        const std::size_t n = v.size() * sizeof(v[0]);
+        bytes += std::int64_t(n);
+        std::size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            std::uint64_t w;
+            std::memcpy(&w, p + i, 8);
+            acc += w;
+        }
+        for (; i < n; ++i) acc += p[i];
+    };
+    (one(vs), ...);
+    return acc;
 }
 
 }  // namespace
@@ -134,6 +172,25 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
                       nc = m.classes.labels.size();
     const std::size_t ny = years.size();
     const DatasetManifest& ds = rc.dataset;
+
+    Sections sec(in.timings);
+    if (in.timings) {
+        // Baseline: stream every per-cell input of the stage once.
+        std::int64_t bytes = 0;
+        std::uint64_t sink = 0;
+        const auto t0 = std::chrono::steady_clock::now();
+        for (std::size_t k = 0; k < ny; ++k)
+            sink +=
+                stream_words(bytes, years[k].cell, years[k].residents, years[k].dwellings,
+                             scores[k].deviation, scores[k].dimension, scores[k].cls, (*in.z)[k]);
+        const double t =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        in.timings->push_back({"stream_baseline", t});
+        in.timings->push_back({"stream_baseline_bytes", double(bytes)});
+        in.timings->push_back({"stream_baseline_checksum_mod_1e6", double(sink % 1000000)});
+        sec.mark("_");
+        in.timings->pop_back();
+    }
 
     // Levels, finest first, each zone's parent index in the next level.
     const std::vector<ZoneLevelTable> levels = load_zone_levels(ds);
@@ -229,6 +286,7 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         }
     };
 
+    sec.mark("zones");
     // Finest level per year and period; the national change by class of the starting year.
     std::vector<std::int64_t> unassigned, unassigned_cells;
     std::vector<YearZoneStats> fine =
@@ -237,6 +295,7 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
     period_stats({{&pfine, levels[0].size(), [&](std::int64_t c, int) { return zone_of(c); }},
                   {&by_start_class, nc, [](std::int64_t, int cls0) { return cls0 - 1; }}});
 
+    sec.mark("cells");
     // Zone layers the user added that need not nest: aggregated directly from the cells.
     struct ExtraLevel {
         ZoneLevelTable table;
@@ -300,8 +359,10 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         extras.push_back(std::move(x));
     }
 
+    sec.mark("extra_levels");
     const auto adjacency = zone_adjacency(rz.ids, d.block(), d.comm());
 
+    sec.mark("adjacency");
     // Share-bin layers: buurt-level numerator and denominator sums in the latest year.
     std::vector<std::vector<std::int64_t>> bin_num(ag.share_bins.size()),
         bin_den(ag.share_bins.size());
@@ -326,6 +387,7 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         dist::allreduce_sum(bin_den[s], d.comm());
     }
 
+    sec.mark("share_bins");
     // Roll up the levels (exact integer sums), and the nation (one zone).
     std::vector<std::vector<YearZoneStats>> ys(levels.size());
     std::vector<std::vector<PeriodZoneStats>> ps(levels.size());
@@ -355,6 +417,7 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         return -1;
     };
 
+    sec.mark("roll_up");
     // Typology.
     const TypologyRules& rules = ag.typology;
     auto series = [&](std::size_t k) {
@@ -407,6 +470,7 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         clusters_json.push_back(c);
     }
 
+    sec.mark("typology");
     // ---- Outputs (rank 0) ----
     const std::size_t L = ny - 1;  // latest year
     json sum;
@@ -752,6 +816,7 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         std::ofstream(sj.string() + ".partial") << text << "\n";
         fs::rename(sj.string() + ".partial", sj);
     }
+    sec.mark("summary+write");
     return text;
 }
 

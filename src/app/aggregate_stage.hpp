@@ -25,6 +25,9 @@ struct AggregateInputs {
     const std::vector<CellScores>* scores = nullptr;
     const std::vector<std::vector<float>>* z = nullptr;  // standardised values per year
     std::vector<double> weights;
+    // When set: wall seconds of the stage's sections on this rank, and a baseline measured in
+    // the same run: one streaming pass over the per-cell bytes the stage reads (bench/).
+    std::vector<std::pair<std::string, double>>* timings = nullptr;
 };
 
 // The dataset's zone levels, finest first, with each zone's parent index in the next level

@@ -49,8 +49,9 @@ struct StageLog {
     std::vector<Entry> entries;
     std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
     std::int64_t read_acc = 0, written_acc = 0;
-    std::map<std::string, double> indicator_seconds;  // summed over years
-    std::map<std::string, double> write_seconds;      // per dataset (rank 0)
+    std::map<std::string, double> indicator_seconds;                // summed over years
+    std::map<std::string, double> write_seconds;                    // per dataset (rank 0)
+    std::vector<std::pair<std::string, double>> aggregate_seconds;  // sections (rank 0)
     void done(const std::string& name) {
         const auto now = std::chrono::steady_clock::now();
         entries.push_back(
@@ -483,6 +484,7 @@ void run_pipeline(const RunOptions& opt) {
         ai.scores = &scores;
         ai.z = &z;
         ai.weights = weights;
+        ai.timings = &log.aggregate_seconds;
         aggregate_stage(ai, rc.out_dir);
         log.done("aggregate");
     }
@@ -526,6 +528,7 @@ void run_pipeline(const RunOptions& opt) {
         for (const auto& [name, sec] : log.indicator_seconds)
             j["indicator_seconds_rank0"][name] = sec;
         for (const auto& [name, sec] : log.write_seconds) j["write_seconds_rank0"][name] = sec;
+        for (const auto& [name, v] : log.aggregate_seconds) j["aggregate_seconds_rank0"][name] = v;
         j["peak_rss_bytes_per_rank"] = rss;
         j["resumed"] = opt.resume;
         j["output"] = results.string();

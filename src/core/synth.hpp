@@ -38,7 +38,8 @@ std::string preset_name(Preset p);
 struct ProblemParams {
     double g4_intensity = 1.0;         // each problem district in the four large cities
     int g4_districts = 3;              // problem districts per large city
-    double district_radius_m = 700.0;  // Gaussian radius of a district (large cities)
+    double district_radius_m = 600.0;  // Gaussian radius of a district (large cities)
+    double town_radius_m = 650.0;      // ... of the problem district of a named town
     // Mid-size towns with a problem district (name -> intensity); in the national world these
     // are the report's towns with vulnerable districts plus a few former growth towns.
     std::map<std::string, double> towns = {
@@ -48,9 +49,12 @@ struct ProblemParams {
     // Scattered mild problem spots: this share of other towns/cities get one district with an
     // intensity drawn from an exponential with this mean (spreads aandachtsbuurten over
     // 30-80 municipalities).
-    double scattered_share = 0.25;
-    double scattered_mean = 0.35;
-    double scattered_max = 0.6;  // cap: scattered spots give aandachtsbuurten, not kwetsbare wijken
+    double scattered_share = 0.6;
+    double scattered_mean = 0.4;
+    double scattered_max = 0.9;
+    // Small spots: onvoldoende cells in otherwise fair buurten (most onvoldoende buurten are not
+    // aandachtsbuurten), too small to make a whole wijk kwetsbaar.
+    double scattered_radius_m = 300.0;
     double declining_intensity = 0.35;  // extra pressure in the centres of declining towns
     // How much less problem areas improve: incident trends are raised to 1/(1 + k * p).
     double improvement_damping = 2.0;
@@ -59,10 +63,10 @@ struct ProblemParams {
 // National incident trends, as factors relative to 2012 at the measurement years; linear
 // in between and flat outside. Nuisance falls most between 2016 and 2018.
 struct TrendParams {
-    std::map<int, double> nuisance = {{2012, 1.02}, {2014, 1.0}, {2016, 0.92}, {2018, 0.76}};
+    std::map<int, double> nuisance = {{2012, 1.04}, {2014, 1.02}, {2016, 0.92}, {2018, 0.80}};
     std::map<int, double> violence = {{2012, 1.0}, {2014, 0.99}, {2016, 0.95}, {2018, 0.93}};
     std::map<int, double> vandalism = {{2012, 1.0}, {2014, 0.97}, {2016, 0.94}, {2018, 0.91}};
-    std::map<int, double> burglary = {{2012, 1.0}, {2014, 0.95}, {2016, 0.85}, {2018, 0.80}};
+    std::map<int, double> burglary = {{2012, 1.0}, {2014, 0.95}, {2016, 0.85}, {2018, 0.82}};
     double declining_amenity_loss_per_year = 0.025;  // share of amenities lost per year
     double declining_population_per_year = -0.006;   // growth rate in declining regions
 };

@@ -611,14 +611,14 @@ void World::build_problems() {
             continue;
         }
         if (const auto it = pp.towns.find(t.name); it != pp.towns.end()) {
-            district(10, 0.3, 1.0, 0.75 * pp.district_radius_m, it->second);
+            district(10, 0.3, 1.0, pp.town_radius_m, it->second);
             continue;
         }
         if (t.kind <= 2) {
             const auto r = draw(20);
             if (rnd::to_unit(r[0]) < pp.scattered_share) {
                 const double w = std::min(pp.scattered_max, -pp.scattered_mean * std::log(rnd::to_unit(r[1])));
-                district(21, 0.2, 0.9, 500.0, w);
+                district(21, 0.2, 0.9, pp.scattered_radius_m, w);
             }
             if (t.decline > 0.5 && pp.declining_intensity > 0)
                 problems_.push_back({t.x, t.y, 600.0, pp.declining_intensity * t.decline});
