@@ -37,24 +37,27 @@ std::string preset_name(Preset p);
 // (more social rent, vacancy, incidents, fewer owner-occupiers) and slows their improvement.
 struct ProblemParams {
     double g4_intensity = 1.0;         // each problem district in the four large cities
-    int g4_districts = 3;              // problem districts per large city
-    double district_radius_m = 600.0;  // Gaussian radius of a district (large cities)
-    double town_radius_m = 650.0;      // ... of the problem district of a named town
+    int g4_districts = 2;              // problem districts per large city
+    double district_radius_m = 450.0;  // Gaussian radius of a district (large cities)
+    // Small pockets in the large cities: onvoldoende cells within otherwise fair buurten.
+    int g4_pockets = 6;
+    double pocket_radius_m = 200.0;
+    double town_radius_m = 400.0;  // ... of the problem district of a named town
     // Mid-size towns with a problem district (name -> intensity); in the national world these
     // are the report's towns with vulnerable districts plus a few former growth towns.
     std::map<std::string, double> towns = {
-        {"Schiedam", 0.9},   {"Vlaardingen", 0.8}, {"Zaanstad", 0.85}, {"Tilburg", 0.8},
-        {"Heerlen", 0.6},    {"Arnhem", 0.5},      {"Dordrecht", 0.5}, {"Almere", 0.45},
-        {"Zoetermeer", 0.4}, {"Lelystad", 0.5},    {"Enschede", 0.5}};
+        {"Schiedam", 0.95},  {"Vlaardingen", 0.9}, {"Zaanstad", 0.9},  {"Tilburg", 0.9},
+        {"Heerlen", 0.45},   {"Arnhem", 0.4},      {"Dordrecht", 0.4}, {"Almere", 0.4},
+        {"Zoetermeer", 0.35}, {"Lelystad", 0.4},   {"Enschede", 0.4}};
     // Scattered mild problem spots: this share of other towns/cities get one district with an
     // intensity drawn from an exponential with this mean (spreads aandachtsbuurten over
     // 30-80 municipalities).
     double scattered_share = 0.6;
-    double scattered_mean = 0.4;
-    double scattered_max = 0.9;
+    double scattered_mean = 0.5;
+    double scattered_max = 1.0;
     // Small spots: onvoldoende cells in otherwise fair buurten (most onvoldoende buurten are not
     // aandachtsbuurten), too small to make a whole wijk kwetsbaar.
-    double scattered_radius_m = 300.0;
+    double scattered_radius_m = 150.0;
     double declining_intensity = 0.35;  // extra pressure in the centres of declining towns
     // How much less problem areas improve: incident trends are raised to 1/(1 + k * p).
     double improvement_damping = 2.0;

@@ -378,7 +378,7 @@ std::vector<Raster<std::int32_t>> Generator::generate(int year) const {
             set(kVacant, vac);
             if (D > 0) {
                 const double soc =
-                    std::clamp(0.04 + 0.42 * urb + 0.55 * pi + 0.12 * k.tenure_noise, 0.0, 0.9);
+                    std::clamp(0.04 + 0.22 * urb + 0.6 * pi + 0.12 * k.tenure_noise, 0.0, 0.9);
                 const double cheap = std::clamp(
                     0.04 + 0.10 * urb + 0.15 * pi + 0.05 * k.tenure_noise, 0.0, 0.95 - soc);
                 const double other = std::clamp(0.03 + 0.10 * urb, 0.0, 0.97 - soc - cheap);
@@ -425,11 +425,11 @@ std::vector<Raster<std::int32_t>> Generator::generate(int year) const {
             // Incidents (independent per year); problem areas improve less.
             const double tf = 1.0 / (1.0 + damp * pi);
             const double lam_inc[4] = {
-                (0.045 * rexp * (1 + 2.5 * pi) * (0.6 + 0.8 * urb) + 0.01 * cen) *
+                (0.045 * rexp * (1 + 2.5 * pi) * (0.8 + 0.4 * urb) + 0.01 * cen) *
                     std::pow(nuis, tf),
-                (0.005 * rexp * (1 + 3.0 * pi) * (0.5 + urb) + 0.002 * cen) * std::pow(viol, tf),
-                (0.009 * rexp * (1 + 2.0 * pi) * (0.6 + 0.8 * urb)) * std::pow(vand, tf),
-                (0.007 * u * (1 + 1.5 * pi) * (0.7 + 0.6 * urb)) * std::pow(burg, tf)};
+                (0.005 * rexp * (1 + 3.0 * pi) * (0.7 + 0.6 * urb) + 0.002 * cen) * std::pow(viol, tf),
+                (0.009 * rexp * (1 + 2.0 * pi) * (0.8 + 0.4 * urb)) * std::pow(vand, tf),
+                (0.007 * u * (1 + 1.5 * pi) * (0.85 + 0.3 * urb)) * std::pow(burg, tf)};
             for (int t = 0; t < 4; ++t) {
                 const rnd::Stream a(seed, ix, iy, year_key(kInc0 + t, year));
                 set(kInc0 + t, rnd::poisson_quantile(lam_inc[t], a.uniform(0)));

@@ -607,7 +607,9 @@ void World::build_problems() {
         };
         if (t.kind == 0) {
             for (int k = 0; k < pp.g4_districts; ++k)
-                district(std::uint32_t(k), 0.6, 1.7, pp.district_radius_m, pp.g4_intensity);
+                district(std::uint32_t(k), 0.3, 1.1, pp.district_radius_m, pp.g4_intensity);
+            for (int k = 0; k < pp.g4_pockets; ++k)
+                district(std::uint32_t(30 + k), 0.1, 1.2, pp.pocket_radius_m, pp.g4_intensity);
             continue;
         }
         if (const auto it = pp.towns.find(t.name); it != pp.towns.end()) {
