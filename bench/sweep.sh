@@ -83,16 +83,21 @@ fi
 echo "baseline: $BASELINE"
 echo "ranks: $NP, threads per rank: $OMP_NUM_THREADS, $(getconf _NPROCESSORS_ONLN) cores"
 echo
-echo "| K | sweep total s | read s | score s | write s | s per member | sgemm s | total / sgemm | score / sgemm |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "load before: $(uptime)"
+echo
+echo "| K | sweep total s | read s | score s | write s | s per member | sgemm s | total / sgemm | score / sgemm | load (1 min) |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for K in $KS; do
   printf '[sweep]\nkind = "montecarlo"\nmembers = %d\nseed = 1\nscale = 0.1\n' "$K" > "$WORK/mc$K.toml"
   "${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/mc$K.toml" --out "$WORK/sweep$K"
-  read -r CELLS NI TOT RD SC WR < <(python3 -c "import json;t=json.load(open('$WORK/sweep$K/timing.json'));s=t['seconds'];print(t['cells'],t['indicators'],s['total'],s['read'],s['score'],s['write'])")
+  read -r CELLS NI TOT RD SC WR KERNEL < <(python3 -c "import json;t=json.load(open('$WORK/sweep$K/timing.json'));s=t['seconds'];print(t['cells'],t['indicators'],s['total'],s['read'],s['score'],s['write'],t.get('kernel','?'))")
   read -r SG _ < <("$WORK/sgemm" "$CELLS" "$NI" "$K")
+  LOAD=$(cut -d' ' -f1 /proc/loadavg)
   python3 -c "
 k,tot,rd,sc,wr,sg=$K,$TOT,$RD,$SC,$WR,$SG
-print(f'| {k} | {tot:.1f} | {rd:.1f} | {sc:.1f} | {wr:.1f} | {sc/k:.3f} | {sg:.3f} | {tot/sg:.0f} | {sc/sg:.0f} |')"
+print(f'| {k} | {tot:.1f} | {rd:.1f} | {sc:.1f} | {wr:.1f} | {sc/k:.4f} | {sg:.3f} | {tot/sg:.1f} | {sc/sg:.2f} | $LOAD |')"
 done
+echo
+echo "sweep kernel path: $KERNEL; load after: $(uptime)"
 echo
 echo "shape: cells (all years) = $CELLS, indicators = $NI; work folder $WORK"
