@@ -73,6 +73,14 @@ struct SmallRun {
                               kBin + " -q run " + config.string() + " --force",
                           root);
         if (r.code != 0) FAIL("run failed: " << r.err);
+        // A weight sweep in the run's default sweep folder (out/sweep): the report's sweep
+        // section (charts over the members, probability map) comes from it.
+        std::ofstream(root / "mc.toml")
+            << "[sweep]\nkind = \"montecarlo\"\nmembers = 12\nseed = 4\nscale = 0.4\n";
+        const auto w = sh(kBin + " -q sweep " + out.string() + " --config " + config.string() +
+                              " --weights " + (root / "mc.toml").string(),
+                          root);
+        if (w.code != 0) FAIL("sweep failed: " << w.err);
     }
     ~SmallRun() {
         std::error_code ec;
@@ -277,8 +285,19 @@ TEST_CASE("report: files, Dutch labels, images, and every table number equals su
         for (const auto& n :
              {"kaart-score-" + Y + ".png", "kaart-klasse-" + Y + ".png",
               "kaart-klasse-" + Y0 + ".png", "kaart-ontwikkeling-" + Y0 + "-" + Y + ".png",
-              "kaart-typologie-" + Y + ".png"})
+              "kaart-typologie-" + Y + ".png", std::string("kaart-sweep-kans-onvoldoende.png")})
             CHECK(names.count(n) == 1);
+        // The sweep section: its charts (three histograms and the class ranges) and the map.
+        const auto sw = html.find("<section id=\"sweep\">");
+        REQUIRE(sw != std::string::npos);
+        const std::string sec = html.substr(sw, html.find("</section>", sw) - sw);
+        std::size_t svgs = 0;
+        for (std::size_t p = 0; (p = sec.find("<svg", p)) != std::string::npos; ++p) ++svgs;
+        CHECK(svgs >= 4);
+        CHECK(sec.find("data-sweep-members=\"12\"") != std::string::npos);
+        CHECK(sec.find("kaart-sweep-kans-onvoldoende.png") != std::string::npos);
+        CHECK(sec.find("class=\"rule\"") != std::string::npos);
+        CHECK(sec.find("class=\"legend\"") != std::string::npos);
         for (const auto& src : srcs) {
             INFO(src);
             CHECK(src.find('/') == std::string::npos);
@@ -464,7 +483,7 @@ TEST_CASE("report renders in headless Chromium: images load, no errors, non-triv
         R"re(data-report-check="images=(\d+);broken=(\d+);svg=(\d+);errors=(\d+)")re");
     INFO("chromium stderr: " << r.err.substr(0, 2000));
     REQUIRE(std::regex_search(d, m, re));
-    CHECK(std::stoi(m[1]) >= 5);
+    CHECK(std::stoi(m[1]) >= 6);  // the five run maps and the sweep's probability map
     CHECK(std::stoi(m[2]) == 0);
     CHECK(std::stoi(m[3]) >= 8);
     CHECK(std::stoi(m[4]) == 0);
