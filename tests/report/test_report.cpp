@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
@@ -384,6 +385,76 @@ TEST_CASE("report: files, Dutch labels, images, and every table number equals su
             if (nm["missed"].get<std::string>().rfind("at best zwak", 0) == 0)
                 CHECK(html.find("hoogstens zwak in") != std::string::npos);
     }
+}
+
+// Splits one CSV line as io::CsvWriter writes it ("" quotes).
+std::vector<std::string> csv_fields(const std::string& line) {
+    std::vector<std::string> out;
+    std::string f;
+    bool q = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (q) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+                f += '"', ++i;
+            else if (c == '"')
+                q = false;
+            else
+                f += c;
+        } else if (c == '"') {
+            q = true;
+        } else if (c == ',') {
+            out.push_back(f), f.clear();
+        } else if (c != '\r') {
+            f += c;
+        }
+    }
+    out.push_back(f);
+    return out;
+}
+
+TEST_CASE("the sweep's base member reproduces the run's typology, type 1 clusters included") {
+    const auto& R = small_run();
+    const json run = summary(R.out);
+    REQUIRE(run["typology"].value("applied", false));
+    const json sw = summary(R.out / "sweep");
+    const json& t = run["typology"];
+    const json& b = sw["base"];
+    CHECK(b["aandachtsbuurten"].get<double>() == t["aandachtsbuurten"]["count"].get<double>());
+    CHECK(b["kwetsbare_wijken"].get<double>() == t["kwetsbare_wijken"]["count"].get<double>());
+    CHECK(b["aandachtsregios"].get<double>() == t["aandachtsregios"]["count"].get<double>());
+    // Clusters: the same number, and the same buurten flagged.
+    std::set<std::string> want;
+    for (const auto& c : t["kwetsbare_clusters"])
+        for (const auto& bu : c["buurten"]) want.insert(bu.get<std::string>());
+    CHECK(b["kwetsbare_clusters"].get<double>() == double(t["kwetsbare_clusters"].size()));
+    CHECK(b["buurten_in_kwetsbare_clusters"].get<double>() == double(want.size()));
+    std::ifstream in(R.out / "sweep" / "zones.csv");
+    std::string line;
+    std::getline(in, line);
+    const auto h = csv_fields(line);
+    auto col = [&](const std::string& n) {
+        const auto it = std::find(h.begin(), h.end(), n);
+        REQUIRE(it != h.end());
+        return std::size_t(it - h.begin());
+    };
+    const std::size_t cl = col("level"), cc = col("code"), cb = col("base_kwetsbaar_cluster"),
+                      cp = col("p_kwetsbaar_cluster");
+    std::set<std::string> got;
+    std::size_t buurten = 0;
+    while (std::getline(in, line)) {
+        const auto f = csv_fields(line);
+        REQUIRE(f.size() == h.size());
+        if (f[cl] != "buurt") continue;
+        ++buurten;
+        if (f[cb] == "1") got.insert(f[cc]);
+        const double p = std::stod(f[cp]);  // a probability over the 12 members
+        CHECK(p >= 0.0);
+        CHECK(p <= 1.0);
+    }
+    CHECK(buurten > 0);
+    CHECK(got == want);
+    INFO("type 1 cluster buurten in the run: " << want.size());
 }
 
 TEST_CASE("report --lang en: English labels, English number format, rules as written") {
