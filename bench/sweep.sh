@@ -4,7 +4,9 @@
 # cells summed over the run's years), measured in the same script on the same cores.
 #
 #   bench/sweep.sh [RUN_DIR]      env: NP (ranks, default 2), OMP_NUM_THREADS (default 1),
-#                                      KS ("250 500 1000"), LEEFBAAR (binary), WORK (scratch)
+#                                      KS ("250 500 1000"), LEEFBAAR (binary), WORK (scratch),
+#                                      CONFIG (run config, passed as --config; default: the one
+#                                      named in RUN_DIR/run.json)
 #
 # RUN_DIR defaults to out/nl-synthetic when it holds a complete run (leefbaar.h5 with status
 # complete and summary.json), else a small synthetic run is made in $WORK. The sgemm baseline is
@@ -41,6 +43,7 @@ cat > "$WORK/sgemm.cpp" <<'CPP'
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <vector>
 #ifdef HAVE_CBLAS
 #include <cblas.h>
@@ -50,8 +53,16 @@ int main(int argc, char** argv) {
     std::vector<float> a(size_t(m * k)), b(size_t(k * n)), c(size_t(m * n));
     for (size_t i = 0; i < a.size(); ++i) a[i] = float((i * 2654435761u) % 1000) * 1e-3f - 0.5f;
     for (size_t i = 0; i < b.size(); ++i) b[i] = float((i * 40503u) % 1000) * 1e-4f;
-    double best = 1e300;
+    double best = 1e300, best_cpu = 1e300;
+    // CPU seconds of the process (all threads): comparable with the sweep's score cpu_seconds
+    // on a shared machine.
+    auto cpu = [] {
+        timespec ts{};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+    };
     for (int rep = 0; rep < 3; ++rep) {
+        const double c0 = cpu();
         const auto t0 = std::chrono::steady_clock::now();
 #ifdef HAVE_CBLAS
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m), int(n), int(k), 1.0f, a.data(), int(k), b.data(), int(n), 0.0f, c.data(), int(n));
@@ -68,8 +79,10 @@ int main(int argc, char** argv) {
 #endif
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (s < best) best = s;
+        const double cs = cpu() - c0;
+        if (cs < best_cpu) best_cpu = cs;
     }
-    std::printf("%.4f %g\n", best, double(c[size_t(m * n / 2)]));
+    std::printf("%.4f %.4f %g\n", best, best_cpu, double(c[size_t(m * n / 2)]));
 }
 CPP
 if [[ -f /usr/include/x86_64-linux-gnu/cblas.h || -f /usr/include/cblas.h ]] && ls /usr/lib/x86_64-linux-gnu/libopenblas.so* >/dev/null 2>&1; then
@@ -83,16 +96,21 @@ fi
 echo "baseline: $BASELINE"
 echo "ranks: $NP, threads per rank: $OMP_NUM_THREADS, $(getconf _NPROCESSORS_ONLN) cores"
 echo
-echo "| K | sweep total s | read s | score s | write s | s per member | sgemm s | total / sgemm | score / sgemm |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "load before: $(uptime)"
+echo
+echo "| K | sweep total s | read s | score s | write s | score s per member | sgemm s | total / sgemm | score / sgemm | score CPU s | sgemm CPU s | score CPU / sgemm CPU | load (1 min) |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for K in $KS; do
   printf '[sweep]\nkind = "montecarlo"\nmembers = %d\nseed = 1\nscale = 0.1\n' "$K" > "$WORK/mc$K.toml"
-  "${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/mc$K.toml" --out "$WORK/sweep$K"
-  read -r CELLS NI TOT RD SC WR < <(python3 -c "import json;t=json.load(open('$WORK/sweep$K/timing.json'));s=t['seconds'];print(t['cells'],t['indicators'],s['total'],s['read'],s['score'],s['write'])")
-  read -r SG _ < <("$WORK/sgemm" "$CELLS" "$NI" "$K")
+  "${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/mc$K.toml" --out "$WORK/sweep$K" ${CONFIG:+--config "$CONFIG"}
+  read -r CELLS NI TOT RD SC WR KERNEL SCPU < <(python3 -c "import json;t=json.load(open('$WORK/sweep$K/timing.json'));s=t['seconds'];print(t['cells'],t['indicators'],s['total'],s['read'],s['score'],s['write'],t.get('kernel','?'),t.get('cpu_seconds',{}).get('score',float('nan')))")
+  read -r SG SGCPU _ < <("$WORK/sgemm" "$CELLS" "$NI" "$K")
+  LOAD=$(cut -d' ' -f1 /proc/loadavg)
   python3 -c "
-k,tot,rd,sc,wr,sg=$K,$TOT,$RD,$SC,$WR,$SG
-print(f'| {k} | {tot:.1f} | {rd:.1f} | {sc:.1f} | {wr:.1f} | {sc/k:.3f} | {sg:.3f} | {tot/sg:.0f} | {sc/sg:.0f} |')"
+k,tot,rd,sc,wr,sg,scpu,sgcpu=$K,$TOT,$RD,$SC,$WR,$SG,$SCPU,$SGCPU
+print(f'| {k} | {tot:.1f} | {rd:.1f} | {sc:.1f} | {wr:.1f} | {sc/k:.4f} | {sg:.3f} | {tot/sg:.1f} | {sc/sg:.2f} | {scpu:.2f} | {sgcpu:.3f} | {scpu/sgcpu:.2f} | $LOAD |')"
 done
+echo
+echo "sweep kernel path: $KERNEL; load after: $(uptime)"
 echo
 echo "shape: cells (all years) = $CELLS, indicators = $NI; work folder $WORK"

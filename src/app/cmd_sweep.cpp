@@ -31,7 +31,8 @@ Command add_sweep_command(CLI::App& cli) {
     sub->add_option("--out", opt->out, "output folder (default RUN_DIR/sweep)");
     sub->add_option("--config", opt->config,
                     "run config (default: the one named in RUN_DIR/run.json)");
-    sub->add_option("--tile", opt->tile, "members per kernel tile (default 8)")
+    sub->add_option("--tile", opt->tile,
+                    "members per OpenMP task (default 16; the kernel scores 16 at a time)")
         ->check(CLI::Range(1, 1024));
     auto* merge =
         sub->add_subcommand("merge", "merge sweep slices: leefbaar sweep merge OUT DIR...");

@@ -633,6 +633,134 @@ const std::vector<Rgb>& series_colours() {
     return c;
 }
 
+// ---------------------------------------------------------------- sweep outputs
+
+// A CSV file as written by io::CsvWriter (header row; fields quoted with "" when needed).
+struct CsvTable {
+    std::vector<std::string> header;
+    std::vector<std::vector<std::string>> rows;
+    int col(const std::string& name) const {
+        const auto it = std::find(header.begin(), header.end(), name);
+        return it == header.end() ? -1 : int(it - header.begin());
+    }
+};
+
+CsvTable read_csv_table(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) throw Error("report", "cannot read " + p.string());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string t = ss.str();
+    CsvTable out;
+    std::vector<std::string> row;
+    std::string f;
+    bool q = false, any = false;
+    auto end_row = [&] {
+        row.push_back(f);
+        f.clear();
+        if (out.header.empty())
+            out.header = row;
+        else
+            out.rows.push_back(row);
+        row.clear();
+        any = false;
+    };
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        const char c = t[i];
+        if (q) {
+            if (c == '"' && i + 1 < t.size() && t[i + 1] == '"')
+                f += '"', ++i;
+            else if (c == '"')
+                q = false;
+            else
+                f += c;
+        } else if (c == '"') {
+            q = true, any = true;
+        } else if (c == ',') {
+            row.push_back(f), f.clear(), any = true;
+        } else if (c == '\n') {
+            end_row();
+        } else if (c != '\r') {
+            f += c, any = true;
+        }
+    }
+    if (any || !f.empty()) end_row();
+    return out;
+}
+
+double csv_num(const std::string& v) {
+    if (v.empty()) return std::nan("");
+    try {
+        return std::stod(v);
+    } catch (...) {
+        return std::nan("");
+    }
+}
+
+// Histogram of values over members (integer bins when the values are integers), with the base
+// run marked by a dashed line.
+std::string svg_histogram(const std::vector<double>& v, double base,
+                          const std::function<std::string(double)>& fmt, const std::string& title,
+                          const std::string& xlabel, bool en, int width = 460) {
+    const int left = 46, right = 14, top = 12, plot_h = 160, bottom = 44;
+    const int h = top + plot_h + bottom;
+    double lo = INFINITY, hi = -INFINITY;
+    bool ints = true;
+    for (double x : v)
+        if (std::isfinite(x))
+            lo = std::min(lo, x), hi = std::max(hi, x), ints &= x == std::floor(x);
+    if (std::isfinite(base)) lo = std::min(lo, base), hi = std::max(hi, base);
+    if (!std::isfinite(lo)) lo = 0, hi = 1;
+    std::size_t nb = 20;
+    double bw;
+    if (ints && hi - lo + 1 <= 30) {
+        nb = std::size_t(hi - lo + 1);
+        bw = 1;
+        lo -= 0.5;
+    } else {
+        if (hi == lo) hi = lo + 1;
+        bw = (hi - lo) / double(nb);
+    }
+    const double xhi = lo + bw * double(nb);
+    std::vector<std::size_t> cnt(nb, 0);
+    for (double x : v)
+        if (std::isfinite(x))
+            ++cnt[std::min(nb - 1, std::size_t(std::max(0.0, std::floor((x - lo) / bw))))];
+    const std::size_t cmax = std::max<std::size_t>(1, *std::max_element(cnt.begin(), cnt.end()));
+    auto X = [&](double x) { return left + (x - lo) / (xhi - lo) * (width - left - right); };
+    auto Y = [&](double c) { return top + plot_h - c / double(cmax) * plot_h; };
+    std::ostringstream o;
+    o << "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 " << width << " "
+      << h << "\" width=\"" << width << "\" height=\"" << h << "\" " << kFont
+      << " font-size=\"11\"><title>" << esc(title) << "</title>";
+    const double ys = nice_step(double(cmax), 4);
+    for (double t = 0; t <= double(cmax) + 1e-9; t += ys) {
+        o << "<line x1=\"" << left << "\" x2=\"" << width - right << "\" y1=\"" << Y(t)
+          << "\" y2=\"" << Y(t) << "\" stroke=\"#e2e2e2\"/><text x=\"" << left - 5 << "\" y=\""
+          << Y(t) + 4 << "\" text-anchor=\"end\" fill=\"#555\">" << fmt_int(std::int64_t(t), en)
+          << "</text>";
+    }
+    for (std::size_t b = 0; b < nb; ++b) {
+        const double a = lo + bw * double(b);
+        o << "<rect x=\"" << X(a) + 0.5 << "\" y=\"" << Y(double(cnt[b])) << "\" width=\""
+          << std::max(0.5, X(a + bw) - X(a) - 1) << "\" height=\"" << Y(0) - Y(double(cnt[b]))
+          << "\" fill=\"#4e79a7\"><title>" << esc(fmt(a) + " \u2013 " + fmt(a + bw) + ": ")
+          << cnt[b] << "</title></rect>";
+    }
+    const double xs = nice_step(xhi - lo, 5);
+    for (double t = std::ceil(lo / xs) * xs; t <= xhi + 1e-9 * xs; t += xs)
+        o << "<text x=\"" << X(t) << "\" y=\"" << top + plot_h + 14
+          << "\" text-anchor=\"middle\" fill=\"#333\">" << esc(fmt(t)) << "</text>";
+    if (std::isfinite(base))
+        o << "<line x1=\"" << X(base) << "\" x2=\"" << X(base) << "\" y1=\"" << top << "\" y2=\""
+          << top + plot_h << "\" stroke=\"#d62728\" stroke-width=\"2\" "
+          << "stroke-dasharray=\"5 3\"><title>"
+          << esc((en ? "base run: " : "basisrun: ") + fmt(base)) << "</title></line>";
+    o << "<text x=\"" << (left + width - right) / 2 << "\" y=\"" << h - 8
+      << "\" text-anchor=\"middle\" fill=\"#333\">" << esc(xlabel) << "</text></svg>";
+    return o.str();
+}
+
 // ---------------------------------------------------------------- the report
 
 std::string swatch(Rgb c) {
@@ -655,6 +783,12 @@ struct Report {
     std::vector<Rgb> cpal, dpal;
     std::ostringstream html;
     std::vector<std::string> toc;  // id|title
+    // A weight sweep of this run (the folder given to write_report, else <run>/sweep).
+    fs::path sweep_dir;
+    bool has_sweep = false;
+    CsvTable sw_members, sw_zones;
+    json sw_summary;
+    std::string sweep_map_html;  // the probability map, rendered by maps()
 
     std::string F(double v, const char* f) const { return fmt_as(v, f, en); }
     std::string period_str(const json& p) const {
@@ -721,6 +855,8 @@ struct Report {
     void breakdowns();
     void typology();
     void safety();
+    void load_sweep();
+    void sweep_section();
     std::string page() const;
 };
 
@@ -1027,6 +1163,80 @@ void Report::maps() {
                "areas that meet every criterion of a type (see the criteria with the tables "
                "below); lighter tint = unscored cells in the area. ") +
                  scale});
+    }
+
+    // Sweep: probability of being onvoldoende per buurt over the members (rendered here with the
+    // other maps, shown in the sweep section).
+    if (has_sweep && !finest.empty()) {
+        const int cl = sw_zones.col("level"), cc = sw_zones.col("code"),
+                  cp = sw_zones.col("p_onvoldoende");
+        std::map<std::string, double> prob;
+        std::string level = finest;
+        for (const auto& r : sw_zones.rows)
+            if (cl >= 0 && cc >= 0 && cp >= 0 && std::size_t(cp) < r.size() &&
+                r[std::size_t(cl)] == level && !r[std::size_t(cp)].empty())
+                prob[r[std::size_t(cc)]] = csv_num(r[std::size_t(cp)]);
+        const std::vector<Rgb> pal{hex("#fee5d9"), hex("#fcbba1"), hex("#fc9272"),
+                                   hex("#fb6a4a"), hex("#de2d26"), hex("#a50f15")};
+        auto bin = [](double p) -> std::uint8_t {
+            if (!(p >= 0)) return 0;
+            if (p <= 0) return 1;
+            if (p < 0.1) return 2;
+            if (p < 0.5) return 3;
+            if (p < 0.9) return 4;
+            if (p < 1) return 5;
+            return 6;
+        };
+        const auto rb = raster(finest);
+        std::vector<std::uint8_t> zb(rb.table.size() + 1, 0);
+        for (std::size_t z = 0; z < rb.table.size(); ++z) {
+            const auto it = prob.find(rb.table.codes[z]);
+            if (it != prob.end()) zb[z + 1] = bin(it->second);
+        }
+        std::vector<std::uint8_t> code(std::size_t(g.cells()));
+        for (std::size_t i = 0; i < code.size(); ++i) code[i] = zb[std::size_t(rb.ids.data[i])];
+        const auto m = down_mode(code, c);
+        const std::string file = "kaart-sweep-kans-onvoldoende.png";
+        render(
+            c, [&](std::size_t i) { return m[i] ? pal[m[i] - 1] : base(i); },
+            (dir / file).string());
+        const char* names_nl[] = {"nooit (0%)",
+                                  "zelden (< 10%)",
+                                  "soms (10\u201350%)",
+                                  "vaak (50\u201390%)",
+                                  "bijna altijd (\u2265 90%)",
+                                  "altijd (100%)"};
+        const char* names_en[] = {"never (0%)",
+                                  "rarely (< 10%)",
+                                  "sometimes (10\u201350%)",
+                                  "often (50\u201390%)",
+                                  "almost always (\u2265 90%)",
+                                  "always (100%)"};
+        std::ostringstream lg;
+        lg << "<ul class=\"legend\">";
+        for (std::size_t k = 0; k < pal.size(); ++k)
+            lg << "<li>" << swatch(pal[k]) << esc(L(names_nl[k], names_en[k])) << "</li>";
+        lg << "<li>" << swatch(kNotScored)
+           << L("geen kans bekend (buurt zonder inwoners of buiten de sweep)",
+                "no probability (buurt without residents or outside the sweep)")
+           << "</li></ul>";
+        const std::string title =
+            L("Kans op onvoldoende per ", "Probability of onvoldoende per ") + level;
+        std::ostringstream fig;
+        fig << "<figure class=\"map\"><h3>" << esc(title) << "</h3><img src=\"" << esc(file)
+            << "\" width=\"" << c.width() << "\" height=\"" << c.height() << "\" alt=\""
+            << esc(title) << "\"><figcaption>" << lg.str() << "<p class=\"rule\"><b>"
+            << L("Regel: ", "Rule: ") << "</b>"
+            << esc(L("aandeel van de leden van de sweep waarin de buurt onvoldoende is (in het "
+                     "laatste jaar genoeg inwoners in cellen van een onvoldoende klasse, de regel "
+                     "van de run); elke buurt in zijn klasse van kans, hele buurt gekleurd. ",
+                     "share of the sweep's members in which the buurt is onvoldoende (in the "
+                     "latest "
+                     "year enough residents in cells of an onvoldoende class, the run's rule); "
+                     "each buurt coloured by its probability bin, whole buurt. ") +
+                   scale)
+            << "</p></figcaption></figure>\n";
+        sweep_map_html = fig.str();
     }
 
     section("kaarten", L("Kaarten", "Maps"));
@@ -1599,6 +1809,167 @@ void Report::typology() {
     end_section();
 }
 
+void Report::load_sweep() {
+    if (sweep_dir.empty()) sweep_dir = run / "sweep";
+    for (const char* f : {"members.csv", "zones.csv", "summary.json"})
+        if (!fs::exists(sweep_dir / f)) return;
+    sw_members = read_csv_table(sweep_dir / "members.csv");
+    sw_zones = read_csv_table(sweep_dir / "zones.csv");
+    std::ifstream in(sweep_dir / "summary.json");
+    sw_summary = json::parse(in, nullptr, false);
+    if (sw_summary.is_discarded()) sw_summary = json::object();
+    has_sweep = sw_members.col("member") == 0 && !sw_members.rows.empty();
+}
+
+void Report::sweep_section() {
+    if (!has_sweep) return;
+    section("sweep",
+            L("Gevoeligheid voor de gewichten (sweep)", "Sensitivity to the weights (sweep)"));
+    const std::string Y = std::to_string(years.back());
+    // Values of a members.csv column over the members, and the base run's value.
+    auto column = [&](const std::string& name, double& base) {
+        std::vector<double> v;
+        base = std::nan("");
+        const int c = sw_members.col(name);
+        if (c < 0) return v;
+        for (const auto& r : sw_members.rows) {
+            if (std::size_t(c) >= r.size()) continue;
+            if (r[0] == "base")
+                base = csv_num(r[std::size_t(c)]);
+            else
+                v.push_back(csv_num(r[std::size_t(c)]));
+        }
+        return v;
+    };
+    double b0 = 0;
+    const std::size_t K = column("member", b0).size();
+    html << "<p>"
+         << esc(L("Een sweep over de indicatorgewichten: ", "A sweep over the indicator weights: "))
+         << "<span class=\"n\" data-sweep-members=\"" << K << "\">" << fmt_int(std::int64_t(K), en)
+         << "</span> " << esc(L("leden (gewichtensets), ", "members (weight sets), "))
+         << esc(sw_summary.value("spec", std::string())) << ". "
+         << esc(L("Elke lid herberekent de scores van alle cellen met zijn gewichten op de "
+                  "opgeslagen indicatormatrix van deze run; de grafieken tonen hoe de landelijke "
+                  "uitkomsten van " +
+                      Y +
+                      " over de leden verdeeld zijn, de rode streeplijn is de "
+                      "basisrun. Bron: ",
+                  "Each member rescores every cell with its weights on this run's stored "
+                  "indicator matrix; the charts show how the national outcomes of " +
+                      Y +
+                      " are distributed over the members, the red dashed line is the base run. "
+                      "Source: "))
+         << "<code>" << esc(sweep_dir.string()) << "</code>.</p>\n<div class=\"charts\">";
+    auto int_fmt = [&](double v) { return fmt_int(std::int64_t(std::llround(v)), en); };
+    auto pct_fmt = [&](double v) { return fmt_pct(v, 1, en); };
+    auto chart = [&](const std::string& col, const std::string& title, const std::string& xlabel,
+                     const std::function<std::string(double)>& fmt, const std::string& rule_text) {
+        double base = 0;
+        const auto v = column(col, base);
+        if (v.empty()) return;
+        html << "<figure class=\"chart\"><h3>" << esc(title) << "</h3>"
+             << svg_histogram(v, base, fmt, title, xlabel, en) << "<p class=\"rule\"><b>"
+             << L("Regel: ", "Rule: ") << "</b>" << esc(rule_text) << "</p></figure>";
+    };
+    chart("onvoldoende_buurten_" + Y, L("Aantal onvoldoende buurten ", "Onvoldoende buurten ") + Y,
+          L("aantal buurten (leden per staaf)", "number of buurten (members per bar)"), int_fmt,
+          L("per lid het aantal buurten met genoeg inwoners in cellen van een onvoldoende klasse "
+            "(de regel van de run); staven = aantal leden.",
+            "per member the number of buurten with enough residents in cells of an onvoldoende "
+            "class (the run's rule); bars = number of members."));
+    chart(
+        "aandachtsbuurten", L("Aantal aandachtsbuurten (type 2)", "Aandachtsbuurten (type 2)"),
+        L("aantal buurten (leden per staaf)", "number of buurten (members per bar)"), int_fmt,
+        L("per lid het aantal buurten dat aan alle criteria van type 2 voldoet (zie de typologie).",
+          "per member the number of buurten meeting every type 2 criterion (see the typology)."));
+    chart("share_onvoldoende_" + Y,
+          L("Aandeel inwoners in onvoldoende klassen ",
+            "Share of residents in onvoldoende classes ") +
+              Y,
+          L("aandeel inwoners", "share of residents"), pct_fmt,
+          L("per lid het aandeel van de inwoners dat in een cel van een onvoldoende klasse woont.",
+            "per member the share of residents living in a cell of an onvoldoende class."));
+    // Class shares: per class the range over the members (5th-95th percentile bar, min-max
+    // whisker, median tick) and the base run (red dot).
+    {
+        const std::size_t nc = class_labels.size();
+        const int row = 22, left = 150, right = 70, top = 8, width = 640;
+        const int h = top + 30 + row * int(nc);
+        double hi = 0;
+        std::vector<std::vector<double>> vs(nc);
+        std::vector<double> bs(nc);
+        for (std::size_t k = 0; k < nc; ++k) {
+            vs[k] = column("share_c" + std::to_string(k + 1) + "_" + Y, bs[k]);
+            for (double x : vs[k])
+                if (std::isfinite(x)) hi = std::max(hi, x);
+            if (std::isfinite(bs[k])) hi = std::max(hi, bs[k]);
+        }
+        const double step = nice_step(hi > 0 ? hi : 1, 5);
+        hi = std::ceil((hi > 0 ? hi : 1) / step) * step;
+        auto X = [&](double v) { return left + v / hi * (width - left - right); };
+        auto q = [](std::vector<double> v, double p) {
+            v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }),
+                    v.end());
+            if (v.empty()) return std::nan("");
+            std::sort(v.begin(), v.end());
+            const double pos = p * double(v.size() - 1);
+            const auto lo = std::size_t(std::floor(pos));
+            const auto up = std::min(lo + 1, v.size() - 1);
+            return v[lo] + (pos - double(lo)) * (v[up] - v[lo]);
+        };
+        const std::string title =
+            L("Klasseverdeling over de leden, ", "Class shares over the members, ") + Y;
+        std::ostringstream o;
+        o << "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 " << width << " "
+          << h << "\" width=\"" << width << "\" height=\"" << h << "\" " << kFont
+          << " font-size=\"11\"><title>" << esc(title) << "</title>";
+        for (double t = 0; t <= hi + 1e-9; t += step)
+            o << "<line x1=\"" << X(t) << "\" x2=\"" << X(t) << "\" y1=\"" << top << "\" y2=\""
+              << h - 26 << "\" stroke=\"#e2e2e2\"/><text x=\"" << X(t) << "\" y=\"" << h - 10
+              << "\" text-anchor=\"middle\" fill=\"#555\">" << esc(tick_label(t, step, en, true))
+              << "</text>";
+        for (std::size_t k = 0; k < nc; ++k) {
+            const double y = top + row * double(k);
+            const double mn = q(vs[k], 0), p5 = q(vs[k], 0.05), md = q(vs[k], 0.5),
+                         p95 = q(vs[k], 0.95), mx = q(vs[k], 1);
+            o << "<text x=\"" << left - 6 << "\" y=\"" << y + 15 << "\" text-anchor=\"end\">"
+              << esc(class_name(k + 1)) << "</text>";
+            if (std::isfinite(mn)) {
+                o << "<line x1=\"" << X(mn) << "\" x2=\"" << X(mx) << "\" y1=\"" << y + 11
+                  << "\" y2=\"" << y + 11 << "\" stroke=\"#555\"/>";
+                o << "<rect x=\"" << X(p5) << "\" y=\"" << y + 4 << "\" width=\""
+                  << std::max(1.0, X(p95) - X(p5)) << "\" height=\"" << row - 8 << "\" fill=\""
+                  << css(cpal[k]) << "\" stroke=\"#555\" stroke-width=\"0.5\"><title>"
+                  << esc(class_name(k + 1) + ": " + fmt_pct(p5, 1, en) + " \u2013 " +
+                         fmt_pct(p95, 1, en))
+                  << "</title></rect>";
+                o << "<line x1=\"" << X(md) << "\" x2=\"" << X(md) << "\" y1=\"" << y + 3
+                  << "\" y2=\"" << y + row - 3 << "\" stroke=\"#000\" stroke-width=\"2\"/>";
+                o << "<text x=\"" << X(mx) + 6 << "\" y=\"" << y + 15 << "\" fill=\"#222\">"
+                  << esc(fmt_pct(md, 1, en)) << "</text>";
+            }
+            if (std::isfinite(bs[k]))
+                o << "<circle cx=\"" << X(bs[k]) << "\" cy=\"" << y + 11
+                  << "\" r=\"3.5\" fill=\"#d62728\"><title>"
+                  << esc(L("basisrun: ", "base run: ") + fmt_pct(bs[k], 1, en))
+                  << "</title></circle>";
+        }
+        o << "</svg>";
+        html << "<figure class=\"chart\"><h3>" << esc(title) << "</h3>" << o.str()
+             << "<p class=\"rule\"><b>" << L("Regel: ", "Rule: ") << "</b>"
+             << esc(L("per klasse het aandeel van de inwoners over de leden: balk = 5e tot 95e "
+                      "percentiel, lijn = minimum tot maximum, zwart streepje = mediaan (getal "
+                      "rechts), rode stip = basisrun.",
+                      "per class the share of residents over the members: bar = 5th to 95th "
+                      "percentile, line = minimum to maximum, black tick = median (number on the "
+                      "right), red dot = base run."))
+             << "</p></figure>";
+    }
+    html << "</div>\n";
+    if (!sweep_map_html.empty()) html << "<div class=\"maps\">" << sweep_map_html << "</div>\n";
+    end_section();
+}
+
 void Report::safety() {
     if (!s.contains("worst_safety_buurten")) return;
     section("veiligheid",
@@ -1733,7 +2104,8 @@ std::string report_lang_of_run(const std::string& run_dir) {
     }
 }
 
-std::string write_report(const std::string& run_dir, const std::string& lang) {
+std::string write_report(const std::string& run_dir, const std::string& lang,
+                         const std::string& sweep_dir) {
     if (lang != "nl" && lang != "en")
         throw UsageError("report", "--lang must be nl or en, not '" + lang + "'");
     const fs::path run(run_dir);
@@ -1750,6 +2122,8 @@ std::string write_report(const std::string& run_dir, const std::string& lang) {
     r.en = lang == "en";
     r.L = Tr{r.en};
     r.load();
+    r.sweep_dir = sweep_dir;
+    r.load_sweep();
     const fs::path final_dir = run / kReportDir;
     r.dir = run / (std::string(kReportDir) + ".partial-" + std::to_string(::getpid()));
     fs::remove_all(r.dir);
@@ -1773,6 +2147,7 @@ std::string write_report(const std::string& run_dir, const std::string& lang) {
         r.breakdowns();
         r.typology();
         r.safety();
+        r.sweep_section();
         // Order: key figures, maps, then the analyses.
         const std::string rest = r.html.str();
         auto rest_toc = r.toc;

@@ -20,7 +20,11 @@ inline constexpr const char* kReportIndex = "index.html";
 // Writes <run_dir>/report/ and returns the path of its index.html. Throws UsageError (exit
 // code 2) when run_dir is not a finished run (no summary.json or leefbaar.h5) or lang is not
 // "nl" or "en"; Error for unreadable inputs.
-std::string write_report(const std::string& run_dir, const std::string& lang = "nl");
+// The report has a sweep section (charts of the national figures over the members, map of the
+// probability of onvoldoende per buurt) when a finished `leefbaar sweep` output is found:
+// `sweep_dir` when given, else <run_dir>/sweep (the sweep's default --out).
+std::string write_report(const std::string& run_dir, const std::string& lang = "nl",
+                         const std::string& sweep_dir = "");
 
 // The report language a run asks for: run.lang of the run config named in <run_dir>/run.json
 // when that config still exists and sets it, else "nl".

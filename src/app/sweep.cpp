@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "app/aggregate_stage.hpp"
 #include "app/log.hpp"
@@ -72,6 +74,9 @@ struct RunContext {
     std::vector<ZoneLevelTable> levels;  // finest first
     int kb = 0, iw = -1, ir = -1;        // buurt, wijk, region level indices
     bool last_period = false;            // (years[-2], years[-1]) is a period of the run
+    // Finest-level zones that share a cell edge (a < b), for the type 1 clusters; filled by
+    // run_sweep from the rasterised zones (not needed to merge or summarise).
+    std::vector<std::pair<std::int32_t, std::int32_t>> adjacency;
     std::size_t nd = 0, ni = 0, nc = 0, ny = 0;
 };
 
@@ -199,6 +204,10 @@ RowLayout layout_of(const RunContext& x) {
     L.add("onvoldoende/" + x.levels[std::size_t(x.kb)].name, x.levels[std::size_t(x.kb)].size(),
           'u');
     L.add("typology/aandachtsbuurt", x.levels[std::size_t(x.kb)].size(), 'u');
+    // Type 1, cluster variant: buurten in a contiguous cluster of qualifying buurten with enough
+    // residents; counts = [clusters, buurten in them].
+    L.add("typology/kwetsbaar_cluster", x.levels[std::size_t(x.kb)].size(), 'u');
+    L.add("typology/cluster_counts", 2, 'i');
     if (x.iw >= 0) L.add("typology/kwetsbare_wijk", x.levels[std::size_t(x.iw)].size(), 'u');
     if (x.ir >= 0) L.add("typology/aandachtsregio", x.levels[std::size_t(x.ir)].size(), 'u');
     return L;
@@ -211,17 +220,20 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
     const AggregationConfig& ag = x.rc.aggregation;
     const std::size_t nl = x.levels.size(), ny = x.ny, nc = x.nc;
     std::copy(w.begin(), w.end(), row + L["weights"].offset);
-    std::vector<std::vector<YearZoneStats>> ys(nl);
-    ys[0] = fine;
+    // Coarser levels rolled up from the finest (level 0 is `fine` itself, not copied).
+    std::vector<std::vector<YearZoneStats>> rolled(nl);
+    auto Ys = [&](std::size_t k, std::size_t y) -> const YearZoneStats& {
+        return k == 0 ? fine[y] : rolled[k][y];
+    };
     for (std::size_t k = 1; k < nl; ++k)
         for (std::size_t y = 0; y < ny; ++y)
-            ys[k].push_back(roll_up(ys[k - 1][y], x.levels[k - 1].parent, x.levels[k].size()));
-    std::vector<PeriodZoneStats> ps;
-    if (pfine) {
-        ps.push_back(*pfine);
+            rolled[k].push_back(roll_up(Ys(k - 1, y), x.levels[k - 1].parent, x.levels[k].size()));
+    std::vector<PeriodZoneStats> prolled(nl);
+    auto Ps = [&](std::size_t k) -> const PeriodZoneStats& { return k == 0 ? *pfine : prolled[k]; };
+    if (pfine)
         for (std::size_t k = 1; k < nl; ++k)
-            ps.push_back(roll_up(ps[k - 1], x.levels[k - 1].parent, x.levels[k].size()));
-    }
+            prolled[k] = roll_up(Ps(k - 1), x.levels[k - 1].parent, x.levels[k].size());
+    const std::size_t off_onv = L["onvoldoende/" + x.levels[std::size_t(x.kb)].name].offset;
     const std::vector<std::int32_t> to_nation(x.levels[0].size(), 0);
     const std::size_t kb = std::size_t(x.kb);
     for (std::size_t y = 0; y < ny; ++y) {
@@ -235,19 +247,19 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
                       double(nat.residents[0])
                 : 0.0;
         std::int64_t n = 0;
-        const auto& b = ys[kb][y];
+        const auto& b = Ys(kb, y);
         for (std::size_t z = 0; z < b.zones; ++z) {
             const bool onv = b.residents_in_classes(z, 1, ag.onvoldoende_max_class) >=
                              ag.onvoldoende_min_residents;
             n += onv;
-            if (y + 1 == ny) row[L["onvoldoende/" + x.levels[kb].name].offset + z] = onv;
+            if (y + 1 == ny) row[off_onv + z] = onv;
         }
         row[L["onvoldoende_buurten"].offset + y] = double(n);
     }
     for (std::size_t k = 0; k < nl; ++k) {
-        const auto& s = ys[k][ny - 1];
-        for (std::size_t z = 0; z < s.zones; ++z)
-            row[L["zone_mean/" + x.levels[k].name].offset + z] = s.mean_deviation(z);
+        const auto& s = Ys(k, ny - 1);
+        const std::size_t off = L["zone_mean/" + x.levels[k].name].offset;
+        for (std::size_t z = 0; z < s.zones; ++z) row[off + z] = s.mean_deviation(z);
     }
     const TypologyRules& rules = ag.typology;
     std::int64_t counts[3] = {0, 0, 0};
@@ -255,9 +267,9 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
         auto series = [&](std::size_t k) {
             LevelSeries s;
             s.level = &x.levels[k];
-            for (std::size_t y = 0; y < ny; ++y) s.years.push_back(&ys[k][y]);
+            for (std::size_t y = 0; y < ny; ++y) s.years.push_back(&Ys(k, y));
             if (pfine) {
-                s.last_period = &ps[k];
+                s.last_period = &Ps(k);
                 s.national_last_delta = roll_up(*pfine, to_nation, 1).mean_delta(0);
             }
             return s;
@@ -270,6 +282,26 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
             }
         };
         put(aandachtsbuurten(rules, m, series(kb)), "typology/aandachtsbuurt", 0);
+        {
+            // Contiguous clusters of buurten meeting the wijk criteria, with at least
+            // cluster_min_residents residents in the latest year (as the run's aggregation).
+            const auto t1b = kwetsbare_buurten(rules, m, series(kb));
+            const auto cluster_of = clusters(t1b.member, x.adjacency);
+            std::map<std::int32_t, std::int64_t> res;
+            for (std::size_t z = 0; z < cluster_of.size(); ++z)
+                if (cluster_of[z] >= 0) res[cluster_of[z]] += Ys(kb, ny - 1).residents[z];
+            const auto off = L["typology/kwetsbaar_cluster"].offset;
+            std::int64_t nclu = 0, nbu = 0;
+            for (const auto& [id, r] : res) nclu += r >= rules.cluster_min_residents;
+            for (std::size_t z = 0; z < cluster_of.size(); ++z) {
+                const bool in =
+                    cluster_of[z] >= 0 && res[cluster_of[z]] >= rules.cluster_min_residents;
+                row[off + z] = in;
+                nbu += in;
+            }
+            row[L["typology/cluster_counts"].offset] = double(nclu);
+            row[L["typology/cluster_counts"].offset + 1] = double(nbu);
+        }
         if (x.iw >= 0)
             put(kwetsbare_wijken(rules, m, series(std::size_t(x.iw))), "typology/kwetsbare_wijk",
                 1);
@@ -277,7 +309,8 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
             put(aandachtsregios(rules, series(std::size_t(x.ir))), "typology/aandachtsregio", 2);
     } else {
         for (const char* f :
-             {"typology/aandachtsbuurt", "typology/kwetsbare_wijk", "typology/aandachtsregio"})
+             {"typology/aandachtsbuurt", "typology/kwetsbare_wijk", "typology/aandachtsregio",
+              "typology/kwetsbaar_cluster", "typology/cluster_counts"})
             for (const auto& fl : L.fields)
                 if (fl.name == f) std::fill(row + fl.offset, row + fl.offset + fl.cols, 0.0);
     }
@@ -287,6 +320,7 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
 
 // The scored cells of every year, on every rank (the kernel reads all of them).
 struct Matrix {
+    std::vector<std::pair<std::int32_t, std::int32_t>> adjacency;  // finest zones sharing an edge
     std::vector<std::vector<float>> z;
     std::vector<std::vector<std::int32_t>> residents, dwellings, zone, prev_index;
 };
@@ -297,6 +331,20 @@ Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
     const DatasetManifest& ds = x.rc.dataset;
     // The finest zone level on the whole grid, cell-centre rule (as the aggregation stage).
     const auto rz = io::rasterise_zones(zone_source(ds, ds.levels[0]), g, g.window(), 0);
+    {
+        std::set<std::pair<std::int32_t, std::int32_t>> seen;
+        for (std::int64_t row = 0; row < g.ny; ++row)
+            for (std::int64_t col = 0; col < g.nx; ++col) {
+                const std::int32_t z0 = rz.ids.at(col, row);
+                if (z0 <= 0) continue;
+                const std::int32_t right = col + 1 < g.nx ? rz.ids.at(col + 1, row) : 0;
+                const std::int32_t down = row + 1 < g.ny ? rz.ids.at(col, row + 1) : 0;
+                for (const std::int32_t z1 : {right, down})
+                    if (z1 > 0 && z1 != z0)
+                        seen.insert({std::min(z0, z1) - 1, std::max(z0, z1) - 1});
+            }
+        mx.adjacency.assign(seen.begin(), seen.end());
+    }
     io::H5File f(x.results, comm, io::H5File::Mode::read_only);
     std::vector<std::vector<std::int64_t>> cells(x.ny);
     for (std::size_t k = 0; k < x.ny; ++k) {
@@ -333,43 +381,86 @@ Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
     return mx;
 }
 
-// Scores members [0, k) of `weights` (k x ni) and fills their rows.
-void score_members(const RunContext& x, const RowLayout& L, const Matrix& mx,
+// Every year of the matrix prepared for the kernel (sorted by zone, z quantised; the float
+// matrix is released year by year).
+std::vector<SweepPrepared> prepare_years(const RunContext& x, Matrix& mx) {
+    std::vector<SweepPrepared> out(x.ny);
+    const std::size_t nz = x.levels[0].size();
+    for (std::size_t y = 0; y < x.ny; ++y) {
+        SweepYearInput in;
+        in.cells = mx.residents[y].size();
+        in.indicators = x.ni;
+        in.z = mx.z[y].data();
+        in.residents = mx.residents[y].data();
+        in.dwellings = mx.dwellings[y].data();
+        in.zone = mx.zone[y].data();
+        if (x.last_period && y + 1 == x.ny) {
+            in.prev_z = mx.z[y - 1].data();
+            in.prev_index = mx.prev_index[y].data();
+        }
+        out[y] = sweep_prepare(in, nz);
+    }
+    mx = Matrix{};
+    return out;
+}
+
+// Scores members [0, k) of `weights` (k x ni) and fills their rows. Tiles of members run on the
+// OpenMP threads; each member's statistics are exact integer sums, so neither the tile size nor
+// the thread count changes a bit.
+void score_members(const RunContext& x, const RowLayout& L, const std::vector<SweepPrepared>& pr,
                    const std::vector<double>& weights, std::size_t k, std::size_t tile,
                    std::vector<double>& rows) {
     rows.assign(k * L.width, 0.0);
     const std::size_t ntiles = (k + tile - 1) / tile;
     const std::size_t nz = x.levels[0].size();
-#pragma omp parallel for schedule(dynamic, 1)
-    for (std::size_t t = 0; t < ntiles; ++t) {
-        const std::size_t m0 = t * tile, mk = std::min(tile, k - m0);
-        std::vector<std::vector<YearZoneStats>> ys(x.ny, std::vector<YearZoneStats>(mk));
-        std::vector<PeriodZoneStats> ps(x.last_period ? mk : 0);
+    const std::vector<std::int32_t> wq =
+        quantise_weights(std::span<const double>(weights.data(), k * x.ni));
+    // Each thread's zone statistics (years x tile members, ~3 MB per member-year nationally) are
+    // allocated once and zeroed per tile: fresh allocations per tile cost page faults that
+    // dominated the score time.
+    auto zero = [](auto& v) { std::fill(v.begin(), v.end(), 0); };
+#pragma omp parallel
+    {
+        std::vector<std::vector<YearZoneStats>> ys(x.ny, std::vector<YearZoneStats>(tile));
+        for (auto& yv : ys)
+            for (auto& s : yv) s.resize(nz, x.nd, x.nc);
+        std::vector<PeriodZoneStats> ps(x.last_period ? tile : 0);
         for (auto& p : ps) p.resize(nz, x.nd, 0);
         std::vector<PeriodZoneStats> none;
-        for (std::size_t y = 0; y < x.ny; ++y) {
-            for (auto& s : ys[y]) s.resize(nz, x.nd, x.nc);
-            SweepYearInput in;
-            in.cells = mx.residents[y].size();
-            in.indicators = x.ni;
-            in.z = mx.z[y].data();
-            in.residents = mx.residents[y].data();
-            in.dwellings = mx.dwellings[y].data();
-            in.zone = mx.zone[y].data();
-            const bool with_prev = x.last_period && y + 1 == x.ny;
-            if (with_prev) {
-                in.prev_z = mx.z[y - 1].data();
-                in.prev_index = mx.prev_index[y].data();
+        std::vector<YearZoneStats> fine(x.ny);
+#pragma omp for schedule(dynamic, 1)
+        for (std::size_t t = 0; t < ntiles; ++t) {
+            const std::size_t m0 = t * tile, mk = std::min(tile, k - m0);
+            std::vector<PeriodZoneStats> pt;
+            for (std::size_t y = 0; y < x.ny; ++y) {
+                for (std::size_t m = 0; m < mk; ++m) {
+                    YearZoneStats& s = ys[y][m];
+                    zero(s.residents), zero(s.dwellings), zero(s.cells), zero(s.wsum_dev),
+                        zero(s.wsum_dim), zero(s.res_class), zero(s.cells_class);
+                }
+                std::vector<YearZoneStats> yt;  // the tile's members, moved in and back out
+                for (std::size_t m = 0; m < mk; ++m) yt.push_back(std::move(ys[y][m]));
+                const bool with_prev = x.last_period && y + 1 == x.ny;
+                if (with_prev)
+                    for (std::size_t m = 0; m < mk; ++m) {
+                        PeriodZoneStats& p = ps[m];
+                        zero(p.residents), zero(p.cells), zero(p.wsum_delta), zero(p.wsum_ddim);
+                        pt.push_back(std::move(p));
+                    }
+                sweep_score_prepared(
+                    pr[y], x.dim_of, x.nd, x.rc.model.classes,
+                    std::span<const std::int32_t>(wq.data() + m0 * x.ni, mk * x.ni), mk, yt,
+                    with_prev ? pt : none);
+                for (std::size_t m = 0; m < mk; ++m) ys[y][m] = std::move(yt[m]);
             }
-            sweep_score_tile(in, x.dim_of, x.nd, x.rc.model.classes,
-                             std::span<const double>(weights.data() + m0 * x.ni, mk * x.ni), mk,
-                             ys[y], with_prev ? ps : none);
-        }
-        for (std::size_t m = 0; m < mk; ++m) {
-            std::vector<YearZoneStats> fine(x.ny);
-            for (std::size_t y = 0; y < x.ny; ++y) fine[y] = std::move(ys[y][m]);
-            member_row(x, L, std::span<const double>(weights.data() + (m0 + m) * x.ni, x.ni), fine,
-                       x.last_period ? &ps[m] : nullptr, rows.data() + (m0 + m) * L.width);
+            for (std::size_t m = 0; m < mk; ++m) {
+                for (std::size_t y = 0; y < x.ny; ++y) std::swap(fine[y], ys[y][m]);
+                member_row(x, L, std::span<const double>(weights.data() + (m0 + m) * x.ni, x.ni),
+                           fine, x.last_period ? &pt[m] : nullptr,
+                           rows.data() + (m0 + m) * L.width);
+                for (std::size_t y = 0; y < x.ny; ++y) std::swap(fine[y], ys[y][m]);
+            }
+            for (std::size_t m = 0; m < pt.size(); ++m) ps[m] = std::move(pt[m]);
         }
     }
 }
@@ -516,9 +607,11 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
     // Rank correlation of each member's buurt scores with the base run.
     std::vector<double> base_b(nb), rho(K);
     for (std::size_t z = 0; z < nb; ++z) base_b[z] = bval("zone_mean/" + kbl.name, z);
+    const std::size_t off_kb = L["zone_mean/" + kbl.name].offset;
+#pragma omp parallel for schedule(dynamic, 8)
     for (std::size_t r = 0; r < K; ++r) {
         std::vector<double> v(nb);
-        for (std::size_t z = 0; z < nb; ++z) v[z] = val(r, "zone_mean/" + kbl.name, z);
+        for (std::size_t z = 0; z < nb; ++z) v[z] = d.rows[r * L.width + off_kb + z];
         rho[r] = spearman(base_b, v);
     }
     // members.csv
@@ -534,7 +627,8 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
                 h.push_back("share_c" + std::to_string(c) + "_" + Y);
         }
         for (const char* s :
-             {"aandachtsbuurten", "kwetsbare_wijken", "aandachtsregios", "rank_corr_buurt"})
+             {"aandachtsbuurten", "kwetsbare_wijken", "aandachtsregios", "kwetsbare_clusters",
+              "buurten_in_kwetsbare_clusters", "rank_corr_buurt"})
             h.push_back(s);
         io::CsvWriter csv(h);
         auto row_of = [&](const std::vector<double>& src, std::size_t r, const std::string& name,
@@ -557,6 +651,8 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
             }
             for (std::size_t i = 0; i < 3; ++i)
                 row.push_back(std::to_string(std::int64_t(v("typology/counts", i))));
+            for (std::size_t i = 0; i < 2; ++i)
+                row.push_back(std::to_string(std::int64_t(v("typology/cluster_counts", i))));
             row.push_back(io::csv_number(rc));
             return row;
         };
@@ -587,10 +683,15 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
                            "p_kwetsbare_wijk",
                            "p_aandachtsregio",
                            "base_onvoldoende",
-                           "base_typology"});
+                           "base_typology",
+                           "p_kwetsbaar_cluster",
+                           "base_kwetsbaar_cluster"});
         for (std::size_t k = 0; k < x.levels.size(); ++k) {
             const auto& lv = x.levels[k];
             const std::string F = "zone_mean/" + lv.name;
+            const std::size_t offF = L[F].offset;
+            const std::size_t offO =
+                int(k) == x.kb ? L["onvoldoende/" + lv.name].offset : std::size_t(0);
             std::string flag_field;
             int flag_col = -1;
             if (int(k) == x.kb)
@@ -602,7 +703,7 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
             for (std::size_t z = 0; z < lv.size(); ++z) {
                 const double b = bval(F, z);
                 std::vector<double> v(K);
-                for (std::size_t r = 0; r < K; ++r) v[r] = val(r, F, z);
+                for (std::size_t r = 0; r < K; ++r) v[r] = d.rows[r * L.width + offF + z];
                 const int bc = std::isfinite(b) ? m.classes.classify(b) : 0;
                 int cmin = 99, cmax = 0;
                 std::size_t differs = 0, nfin = 0;
@@ -629,13 +730,14 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
                 std::string p_onv, p_flag[3], base_onv, base_typ;
                 if (int(k) == x.kb) {
                     double s = 0;
-                    for (std::size_t r = 0; r < K; ++r) s += val(r, "onvoldoende/" + lv.name, z);
+                    for (std::size_t r = 0; r < K; ++r) s += d.rows[r * L.width + offO + z];
                     p_onv = K ? io::csv_number(s / double(K)) : "";
                     base_onv = std::to_string(int(bval("onvoldoende/" + lv.name, z)));
                 }
                 if (flag_col >= 0) {
                     double s = 0;
-                    for (std::size_t r = 0; r < K; ++r) s += val(r, flag_field, z);
+                    const std::size_t offT = L[flag_field].offset;
+                    for (std::size_t r = 0; r < K; ++r) s += d.rows[r * L.width + offT + z];
                     p_flag[flag_col - 15] = K ? io::csv_number(s / double(K)) : "";
                     base_typ = std::to_string(int(bval(flag_field, z)));
                 }
@@ -643,6 +745,16 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
                 for (auto& p : p_flag) row.push_back(p);
                 row.push_back(base_onv);
                 row.push_back(base_typ);
+                std::string p_clu, base_clu;
+                if (int(k) == x.kb) {
+                    double s = 0;
+                    const std::size_t offC = L["typology/kwetsbaar_cluster"].offset;
+                    for (std::size_t r = 0; r < K; ++r) s += d.rows[r * L.width + offC + z];
+                    p_clu = K ? io::csv_number(s / double(K)) : "";
+                    base_clu = std::to_string(int(bval("typology/kwetsbaar_cluster", z)));
+                }
+                row.push_back(p_clu);
+                row.push_back(base_clu);
                 csv.row(std::move(row));
             }
         }
@@ -728,6 +840,8 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
                  {"aandachtsbuurten", bval("typology/counts", 0)},
                  {"kwetsbare_wijken", bval("typology/counts", 1)},
                  {"aandachtsregios", bval("typology/counts", 2)},
+                 {"kwetsbare_clusters", bval("typology/cluster_counts", 0)},
+                 {"buurten_in_kwetsbare_clusters", bval("typology/cluster_counts", 1)},
                  {"mean_deviation", jnum(bval("national/mean_deviation", L_y))}};
     // Most influential weights: largest |correlation| with the number of onvoldoende buurten.
     std::vector<json> ranked(sens.begin(), sens.end());
@@ -743,8 +857,8 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
     if (ranked.size() > 10) ranked.resize(10);
     s["most_sensitive_onvoldoende_buurten"] = ranked;
     s["typology_note"] =
-        "types 1 (kwetsbare wijken: wijk level; the cluster variant is not swept), 2 and 3 per "
-        "member";
+        "types 1 (kwetsbare wijken at wijk level, and contiguous clusters of qualifying buurten), "
+        "2 and 3 per member";
     std::ofstream(fs::path(out) / "summary.json") << s.dump(1) << "\n";
 }
 
@@ -778,7 +892,7 @@ void run_sweep(const SweepOptions& opt) {
     const auto t0 = std::chrono::steady_clock::now();
     const MPI_Comm comm = MPI_COMM_WORLD;
     const int rank = dist::rank(), size = dist::size();
-    const RunContext x = load_context(opt.run_dir, opt.config);
+    RunContext x = load_context(opt.run_dir, opt.config);
     const SweepSpec spec = parse_sweep_spec(opt.weights, x.indicators, x.indicator_dims,
                                             x.rc.model.dimensions, x.base);
     const std::int64_t total = spec.size();
@@ -792,8 +906,23 @@ void run_sweep(const SweepOptions& opt) {
              std::to_string(B) + " on " + std::to_string(size) + " ranks x " +
              std::to_string(omp_get_max_threads()) + " threads");
     const RowLayout L = layout_of(x);
-    const Matrix mx = read_matrix(x, comm);
+    Matrix mx = read_matrix(x, comm);
+    x.adjacency = std::move(mx.adjacency);
+    const std::int64_t ncells = [&] {
+        std::int64_t c = 0;
+        for (const auto& r : mx.residents) c += std::int64_t(r.size());
+        return c;
+    }();
+    const std::vector<SweepPrepared> pr = prepare_years(x, mx);
     const auto t1 = std::chrono::steady_clock::now();
+    // CPU seconds of this process (all its threads), so the score phase can be compared with a
+    // baseline on a shared machine, where wall time mostly measures the other jobs.
+    auto cpu_now = [] {
+        timespec ts{};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+    };
+    const double c1 = cpu_now();
     // This rank's members: a contiguous share of [A, B).
     const std::int64_t n = B - A;
     const std::int64_t my0 = A + n * rank / size, my1 = A + n * (rank + 1) / size;
@@ -804,8 +933,10 @@ void run_sweep(const SweepOptions& opt) {
         std::copy(w.begin(), w.end(), W.begin() + std::ptrdiff_t(m * x.ni));
     }
     std::vector<double> rows;
-    score_members(x, L, mx, W, k, std::max<std::size_t>(1, opt.tile), rows);
+    score_members(x, L, pr, W, k, std::max<std::size_t>(1, opt.tile), rows);
     const auto t2 = std::chrono::steady_clock::now();
+    double score_cpu = cpu_now() - c1;
+    MPI_Allreduce(MPI_IN_PLACE, &score_cpu, 1, MPI_DOUBLE, MPI_SUM, comm);
     // Gather the rows on rank 0 in member order.
     std::vector<int> counts(static_cast<std::size_t>(size)), displs(static_cast<std::size_t>(size));
     const int mine = int(rows.size());
@@ -817,7 +948,7 @@ void run_sweep(const SweepOptions& opt) {
                 0, comm);
     if (rank == 0) {
         std::vector<double> base_row;
-        score_members(x, L, mx, x.base, 1, 1, base_row);
+        score_members(x, L, pr, x.base, 1, 1, base_row);
         fs::create_directories(out);
         FileData d;
         for (std::int64_t m = A; m < B; ++m) d.members.push_back(m);
@@ -833,18 +964,15 @@ void run_sweep(const SweepOptions& opt) {
         json tj{{"members", B - A},
                 {"ranks", size},
                 {"threads", omp_get_max_threads()},
-                {"cells",
-                 [&] {
-                     std::int64_t c = 0;
-                     for (const auto& r : mx.residents) c += std::int64_t(r.size());
-                     return c;
-                 }()},
+                {"cells", ncells},
+                {"kernel", sweep_kernel_has_avx2() ? "avx2" : "portable"},
                 {"indicators", x.ni},
                 {"seconds",
                  {{"read", sec(t0, t1)},
                   {"score", sec(t1, t2)},
                   {"write", sec(t2, t3)},
-                  {"total", sec(t0, t3)}}}};
+                  {"total", sec(t0, t3)}}},
+                {"cpu_seconds", {{"score", score_cpu}}}};
         std::ofstream(fs::path(out) / "timing.json") << tj.dump(1) << "\n";
         progress("sweep: " + std::to_string(B - A) + " members scored in " + fmtd(sec(t1, t2)) +
                  " s -> " + out);

@@ -69,6 +69,12 @@ std::vector<float> standardise(const ModelConfig& m, const ReferenceStats& ref,
             const double t = m.indicators[i].transform.apply(cells.raw[c * ni + i]);
             z[c * ni + i] = std::isnan(t) ? 0.0f : float((t - ref.mean[i]) / ref.sd[i]);
         }
+    // The contributions quantise z to int32 on a 2^-12 grid (model.hpp): |z| must stay below
+    // 2^19 (half a million standard deviations; anything near is a data error).
+    for (std::size_t k = 0; k < z.size(); ++k)
+        if (!(std::fabs(z[k]) < 0x1.0p19f))
+            throw Error("model", "indicator '" + m.indicators[k % ni].name +
+                                     "' has a standardised value out of range (|z| >= 2^19)");
     return z;
 }
 
@@ -76,7 +82,14 @@ CellScores score_cells(const ModelConfig& m, std::span<const double> weights,
                        std::span<const float> z, std::size_t n) {
     const std::size_t ni = m.indicators.size(), nd = m.dimensions.size();
     std::vector<int> dim_of(ni);
-    for (std::size_t i = 0; i < ni; ++i) dim_of[i] = m.dimension_index(m.indicators[i].dimension);
+    std::vector<std::int32_t> wq(ni);
+    for (std::size_t i = 0; i < ni; ++i) {
+        dim_of[i] = m.dimension_index(m.indicators[i].dimension);
+        if (!(std::fabs(weights[i]) < 0x1.0p11))
+            throw Error("model", "weight of indicator '" + m.indicators[i].name +
+                                     "' out of range (|w| >= 2048)");
+        wq[i] = quantise_weight(weights[i]);
+    }
     CellScores s;
     s.dimension.assign(n * nd, 0);
     s.deviation.assign(n, 0);
@@ -85,7 +98,7 @@ CellScores score_cells(const ModelConfig& m, std::span<const double> weights,
     for (std::size_t c = 0; c < n; ++c) {
         std::int64_t* dims = &s.dimension[c * nd];
         for (std::size_t i = 0; i < ni; ++i)
-            dims[dim_of[i]] += contribution_fixed(weights[i], z[c * ni + i]);
+            dims[dim_of[i]] += contribution_q(wq[i], quantise_z(z[c * ni + i]));
         std::int64_t afw = 0;
         for (std::size_t d = 0; d < nd; ++d) afw += dims[d];
         s.deviation[c] = afw;

@@ -3,11 +3,17 @@
 // standardised indicator values, fixed-point contributions, dimension scores and classes.
 //
 // Exactness: every indicator value is first rounded to float32 (z, the value stored in the
-// indicator matrix that sweeps reuse); each contribution weight * z is rounded once to a
-// multiple of 2^-32 (an int64), and dimension scores, the deviation and deltas are integer
-// sums of those. Their decompositions therefore add up exactly, in any order, and a sweep
-// member with the base weights reproduces the base run to the bit.
-
+// indicator matrix that sweeps reuse). A contribution weight * z is the exact integer product
+// of two quantised values: z on a grid of 2^-12 (int32) and the weight on a grid of 2^-20
+// (int32), so the product is a multiple of 2^-32 held in an int64. Dimension scores, the
+// deviation and deltas are integer sums of those. Their decompositions therefore add up
+// exactly, in any order, and a sweep member with the base weights reproduces the base run to
+// the bit. Because every contribution is an integer product, a sweep can score many members
+// as a (blocked, vectorised) matrix product whose partial sums are all exact integers, which
+// is what makes the result independent of the blocking (see core/sweep.hpp). The grid steps
+// keep the rounding far below the data's noise: 2^-12 = 0.00024 of a standard deviation, and
+// 2^-20 = 1e-6 on weights of size 0.004-0.03 (at most 1.2e-4 relative).
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -18,11 +24,26 @@
 namespace leefbaar {
 
 inline constexpr int kScoreFracBits = 32;
+inline constexpr int kZFracBits = 12;                                // z grid 2^-12
+inline constexpr int kWeightFracBits = kScoreFracBits - kZFracBits;  // weight grid 2^-20
 inline double fixed_to_double(std::int64_t v) {
     return double(v) * 0x1.0p-32;
 }
+// The quantised standardised value: round(z * 2^12), halves away from zero; |z| must stay
+// below 2^19 standard deviations (checked by the callers that build matrices).
+inline std::int32_t quantise_z(float z) {
+    return std::int32_t(std::llround(double(z) * 0x1.0p12));
+}
+// The quantised weight: round(w * 2^20), halves away from zero (|w| < 2^11).
+inline std::int32_t quantise_weight(double w) {
+    return std::int32_t(std::llround(w * 0x1.0p20));
+}
+// One contribution, fixed point 2^-32: the exact product of the quantised weight and z.
+inline std::int64_t contribution_q(std::int32_t wq, std::int32_t zq) {
+    return std::int64_t(wq) * std::int64_t(zq);
+}
 inline std::int64_t contribution_fixed(double weight, float z) {
-    return std::int64_t(std::llround(double(weight) * double(z) * 0x1.0p32));
+    return contribution_q(quantise_weight(weight), quantise_z(z));
 }
 
 // The scored cells of one block in one year: ids and raw indicator values.

@@ -6,11 +6,12 @@
 // pure function of (spec, i): Monte-Carlo draws use Philox keyed by the seed with the counter
 // (member, indicator), so any slicing of the members gives the same weights.
 //
-// The scoring kernel scores a tile of members over all cells of one year at once and fuses
-// the classification and the zone reductions, so cells x members is never held in memory.
-// Every contribution is contribution_fixed(w, z) as in the run, so a member with the base
-// weights reproduces the base run to the bit.
-
+// The scoring kernel (see sweep_score_prepared) scores members as a blocked matrix product
+// (cells x indicators) x (indicators x members) fused with the classification and the zone
+// reductions, so cells x members is never held in memory. Every contribution is the exact
+// integer product of the quantised weight and z (model.hpp), as in the run, so a member with
+// the base weights reproduces the base run to the bit, and any blocking or order gives the same
+// bits.
 #include <cstdint>
 #include <map>
 #include <span>
@@ -73,16 +74,50 @@ struct SweepYearInput {
     const std::int32_t* prev_index = nullptr;  // per cell: row in prev_z, -1 = not scored then
 };
 
-// Scores `k` members (weights: k x indicators) on one year and adds each member's cells into
-// year[m] (and period[m] when prev_z is given; period may be empty otherwise). The stats must
-// be sized (zones, dimensions, classes) by the caller. Integer sums: exact in any order.
+// One year prepared for the kernel (once per rank, shared by all member tiles): the cells with a
+// zone sorted by zone (stable), z quantised to int32 (quantise_z), runs of cells of one zone, and
+// the member-independent parts of the zone statistics. The resident-weighted zone sums of the
+// scores are linear in the weights and every term is an integer, so they come exactly from
+// per-zone sums rz[z][i] = sum_c residents_c * zq_ci (one small product per member: zones x
+// indicators) instead of a pass over the cells; only the classes need the cells x members scores.
+struct SweepPrepared {
+    std::size_t cells = 0, indicators = 0, zones = 0;
+    std::vector<std::int32_t> zq;         // sorted cells x indicators
+    std::vector<std::int64_t> packed;     // per sorted cell: residents * 2^32 + 1
+    std::vector<std::int32_t> run_zone;   // per run: zone index
+    std::vector<std::size_t> run_begin;   // runs + 1 offsets into the sorted cells
+    std::vector<std::int64_t> zq_maxabs;  // per indicator: max |zq| over the cells
+    std::vector<std::int64_t> residents, dwellings, ncells;  // per zone
+    std::vector<std::int64_t> rz;                            // zones x indicators
+    bool period = false;                                     // the fields below are set
+    std::vector<std::int64_t> p_residents, p_cells;          // per zone, cells scored in both years
+    std::vector<std::int64_t> pz;  // zones x indicators: sum residents * (zq - previous zq)
+};
+SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t zones);
+
+// Which code path sweep_score_prepared takes: the AVX2+FMA micro-kernel (double arithmetic on
+// integer values, exact because every partial sum stays below 2^53; checked per tile, else the
+// portable path), or the portable int64 path. Both give the same bits (tested).
+enum class SweepKernelPath { automatic, portable };
+bool sweep_kernel_has_avx2();
+
+// Scores `k` members (quantised weights wq: k x indicators, quantise_weight) on one prepared
+// year and adds each member's cells into year[m] (and period[m] when p.period; period may be
+// empty otherwise). The stats must be sized (zones, dimensions, classes) by the caller. Integer
+// sums: exact in any order, so the result is independent of tiles, threads and ranks.
+void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, std::size_t dims,
+                          const ClassScheme& classes, std::span<const std::int32_t> wq,
+                          std::size_t k, std::vector<YearZoneStats>& year,
+                          std::vector<PeriodZoneStats>& period,
+                          SweepKernelPath path = SweepKernelPath::automatic);
+
+// Quantised weights (k x indicators) of weights (k x indicators); throws on |w| >= 2^11.
+std::vector<std::int32_t> quantise_weights(std::span<const double> weights);
+
+// Convenience: prepare + score (weights as doubles, k x indicators).
 void sweep_score_tile(const SweepYearInput& in, std::span<const int> dim_of, std::size_t dims,
                       const ClassScheme& classes, std::span<const double> weights, std::size_t k,
                       std::vector<YearZoneStats>& year, std::vector<PeriodZoneStats>& period);
-
-// contribution_fixed (llround of weight * z * 2^32, halves away from zero) without the libm
-// call: identical for every finite input with |weight * z| < 2^31.
-std::int64_t contribution_fixed_fast(double weight, float z);
 
 // Spearman rank correlation (average ranks for ties) over the entries where both are finite.
 double spearman(const std::vector<double>& a, const std::vector<double>& b);

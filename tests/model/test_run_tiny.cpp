@@ -72,12 +72,18 @@ TEST_CASE("the tiny country's scores, classes and deltas are as worked out by ha
     //   (0,0): -0.625 + 0.05 = -0.575   (1,0): -1.125 - 0.25 = -1.375
     //   (2,0):  0.375 - 0.05 =  0.325   (1,1): -0.125 + 0.05 = -0.075
     // 2018: only (0,0) changes: x = 2 -> afw -0.075; delta +0.5, all from d1.
+    // Contributions are products of the quantised weight (2^-20 grid) and z (2^-12 grid,
+    // model.hpp): 0.5 and the z values are exact, -0.01 becomes wy = -10486 / 2^20, so the
+    // y terms are wy * (y - 15) (-0.0500011 instead of -0.05).
     const double nd = -9999.0;
+    const double wy = std::round(-0.01 * 0x1.0p20) * 0x1.0p-20;
+    CHECK(wy == -10486 * 0x1.0p-20);
     const auto dev16 = grid_f64(h5, "/2016/deviation");
-    const std::vector<double> want16{-0.575, -1.375, 0.325, nd, -0.075, nd};
-    for (std::size_t i = 0; i < 6; ++i) CHECK(dev16[i] == Approx(want16[i]).margin(1e-9));
+    const std::vector<double> want16{
+        -0.625 + wy * -5, -1.125 + wy * 25, 0.375 + wy * 5, nd, -0.125 + wy * -5, nd};
+    for (std::size_t i = 0; i < 6; ++i) CHECK(dev16[i] == Approx(want16[i]).margin(1e-12));
     const auto score16 = grid_f64(h5, "/2016/score");
-    CHECK(score16[0] == Approx(4.0 - 0.575).margin(1e-9));
+    CHECK(score16[0] == Approx(4.0 + want16[0]).margin(1e-12));
     CHECK(score16[3] == nd);
     CHECK(grid_u8(h5, "/2016/class") == std::vector<std::uint8_t>{2, 1, 4, 0, 3, 0});
     CHECK(grid_u8(h5, "/2018/class") == std::vector<std::uint8_t>{3, 1, 4, 0, 3, 0});

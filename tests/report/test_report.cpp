@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
@@ -73,6 +74,14 @@ struct SmallRun {
                               kBin + " -q run " + config.string() + " --force",
                           root);
         if (r.code != 0) FAIL("run failed: " << r.err);
+        // A weight sweep in the run's default sweep folder (out/sweep): the report's sweep
+        // section (charts over the members, probability map) comes from it.
+        std::ofstream(root / "mc.toml")
+            << "[sweep]\nkind = \"montecarlo\"\nmembers = 12\nseed = 4\nscale = 0.4\n";
+        const auto w = sh(kBin + " -q sweep " + out.string() + " --config " + config.string() +
+                              " --weights " + (root / "mc.toml").string(),
+                          root);
+        if (w.code != 0) FAIL("sweep failed: " << w.err);
     }
     ~SmallRun() {
         std::error_code ec;
@@ -277,8 +286,19 @@ TEST_CASE("report: files, Dutch labels, images, and every table number equals su
         for (const auto& n :
              {"kaart-score-" + Y + ".png", "kaart-klasse-" + Y + ".png",
               "kaart-klasse-" + Y0 + ".png", "kaart-ontwikkeling-" + Y0 + "-" + Y + ".png",
-              "kaart-typologie-" + Y + ".png"})
+              "kaart-typologie-" + Y + ".png", std::string("kaart-sweep-kans-onvoldoende.png")})
             CHECK(names.count(n) == 1);
+        // The sweep section: its charts (three histograms and the class ranges) and the map.
+        const auto sw = html.find("<section id=\"sweep\">");
+        REQUIRE(sw != std::string::npos);
+        const std::string sec = html.substr(sw, html.find("</section>", sw) - sw);
+        std::size_t svgs = 0;
+        for (std::size_t p = 0; (p = sec.find("<svg", p)) != std::string::npos; ++p) ++svgs;
+        CHECK(svgs >= 4);
+        CHECK(sec.find("data-sweep-members=\"12\"") != std::string::npos);
+        CHECK(sec.find("kaart-sweep-kans-onvoldoende.png") != std::string::npos);
+        CHECK(sec.find("class=\"rule\"") != std::string::npos);
+        CHECK(sec.find("class=\"legend\"") != std::string::npos);
         for (const auto& src : srcs) {
             INFO(src);
             CHECK(src.find('/') == std::string::npos);
@@ -365,6 +385,76 @@ TEST_CASE("report: files, Dutch labels, images, and every table number equals su
             if (nm["missed"].get<std::string>().rfind("at best zwak", 0) == 0)
                 CHECK(html.find("hoogstens zwak in") != std::string::npos);
     }
+}
+
+// Splits one CSV line as io::CsvWriter writes it ("" quotes).
+std::vector<std::string> csv_fields(const std::string& line) {
+    std::vector<std::string> out;
+    std::string f;
+    bool q = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (q) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+                f += '"', ++i;
+            else if (c == '"')
+                q = false;
+            else
+                f += c;
+        } else if (c == '"') {
+            q = true;
+        } else if (c == ',') {
+            out.push_back(f), f.clear();
+        } else if (c != '\r') {
+            f += c;
+        }
+    }
+    out.push_back(f);
+    return out;
+}
+
+TEST_CASE("the sweep's base member reproduces the run's typology, type 1 clusters included") {
+    const auto& R = small_run();
+    const json run = summary(R.out);
+    REQUIRE(run["typology"].value("applied", false));
+    const json sw = summary(R.out / "sweep");
+    const json& t = run["typology"];
+    const json& b = sw["base"];
+    CHECK(b["aandachtsbuurten"].get<double>() == t["aandachtsbuurten"]["count"].get<double>());
+    CHECK(b["kwetsbare_wijken"].get<double>() == t["kwetsbare_wijken"]["count"].get<double>());
+    CHECK(b["aandachtsregios"].get<double>() == t["aandachtsregios"]["count"].get<double>());
+    // Clusters: the same number, and the same buurten flagged.
+    std::set<std::string> want;
+    for (const auto& c : t["kwetsbare_clusters"])
+        for (const auto& bu : c["buurten"]) want.insert(bu.get<std::string>());
+    CHECK(b["kwetsbare_clusters"].get<double>() == double(t["kwetsbare_clusters"].size()));
+    CHECK(b["buurten_in_kwetsbare_clusters"].get<double>() == double(want.size()));
+    std::ifstream in(R.out / "sweep" / "zones.csv");
+    std::string line;
+    std::getline(in, line);
+    const auto h = csv_fields(line);
+    auto col = [&](const std::string& n) {
+        const auto it = std::find(h.begin(), h.end(), n);
+        REQUIRE(it != h.end());
+        return std::size_t(it - h.begin());
+    };
+    const std::size_t cl = col("level"), cc = col("code"), cb = col("base_kwetsbaar_cluster"),
+                      cp = col("p_kwetsbaar_cluster");
+    std::set<std::string> got;
+    std::size_t buurten = 0;
+    while (std::getline(in, line)) {
+        const auto f = csv_fields(line);
+        REQUIRE(f.size() == h.size());
+        if (f[cl] != "buurt") continue;
+        ++buurten;
+        if (f[cb] == "1") got.insert(f[cc]);
+        const double p = std::stod(f[cp]);  // a probability over the 12 members
+        CHECK(p >= 0.0);
+        CHECK(p <= 1.0);
+    }
+    CHECK(buurten > 0);
+    CHECK(got == want);
+    INFO("type 1 cluster buurten in the run: " << want.size());
 }
 
 TEST_CASE("report --lang en: English labels, English number format, rules as written") {
@@ -464,7 +554,7 @@ TEST_CASE("report renders in headless Chromium: images load, no errors, non-triv
         R"re(data-report-check="images=(\d+);broken=(\d+);svg=(\d+);errors=(\d+)")re");
     INFO("chromium stderr: " << r.err.substr(0, 2000));
     REQUIRE(std::regex_search(d, m, re));
-    CHECK(std::stoi(m[1]) >= 5);
+    CHECK(std::stoi(m[1]) >= 6);  // the five run maps and the sweep's probability map
     CHECK(std::stoi(m[2]) == 0);
     CHECK(std::stoi(m[3]) >= 8);
     CHECK(std::stoi(m[4]) == 0);

@@ -1,6 +1,7 @@
-// The pure parts of sweeps: the kernel's rounding equals contribution_fixed bit for bit
-// (halves included), Monte-Carlo members are pure functions of (seed, member), grids enumerate
-// last-axis-fastest, Spearman's rho.
+// The pure parts of sweeps: the fused kernel (AVX2 and portable paths) equals a simple serial
+// reference bit for bit on random inputs, for any member slicing; contributions are exact
+// products of the quantised values; Monte-Carlo members are pure functions of (seed, member),
+// grids enumerate last-axis-fastest, Spearman's rho.
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -8,28 +9,209 @@
 #include <fstream>
 #include <random>
 
+#include "core/aggregate.hpp"
 #include "core/model.hpp"
 #include "core/sweep.hpp"
 
 using namespace leefbaar;
 
-TEST_CASE("the kernel's rounding equals contribution_fixed", "[sweep]") {
-    std::mt19937_64 rng(42);
-    std::uniform_real_distribution<double> uw(-0.2, 0.2), uz(-8, 8);
-    for (int k = 0; k < 200000; ++k) {
-        const double w = uw(rng);
-        const float z = float(uz(rng));
-        REQUIRE(contribution_fixed_fast(w, z) == contribution_fixed(w, z));
+namespace {
+
+struct RandomYear {
+    std::size_t n, ni, nz;
+    std::vector<float> z, pz;
+    std::vector<std::int32_t> res, dw, zone, prev;
+    SweepYearInput input(bool with_prev) const {
+        SweepYearInput in;
+        in.cells = n;
+        in.indicators = ni;
+        in.z = z.data();
+        in.residents = res.data();
+        in.dwellings = dw.data();
+        in.zone = zone.data();
+        if (with_prev) {
+            in.prev_z = pz.data();
+            in.prev_index = prev.data();
+        }
+        return in;
     }
-    // Exact halves (x = n + 0.5 in 2^-32 units) and their neighbours, both signs.
-    for (double w : {0.5, -0.5, 0.25, 1.0, -1.0})
-        for (int n = -50; n <= 50; ++n)
-            for (double d : {0.0, 1.0, -1.0}) {
-                const float z = float((double(n) + 0.5 + d * 0x1.0p-20) * 0x1.0p-32 / w);
-                REQUIRE(contribution_fixed_fast(w, z) == contribution_fixed(w, z));
+};
+
+RandomYear random_year(std::uint64_t seed, std::size_t n, std::size_t ni, std::size_t nz,
+                       double zscale) {
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<double> nd(0, zscale);
+    std::uniform_int_distribution<int> ur(0, 300), uz(-1, int(nz) - 1), up(-1, int(n) - 1);
+    RandomYear y{n, ni, nz, {}, {}, {}, {}, {}, {}};
+    for (std::size_t k = 0; k < n * ni; ++k) {
+        y.z.push_back(float(nd(rng)));
+        y.pz.push_back(float(nd(rng)));
+    }
+    for (std::size_t c = 0; c < n; ++c) {
+        y.res.push_back(ur(rng) < 30 ? 0 : ur(rng));
+        y.dw.push_back(ur(rng) / 2);
+        y.zone.push_back(uz(rng));
+        y.prev.push_back(up(rng));
+    }
+    return y;
+}
+
+// The serial reference: the run's per-cell arithmetic (contribution_fixed, classify) and
+// accumulate_year, one member at a time.
+void reference(const RandomYear& y, bool with_prev, std::span<const int> dim_of, std::size_t nd,
+               const ClassScheme& cls, const std::vector<double>& w, std::size_t k,
+               std::vector<YearZoneStats>& ys, std::vector<PeriodZoneStats>& ps) {
+    const std::size_t ni = y.ni;
+    for (std::size_t m = 0; m < k; ++m) {
+        std::vector<std::int64_t> dims(y.n * nd, 0), dev(y.n, 0);
+        std::vector<std::uint8_t> c(y.n);
+        auto score = [&](const float* zr, std::int64_t* dm) {
+            std::int64_t afw = 0;
+            for (std::size_t i = 0; i < ni; ++i) {
+                const auto v = contribution_fixed(w[m * ni + i], zr[i]);
+                dm[dim_of[i]] += v;
+                afw += v;
             }
-    CHECK(contribution_fixed_fast(0.0, 3.0f) == 0);
-    CHECK(contribution_fixed_fast(0.5, 0.0f) == 0);
+            return afw;
+        };
+        for (std::size_t j = 0; j < y.n; ++j) {
+            dev[j] = score(&y.z[j * ni], &dims[j * nd]);
+            c[j] = std::uint8_t(cls.classify(fixed_to_double(dev[j])));
+        }
+        accumulate_year(ys[m], y.zone, y.res, y.dw, dev, dims, c);
+        if (!with_prev) continue;
+        for (std::size_t j = 0; j < y.n; ++j) {
+            if (y.zone[j] < 0 || y.prev[j] < 0) continue;
+            const auto z = std::size_t(y.zone[j]);
+            std::vector<std::int64_t> pdm(nd, 0);
+            const auto pafw = score(&y.pz[std::size_t(y.prev[j]) * ni], pdm.data());
+            ps[m].residents[z] += y.res[j];
+            ps[m].cells[z] += 1;
+            ps[m].wsum_delta[z] += Wide(y.res[j]) * (dev[j] - pafw);
+            for (std::size_t d = 0; d < nd; ++d)
+                ps[m].wsum_ddim[z * nd + d] += Wide(y.res[j]) * (dims[j * nd + d] - pdm[d]);
+        }
+    }
+}
+
+bool same(const YearZoneStats& a, const YearZoneStats& b) {
+    return a.residents == b.residents && a.dwellings == b.dwellings && a.cells == b.cells &&
+           a.wsum_dev == b.wsum_dev && a.wsum_dim == b.wsum_dim && a.res_class == b.res_class &&
+           a.cells_class == b.cells_class;
+}
+bool same(const PeriodZoneStats& a, const PeriodZoneStats& b) {
+    return a.residents == b.residents && a.cells == b.cells && a.wsum_delta == b.wsum_delta &&
+           a.wsum_ddim == b.wsum_ddim;
+}
+
+}  // namespace
+
+TEST_CASE("a contribution is the exact product of the quantised weight and z", "[sweep]") {
+    CHECK(quantise_z(1.5f) == 6144);
+    CHECK(quantise_z(-0.5f / 4096) == -1);  // halves away from zero
+    CHECK(quantise_weight(0.25) == 262144);
+    CHECK(contribution_fixed(0.25, -1.5f) == std::int64_t(262144) * -6144);
+    CHECK(fixed_to_double(contribution_fixed(0.25, -1.5f)) == -0.375);
+    CHECK(contribution_fixed(0.0, 3.0f) == 0);
+}
+
+TEST_CASE("the fused kernel equals a serial reference for any slicing", "[sweep]") {
+    const std::size_t ni = 11, nd = 3, nz = 23;
+    const std::vector<int> dim_of{0, 1, 2, 0, 1, 2, 2, 1, 0, 0, 1};
+    ClassScheme cls;
+    cls.limits = {-0.3, -0.1, -0.02, 0.0, 0.05, 0.2};
+    cls.labels = {"1", "2", "3", "4", "5", "6", "7"};
+    for (int pass = 0; pass < 2; ++pass) {
+        // pass 1: huge z and weights, so the double path is not exact and the portable path runs
+        const bool huge = pass == 1;
+        const auto y = random_year(7 + std::uint64_t(pass), 1001, ni, nz, huge ? 3e4 : 1.0);
+        const std::size_t k = 37;  // two full tiles of 16 and a partial one
+        std::mt19937_64 rng(99);
+        std::normal_distribution<double> nw(0, huge ? 200.0 : 0.05);
+        std::vector<double> w(k * ni);
+        for (auto& v : w) v = nw(rng);
+        for (bool with_prev : {false, true}) {
+            auto fresh = [&](std::size_t n, std::vector<YearZoneStats>& ys,
+                             std::vector<PeriodZoneStats>& ps) {
+                ys.assign(n, {});
+                ps.assign(n, {});
+                for (auto& s : ys) s.resize(nz, nd, cls.labels.size());
+                for (auto& p : ps) p.resize(nz, nd, 0);
+            };
+            std::vector<YearZoneStats> ref, got, por;
+            std::vector<PeriodZoneStats> pref, pgot, ppor;
+            fresh(k, ref, pref);
+            reference(y, with_prev, dim_of, nd, cls, w, k, ref, pref);
+            const auto in = y.input(with_prev);
+            const auto p = sweep_prepare(in, nz);
+            const auto wq = quantise_weights(w);
+            // All members at once, automatic path (AVX2 where available).
+            fresh(k, got, pgot);
+            sweep_score_prepared(p, dim_of, nd, cls, wq, k, got, pgot);
+            // The portable path.
+            fresh(k, por, ppor);
+            sweep_score_prepared(p, dim_of, nd, cls, wq, k, por, ppor, SweepKernelPath::portable);
+            for (std::size_t m = 0; m < k; ++m) {
+                INFO("pass " << pass << " prev " << with_prev << " member " << m);
+                REQUIRE(same(got[m], ref[m]));
+                REQUIRE(same(por[m], ref[m]));
+                if (with_prev) {
+                    REQUIRE(same(pgot[m], pref[m]));
+                    REQUIRE(same(ppor[m], pref[m]));
+                }
+            }
+            // Member slices of 1, 5 and 16 give the same per-member bits.
+            for (std::size_t slice : {1u, 5u, 16u}) {
+                for (std::size_t m0 = 0; m0 < k; m0 += slice) {
+                    const std::size_t mk = std::min(slice, k - m0);
+                    std::vector<YearZoneStats> part;
+                    std::vector<PeriodZoneStats> ppart;
+                    fresh(mk, part, ppart);
+                    sweep_score_prepared(
+                        p, dim_of, nd, cls,
+                        std::span<const std::int32_t>(wq.data() + m0 * ni, mk * ni), mk, part,
+                        ppart);
+                    for (std::size_t m = 0; m < mk; ++m) {
+                        REQUIRE(same(part[m], ref[m0 + m]));
+                        if (with_prev) REQUIRE(same(ppart[m], pref[m0 + m]));
+                    }
+                }
+            }
+        }
+    }
+    INFO("AVX2 path available: " << sweep_kernel_has_avx2());
+    CHECK(true);
+}
+
+TEST_CASE("a score exactly on a class limit goes to the class above in both paths", "[sweep]") {
+    // One indicator, z = 1, weights put the score exactly on the limits.
+    ClassScheme cls;
+    cls.limits = {-0.25, 0.0, 0.5};
+    cls.labels = {"1", "2", "3", "4"};
+    std::vector<float> z{1.0f};
+    std::vector<std::int32_t> res{10}, dw{1}, zone{0};
+    SweepYearInput in;
+    in.cells = 1;
+    in.indicators = 1;
+    in.z = z.data();
+    in.residents = res.data();
+    in.dwellings = dw.data();
+    in.zone = zone.data();
+    const auto p = sweep_prepare(in, 1);
+    const std::vector<double> w{-0.25, -0.25 - 0x1.0p-20, 0.0, 0.5, 0.5 - 0x1.0p-20};
+    const std::vector<std::size_t> expect{1, 0, 2, 3, 2};  // 0-based classes
+    const auto wq = quantise_weights(w);
+    for (auto path : {SweepKernelPath::automatic, SweepKernelPath::portable}) {
+        std::vector<YearZoneStats> ys(w.size());
+        std::vector<PeriodZoneStats> none;
+        for (auto& s : ys) s.resize(1, 1, 4);
+        sweep_score_prepared(p, std::vector<int>{0}, 1, cls, wq, w.size(), ys, none, path);
+        for (std::size_t m = 0; m < w.size(); ++m) {
+            INFO("member " << m);
+            CHECK(ys[m].res_class[expect[m]] == 10);
+            CHECK(ys[m].cells_class[expect[m]] == 1);
+        }
+    }
 }
 
 TEST_CASE("Monte-Carlo and grid members", "[sweep]") {
