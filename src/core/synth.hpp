@@ -46,9 +46,9 @@ struct ProblemParams {
     // Mid-size towns with a problem district (name -> intensity); in the national world these
     // are the report's towns with vulnerable districts plus a few former growth towns.
     std::map<std::string, double> towns = {
-        {"Schiedam", 0.95},  {"Vlaardingen", 0.9}, {"Zaanstad", 0.9},  {"Tilburg", 0.9},
-        {"Heerlen", 0.45},   {"Arnhem", 0.4},      {"Dordrecht", 0.4}, {"Almere", 0.4},
-        {"Zoetermeer", 0.35}, {"Lelystad", 0.4},   {"Enschede", 0.4}};
+        {"Schiedam", 0.95},   {"Vlaardingen", 0.9}, {"Zaanstad", 0.9},  {"Tilburg", 0.9},
+        {"Heerlen", 0.45},    {"Arnhem", 0.4},      {"Dordrecht", 0.4}, {"Almere", 0.4},
+        {"Zoetermeer", 0.35}, {"Lelystad", 0.4},    {"Enschede", 0.4}};
     // Scattered mild problem spots: this share of other towns/cities get one district with an
     // intensity drawn from an exponential with this mean (spreads aandachtsbuurten over
     // 30-80 municipalities).

@@ -427,7 +427,8 @@ std::vector<Raster<std::int32_t>> Generator::generate(int year) const {
             const double lam_inc[4] = {
                 (0.045 * rexp * (1 + 2.5 * pi) * (0.8 + 0.4 * urb) + 0.01 * cen) *
                     std::pow(nuis, tf),
-                (0.005 * rexp * (1 + 3.0 * pi) * (0.7 + 0.6 * urb) + 0.002 * cen) * std::pow(viol, tf),
+                (0.005 * rexp * (1 + 3.0 * pi) * (0.7 + 0.6 * urb) + 0.002 * cen) *
+                    std::pow(viol, tf),
                 (0.009 * rexp * (1 + 2.0 * pi) * (0.8 + 0.4 * urb)) * std::pow(vand, tf),
                 (0.007 * u * (1 + 1.5 * pi) * (0.85 + 0.3 * urb)) * std::pow(burg, tf)};
             for (int t = 0; t < 4; ++t) {

@@ -619,7 +619,8 @@ void World::build_problems() {
         if (t.kind <= 2) {
             const auto r = draw(20);
             if (rnd::to_unit(r[0]) < pp.scattered_share) {
-                const double w = std::min(pp.scattered_max, -pp.scattered_mean * std::log(rnd::to_unit(r[1])));
+                const double w =
+                    std::min(pp.scattered_max, -pp.scattered_mean * std::log(rnd::to_unit(r[1])));
                 district(21, 0.2, 0.9, pp.scattered_radius_m, w);
             }
             if (t.decline > 0.5 && pp.declining_intensity > 0)
