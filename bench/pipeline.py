@@ -216,10 +216,19 @@ def run_scenarios(args, binary, build_dir, out, meta):
         shutil.rmtree(os.path.join(work, "sweep"), ignore_errors=True)
         ok or failures.append("sweep")
     if "scaling" in sel:
+        sdata = data
+        if args.scaling_data:
+            sdata = args.scaling_data
+            if sdata in ("small", "tiny", "national"):
+                sdata = os.path.join(work, "data-" + args.scaling_data)
+                if not os.path.exists(os.path.join(sdata, "manifest.toml")):
+                    subprocess.run(mpirun(2) + [binary, "-q", "synth", "--preset", args.scaling_data, "--out", sdata,
+                                                "--force"], check=True)
+            meta["data"] += f" (scaling: {os.path.abspath(sdata)})"
         for np_, th in args.scaling:
-            if np_ == args.ranks and th == 1 and os.path.exists(os.path.join(run_dir, "run.json")):
+            if sdata == data and np_ == args.ranks and th == 1 and os.path.exists(os.path.join(run_dir, "run.json")):
                 continue  # the recompute above is this point
-            env = dict(base_env, DATA=data, OUT=os.path.join(work, f"run-{np_}x{th}"), THREADS=str(th),
+            env = dict(base_env, DATA=sdata, OUT=os.path.join(work, f"run-{np_}x{th}"), THREADS=str(th),
                        SCENARIO="scaling", STAGES="0", KEEP="0")
             ok, _ = run_script(f"scaling-{np_}x{th}", ["bash", "bench/run.sh", str(np_), build_dir], env, logs)
             ok or failures.append(f"scaling-{np_}x{th}")
@@ -230,7 +239,7 @@ def run_scenarios(args, binary, build_dir, out, meta):
                 os.remove(p)
     records = read_jsonl(jsonl)
     if "scaling" in sel:
-        records += scaling_records(records, args)
+        records += scaling_records(records, same_data=not args.scaling_data)
     return records, failures
 
 
@@ -241,10 +250,11 @@ def mpirun(n):
     return cmd
 
 
-def scaling_records(records, args):
+def scaling_records(records, same_data):
     """The scaling figures from the whole-run records: time / time at 1 rank x 1 thread, and one
-    check that every rank/thread count wrote the same leefbaar.h5 (fingerprint)."""
-    runs = [r for r in records if r["metric"].startswith("run_wall_")]
+    check that every rank/thread count wrote the same leefbaar.h5 (fingerprint). The recompute's
+    run is a scaling point when it used the same dataset."""
+    runs = [r for r in records if r["metric"].startswith("run_wall_") and (same_data or r["scenario"] == "scaling")]
     ref = next((r for r in runs if r.get("ranks") == 1 and r.get("threads") == 1), None)
     out = []
     for r in runs:
@@ -544,6 +554,7 @@ def parse_args(argv):
     p.add_argument("--kernel-radii", help='radii in m of the kernel scenario (default "100 500 1000 5000", quick "100 500 1000")')
     p.add_argument("--sweep-ks", help='sweep sizes, e.g. "250 500" (default "8 16" quick, "100 250" full)')
     p.add_argument("--scaling-configs", default="1x1,2x1,4x1,1x2", help="RANKSxTHREADS list (default 1x1,2x1,4x1,1x2)")
+    p.add_argument("--scaling-data", help="dataset folder (or a preset name: generated) of the scaling runs (default --data)")
     p.add_argument("--baseline", help="compare with this results.json / results.csv instead of the history")
     p.add_argument("--tolerance", type=float, default=0.25, help="regression margin (default 0.25 = 25%%)")
     p.add_argument("--min-seconds", type=float, default=0.05,
