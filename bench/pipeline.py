@@ -380,12 +380,12 @@ def regressions(records, meta, baseline_rows, tolerance, min_seconds):
 
 
 def history_reference(history, meta):
-    """The rows of the latest previous run of the same machine and mode in the history."""
+    """The rows of the latest previous run of the same machine, mode and dataset in the history."""
     if not os.path.exists(history):
         return []
     rows = [r for r in load_rows(history)
             if r.get("machine_id") == meta["machine_id"] and r.get("mode") == meta["mode"]
-            and r.get("run_id") != meta["run_id"]]
+            and r.get("data", "") == meta.get("data", "") and r.get("run_id") != meta["run_id"]]
     if not rows:
         return []
     last = max(r["run_id"] for r in rows)
@@ -500,37 +500,44 @@ def summarize(history, results_md, png, max_runs=8):
         f.write(text)
 
 
+KEY_RATIOS = [r"^sum_\d+m_kernel$", r"^sum_\d+m_kernel_vs_grass$", r"^edt_kernel_vs_scipy$", r"_vs_dd$",
+              r"^stage_deltas_write$", r"^stage_aggregate$", r"^sweep_k\d+_score$", r"^vs_1r1t_"]
+KEY_TIMES = [r"^run_wall_", r"^synth_\w+_vs_dd$", r"^sweep_k\d+_total$", r"^sum_\d+m_cli$", r"^edt_cli$"]
+
+
 def plot(rows, runs, png):
+    """Per mode: the key ratios to their same-run baselines (left) and the key wall times (right)
+    over the runs of the history."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     modes = sorted({r["mode"] for r in rows})
-    fig, axes = plt.subplots(len(modes), 1, figsize=(11, 4.2 * len(modes)), squeeze=False)
-    for ax, mode in zip(axes[:, 0], modes):
+    fig, axes = plt.subplots(len(modes), 2, figsize=(15, 4.6 * len(modes)), squeeze=False)
+    for row_axes, mode in zip(axes, modes):
         mruns = [x for x in runs if any(r["run_id"] == x and r["mode"] == mode for r in rows)]
-        series = {}
-        for r in rows:
-            if r["mode"] != mode or r["kind"] in ("info", "check"):
-                continue
-            y = r["ratio"] if r["ratio"] is not None else None
-            if y is None:
-                continue
-            series.setdefault(f"{r['scenario']}/{r['metric']}", {})[r["run_id"]] = y
-        # The most informative few: one line per metric with a ratio, at most 14.
-        keys = sorted(series, key=lambda k: (-len(series[k]), k))[:14]
-        for k in sorted(keys):
-            xs = [i for i, x in enumerate(mruns) if x in series[k]]
-            ys = [series[k][mruns[i]] for i in xs]
-            ax.plot(xs, ys, marker="o", label=k)
-        ax.set_yscale("log")
-        ax.set_xticks(range(len(mruns)))
-        ax.set_xticklabels([x[:13] for x in mruns], rotation=30, ha="right", fontsize=7)
-        ax.set_ylabel("ratio to baseline (lower is better)")
-        ax.set_title(f"leefbaar benchmark history, {mode} mode")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=6, ncol=2, loc="center left", bbox_to_anchor=(1.0, 0.5))
+        for ax, pats, field, ylabel in ((row_axes[0], KEY_RATIOS, "ratio", "ratio to the same-run baseline"),
+                                        (row_axes[1], KEY_TIMES, "value", "seconds")):
+            series = {}
+            for r in rows:
+                if r["mode"] != mode or r["kind"] in ("info", "check") or r.get(field) is None:
+                    continue
+                if any(re.search(p, r["metric"]) for p in pats):
+                    series.setdefault(f"{r['scenario']}/{r['metric']}", {})[r["run_id"]] = r[field]
+            for k in sorted(series):
+                xs = [i for i, x in enumerate(mruns) if x in series[k]]
+                ax.plot(xs, [series[k][mruns[i]] for i in xs], marker="o", label=k)
+            ax.set_yscale("log")
+            ax.set_xticks(range(len(mruns)))
+            ax.set_xticklabels([x[:13] for x in mruns], rotation=30, ha="right", fontsize=7)
+            ax.set_xlim(-0.5, max(len(mruns) - 0.5, 0.5))
+            ax.set_ylabel(ylabel + " (lower is better)")
+            ax.set_title(f"{mode} runs: {'ratios' if field == 'ratio' else 'times'}", fontsize=10)
+            ax.grid(True, which="both", alpha=0.3)
+            if series:
+                ax.legend(fontsize=6, ncol=1, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.suptitle("leefbaar benchmark history (bench/history/results.csv)")
     fig.tight_layout()
-    fig.savefig(png, dpi=90)
+    fig.savefig(png, dpi=80)
     plt.close(fig)
 
 
