@@ -177,7 +177,8 @@ def run_scenarios(args, binary, build_dir, out, meta):
             print(f"pipeline: generating the {args.preset} dataset in {data}", flush=True)
             subprocess.run(mpirun(2) + [binary, "-q", "synth", "--preset", args.preset, "--out", data, "--force"],
                            check=True)
-    meta["data"] = os.path.abspath(data) if data else ""
+    # A generated dataset is named by its preset, so runs into different --out folders compare.
+    meta["data"] = os.path.abspath(data) if args.data else (f"synth --preset {args.preset}" if data else "")
 
     if "kernels" in sel:
         env = dict(base_env, WORK_DIR=os.path.join(work, "kernels"), THREADS=str(args.threads), REPS=str(args.reps))
@@ -224,7 +225,8 @@ def run_scenarios(args, binary, build_dir, out, meta):
                 if not os.path.exists(os.path.join(sdata, "manifest.toml")):
                     subprocess.run(mpirun(2) + [binary, "-q", "synth", "--preset", args.scaling_data, "--out", sdata,
                                                 "--force"], check=True)
-            meta["data"] += f" (scaling: {os.path.abspath(sdata)})"
+            named = args.scaling_data in ("small", "tiny", "national")
+            meta["data"] += f" (scaling: {('synth --preset ' + args.scaling_data) if named else os.path.abspath(sdata)})"
         for np_, th in args.scaling:
             if sdata == data and np_ == args.ranks and th == 1 and os.path.exists(os.path.join(run_dir, "run.json")):
                 continue  # the recompute above is this point
@@ -465,7 +467,7 @@ def summarize(history, results_md, png, max_runs=8):
         goals = [r for r in rr if r.get("goal_met") in ("yes", "no")]
         dirty = " (dirty)" if str(m.get("git_dirty")) in ("True", "true", "1") else ""
         md.write(f"| {run} | {m['mode']} | {m['git_commit'][:10]}{dirty} | {m['cpu_model']}, {m['cores']} cores | "
-                 f"{m['load_before']} / {m['load_after']} | {os.path.basename(m.get('data') or '') or '-'} | {len(rr)} | "
+                 f"{m['load_before']} / {m['load_after']} | {m.get('data') or '-'} | {len(rr)} | "
                  f"{sum(r['status'] == 'FAIL' for r in checks)} of {len(checks)} | "
                  f"{sum(r['goal_met'] == 'yes' for r in goals)} of {len(goals)} |\n")
     for mode in sorted(latest_by_mode):
