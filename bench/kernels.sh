@@ -25,7 +25,7 @@ nx=${NX:-2800}; ny=${NY:-3250}
 PY=/usr/bin/python3  # the first python3 on PATH may lack SciPy and GDAL
 mkdir -p "$work"
 log() { echo "kernels.sh: $*" >&2; }
-emit() { [[ -z ${BENCH_JSONL:-} ]] || $PY "$here/record.py" --scenario kernels "$@"; }
+emit() { [[ -z ${BENCH_JSONL:-} ]] || $PY "$here/record.py" --scenario kernels --ranks 1 "$@"; }  # one process
 
 [[ -n ${LEEFBAAR_BOOTSTRAPPED:-} ]] || "$root/scripts/bootstrap.sh" --bench || log "scripts/bootstrap.sh --bench failed; using what is installed"
 have_grass=1; command -v grass >/dev/null || { have_grass=0; log "GRASS (grass-core) missing: skipping the r.neighbors comparison"; }

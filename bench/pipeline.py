@@ -199,6 +199,8 @@ def run_scenarios(args, binary, build_dir, out, meta):
         preset = args.synth_preset or ("tiny" if quick else "national")
         # Repeat check (same seed -> same bytes) except nationally, where it would double the time.
         env = dict(base_env, PRESET=preset, CHECK_REPEAT="0" if preset == "national" else "1")
+        if preset == "national" and args.data:
+            env["REFERENCE_DATA"] = os.path.abspath(args.data)  # same preset, default seed: same rasters
         tgt = os.path.join(work, "synth-out")
         ok, _ = run_script("synth", ["bash", "bench/synth.sh", binary, str(args.ranks), tgt], env, logs)
         shutil.rmtree(tgt, ignore_errors=True)

@@ -5,7 +5,8 @@
 # Usage: bench/synth.sh [BINARY] [NP] [OUT]   (defaults: build/release/leefbaar 2 /tmp/nl)
 # env: PRESET (national, small or tiny; default national), BENCH_JSONL (also append JSON records,
 # see bench/record.py). Besides the times it checks that a second generation with the same seed
-# is byte-identical (the generator is a pure function of seed and options) when CHECK_REPEAT=1.
+# is byte-identical (the generator is a pure function of seed and options) when CHECK_REPEAT=1,
+# and that the rasters equal those of REFERENCE_DATA (a dataset of the same preset and seed).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 PRESET=${PRESET:-national}
@@ -57,6 +58,19 @@ emit --metric "synth_${PRESET}_vs_gdal_translate" --value "$WALL_S" --baseline-n
   --baseline-value "$GDAL_S" --note "$NTIF rasters, $RAW_BYTES bytes uncompressed"
 emit --metric "synth_${PRESET}_vs_dd" --value "$WALL_S" --baseline-name "dd of the uncompressed bytes" --baseline-value "$DD_S"
 emit --metric "synth_${PRESET}_peak_rss_per_rank" --value "$(echo "$RSS_KB / 1048576" | bc -l)" --unit GiB --kind info
+same_options() { grep -E '^(preset|seed|years|boundaries|cell|nx|ny) =' "$1/manifest.toml"; }
+if [[ -n ${REFERENCE_DATA:-} && -f $REFERENCE_DATA/manifest.toml ]] \
+   && [[ $(same_options "$REFERENCE_DATA") == "$(same_options "$OUT")" ]]; then
+  # Correctness without a second generation: an existing dataset of the same preset and default
+  # seed (e.g. data/nl-synthetic) must hold the same rasters byte for byte.
+  DIFF=0 N=0
+  while IFS= read -r f; do
+    N=$((N + 1)); cmp -s "$OUT/$f" "$REFERENCE_DATA/$f" || DIFF=$((DIFF + 1))
+  done < <(cd "$OUT" && find . -name '*.tif')
+  echo "vs reference dataset $REFERENCE_DATA: $DIFF of $N rasters differ"
+  emit --metric "synth_${PRESET}_rasters_differing_from_reference" --value "$DIFF" --unit files --kind check \
+    --goal 'value==0' --note "$N rasters compared with $REFERENCE_DATA"
+fi
 if [[ ${CHECK_REPEAT:-0} == 1 ]]; then
   # Correctness: the same seed gives the same files (every raster and the manifest).
   $MPI "$BIN" -q synth --preset "$PRESET" --out "$OUT.repeat" --force >/dev/null 2>&1
