@@ -9,8 +9,8 @@ Scenarios (--scenarios, comma-separated; default all):
   kernels      bench/kernels.sh: focal sums and EDT vs memcpy, GRASS r.neighbors, SciPy, gdal_proximity
   synth        bench/synth.sh: `leefbaar synth` vs gdal_translate and dd of the same bytes
   recompute    bench/run.sh: `leefbaar run` by stage (run.json); also writes the records of
-               hdf5-write (write stage vs dd of the same bytes) and aggregation (aggregate stage
-               vs a streaming read of the grids)
+               hdf5-write (write stage vs dd of the same bytes) and aggregation (the aggregate
+               stage's time: it works on in-memory scores, no file pass is a fair bound)
   sweep        bench/sweep.sh: `leefbaar sweep` vs sgemm of the same shape; sliced+merged == single
   scaling      bench/run.sh at 1, 2 and 4 ranks (4 oversubscribed on 2 cores, marked) and 1 rank
                x 2 threads: wall time vs the 1 x 1 run, output fingerprints identical
