@@ -377,6 +377,12 @@ def regressions(records, meta, baseline_rows, tolerance, min_seconds):
         regressed = change > tolerance
         if regressed and kind == "value" and rec.get("unit") == "s" and cur - prev < min_seconds:
             regressed = False  # below the timer noise floor
+        if regressed and kind == "ratio" and rec.get("kind") == "time":
+            # A ratio that grew only because the baseline got faster (a peer, a dd, on a shared
+            # machine) while our own time did not get worse beyond the margin is no regression.
+            pv, cv = as_float(row.get("value")), as_float(rec.get("value"))
+            if pv and cv is not None and (cv / pv - 1.0 <= tolerance or cv - pv < min_seconds):
+                regressed = False
         out.append({"scenario": rec["scenario"], "metric": rec["metric"], "figure": kind, "previous": prev,
                     "current": cur, "change": change, "regressed": regressed,
                     "reference": row.get("run_id") or "baseline file"})
