@@ -7,7 +7,10 @@
 #   - the same passes against a plain memcpy of the input+output bytes (C++ and NumPy);
 #   - the exact EDT against SciPy ndimage.distance_transform_edt and gdal_proximity.py;
 #   - OpenMP scaling 1 -> THREADS threads of the kernels.
-# Usage: bench/kernels.sh            (env: BUILD_DIR=build, WORK_DIR=tmp dir, THREADS=nproc, REPS=3)
+# Usage: bench/kernels.sh            (env: BUILD_DIR=build, WORK_DIR=tmp dir, THREADS=nproc, REPS=3,
+#                                     NX=2800 NY=3250 grid size, RADII="100 500 1000 5000",
+#                                     BENCH_JSONL=file: also append one JSON record per figure,
+#                                     see bench/record.py; bench/pipeline.py sets it)
 # Writes the Markdown tables to $WORK_DIR/kernels.md and stdout. Peers that are missing are skipped
 # with a line saying so.
 set -uo pipefail
@@ -17,24 +20,28 @@ build=${BUILD_DIR:-$root/build}
 work=${WORK_DIR:-$(mktemp -d /tmp/leefbaar-kbench.XXXXXX)}
 threads=${THREADS:-$(nproc)}
 reps=${REPS:-3}
-radii=(100 500 1000 5000)
+read -r -a radii <<< "${RADII:-100 500 1000 5000}"
+nx=${NX:-2800}; ny=${NY:-3250}
 PY=/usr/bin/python3  # the first python3 on PATH may lack SciPy and GDAL
 mkdir -p "$work"
 log() { echo "kernels.sh: $*" >&2; }
+emit() { [[ -z ${BENCH_JSONL:-} ]] || $PY "$here/record.py" --scenario kernels --ranks 1 "$@"; }  # one process
 
-"$root/scripts/bootstrap.sh" --bench || log "scripts/bootstrap.sh --bench failed; using what is installed"
+[[ -n ${LEEFBAAR_BOOTSTRAPPED:-} ]] || "$root/scripts/bootstrap.sh" --bench || log "scripts/bootstrap.sh --bench failed; using what is installed"
 have_grass=1; command -v grass >/dev/null || { have_grass=0; log "GRASS (grass-core) missing: skipping the r.neighbors comparison"; }
 have_scipy=1; $PY -c "import scipy.ndimage" 2>/dev/null || { have_scipy=0; log "SciPy (python3-scipy) missing: skipping the EDT comparison"; }
 have_prox=1; [[ -x /usr/bin/gdal_proximity.py ]] && $PY -c "from osgeo import gdal" 2>/dev/null || { have_prox=0; log "gdal_proximity.py (python3-gdal) missing: skipping it"; }
 $PY -c "import numpy; from osgeo import gdal" 2>/dev/null || { log "NumPy/GDAL Python bindings missing: cannot generate the grid"; exit 1; }
 
-if [[ ! -f "$build/CMakeCache.txt" ]]; then cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null; fi
-cmake --build "$build" -j2 --target leefbaar bench_kernels >/dev/null || { log "build failed"; exit 1; }
+if [[ ${SKIP_BUILD:-0} != 1 ]]; then  # bench/pipeline.py sets SKIP_BUILD=1 when both binaries exist
+  if [[ ! -f "$build/CMakeCache.txt" ]]; then cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null; fi
+  cmake --build "$build" -j2 --target leefbaar bench_kernels >/dev/null || { log "build failed"; exit 1; }
+fi
 LF="$build/leefbaar"; BK="$build/bench_kernels"
 
 log "generating the grid in $work"
-$PY "$here/kernels_py.py" gen "$work" >&2
-cells=$((2800 * 3250))
+$PY "$here/kernels_py.py" gen "$work" "$nx" "$ny" >&2
+cells=$((nx * ny))
 declare -A V
 now() { date +%s.%N; }
 val() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
@@ -74,7 +81,7 @@ r2() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print 
 f3() { awk -v a="$1" 'BEGIN { if (a == "") print "-"; else printf "%.3f", a }'; }
 {
   echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (shared machine)."
-  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +%Y-%m-%d); grid 2,800 x 3,250 Int32; ${threads} threads; best of ${reps} (kernel, memcpy, SciPy), one run (CLI, GRASS)."
+  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +%Y-%m-%d); grid $nx x $ny Int32; ${threads} threads; best of ${reps} (kernel, memcpy, SciPy), one run (CLI, GRASS)."
   echo
   echo "Circular sum (Int32 in, Int32 out; memcpy floor = copy of input+output bytes, $(f3 "${V[memcpy]}") s C++ / $(f3 "${V[npmemcpy]}") s NumPy):"
   echo
@@ -104,4 +111,40 @@ f3() { awk -v a="$1" 'BEGIN { if (a == "") print "-"; else printf "%.3f", a }'; 
     echo "| ${key%_s} | $(f3 "$a") | $(f3 "$b") | $(r2 "$a" "$b")x |"
   done
 } | tee "$work/kernels.md"
+
+# Machine-readable records (bench/record.py): every time with its baseline, and the checks.
+if [[ -n ${BENCH_JSONL:-} ]]; then
+  mc=${V[memcpy]}
+  emit --metric memcpy_floor --value "$mc" --unit s --kind info --threads "$threads" --reps "$reps" \
+    --note "C++ memcpy of the Int32 input+output bytes, grid ${nx}x${ny}"
+  for r in "${radii[@]}"; do
+    k=$(val "sum_${r}_s" "$work/bk_$threads.txt")
+    emit --metric "sum_${r}m_kernel" --value "$k" --baseline-name memcpy --baseline-value "$mc" \
+      --goal "$( ((r <= 500)) && echo 'ratio<=3' || { ((r >= 5000)) && echo 'ratio<=10'; } )" --threads "$threads" --reps "$reps"
+    emit --metric "sum_${r}m_cli" --value "${V[cli_$r]}" --baseline-name "grass_r.neighbors" \
+      --baseline-value "${V[grass_$r]:-}" --threads "$threads"
+    if [[ -n ${V[grass_$r]:-} ]]; then
+      emit --metric "sum_${r}m_kernel_vs_grass" --value "$k" --baseline-name "grass_r.neighbors" \
+        --baseline-value "${V[grass_$r]}" --threads "$threads" --reps "$reps"
+    fi
+    emit --metric "sum_${r}m_cells_differing_from_grass" --kind check --unit cells \
+      --value "${V[mis_$r]:-}" --goal 'value==0' --note "$( [[ -n ${V[mis_$r]:-} ]] || echo 'GRASS not run' )"
+  done
+  k=$(val edt_s "$work/bk_$threads.txt")
+  s=$(val scipy_edt_s "$work/scipy.txt" 2>/dev/null)
+  emit --metric edt_kernel_vs_scipy --value "$k" --baseline-name scipy.ndimage.distance_transform_edt \
+    --baseline-value "$s" --goal 'ratio<=0.1' --threads "$threads" --reps "$reps"
+  emit --metric edt_cli --value "${V[cli_edt]}" --baseline-name edt_kernel --baseline-value "$k" --threads "$threads"
+  emit --metric edt_cells_differing_from_scipy --kind check --unit cells --goal 'value==0' \
+    --value "$(grep -s scipy_mismatches "$work/scipy.txt" | awk '{print $2}')" \
+    --note "$(grep -s scipy_mismatches "$work/scipy.txt" | cut -d' ' -f3-)"
+  p=$(val gdal_proximity_s "$work/prox.txt" 2>/dev/null)
+  [[ -z $p ]] || emit --metric edt_kernel_vs_gdal_proximity --value "$k" --baseline-name gdal_proximity.py \
+    --baseline-value "$p" --threads "$threads"
+  for key in $(awk '$1 ~ /_s$/ && $1 != "memcpy_s" { print $1 }' "$work/bk_1.txt"); do
+    a=$(val "$key" "$work/bk_1.txt"); b=$(val "$key" "$work/bk_$threads.txt")
+    emit --metric "omp_${key%_s}_${threads}t" --value "$b" --baseline-name "${key%_s}_1t" --baseline-value "$a" \
+      --kind ratio --threads "$threads" --reps "$reps" --note "time at $threads threads / time at 1 thread"
+  done
+fi
 log "outputs and logs in $work"

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Helpers for bench/kernels.sh (run with /usr/bin/python3: it has NumPy, SciPy and GDAL).
 
-  gen OUTDIR                    realistic 2,800 x 3,250 Int32 grid (grid.tif) + EDT features (features.tif)
+  gen OUTDIR [NX NY]            realistic 2,800 x 3,250 (or NX x NY) Int32 grid (grid.tif) + EDT features (features.tif)
   memcpy NBYTES REPS            best time of a NumPy copy of NBYTES bytes
   compare_int A.tif B.tif       cells whose values differ (nodata equal to nodata), as integers
   edt FEATURES.tif LEEFBAAR.tif REPS   SciPy distance_transform_edt time and mismatches vs leefbaar
@@ -39,13 +39,18 @@ def read(path):
     return b.ReadAsArray(), b.GetNoDataValue()
 
 
-def gen(outdir):
+def gen(outdir, nx=None, ny=None):
     """Clustered counts: ~600 towns (log-normal sizes, Gaussian footprints) plus sparse rural
-    cells, Poisson counts (most cells 0), and a 'sea' of nodata in the north-west."""
+    cells, Poisson counts (most cells 0), and a 'sea' of nodata in the north-west. A smaller
+    NX x NY grid (bench/pipeline.py --quick) keeps the town density and the sea's share."""
+    global NX, NY
+    full = NX
+    NX, NY = int(nx or NX), int(ny or NY)
+    towns = max(1, round(600 * NX * NY / (2800 * 3250)))
     rng = np.random.default_rng(2018)
     y, x = np.mgrid[0:NY, 0:NX].astype(np.float32)
     dens = np.zeros((NY, NX), np.float32)
-    for _ in range(600):
+    for _ in range(towns):
         cx, cy = rng.uniform(0, NX), rng.uniform(0, NY)
         size = rng.lognormal(3.0, 1.0)  # peak persons per cell
         s = rng.uniform(3, 25)  # footprint in cells
@@ -56,7 +61,7 @@ def gen(outdir):
     dens += (rng.uniform(0, 1, (NY, NX)) < 0.03) * rng.uniform(1, 20, (NY, NX)).astype(np.float32)
     counts = rng.poisson(dens).astype(np.int32)
     counts[counts < 5] = 0  # privacy rounding as in CBS grids: many zeros
-    sea = (x + 0.8 * y) < 900  # north-west corner
+    sea = (x + 0.8 * y) < 900 * NX / full  # north-west corner
     counts[sea] = NODATA
     write(f"{outdir}/grid.tif", counts, NODATA)
     valid = counts[~sea]
@@ -121,7 +126,7 @@ def proximity(feat_path, exact_path, out_path):
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "gen":
-        gen(args[0])
+        gen(*args[:3])
     elif cmd == "memcpy":
         memcpy(int(args[0]), int(args[1]))
     elif cmd == "compare_int":

@@ -12,6 +12,9 @@
 # complete and summary.json), else a small synthetic run is made in $WORK. The sgemm baseline is
 # OpenBLAS cblas_sgemm (Debian libopenblas-dev) with as many threads as NP x OMP_NUM_THREADS, or
 # a naive triple loop when OpenBLAS is not installed (the script says which).
+# Correctness next to the times: CHECK_K members (default 16) swept in one go and as two
+# --members slices merged with `sweep merge` must give identical members.csv, zones.csv,
+# sensitivity.csv and sweep.h5 (h5diff). BENCH_JSONL=file appends JSON records (bench/record.py).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LEEFBAAR=${LEEFBAAR:-$ROOT/build/release/leefbaar}
@@ -22,6 +25,7 @@ WORK=${WORK:-$(mktemp -d /tmp/leefbaar-bench-sweep.XXXXXX)}
 MPIRUN=(mpirun -np "$NP" --bind-to none)
 [[ $(id -u) -eq 0 ]] && MPIRUN+=(--allow-run-as-root)
 mkdir -p "$WORK"
+emit() { [[ -z ${BENCH_JSONL:-} ]] || /usr/bin/python3 "$ROOT/bench/record.py" --scenario sweep --ranks "$NP" --threads "$OMP_NUM_THREADS" "$@"; }
 
 RUN=${1:-}
 if [[ -z $RUN ]]; then
@@ -109,7 +113,25 @@ for K in $KS; do
   python3 -c "
 k,tot,rd,sc,wr,sg,scpu,sgcpu=$K,$TOT,$RD,$SC,$WR,$SG,$SCPU,$SGCPU
 print(f'| {k} | {tot:.1f} | {rd:.1f} | {sc:.1f} | {wr:.1f} | {sc/k:.4f} | {sg:.3f} | {tot/sg:.1f} | {sc/sg:.2f} | {scpu:.2f} | {sgcpu:.3f} | {scpu/sgcpu:.2f} | $LOAD |')"
+  emit --metric "sweep_k${K}_total" --value "$TOT" --baseline-name "$BASELINE" --baseline-value "$SG" --note "cells $CELLS, indicators $NI"
+  emit --metric "sweep_k${K}_score" --value "$SC" --baseline-name "$BASELINE" --baseline-value "$SG"
 done
+
+# Correctness: slices + merge == one sweep.
+CK=${CHECK_K:-16}
+printf '[sweep]\nkind = "montecarlo"\nmembers = %d\nseed = 7\nscale = 0.1\n' "$CK" > "$WORK/check.toml"
+"${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/check.toml" --out "$WORK/check-all"
+"${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/check.toml" --members "0:$((CK / 2))" --out "$WORK/check-a"
+"${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/check.toml" --members "$((CK / 2)):$CK" --out "$WORK/check-b"
+"$LEEFBAAR" -q sweep merge "$WORK/check-m" "$WORK/check-a" "$WORK/check-b"
+DIFF=0 DIFFS=""
+for f in members.csv zones.csv sensitivity.csv; do
+  cmp -s "$WORK/check-all/$f" "$WORK/check-m/$f" || { DIFF=$((DIFF + 1)); DIFFS+=" $f"; }
+done
+h5diff -q "$WORK/check-all/sweep.h5" "$WORK/check-m/sweep.h5" >/dev/null 2>&1 || { DIFF=$((DIFF + 1)); DIFFS+=" sweep.h5"; }
+echo "sweep of $CK members, sliced 2 ways and merged vs one sweep: $DIFF files differ${DIFFS}"
+emit --metric sweep_merged_vs_single_files_differing --value "$DIFF" --unit files --kind check --goal 'value==0' \
+  --note "K=$CK; differing:${DIFFS:- none}"
 echo
 echo "sweep kernel path: $KERNEL; load after: $(uptime)"
 echo

@@ -23,7 +23,7 @@ packages=(
   slurm-wlm munge
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(grass-core python3-scipy python3-gdal python3-h5py python3-numpy libopenblas-dev)
+  packages+=(grass-core python3-scipy python3-gdal python3-h5py python3-numpy python3-matplotlib libopenblas-dev)
 fi
 
 missing=()
