@@ -58,17 +58,26 @@ struct ChordRow {
     const std::uint64_t* lo;  // prefix entry west of the chord, for x = 0
 };
 
+using V4u = std::uint64_t __attribute__((vector_size(32)));
+using V8i = std::int32_t __attribute__((vector_size(32)));
+
 __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_u64(
     std::uint64_t* __restrict acc, const ChordRow* rows, std::int64_t nrows, std::int64_t nx) {
+    constexpr int kVec = int(kLanes / 4);
     std::int64_t x0 = 0;
     for (; x0 + kLanes <= nx; x0 += kLanes) {
-        std::uint64_t a[kLanes] = {};
+        V4u a[kVec] = {};
         for (std::int64_t k = 0; k < nrows; ++k) {
             const std::uint64_t* hi = rows[k].hi + x0;
             const std::uint64_t* lo = rows[k].lo + x0;
-            for (std::int64_t i = 0; i < kLanes; ++i) a[i] += hi[i] - lo[i];
+            for (int i = 0; i < kVec; ++i) {
+                V4u h, l;
+                __builtin_memcpy(&h, hi + 4 * i, sizeof h);
+                __builtin_memcpy(&l, lo + 4 * i, sizeof l);
+                a[i] += h - l;
+            }
         }
-        for (std::int64_t i = 0; i < kLanes; ++i) acc[x0 + i] = a[i];
+        __builtin_memcpy(acc + x0, a, sizeof a);
     }
     for (std::int64_t x = x0; x < nx; ++x) {
         std::uint64_t a = 0;
@@ -84,15 +93,21 @@ struct ChordRow32 {
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_i32(
     std::int32_t* __restrict acc, const ChordRow32* rows, std::int64_t nrows, std::int64_t nx) {
+    constexpr int kVec = int(kLanes / 8);
     std::int64_t x0 = 0;
     for (; x0 + kLanes <= nx; x0 += kLanes) {
-        std::int32_t a[kLanes] = {};
+        V8i a[kVec] = {};
         for (std::int64_t k = 0; k < nrows; ++k) {
             const std::int32_t* hi = rows[k].hi + x0;
             const std::int32_t* lo = rows[k].lo + x0;
-            for (std::int64_t i = 0; i < kLanes; ++i) a[i] += hi[i] - lo[i];
+            for (int i = 0; i < kVec; ++i) {
+                V8i h, l;
+                __builtin_memcpy(&h, hi + 8 * i, sizeof h);
+                __builtin_memcpy(&l, lo + 8 * i, sizeof l);
+                a[i] += h - l;  // counts: no overflow (at most the window's cells)
+            }
         }
-        for (std::int64_t i = 0; i < kLanes; ++i) acc[x0 + i] = a[i];
+        __builtin_memcpy(acc + x0, a, sizeof a);
     }
     for (std::int64_t x = x0; x < nx; ++x) {
         std::int32_t a = 0;

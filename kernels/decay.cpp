@@ -152,19 +152,26 @@ void check_tolerance(double tolerance, const char* kernel) {
 // order (no contraction: -ffp-contract=off), so all give the same bits.
 constexpr std::int64_t kLanes = 32;
 
+using V4d = double __attribute__((vector_size(32)));
+
 __attribute__((target_clones("avx512f", "avx2", "default"))) void weighted_rows(
     double* __restrict out, const double* const* rows, const double* w, std::int64_t n,
     std::int64_t nx) {
+    constexpr int kVec = int(kLanes / 4);
     std::int64_t x0 = 0;
     for (; x0 + kLanes <= nx; x0 += kLanes) {
-        double a[kLanes];
-        for (std::int64_t i = 0; i < kLanes; ++i) a[i] = 0.0;
+        V4d a[kVec];
+        for (int i = 0; i < kVec; ++i) a[i] = V4d{0.0, 0.0, 0.0, 0.0};
         for (std::int64_t k = 0; k < n; ++k) {
-            const double wk = w[k];
+            const V4d wk = V4d{w[k], w[k], w[k], w[k]};
             const double* r = rows[k] + x0;
-            for (std::int64_t i = 0; i < kLanes; ++i) a[i] += wk * r[i];
+            for (int i = 0; i < kVec; ++i) {
+                V4d v;
+                __builtin_memcpy(&v, r + 4 * i, sizeof v);
+                a[i] += wk * v;  // one multiplication, then one addition, per lane
+            }
         }
-        for (std::int64_t i = 0; i < kLanes; ++i) out[x0 + i] = a[i];
+        __builtin_memcpy(out + x0, a, sizeof a);
     }
     for (std::int64_t x = x0; x < nx; ++x) {
         double a = 0.0;
