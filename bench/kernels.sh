@@ -87,6 +87,7 @@ f3() { awk -v a="$1" 'BEGIN { if (a == "") print "-"; else printf "%.3f", a }'; 
     o=$(val "stored_sum_${r}_s" "$work/bk_$threads.txt")
     echo "| $r m | $(f3 "${V[cli_$r]}") | $(f3 "$k") | $(r2 "$k" "${V[memcpy]}")x | $(f3 "$o") | $(r2 "$o" "$k")x | $(f3 "$p") | $(f3 "$c") | $(r2 "$c" "${V[memcpy]}")x | $(f3 "${V[grass_$r]:-}") | $(r2 "${V[grass_$r]:-}" "${V[cli_$r]}")x | $(r2 "${V[grass_$r]:-}" "$k")x | ${V[mis_$r]:-not run} |"
   done
+  echo
   grep -h MISMATCH "$work"/bk_*.txt || echo "Streaming and stored-prefix sums identical at every radius (bench_kernels compares them)."
   echo
   echo "Exact EDT (distance to the nearest of $( $PY -c "from osgeo import gdal; import numpy as n; print(int(n.sum(gdal.Open('$work/features.tif').ReadAsArray())))" ) feature cells, uncapped):"
