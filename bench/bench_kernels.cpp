@@ -2,7 +2,9 @@
 // Times, inside one process and at OMP_NUM_THREADS threads, what `leefbaar focal` computes between
 // reading and writing: the circular sum (prefix pass + chords + Int32 conversion, through the
 // same BlockInputs dispatch as the CLI) per radius, the exact EDT on the whole grid, and a plain
-// memcpy of the same bytes (Int32 input + Int32 output) as the memory-bandwidth floor.
+// memcpy of the same bytes (Int32 input + Int32 output) as the memory-bandwidth floor; as
+// same-run baselines, the previous stored-prefix circular sum and the per-cell R-tree point
+// kernels (checked bit for bit against the new ones); the demo model's decay kernels.
 // Prints one "key value" line per figure (seconds, best of reps).
 
 #include <omp.h>
@@ -19,7 +21,9 @@
 #include "io/gdal_raster.hpp"
 #include "kernels/circle.hpp"
 #include "kernels/circular.hpp"
+#include "kernels/decay.hpp"
 #include "kernels/edt.hpp"
+#include "kernels/points.hpp"
 #include "kernels/row_prefix.hpp"
 
 using namespace leefbaar;
@@ -48,6 +52,13 @@ GridSpec grid_of(const std::string& path) {
     g.ny = info.ny;
     g.epsg = info.epsg;
     return g;
+}
+
+template <class T>
+std::size_t mismatches(const std::vector<T>& a, const std::vector<T>& b) {
+    std::size_t m = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) m += std::memcmp(&a[i], &b[i], sizeof(T)) != 0;
+    return m;
 }
 
 }  // namespace
@@ -96,13 +107,23 @@ int main(int argc, char** argv) {
                 best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         }
         std::printf("sum_%g_s %.6f\n", r, best);
-        // Breakdown: the prefix pass alone and the chord pass alone (int64 out, no conversion).
+        // Breakdown: the streaming prefix set-up (validation and bound scan) and the fused
+        // ring-buffer chord pass (int64 out, no conversion); and the baseline of the previous
+        // version, a stored whole-tile prefix (allocated and zero-filled per call) + chords.
         const auto tile = in.tile(grid);
         kernels::RowPrefix p;
-        const double tp = best_of(reps, [&] { p = kernels::build_row_prefix(tile, in.span()); });
+        const double tp = best_of(reps, [&] { p = kernels::stream_row_prefix(tile, in.span()); });
         const auto w = kernels::make_circular_window(r, grid.cell);
         const double tc = best_of(reps, [&] { kernels::circular_sum(p, w, e); });
         std::printf("prefix_%g_s %.6f\nchords_%g_s %.6f\n", r, tp, r, tc);
+        std::vector<std::int64_t> e2(n);
+        const double ts = best_of(reps, [&] {
+            const auto sp = kernels::build_row_prefix(tile, in.span());
+            kernels::circular_sum(sp, w, e2);
+        });
+        std::printf("stored_sum_%g_s %.6f\n", r, ts);
+        if (std::memcmp(e.data(), e2.data(), n * sizeof(std::int64_t)) != 0)
+            std::printf("MISMATCH stored vs streaming at radius %g\n", r);
     }
     {
         Raster<std::int32_t> f(grid.window(), 0, kernels::kNodataI32);
@@ -111,6 +132,59 @@ int main(int argc, char** argv) {
         const double t =
             best_of(reps, [&] { kernels::distance_to_nonzero(f.tile(grid), f.span(), d); });
         std::printf("edt_s %.6f\n", t);
+
+        // Point kernels: points at the centres of every 40th feature cell, shifted by a fixed
+        // pseudo-random offset within the cell; block-candidate kernels against the per-cell
+        // R-tree reference (the previous implementation), results compared bit for bit.
+        std::vector<double> xs, ys;
+        std::uint64_t state = 12345;
+        const auto tile = f.tile(grid);
+        std::size_t seen = 0;
+        for (std::int64_t y = 0; y < tile.ny; ++y)
+            for (std::int64_t x = 0; x < tile.nx; ++x) {
+                const auto v = f.span()[tile.padded_index(x, y)];
+                if (v == 0 || v == kernels::kNodataI32 || seen++ % 40 != 0) continue;
+                state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+                const double ox = double((state >> 20) % 1000) / 1000.0 - 0.5;
+                const double oy = double((state >> 40) % 1000) / 1000.0 - 0.5;
+                xs.push_back(tile.centre_x(x) + ox * grid.cell);
+                ys.push_back(tile.centre_y(y) + oy * grid.cell);
+            }
+        std::printf("points %zu\n", xs.size());
+        const kernels::PointIndex index(xs, ys);
+        std::vector<double> a(n), b(n);
+        const kernels::DistanceCap cap{5000.0, kernels::CapPolicy::kClamp};
+        std::printf("point_nearest_s %.6f\n",
+                    best_of(reps, [&] { kernels::nearest_point_distance(tile, index, a, cap); }));
+        std::printf("point_nearest_rtree_s %.6f\n", best_of(reps, [&] {
+                        kernels::nearest_point_distance_rtree(tile, index, b, cap);
+                    }));
+        std::printf("point_nearest_mismatches %zu\n", mismatches(a, b));
+        std::printf("point_kth2_s %.6f\n",
+                    best_of(reps, [&] { kernels::kth_nearest_point_distance(tile, index, 2, a); }));
+        std::printf("point_kth2_rtree_s %.6f\n", best_of(reps, [&] {
+                        kernels::kth_nearest_point_distance_rtree(tile, index, 2, b);
+                    }));
+        std::printf("point_kth2_mismatches %zu\n", mismatches(a, b));
+        std::vector<std::int32_t> ca(n), cb(n);
+        std::printf("point_count1000_s %.6f\n",
+                    best_of(reps, [&] { kernels::count_points_within(tile, index, 1000.0, ca); }));
+        std::printf("point_count1000_rtree_s %.6f\n", best_of(reps, [&] {
+                        kernels::count_points_within_rtree(tile, index, 1000.0, cb);
+                    }));
+        std::printf("point_count1000_mismatches %zu\n", mismatches(ca, cb));
+
+        // Decay kernels of the demo model on the same grid (halo = support).
+        for (const auto& [name, dk] :
+             {std::pair{std::string("gaussian2000"),
+                        kernels::make_gaussian_kernel(2000.0, grid.cell)},
+              std::pair{std::string("exponential500_2000"),
+                        kernels::make_exponential_kernel(500.0, 2000.0, grid.cell)}}) {
+            Raster<std::int32_t> g(grid.window(), dk.reach, kernels::kNodataI32);
+            io::read_window(grid_path, grid, g, "bench grid");
+            std::printf("decay_%s_s %.6f\n", name.c_str(),
+                        best_of(reps, [&] { kernels::decay_sum(g.tile(grid), g.span(), dk, a); }));
+        }
     }
     return 0;
 }

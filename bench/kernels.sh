@@ -6,6 +6,8 @@
 #     count, with a cell-by-cell check that the outputs are identical;
 #   - the same passes against a plain memcpy of the input+output bytes (C++ and NumPy);
 #   - the exact EDT against SciPy ndimage.distance_transform_edt and gdal_proximity.py;
+#   - the previous stored-prefix circular sum and the per-cell R-tree point kernels as same-run
+#     baselines of the current kernels (compared bit for bit), and the demo model's decay kernels;
 #   - OpenMP scaling 1 -> THREADS threads of the kernels.
 # Usage: bench/kernels.sh            (env: BUILD_DIR=build, WORK_DIR=tmp dir, THREADS=nproc, REPS=3,
 #                                     NX=2800 NY=3250 grid size, RADII="100 500 1000 5000",
@@ -85,12 +87,15 @@ f3() { awk -v a="$1" 'BEGIN { if (a == "") print "-"; else printf "%.3f", a }'; 
   echo
   echo "Circular sum (Int32 in, Int32 out; memcpy floor = copy of input+output bytes, $(f3 "${V[memcpy]}") s C++ / $(f3 "${V[npmemcpy]}") s NumPy):"
   echo
-  echo "| radius | leefbaar CLI s | kernel s | kernel / memcpy | prefix pass s | chord pass s | chords / memcpy | GRASS r.neighbors s | GRASS / CLI | GRASS / kernel | cells differing from GRASS |"
-  echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| radius | leefbaar CLI s | kernel s | kernel / memcpy | previous kernel (stored prefix) s | previous / kernel | prefix set-up s | chord pass s | chords / memcpy | GRASS r.neighbors s | GRASS / CLI | GRASS / kernel | cells differing from GRASS |"
+  echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   for r in "${radii[@]}"; do
     k=$(val "sum_${r}_s" "$work/bk_$threads.txt"); p=$(val "prefix_${r}_s" "$work/bk_$threads.txt"); c=$(val "chords_${r}_s" "$work/bk_$threads.txt")
-    echo "| $r m | $(f3 "${V[cli_$r]}") | $(f3 "$k") | $(r2 "$k" "${V[memcpy]}")x | $(f3 "$p") | $(f3 "$c") | $(r2 "$c" "${V[memcpy]}")x | $(f3 "${V[grass_$r]:-}") | $(r2 "${V[grass_$r]:-}" "${V[cli_$r]}")x | $(r2 "${V[grass_$r]:-}" "$k")x | ${V[mis_$r]:-not run} |"
+    o=$(val "stored_sum_${r}_s" "$work/bk_$threads.txt")
+    echo "| $r m | $(f3 "${V[cli_$r]}") | $(f3 "$k") | $(r2 "$k" "${V[memcpy]}")x | $(f3 "$o") | $(r2 "$o" "$k")x | $(f3 "$p") | $(f3 "$c") | $(r2 "$c" "${V[memcpy]}")x | $(f3 "${V[grass_$r]:-}") | $(r2 "${V[grass_$r]:-}" "${V[cli_$r]}")x | $(r2 "${V[grass_$r]:-}" "$k")x | ${V[mis_$r]:-not run} |"
   done
+  echo
+  grep -h MISMATCH "$work"/bk_*.txt || echo "Streaming and stored-prefix sums identical at every radius (bench_kernels compares them)."
   echo
   echo "Exact EDT (distance to the nearest of $( $PY -c "from osgeo import gdal; import numpy as n; print(int(n.sum(gdal.Open('$work/features.tif').ReadAsArray())))" ) feature cells, uncapped):"
   echo
@@ -101,6 +106,17 @@ f3() { awk -v a="$1" 'BEGIN { if (a == "") print "-"; else printf "%.3f", a }'; 
   echo "| leefbaar focal --op distance (CLI) | $(f3 "${V[cli_edt]}") | $(r2 "${V[cli_edt]}" "$k")x | |"
   echo "| SciPy distance_transform_edt | $(f3 "$s") | $(r2 "$s" "$k")x | $(grep -s scipy_mismatches "$work/scipy.txt" | cut -d' ' -f2-) |"
   echo "| gdal_proximity.py | $(f3 "$p") | $(r2 "$p" "$k")x | $(grep -s gdal_proximity_error "$work/prox.txt" | cut -d' ' -f2-) |"
+  echo
+  echo "Point kernels ($(val points "$work/bk_$threads.txt") points at every 40th feature cell; block-candidate kernel vs the per-cell R-tree reference, same run):"
+  echo
+  echo "| kernel | block-candidate s | per-cell R-tree s | R-tree / new | cells differing |"
+  echo "| --- | ---: | ---: | ---: | ---: |"
+  for key in point_nearest point_kth2 point_count1000; do
+    a=$(val "${key}_s" "$work/bk_$threads.txt"); b=$(val "${key}_rtree_s" "$work/bk_$threads.txt")
+    echo "| ${key#point_} | $(f3 "$a") | $(f3 "$b") | $(r2 "$b" "$a")x | $(val "${key}_mismatches" "$work/bk_$threads.txt") |"
+  done
+  echo
+  echo "Decay kernels (Int32 grid, halo = support): gaussian sigma 2000 m $(f3 "$(val decay_gaussian2000_s "$work/bk_$threads.txt")") s ($(r2 "$(val decay_gaussian2000_s "$work/bk_$threads.txt")" "${V[memcpy]}")x memcpy), exponential length 500 m cutoff 2000 m $(f3 "$(val decay_exponential500_2000_s "$work/bk_$threads.txt")") s ($(r2 "$(val decay_exponential500_2000_s "$work/bk_$threads.txt")" "${V[memcpy]}")x memcpy)."
   echo
   echo "OpenMP scaling (kernels alone, in-process):"
   echo

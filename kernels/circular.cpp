@@ -5,7 +5,12 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "kernels/checks.hpp"
 
@@ -27,12 +32,97 @@ void check_window(const TileDesc& tile, const CircularWindow& w, const char* ker
 
 void check_prefix(const RowPrefix& p, const CircularWindow& w, const char* kernel, bool need_sum) {
     check_window(p.tile, w, kernel);
+    if (p.streaming()) {
+        if (need_sum && !p.with_sum)
+            throw std::invalid_argument(std::string(kernel) +
+                                        ": row prefix holds counts only; make it with "
+                                        "stream_row_prefix");
+        return;
+    }
     const std::size_t n = p.stride() * std::size_t(p.tile.padded_ny());
     if (p.count.size() != n)
         throw std::invalid_argument(std::string(kernel) + ": row prefix does not match its tile");
     if (need_sum && p.sum.size() != n)
         throw std::invalid_argument(
             std::string(kernel) + ": row prefix holds counts only; build it with build_row_prefix");
+}
+
+// Chord accumulation over x blocks of kLanes cells: the block's accumulators stay in
+// registers across all row offsets, and each offset adds hi[x] - lo[x] (integer, wrapping).
+// Cloned for AVX2 (selected at load time); integer arithmetic, so every clone gives the same
+// bits.
+constexpr std::int64_t kLanes = 32;
+
+struct ChordRow {
+    const std::uint64_t* hi;  // prefix entry east of the chord, for x = 0
+    const std::uint64_t* lo;  // prefix entry west of the chord, for x = 0
+};
+
+using V4u = std::uint64_t __attribute__((vector_size(32)));
+using V8i = std::int32_t __attribute__((vector_size(32)));
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_u64(
+    std::uint64_t* __restrict acc, const ChordRow* rows, std::int64_t nrows, std::int64_t nx) {
+    constexpr int kVec = int(kLanes / 4);
+    std::int64_t x0 = 0;
+    for (; x0 + kLanes <= nx; x0 += kLanes) {
+        V4u a[kVec] = {};
+        for (std::int64_t k = 0; k < nrows; ++k) {
+            const std::uint64_t* hi = rows[k].hi + x0;
+            const std::uint64_t* lo = rows[k].lo + x0;
+            for (int i = 0; i < kVec; ++i) {
+                V4u h, l;
+                __builtin_memcpy(&h, hi + 4 * i, sizeof h);
+                __builtin_memcpy(&l, lo + 4 * i, sizeof l);
+                a[i] += h - l;
+            }
+        }
+        __builtin_memcpy(acc + x0, a, sizeof a);
+    }
+    for (std::int64_t x = x0; x < nx; ++x) {
+        std::uint64_t a = 0;
+        for (std::int64_t k = 0; k < nrows; ++k) a += rows[k].hi[x] - rows[k].lo[x];
+        acc[x] = a;
+    }
+}
+
+struct ChordRow32 {
+    const std::int32_t* hi;
+    const std::int32_t* lo;
+};
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_i32(
+    std::int32_t* __restrict acc, const ChordRow32* rows, std::int64_t nrows, std::int64_t nx) {
+    constexpr int kVec = int(kLanes / 8);
+    std::int64_t x0 = 0;
+    for (; x0 + kLanes <= nx; x0 += kLanes) {
+        V8i a[kVec] = {};
+        for (std::int64_t k = 0; k < nrows; ++k) {
+            const std::int32_t* hi = rows[k].hi + x0;
+            const std::int32_t* lo = rows[k].lo + x0;
+            for (int i = 0; i < kVec; ++i) {
+                V8i h, l;
+                __builtin_memcpy(&h, hi + 8 * i, sizeof h);
+                __builtin_memcpy(&l, lo + 8 * i, sizeof l);
+                a[i] += h - l;  // counts: no overflow (at most the window's cells)
+            }
+        }
+        __builtin_memcpy(acc + x0, a, sizeof a);
+    }
+    for (std::int64_t x = x0; x < nx; ++x) {
+        std::int32_t a = 0;
+        for (std::int64_t k = 0; k < nrows; ++k) a += rows[k].hi[x] - rows[k].lo[x];
+        acc[x] = a;
+    }
+}
+
+// Largest |window sum| bound: max_abs times the cells of the outer disc.
+bool fits_packed(const RowPrefix& p, const CircularWindow& w) {
+    std::int64_t cells = 0;
+    for (const std::int32_t h : w.outer_half)
+        if (h >= 0) cells += 2 * std::int64_t(h) + 1;
+    constexpr std::int64_t kLimit = (std::int64_t(1) << 31) - 1;
+    return p.max_abs == 0 || cells <= kLimit / p.max_abs;
 }
 
 // acc[x] += sum of the chord |dx| <= wo (minus the hole |dx| <= wi) around column x.
@@ -49,12 +139,140 @@ inline void add_chord(A* __restrict acc, const P* p, std::int64_t nx, std::int64
     }
 }
 
-// Runs the chord accumulation for every interior row and hands each finished row to `fn`
-// (row, counts, sums of value prefix 0, sums of value prefix 1). Sums are wrapping uint64 that
+// Streaming form of for_each_window_row: every thread takes one contiguous band of output
+// rows and walks it once per column strip, keeping a ring of 2 * reach + 1 prefix rows of the
+// strip (plus the reach on both sides): each prefix row is built only for the rows and
+// columns the thread needs, and the ring is sized to stay in the L2 cache at every radius.
+// When the window sums fit (fits_packed), a prefix row is one uint64 stream
+// count * 2^32 + sum, so a chord costs one subtraction for both.
+template <int NV, class Fn>
+void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefix*, NV>& vals,
+                        const CircularWindow& w, Fn&& fn) {
+    const TileDesc& t = counts.tile;
+    const std::int64_t nx = t.nx;
+    const std::int64_t ny = t.ny;
+    const std::int64_t reach = w.reach;
+    const std::int64_t halo = t.halo;
+    const std::int64_t ring = 2 * reach + 1;
+    bool packed = NV > 0;
+    for (int v = 0; v < NV; ++v) packed = packed && fits_packed(*vals[std::size_t(v)], w);
+    const bool annulus = w.is_annulus();
+    const std::int64_t nchords = annulus ? 2 * ring : ring;
+    // Strip width: the ring of all streams within ~384 KiB, at least 256 columns.
+    const std::int64_t bytes_per_col = ring * (NV * 8 + (packed ? 0 : 4));
+    const std::int64_t strip = std::max<std::int64_t>(
+        1, std::min(nx, counts.strip_cols > 0 ? counts.strip_cols
+                                              : std::max<std::int64_t>(
+                                                    256, (384 << 10) / bytes_per_col - 2 * reach)));
+    const std::size_t stride = std::size_t(strip + 2 * reach) + 1;
+#pragma omp parallel
+    {
+        int nt = 1, tid = 0;
+#ifdef _OPENMP
+        nt = omp_get_num_threads();
+        tid = omp_get_thread_num();
+#endif
+        const std::int64_t y0 = ny * tid / nt;
+        const std::int64_t y1 = ny * (tid + 1) / nt;
+        if (y0 < y1 && nx > 0) {
+            std::vector<std::uint64_t> buf64(std::size_t(ring) * stride * std::size_t(NV));
+            std::vector<std::int32_t> buf32(packed ? 0 : std::size_t(ring) * stride);
+            std::vector<std::uint64_t> acc(std::size_t(strip) * std::size_t(NV > 0 ? NV : 1));
+            std::vector<std::uint64_t> sums(acc.size());
+            std::vector<std::int32_t> cnt(static_cast<std::size_t>(strip));
+            std::vector<ChordRow> rows(static_cast<std::size_t>(nchords));
+            std::vector<ChordRow32> rows32(static_cast<std::size_t>(nchords));
+            auto slot64 = [&](int v, std::int64_t pr) {
+                return buf64.data() +
+                       (std::size_t(v) * std::size_t(ring) + std::size_t(pr % ring)) * stride;
+            };
+            auto slot32 = [&](std::int64_t pr) {
+                return buf32.data() + std::size_t(pr % ring) * stride;
+            };
+            for (std::int64_t xs = 0; xs < nx; xs += strip) {
+                const std::int64_t xe = std::min(xs + strip, nx);
+                const std::int64_t bw = xe - xs;
+                // Padded columns [c0, c1) cover the strip and the reach on both sides.
+                const std::int64_t c0 = xs + halo - reach;
+                const std::int64_t c1 = xe + halo + reach;
+                auto build = [&](std::int64_t pr) {  // padded row index
+                    if (packed) {
+                        for (int v = 0; v < NV; ++v)
+                            fill_packed_row(*vals[std::size_t(v)], pr, c0, c1, slot64(v, pr));
+                    } else {
+                        if (NV == 0) fill_prefix_row(counts, pr, c0, c1, slot32(pr), nullptr);
+                        for (int v = 0; v < NV; ++v)
+                            fill_prefix_row(*vals[std::size_t(v)], pr, c0, c1, slot32(pr),
+                                            slot64(v, pr));
+                    }
+                };
+                // Chord tables for output row y: entry k covers one row offset; annuli add the
+                // holes with hi and lo swapped (subtracted). Entry `reach` of a prefix row is
+                // interior column xs.
+                auto chords = [&](std::int64_t y, auto get, auto& out_rows) {
+                    std::int64_t k = 0;
+                    for (std::int64_t dy = -reach; dy <= reach; ++dy) {
+                        const auto* p = get(y + halo + dy) + reach;
+                        const std::int64_t wo = w.outer_half[std::size_t(dy + reach)];
+                        out_rows[std::size_t(k++)] = {p + wo + 1, p - wo};
+                        if (annulus) {
+                            const std::int64_t wi = w.inner_half[std::size_t(dy + reach)];
+                            if (wi >= 0) out_rows[std::size_t(k++)] = {p - wi, p + wi + 1};
+                        }
+                    }
+                    return k;
+                };
+                // Padded rows y0 + halo - reach .. y1 + halo + reach - 1.
+                std::int64_t next = y0 + halo - reach;
+                for (std::int64_t y = y0; y < y1; ++y) {
+                    for (; next <= y + halo + reach; ++next) build(next);
+                    for (int v = 0; v < NV; ++v) {
+                        const std::int64_t k = chords(
+                            y,
+                            [&](std::int64_t pr) -> const std::uint64_t* { return slot64(v, pr); },
+                            rows);
+                        accumulate_u64(acc.data() + std::size_t(v) * std::size_t(strip),
+                                       rows.data(), k, bw);
+                    }
+                    if (!packed) {
+                        const std::int64_t k = chords(
+                            y, [&](std::int64_t pr) -> const std::int32_t* { return slot32(pr); },
+                            rows32);
+                        accumulate_i32(cnt.data(), rows32.data(), k, bw);
+                        fn(y, xs, xe, cnt.data(), acc.data(),
+                           acc.data() + std::size_t(strip) * (NV > 1 ? 1 : 0));
+                    } else {
+                        // Decode count * 2^32 + sum with |sum| < 2^31.
+                        for (int v = 0; v < NV; ++v) {
+                            const std::uint64_t* a =
+                                acc.data() + std::size_t(v) * std::size_t(strip);
+                            std::uint64_t* s = sums.data() + std::size_t(v) * std::size_t(strip);
+                            for (std::int64_t x = 0; x < bw; ++x) {
+                                const std::int64_t sv = std::int32_t(std::uint32_t(a[x]));
+                                s[x] = std::uint64_t(sv);
+                                if (v == 0) cnt[x] = std::int32_t((a[x] - std::uint64_t(sv)) >> 32);
+                            }
+                        }
+                        fn(y, xs, xe, cnt.data(), sums.data(),
+                           sums.data() + std::size_t(strip) * (NV > 1 ? 1 : 0));
+                    }
+                }
+            }
+        }
+    }
+}
+
+// Runs the chord accumulation for every interior row and hands each finished row segment to
+// `fn` (row, first column x0, end column x1, counts, sums of value prefix 0, sums of value
+// prefix 1; the arrays start at column x0). Sums are wrapping uint64 that
 // the caller reinterprets as int64 (exact, see row_prefix.hpp).
 template <int NV, class Fn>
 void for_each_window_row(const RowPrefix& counts, const std::array<const RowPrefix*, NV>& vals,
                          const CircularWindow& w, Fn&& fn) {
+    if (counts.streaming()) {
+        stream_window_rows<NV>(counts, vals, w, std::forward<Fn>(fn));
+        return;
+    }
     const std::int64_t nx = counts.tile.nx;
     const std::int64_t ny = counts.tile.ny;
     const std::int64_t reach = w.reach;
@@ -74,7 +292,8 @@ void for_each_window_row(const RowPrefix& counts, const std::array<const RowPref
                     add_chord(acc.data() + std::size_t(v) * std::size_t(nx),
                               vals[std::size_t(v)]->sum_row(y + dy), nx, wo, wi);
             }
-            fn(y, cnt.data(), acc.data(), acc.data() + std::size_t(nx) * (NV > 1 ? 1 : 0));
+            fn(y, std::int64_t(0), nx, cnt.data(), acc.data(),
+               acc.data() + std::size_t(nx) * (NV > 1 ? 1 : 0));
         }
     }
 }
@@ -83,10 +302,12 @@ inline std::int64_t as_i64(std::uint64_t v) {
     return static_cast<std::int64_t>(v);
 }
 
+// Copies the counts of columns [x0, x1) of row y (cnt[0] is column x0).
 void write_count(std::span<std::int32_t> out_count, std::int64_t y, std::int64_t nx,
-                 const std::int32_t* cnt) {
+                 std::int64_t x0, std::int64_t x1, const std::int32_t* cnt) {
     if (out_count.empty()) return;
-    std::copy(cnt, cnt + nx, out_count.data() + std::size_t(y) * std::size_t(nx));
+    std::copy(cnt, cnt + (x1 - x0),
+              out_count.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0));
 }
 
 template <class Ratio>
@@ -105,18 +326,18 @@ void ratio_kernel(const RowPrefix& a, const RowPrefix& b, const CircularWindow& 
     check_interior_span(t, out.size(), kernel, "output");
     check_interior_span(t, out_count.size(), kernel, "count output", true);
     const std::int64_t nx = t.nx;
-    for_each_window_row<2>(a, {&a, &b}, w,
-                           [&](std::int64_t y, const std::int32_t* cnt, const std::uint64_t* sa,
-                               const std::uint64_t* sb) {
-                               double* o = out.data() + std::size_t(y) * std::size_t(nx);
-                               for (std::int64_t x = 0; x < nx; ++x) {
-                                   const std::int64_t den = as_i64(sb[x]);
-                                   o[x] = (cnt[x] == 0 || den == 0)
-                                              ? kNodataF64
-                                              : ratio(double(as_i64(sa[x])), double(den));
-                               }
-                               write_count(out_count, y, nx, cnt);
-                           });
+    for_each_window_row<2>(
+        a, {&a, &b}, w,
+        [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
+            const std::uint64_t* sa, const std::uint64_t* sb) {
+            double* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
+            for (std::int64_t x = 0; x < x1 - x0; ++x) {
+                const std::int64_t den = as_i64(sb[x]);
+                o[x] = (cnt[x] == 0 || den == 0) ? kNodataF64
+                                                 : ratio(double(as_i64(sa[x])), double(den));
+            }
+            write_count(out_count, y, nx, x0, x1, cnt);
+        });
 }
 
 // Extremum over valid cells of a disc, van Herk / Gil-Werman per chord.
@@ -198,7 +419,7 @@ void extremum_kernel(const TileDesc& tile, std::span<const T> in, const Circular
             }
             T* o = out.data() + std::size_t(y) * std::size_t(nx);
             for (std::int64_t x = 0; x < nx; ++x) o[x] = cnt[x] == 0 ? nodata : best[x];
-            write_count(out_count, y, nx, cnt.data());
+            write_count(out_count, y, nx, 0, nx, cnt.data());
         }
     }
 }
@@ -217,10 +438,12 @@ void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<std::in
     const std::int64_t nx = p.tile.nx;
     for_each_window_row<1>(
         p, {&p}, w,
-        [&](std::int64_t y, const std::int32_t* cnt, const std::uint64_t* s, const std::uint64_t*) {
-            std::int64_t* o = out.data() + std::size_t(y) * std::size_t(nx);
-            for (std::int64_t x = 0; x < nx; ++x) o[x] = cnt[x] == 0 ? kNodataI64 : as_i64(s[x]);
-            write_count(out_count, y, nx, cnt);
+        [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
+            const std::uint64_t* s, const std::uint64_t*) {
+            std::int64_t* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
+            for (std::int64_t x = 0; x < x1 - x0; ++x)
+                o[x] = cnt[x] == 0 ? kNodataI64 : as_i64(s[x]);
+            write_count(out_count, y, nx, x0, x1, cnt);
         });
 }
 
@@ -233,11 +456,12 @@ void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<double>
     const std::int64_t nx = p.tile.nx;
     for_each_window_row<1>(
         p, {&p}, w,
-        [&](std::int64_t y, const std::int32_t* cnt, const std::uint64_t* s, const std::uint64_t*) {
-            double* o = out.data() + std::size_t(y) * std::size_t(nx);
-            for (std::int64_t x = 0; x < nx; ++x)
+        [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
+            const std::uint64_t* s, const std::uint64_t*) {
+            double* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
+            for (std::int64_t x = 0; x < x1 - x0; ++x)
                 o[x] = cnt[x] == 0 ? kNodataF64 : p.to_value(as_i64(s[x]));
-            write_count(out_count, y, nx, cnt);
+            write_count(out_count, y, nx, x0, x1, cnt);
         });
 }
 
@@ -246,9 +470,10 @@ void circular_count(const RowPrefix& p, const CircularWindow& w, std::span<std::
     check_prefix(p, w, kernel, false);
     check_interior_span(p.tile, out.size(), kernel, "output");
     const std::int64_t nx = p.tile.nx;
-    for_each_window_row<0>(p, {}, w,
-                           [&](std::int64_t y, const std::int32_t* cnt, const std::uint64_t*,
-                               const std::uint64_t*) { write_count(out, y, nx, cnt); });
+    for_each_window_row<0>(
+        p, {}, w,
+        [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
+            const std::uint64_t*, const std::uint64_t*) { write_count(out, y, nx, x0, x1, cnt); });
 }
 
 void circular_mean(const RowPrefix& p, const CircularWindow& w, std::span<double> out,
@@ -260,11 +485,12 @@ void circular_mean(const RowPrefix& p, const CircularWindow& w, std::span<double
     const std::int64_t nx = p.tile.nx;
     for_each_window_row<1>(
         p, {&p}, w,
-        [&](std::int64_t y, const std::int32_t* cnt, const std::uint64_t* s, const std::uint64_t*) {
-            double* o = out.data() + std::size_t(y) * std::size_t(nx);
-            for (std::int64_t x = 0; x < nx; ++x)
+        [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
+            const std::uint64_t* s, const std::uint64_t*) {
+            double* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
+            for (std::int64_t x = 0; x < x1 - x0; ++x)
                 o[x] = cnt[x] == 0 ? kNodataF64 : p.to_value(as_i64(s[x])) / double(cnt[x]);
-            write_count(out_count, y, nx, cnt);
+            write_count(out_count, y, nx, x0, x1, cnt);
         });
 }
 
@@ -279,14 +505,15 @@ void circular_density(const RowPrefix& p, const CircularWindow& w, DensityArea a
     const double nominal_km2 = double(w.cells) * cell_km2;
     for_each_window_row<1>(
         p, {&p}, w,
-        [&](std::int64_t y, const std::int32_t* cnt, const std::uint64_t* s, const std::uint64_t*) {
-            double* o = out.data() + std::size_t(y) * std::size_t(nx);
-            for (std::int64_t x = 0; x < nx; ++x) {
+        [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
+            const std::uint64_t* s, const std::uint64_t*) {
+            double* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
+            for (std::int64_t x = 0; x < x1 - x0; ++x) {
                 const double km2 =
                     area == DensityArea::kValid ? double(cnt[x]) * cell_km2 : nominal_km2;
                 o[x] = cnt[x] == 0 ? kNodataF64 : p.to_value(as_i64(s[x])) / km2;
             }
-            write_count(out_count, y, nx, cnt);
+            write_count(out_count, y, nx, x0, x1, cnt);
         });
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -106,8 +107,8 @@ bool point_within_exact(double px, double py, double cx, double cy, double radiu
     return ex.m * ex.m + ey.m * ey.m <= er.m * er.m;
 }
 
-void nearest_point_distance(const TileDesc& tile, const PointIndex& points, std::span<double> out,
-                            const DistanceCap& cap) {
+void nearest_point_distance_rtree(const TileDesc& tile, const PointIndex& points,
+                                  std::span<double> out, const DistanceCap& cap) {
     const char* kernel = "nearest point distance";
     check_out(tile, out.size(), kernel);
     if (points.size() == 0)
@@ -139,8 +140,8 @@ void nearest_point_distance(const TileDesc& tile, const PointIndex& points, std:
     }
 }
 
-void kth_nearest_point_distance(const TileDesc& tile, const PointIndex& points, std::int64_t k,
-                                std::span<double> out) {
+void kth_nearest_point_distance_rtree(const TileDesc& tile, const PointIndex& points,
+                                      std::int64_t k, std::span<double> out) {
     const char* kernel = "k-th nearest point distance";
     check_out(tile, out.size(), kernel);
     if (points.size() == 0)
@@ -168,8 +169,8 @@ void kth_nearest_point_distance(const TileDesc& tile, const PointIndex& points, 
     }
 }
 
-void count_points_within(const TileDesc& tile, const PointIndex& points, double radius_m,
-                         std::span<std::int32_t> out) {
+void count_points_within_rtree(const TileDesc& tile, const PointIndex& points, double radius_m,
+                               std::span<std::int32_t> out) {
     const char* kernel = "count points within";
     check_out(tile, out.size(), kernel);
     check_radius(radius_m, kernel, "radius");
@@ -195,6 +196,203 @@ void count_points_within(const TileDesc& tile, const PointIndex& points, double 
             }
         }
     }
+}
+
+// Block-candidate kernels. The interior is cut into blocks of kBlock x kBlock cells. For a
+// block with cell-centre box of half-diagonal hd around its centre c, the k-th nearest point
+// of any cell z in the block is within hd + d_k(c) of z (triangle inequality), so every point
+// that can be among z's k nearest lies within 2 hd + d_k(c) of c. Those candidates (one R-tree
+// query per block) are then scanned by every cell of the block with exactly the reference
+// formula dist2, so the minimum (k-th smallest, count) is the reference's to the bit; the
+// radii are widened by a relative 1e-9 and 1 mm so that rounding can only add candidates.
+namespace {
+
+constexpr std::int64_t kBlock = 16;
+
+struct Candidates {
+    std::vector<double> x, y;
+    void clear() {
+        x.clear();
+        y.clear();
+    }
+};
+
+struct BlockGeom {
+    std::int64_t x0, x1, y0, y1;  // interior cells [x0, x1) x [y0, y1)
+    double cx, cy, hd;            // centre and half-diagonal of the cell-centre box (metres)
+};
+
+BlockGeom block_geom(const TileDesc& t, std::int64_t bx, std::int64_t by) {
+    BlockGeom g;
+    g.x0 = bx * kBlock;
+    g.x1 = std::min(g.x0 + kBlock, t.nx);
+    g.y0 = by * kBlock;
+    g.y1 = std::min(g.y0 + kBlock, t.ny);
+    const double xa = t.centre_x(g.x0), xb = t.centre_x(g.x1 - 1);
+    const double ya = t.centre_y(g.y0), yb = t.centre_y(g.y1 - 1);
+    g.cx = 0.5 * (xa + xb);
+    g.cy = 0.5 * (ya + yb);
+    g.hd = 0.5 * std::sqrt((xb - xa) * (xb - xa) + (ya - yb) * (ya - yb));
+    return g;
+}
+
+inline double widen(double r) {
+    return r * (1 + 1e-9) + 1e-3;
+}
+
+// Points within `radius` of (cx, cy) (a superset: box query, then a widened distance filter).
+void gather(const bgi::rtree<Point, bgi::rstar<16>>& tree, double cx, double cy, double radius,
+            std::vector<Point>& hits, Candidates& c) {
+    hits.clear();
+    c.clear();
+    const Box box(Point(cx - radius, cy - radius), Point(cx + radius, cy + radius));
+    tree.query(bgi::intersects(box), std::back_inserter(hits));
+    const double r2 = radius * radius * (1 + 1e-9);
+    for (const Point& p : hits) {
+        if (dist2(p, cx, cy) > r2) continue;
+        c.x.push_back(bg::get<0>(p));
+        c.y.push_back(bg::get<1>(p));
+    }
+}
+
+// Distance from (cx, cy) to its k-th nearest point (the R-tree's own k nearest).
+double kth_distance(const bgi::rtree<Point, bgi::rstar<16>>& tree, double cx, double cy, unsigned k,
+                    std::vector<Point>& hits) {
+    hits.clear();
+    tree.query(bgi::nearest(Point(cx, cy), k), std::back_inserter(hits));
+    double worst = 0.0;
+    for (const Point& p : hits) worst = std::max(worst, dist2(p, cx, cy));
+    return std::sqrt(worst);
+}
+
+template <class Fn>
+void for_each_block(const TileDesc& t, Fn&& fn) {
+    const std::int64_t nbx = (t.nx + kBlock - 1) / kBlock;
+    const std::int64_t nby = (t.ny + kBlock - 1) / kBlock;
+#pragma omp parallel
+    {
+        std::vector<Point> hits;
+        Candidates c;
+#pragma omp for schedule(dynamic, 4)
+        for (std::int64_t b = 0; b < nbx * nby; ++b) fn(block_geom(t, b % nbx, b / nbx), hits, c);
+    }
+}
+
+}  // namespace
+
+void nearest_point_distance(const TileDesc& tile, const PointIndex& points, std::span<double> out,
+                            const DistanceCap& cap) {
+    const char* kernel = "nearest point distance";
+    check_out(tile, out.size(), kernel);
+    if (points.size() == 0)
+        throw std::invalid_argument("nearest point distance: the point set is empty");
+    if (cap.cap_m) check_radius(*cap.cap_m, kernel, "cap");
+    const auto& tree = points.impl().tree;
+    for_each_block(tile, [&](const BlockGeom& g, std::vector<Point>& hits, Candidates& c) {
+        double radius = 2 * g.hd + kth_distance(tree, g.cx, g.cy, 1, hits);
+        // With a cap, a cell only needs its nearest point when that is within the cap.
+        if (cap.cap_m) radius = std::min(radius, *cap.cap_m + g.hd);
+        gather(tree, g.cx, g.cy, widen(radius), hits, c);
+        const std::size_t m = c.x.size();
+        for (std::int64_t y = g.y0; y < g.y1; ++y) {
+            const double cy = tile.centre_y(y);
+            for (std::int64_t x = g.x0; x < g.x1; ++x) {
+                const double cx = tile.centre_x(x);
+                double best = std::numeric_limits<double>::infinity();
+                std::size_t arg = m;
+                for (std::size_t i = 0; i < m; ++i) {
+                    const double dx = c.x[i] - cx;
+                    const double dy = c.y[i] - cy;
+                    const double d2 = dx * dx + dy * dy;
+                    if (d2 < best) {
+                        best = d2;
+                        arg = i;
+                    }
+                }
+                double d = std::sqrt(best);
+                if (cap.cap_m) {
+                    if (arg == m || !point_within_exact(c.x[arg], c.y[arg], cx, cy, *cap.cap_m))
+                        d = cap.beyond == CapPolicy::kClamp ? *cap.cap_m : kNodataF64;
+                    else
+                        d = std::min(d, *cap.cap_m);
+                }
+                out[tile.interior_index(x, y)] = d;
+            }
+        }
+    });
+}
+
+void kth_nearest_point_distance(const TileDesc& tile, const PointIndex& points, std::int64_t k,
+                                std::span<double> out) {
+    const char* kernel = "k-th nearest point distance";
+    check_out(tile, out.size(), kernel);
+    if (points.size() == 0)
+        throw std::invalid_argument("k-th nearest point distance: the point set is empty");
+    if (k < 1 || std::uint64_t(k) > points.size())
+        throw std::invalid_argument("k-th nearest point distance: k = " + std::to_string(k) +
+                                    " must be in [1, " + std::to_string(points.size()) + "]");
+    const auto& tree = points.impl().tree;
+    for_each_block(tile, [&](const BlockGeom& g, std::vector<Point>& hits, Candidates& c) {
+        const double radius = 2 * g.hd + kth_distance(tree, g.cx, g.cy, unsigned(k), hits);
+        gather(tree, g.cx, g.cy, widen(radius), hits, c);
+        const std::size_t m = c.x.size();
+        std::vector<double> top(static_cast<std::size_t>(k));  // k smallest, ascending
+        for (std::int64_t y = g.y0; y < g.y1; ++y) {
+            const double cy = tile.centre_y(y);
+            for (std::int64_t x = g.x0; x < g.x1; ++x) {
+                const double cx = tile.centre_x(x);
+                std::fill(top.begin(), top.end(), std::numeric_limits<double>::infinity());
+                for (std::size_t i = 0; i < m; ++i) {
+                    const double dx = c.x[i] - cx;
+                    const double dy = c.y[i] - cy;
+                    const double d2 = dx * dx + dy * dy;
+                    if (!(d2 < top.back())) continue;
+                    std::size_t j = top.size() - 1;
+                    while (j > 0 && top[j - 1] > d2) {
+                        top[j] = top[j - 1];
+                        --j;
+                    }
+                    top[j] = d2;
+                }
+                out[tile.interior_index(x, y)] = std::sqrt(top.back());
+            }
+        }
+    });
+}
+
+void count_points_within(const TileDesc& tile, const PointIndex& points, double radius_m,
+                         std::span<std::int32_t> out) {
+    const char* kernel = "count points within";
+    check_out(tile, out.size(), kernel);
+    check_radius(radius_m, kernel, "radius");
+    const auto& tree = points.impl().tree;
+    const double r2 = radius_m * radius_m;
+    const double lo2 = r2 * (1 - 1e-12), hi2 = r2 * (1 + 1e-12);
+    for_each_block(tile, [&](const BlockGeom& g, std::vector<Point>& hits, Candidates& c) {
+        gather(tree, g.cx, g.cy, widen(radius_m + g.hd), hits, c);
+        const std::size_t m = c.x.size();
+        for (std::int64_t y = g.y0; y < g.y1; ++y) {
+            const double cy = tile.centre_y(y);
+            for (std::int64_t x = g.x0; x < g.x1; ++x) {
+                const double cx = tile.centre_x(x);
+                std::int32_t n = 0;
+                bool near_tie = false;
+                for (std::size_t i = 0; i < m; ++i) {
+                    const double dx = c.x[i] - cx;
+                    const double dy = c.y[i] - cy;
+                    const double d2 = dx * dx + dy * dy;
+                    n += d2 < lo2;
+                    near_tie |= !(d2 < lo2) && !(d2 > hi2);
+                }
+                if (near_tie) {  // the same exact decision as point_within_exact
+                    n = 0;
+                    for (std::size_t i = 0; i < m; ++i)
+                        n += point_within_exact(c.x[i], c.y[i], cx, cy, radius_m);
+                }
+                out[tile.interior_index(x, y)] = n;
+            }
+        }
+    });
 }
 
 }  // namespace leefbaar::kernels

@@ -1,5 +1,6 @@
 #include "kernels/row_prefix.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -133,6 +134,149 @@ std::pair<RowPrefix, RowPrefix> build_row_prefix_pair(const TileDesc& tile,
     check_padded_span(tile, b.size(), "row prefix pair", "second input");
     return {build<float>(tile, a, b, frac_bits, "row prefix pair"),
             build<float>(tile, b, a, frac_bits, "row prefix pair")};
+}
+
+namespace {
+
+// Validates a streaming source and returns the largest |fixed-point value| of a counted cell.
+template <class T>
+std::int64_t scan_source(const TileDesc& t, std::span<const T> a, std::span<const T> mask,
+                         int frac_bits, const char* kernel) {
+    std::int64_t best = 0;
+    bool ok = true;
+    const std::size_t n = a.size();
+#pragma omp parallel for schedule(static) reduction(max : best) reduction(&& : ok)
+    for (std::size_t i = 0; i < n; ++i) {
+        const T v = a[i];
+        if (is_nodata(v) || (!mask.empty() && is_nodata(mask[i]))) continue;
+        std::int64_t q = 0;
+        if constexpr (std::is_same_v<T, float>) {
+            if (!fixed_ok(v, frac_bits, q)) {
+                ok = false;
+                continue;
+            }
+        } else {
+            q = v;
+        }
+        best = std::max(best, q < 0 ? -q : q);
+    }
+    (void)t;
+    if (!ok) {
+        if constexpr (std::is_same_v<T, float>) throw_fixed_range(a, frac_bits, kernel);
+    }
+    return best;
+}
+
+template <class T>
+RowPrefix stream(const TileDesc& tile, std::span<const T> values, std::span<const T> mask,
+                 int frac_bits, bool with_sum, const char* kernel) {
+    check_tile(tile, kernel);
+    check_padded_span(tile, values.size(), kernel, "input");
+    if (!mask.empty()) check_padded_span(tile, mask.size(), kernel, "second input");
+    RowPrefix p;
+    p.tile = tile;
+    p.frac_bits = frac_bits;
+    p.with_sum = with_sum;
+    if constexpr (std::is_same_v<T, float>)
+        p.src_f32 = values.data();
+    else
+        p.src_i32 = values.data();
+    p.mask = mask.empty() ? nullptr : mask.data();
+    p.max_abs = with_sum ? scan_source<T>(tile, values, mask, frac_bits, kernel) : 0;
+    return p;
+}
+
+template <class T, bool kPacked>
+void fill_row(const RowPrefix& p, const T* src, const T* msk, std::int64_t pnx, std::int32_t* c,
+              std::uint64_t* s) {
+    const int frac_bits = p.frac_bits;
+    std::int32_t run_c = 0;
+    std::uint64_t run_s = 0;
+    if (!kPacked) c[0] = 0;
+    if (s != nullptr) s[0] = 0;
+    for (std::int64_t x = 0; x < pnx; ++x) {
+        const T v = src[x];
+        const bool valid = !is_nodata(v) && (msk == nullptr || !is_nodata(msk[x]));
+        std::uint64_t q = 0;
+        if constexpr (std::is_same_v<T, float>) {
+            std::int64_t qq = 0;
+            if (valid) fixed_ok(v, frac_bits, qq);  // validated by scan_source
+            q = std::uint64_t(qq);
+        } else {
+            q = valid ? std::uint64_t(std::int64_t(v)) : 0;
+        }
+        if constexpr (kPacked) {
+            run_s += q + (std::uint64_t(valid) << 32);
+            s[x + 1] = run_s;
+        } else {
+            run_c += std::int32_t(valid);
+            c[x + 1] = run_c;
+            if (s != nullptr) {
+                run_s += q;
+                s[x + 1] = run_s;
+            }
+        }
+    }
+}
+
+template <bool kPacked>
+void fill_any(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1, std::int32_t* c,
+              std::uint64_t* s) {
+    const std::int64_t pnx = p.tile.padded_nx();
+    const std::size_t off = std::size_t(r) * std::size_t(pnx) + std::size_t(c0);
+    if (p.src_f32 != nullptr) {
+        const float* m = p.mask ? static_cast<const float*>(p.mask) + off : nullptr;
+        fill_row<float, kPacked>(p, p.src_f32 + off, m, c1 - c0, c, s);
+    } else {
+        const std::int32_t* m = p.mask ? static_cast<const std::int32_t*>(p.mask) + off : nullptr;
+        fill_row<std::int32_t, kPacked>(p, p.src_i32 + off, m, c1 - c0, c, s);
+    }
+}
+
+}  // namespace
+
+RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const std::int32_t> values) {
+    return stream<std::int32_t>(tile, values, {}, 0, true, "row prefix");
+}
+
+RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const float> values, int frac_bits) {
+    check_frac_bits(frac_bits, "row prefix");
+    return stream<float>(tile, values, {}, frac_bits, true, "row prefix");
+}
+
+std::pair<RowPrefix, RowPrefix> stream_row_prefix_pair(const TileDesc& tile,
+                                                       std::span<const std::int32_t> a,
+                                                       std::span<const std::int32_t> b) {
+    check_padded_span(tile, b.size(), "row prefix pair", "second input");
+    return {stream<std::int32_t>(tile, a, b, 0, true, "row prefix pair"),
+            stream<std::int32_t>(tile, b, a, 0, true, "row prefix pair")};
+}
+
+std::pair<RowPrefix, RowPrefix> stream_row_prefix_pair(const TileDesc& tile,
+                                                       std::span<const float> a,
+                                                       std::span<const float> b, int frac_bits) {
+    check_frac_bits(frac_bits, "row prefix pair");
+    check_padded_span(tile, b.size(), "row prefix pair", "second input");
+    return {stream<float>(tile, a, b, frac_bits, true, "row prefix pair"),
+            stream<float>(tile, b, a, frac_bits, true, "row prefix pair")};
+}
+
+RowPrefix stream_count_prefix(const TileDesc& tile, std::span<const std::int32_t> values) {
+    return stream<std::int32_t>(tile, values, {}, 0, false, "count prefix");
+}
+
+RowPrefix stream_count_prefix(const TileDesc& tile, std::span<const float> values) {
+    return stream<float>(tile, values, {}, 0, false, "count prefix");
+}
+
+void fill_prefix_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
+                     std::int32_t* count, std::uint64_t* sum) {
+    fill_any<false>(p, r, c0, c1, count, p.with_sum ? sum : nullptr);
+}
+
+void fill_packed_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
+                     std::uint64_t* packed) {
+    fill_any<true>(p, r, c0, c1, nullptr, packed);
 }
 
 template <class T>

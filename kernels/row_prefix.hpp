@@ -27,11 +27,34 @@ inline constexpr std::int64_t kMaxFixedMagnitude = std::int64_t(1) << 40;
 
 // Prefix sums of values and of valid-cell counts, one row of padded_nx + 1 entries per padded
 // row (entry 0 is zero). Nodata cells contribute nothing to either.
+//
+// Two forms: a stored prefix (build_row_prefix: `sum` and `count` hold every row) and a
+// streaming one (stream_row_prefix: nothing stored; each thread of a circular-window kernel
+// builds only the prefix rows of its own row band, in a ring of 2 * reach + 1 rows that it
+// reuses, so no tile-sized allocation or zero fill sits in the hot path). Both give the same
+// window sums to the bit. A streaming prefix points into the raster(s) it was made from, which
+// must outlive it.
 struct RowPrefix {
     TileDesc tile;
     int frac_bits = 0;                // values are stored as v * 2^frac_bits (0: exact int32)
     std::vector<std::uint64_t> sum;   // wrapping prefix sums of the (fixed-point) values
     std::vector<std::int32_t> count;  // prefix counts of valid cells
+
+    // Streaming form: the padded source raster (exactly one of the two) and an optional mask
+    // raster of the same type (a cell counts only where the mask is valid too).
+    const std::int32_t* src_i32 = nullptr;
+    const float* src_f32 = nullptr;
+    const void* mask = nullptr;
+    bool with_sum = true;
+    // Largest |fixed-point value| of a counted cell (streaming form): decides whether window
+    // sums fit the packed 32+32-bit form that the kernels use when they can.
+    std::int64_t max_abs = 0;
+
+    // Column-strip width of the streaming kernels (0: sized for the cache; tests set it small
+    // to exercise many strips on small grids).
+    std::int64_t strip_cols = 0;
+
+    bool streaming() const { return src_i32 != nullptr || src_f32 != nullptr; }
 
     std::size_t stride() const { return std::size_t(tile.padded_nx()) + 1; }
     // Pointer to the prefix row of interior row `row`, offset so that p[col] is the sum of the
@@ -67,6 +90,32 @@ std::pair<RowPrefix, RowPrefix> build_row_prefix_pair(const TileDesc& tile,
                                                       std::span<const float> a,
                                                       std::span<const float> b,
                                                       int frac_bits = kDefaultFracBits);
+
+// Streaming prefixes (see RowPrefix): validate the input (float values must fit the fixed-point
+// range, as for build_row_prefix) and record max_abs, but store no prefix rows.
+RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const std::int32_t> values);
+RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const float> values,
+                            int frac_bits = kDefaultFracBits);
+std::pair<RowPrefix, RowPrefix> stream_row_prefix_pair(const TileDesc& tile,
+                                                       std::span<const std::int32_t> a,
+                                                       std::span<const std::int32_t> b);
+std::pair<RowPrefix, RowPrefix> stream_row_prefix_pair(const TileDesc& tile,
+                                                       std::span<const float> a,
+                                                       std::span<const float> b,
+                                                       int frac_bits = kDefaultFracBits);
+// Counts only (with_sum false).
+RowPrefix stream_count_prefix(const TileDesc& tile, std::span<const std::int32_t> values);
+RowPrefix stream_count_prefix(const TileDesc& tile, std::span<const float> values);
+
+// Fills the prefix of padded row `r` over padded columns [c0, c1) of a streaming prefix:
+// count[0..c1-c0] and, if sum != nullptr, sum[0..c1-c0] (entry 0 is zero; differences equal
+// those of the stored form).
+void fill_prefix_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
+                     std::int32_t* count, std::uint64_t* sum);
+// The same in the packed form: packed[x] = count * 2^32 + sum (wrapping), usable when every
+// window sum of the kernel satisfies |sum| < 2^31 (see max_abs).
+void fill_packed_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
+                     std::uint64_t* packed);
 
 // Prefix counts of valid cells only (sum left empty), for kernels that need just the count.
 template <class T>

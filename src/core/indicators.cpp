@@ -31,11 +31,11 @@ const kernels::RowPrefix& BlockInputs::prefix(const std::string& name) {
     auto it = prefixes_.find(name);
     if (it == prefixes_.end()) {
         if (const auto* f = float_layer(name)) {
-            it =
-                prefixes_.emplace(name, kernels::build_row_prefix(f->tile(grid_), f->span())).first;
+            it = prefixes_.emplace(name, kernels::stream_row_prefix(f->tile(grid_), f->span()))
+                     .first;
         } else {
             const auto& r = layer(name);
-            it = prefixes_.emplace(name, kernels::build_row_prefix(r.tile(grid_), r.span())).first;
+            it = prefixes_.emplace(name, kernels::stream_row_prefix(r.tile(grid_), r.span())).first;
         }
     }
     return it->second;
@@ -49,15 +49,16 @@ const std::pair<kernels::RowPrefix, kernels::RowPrefix>& BlockInputs::pair_prefi
         const auto *fa = float_layer(a), *fb = float_layer(b);
         it = pairs_
                  .emplace(key,
-                          kernels::build_row_prefix_pair(fa->tile(grid_), fa->span(), fb->span()))
+                          kernels::stream_row_prefix_pair(fa->tile(grid_), fa->span(), fb->span()))
                  .first;
     }
     if (it == pairs_.end()) {
         const auto& ra = layer(a);
         const auto& rb = layer(b);
-        it = pairs_
-                 .emplace(key, kernels::build_row_prefix_pair(ra.tile(grid_), ra.span(), rb.span()))
-                 .first;
+        it =
+            pairs_
+                .emplace(key, kernels::stream_row_prefix_pair(ra.tile(grid_), ra.span(), rb.span()))
+                .first;
     }
     return it->second;
 }

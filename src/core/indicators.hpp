@@ -18,16 +18,21 @@ namespace leefbaar {
 
 // Everything the kernels of one block and year read: integer layers with a halo as wide as
 // the largest reach, and point sets by type. Prefix sums are built once per layer and reused
-// by every indicator and radius over that layer.
+// by every indicator and radius over that layer (streaming prefixes, see
+// kernels/row_prefix.hpp: each kernel call builds only the rows it needs).
 class BlockInputs {
   public:
     BlockInputs(const GridSpec& grid, std::int64_t year) : grid_(grid), year_(year) {}
     void add_layer(const std::string& name, Raster<std::int32_t> r) {
+        forget_prefixes();
         layers_[name] = std::move(r);
     }
     // A float layer (fixed-point exact sums, see kernels/row_prefix.hpp). Every op except
     // "distance" and "cell" accepts it; share and rate need both layers of the same type.
-    void add_layer(const std::string& name, Raster<float> r) { float_layers_[name] = std::move(r); }
+    void add_layer(const std::string& name, Raster<float> r) {
+        forget_prefixes();
+        float_layers_[name] = std::move(r);
+    }
     // The block for point operations when no layer is read (e.g. `leefbaar focal --like`).
     void set_block(const Window& interior) { block_ = interior; }
     void add_points(const std::string& type, std::span<const double> xs,
@@ -50,6 +55,11 @@ class BlockInputs {
     void evaluate_exact(const KernelSpec& k, std::span<std::int64_t> out);
 
   private:
+    // Streaming prefixes point into the layers: drop them before a layer is replaced.
+    void forget_prefixes() {
+        prefixes_.clear();
+        pairs_.clear();
+    }
     const kernels::RowPrefix& prefix(const std::string& layer);
     const std::pair<kernels::RowPrefix, kernels::RowPrefix>& pair_prefix(const std::string& a,
                                                                          const std::string& b);

@@ -339,3 +339,154 @@ TEST_CASE("min and max of signed zeros do not depend on the tile origin",
             });
     }
 }
+
+namespace {
+
+// Every prefix-based op through a stored prefix and through a streaming one, bit for bit, at
+// `threads` threads (more threads than rows leaves some threads without a band).
+template <class T>
+void require_stream_equals_stored(const kt::World<T>& world, const kt::World<T>& den,
+                                  const CircularWindow& w, int threads, std::int64_t strip = 0) {
+    const TileDesc t = kt::tile_of(world, 0, 0, world.nx, world.ny, w.reach);
+    const auto in = kt::cut(world, t);
+    const auto in_b = kt::cut(den, t);
+    const std::size_t n = t.interior_size();
+    omp_set_num_threads(threads);
+    const RowPrefix stored = build_row_prefix(t, std::span<const T>(in));
+    RowPrefix streamed = stream_row_prefix(t, std::span<const T>(in));
+    streamed.strip_cols = strip;
+    const auto [sa, sb] =
+        build_row_prefix_pair(t, std::span<const T>(in), std::span<const T>(in_b));
+    auto [ta, tb] = stream_row_prefix_pair(t, std::span<const T>(in), std::span<const T>(in_b));
+    ta.strip_cols = strip;
+    tb.strip_cols = strip;
+    REQUIRE(streamed.streaming());
+    REQUIRE(streamed.sum.empty());
+    const auto both = [&](auto&& run) {
+        const auto a = run(stored, sa, sb);
+        const auto b = run(streamed, ta, tb);
+        REQUIRE(kt::bits_equal(a.first, b.first));
+        REQUIRE(kt::bits_equal(a.second, b.second));
+    };
+    both([&](const RowPrefix& p, const RowPrefix&, const RowPrefix&) {
+        std::vector<double> out(n);
+        std::vector<std::int32_t> c(n);
+        circular_sum(p, w, std::span(out), std::span(c));
+        return std::pair{out, c};
+    });
+    if constexpr (std::is_same_v<T, std::int32_t>) {
+        both([&](const RowPrefix& p, const RowPrefix&, const RowPrefix&) {
+            std::vector<std::int64_t> out(n);
+            std::vector<std::int32_t> c(n);
+            circular_sum(p, w, std::span(out), std::span(c));
+            return std::pair{out, c};
+        });
+    }
+    if (w.is_annulus()) return;
+    both([&](const RowPrefix& p, const RowPrefix&, const RowPrefix&) {
+        std::vector<double> out(n);
+        std::vector<std::int32_t> c(n);
+        circular_mean(p, w, std::span(out));
+        circular_count(p, w, std::span(c));
+        return std::pair{out, c};
+    });
+    both([&](const RowPrefix& p, const RowPrefix&, const RowPrefix&) {
+        std::vector<double> out(n), out2(n);
+        circular_density(p, w, DensityArea::kValid, std::span(out));
+        circular_density(p, w, DensityArea::kNominal, std::span(out2));
+        return std::pair{out, out2};
+    });
+    both([&](const RowPrefix&, const RowPrefix& a, const RowPrefix& b) {
+        std::vector<double> out(n), out2(n);
+        std::vector<std::int32_t> c(n);
+        circular_share(a, b, w, std::span(out), std::span(c));
+        circular_rate(a, b, w, std::span(out2));
+        out.insert(out.end(), out2.begin(), out2.end());
+        return std::pair{out, c};
+    });
+    RowPrefix counts_only = stream_count_prefix(t, std::span<const T>(in));
+    counts_only.strip_cols = strip;
+    std::vector<std::int32_t> c1(n), c2(n);
+    circular_count(stored, w, std::span(c1));
+    circular_count(counts_only, w, std::span(c2));
+    REQUIRE(kt::bits_equal(c1, c2));
+    std::vector<double> tmp(n);
+    CHECK_THROWS_WITH(circular_sum(counts_only, w, std::span(tmp)),
+                      Catch::Contains("holds counts only"));
+}
+
+}  // namespace
+
+TEST_CASE("streaming prefixes give the stored prefixes' results bit for bit", "[circular]") {
+    // Small values: window sums fit the packed 32+32-bit form. Large values: they do not, and
+    // the kernels fall back to separate count and sum streams. Grid sizes odd, even and prime,
+    // some smaller than the window.
+    const auto small = kt::random_i32(21, 41, 37, 12, -30, 200, 0.2);
+    const auto small_b = kt::random_i32(22, 41, 37, 12, 0, 50, 0.1);
+    const auto large = kt::random_i32(23, 30, 17, 12, -2000000000, 2000000000, 0.2);
+    const auto large_b = kt::random_i32(24, 30, 17, 12, 0, 2000000000, 0.1);
+    const auto tiny = kt::random_i32(25, 3, 2, 12, 0, 9, 0.3);
+    const auto fl = kt::random_f32(26, 29, 23, 12, -1000.0f, 1000.0f, 0.2);
+    const auto fl_small = kt::random_f32(27, 29, 23, 12, 0.0f, 0.01f, 0.2);
+    const auto fl_b = kt::random_f32(28, 29, 23, 12, 0.0f, 500.0f, 0.1);
+    std::vector<CircularWindow> windows;
+    for (const double r : {50.0, 100.0, 250.0, 500.0, 1100.0})
+        windows.push_back(make_circular_window(r, 100.0));
+    windows.push_back(make_annulus_window(200.0, 700.0, 100.0));
+    windows.push_back(make_annulus_window(0.0, 100.0, 100.0));
+    for (const auto& w : windows)
+        for (const int threads : {1, 2, 5})
+            for (const std::int64_t strip : {0, 1, 7}) {  // 0: automatic (one strip here)
+                INFO("radius " << w.outer_m << " inner " << w.inner_m << " threads " << threads
+                               << " strip " << strip);
+                require_stream_equals_stored(small, small_b, w, threads, strip);
+                require_stream_equals_stored(large, large_b, w, threads, strip);
+                require_stream_equals_stored(tiny, tiny, w, threads, strip);
+                require_stream_equals_stored(fl, fl_b, w, threads, strip);
+                require_stream_equals_stored(fl_small, fl_b, w, threads, strip);
+            }
+    // A wide grid and a large radius: the automatic strip width (cache-sized) splits the rows.
+    const auto wide = kt::random_i32(30, 700, 3, 61, 0, 40, 0.1);
+    for (const int threads : {1, 2})
+        require_stream_equals_stored(wide, wide, make_circular_window(6000.0, 100.0), threads);
+    omp_set_num_threads(2);
+    // Packed and unpacked paths against brute force, and the packing bound at its edge.
+    const auto edge = kt::random_i32(29, 13, 11, 5, 0, 0, 0.0);
+    auto big = edge;
+    for (auto& v : big.data)
+        if (!is_nodata(v)) v = 2147483647 / 9;  // 9-cell disc sums exactly fit in 31 bits
+    const CircularWindow w1 = make_circular_window(100.0, 100.0);
+    for (const std::int32_t bump : {0, 1}) {
+        auto b2 = big;
+        b2.at(6, 5) += bump;  // one cell over the bound: the unpacked path must take over
+        const TileDesc t = kt::tile_of(b2, 0, 0, b2.nx, b2.ny, w1.reach);
+        const auto in = kt::cut(b2, t);
+        const RowPrefix p = stream_row_prefix(t, std::span<const std::int32_t>(in));
+        std::vector<std::int64_t> out(t.interior_size());
+        circular_sum(p, w1, std::span(out));
+        const BruteI32 b = brute_i32(t, in, w1);
+        for (std::size_t i = 0; i < out.size(); ++i) REQUIRE(out[i] == b.sum[i]);
+    }
+}
+
+TEST_CASE("streaming circular kernels are bit-identical across tile splits", "[circular]") {
+    const auto wi = kt::random_i32(31, 47, 31, 9, -100, 100, 0.15);
+    const CircularWindow w = make_circular_window(750.0, 100.0);
+    const CircularWindow ring = make_annulus_window(250.0, 750.0, 100.0);
+    for (std::int64_t halo : {7, 9}) {
+        kt::require_split_invariant<std::int64_t>(
+            wi, halo, [&](const TileDesc& t, const std::vector<std::int32_t>& in) {
+                std::vector<std::int64_t> out(t.interior_size());
+                circular_sum(stream_row_prefix(t, std::span<const std::int32_t>(in)), ring,
+                             std::span(out));
+                return out;
+            });
+        kt::require_split_invariant<double>(
+            wi, halo, [&](const TileDesc& t, const std::vector<std::int32_t>& in) {
+                std::vector<double> out(t.interior_size());
+                circular_mean(stream_row_prefix(t, std::span<const std::int32_t>(in)), w,
+                              std::span(out));
+                return out;
+            });
+    }
+}

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <optional>
 
 #include "kernels/points.hpp"
 #include "support.hpp"
@@ -119,4 +120,60 @@ TEST_CASE("point kernels reject bad parameters", "[points]") {
                       "count points within: radius 0 m must be > 0");
     std::vector<double> small(1);
     CHECK_THROWS_AS(nearest_point_distance(t, index, std::span(small)), std::invalid_argument);
+}
+
+TEST_CASE("block-candidate point kernels equal the per-cell R-tree reference bit for bit",
+          "[points]") {
+    // A larger grid (several 16 x 16 blocks, ragged edges), clustered points, duplicates, points
+    // on cell centres and far outside the grid, and sparse sets where candidates come from far.
+    const auto world = kt::random_i32(3, 83, 61, 0, 0, 1, 0.0);
+    const TileDesc t = kt::tile_of(world, 0, 0, world.nx, world.ny, 0);
+    std::mt19937_64 rng(5);
+    std::normal_distribution<double> jitter(0.0, 150.0);
+    Pts clustered;
+    for (int c = 0; c < 12; ++c) {
+        const double x0 = 13000.0 + double(rng() % 8300), y0 = 606000.0 + double(rng() % 6000);
+        for (int i = 0; i < 40; ++i) {
+            clustered.x.push_back(x0 + jitter(rng));
+            clustered.y.push_back(y0 + jitter(rng));
+        }
+    }
+    clustered.x.push_back(t.centre_x(10));  // exactly on a cell centre, twice
+    clustered.y.push_back(t.centre_y(20));
+    clustered.x.push_back(t.centre_x(10));
+    clustered.y.push_back(t.centre_y(20));
+    const Pts sparse = random_points(8, 3, 13000.0, 21300.0, 606000.0, 612000.0);
+    const Pts far = random_points(9, 2, 60000.0, 61000.0, 500000.0, 501000.0);
+    const Pts uniform = random_points(10, 2000, 12000.0, 22000.0, 605000.0, 613000.0);
+    const Pts* sets[] = {&clustered, &sparse, &far, &uniform};
+    for (const Pts* p : sets) {
+        const PointIndex index(p->x, p->y);
+        const std::size_t n = t.interior_size();
+        for (const int threads : {1, 2}) {
+            omp_set_num_threads(threads);
+            std::vector<double> a(n), b(n);
+            for (const std::optional<double> cap :
+                 {std::optional<double>{}, std::optional<double>{450.0},
+                  std::optional<double>{5000.0}}) {
+                for (const CapPolicy pol : {CapPolicy::kClamp, CapPolicy::kNodata}) {
+                    nearest_point_distance(t, index, std::span(a), {cap, pol});
+                    nearest_point_distance_rtree(t, index, std::span(b), {cap, pol});
+                    REQUIRE(kt::bits_equal(a, b));
+                }
+            }
+            for (const std::int64_t k : {1, 2, 3}) {
+                if (std::size_t(k) > p->x.size()) continue;
+                kth_nearest_point_distance(t, index, k, std::span(a));
+                kth_nearest_point_distance_rtree(t, index, k, std::span(b));
+                REQUIRE(kt::bits_equal(a, b));
+            }
+            std::vector<std::int32_t> ca(n), cb(n);
+            for (const double r : {100.0, 250.0, 1000.0, 3000.0}) {
+                count_points_within(t, index, r, std::span(ca));
+                count_points_within_rtree(t, index, r, std::span(cb));
+                REQUIRE(kt::bits_equal(ca, cb));
+            }
+        }
+    }
+    omp_set_num_threads(2);
 }
