@@ -87,6 +87,16 @@ void check_out(const TileDesc& t, std::size_t n, const char* kernel) {
     check_interior_span(t, n, kernel, "output");
 }
 
+// Arguments of the k-th nearest distance kernels (the block kernel and its R-tree oracle).
+void check_kth(const TileDesc& tile, std::size_t n, const PointIndex& points, std::int64_t k) {
+    check_out(tile, n, "k-th nearest point distance");
+    if (points.size() == 0)
+        throw std::invalid_argument("k-th nearest point distance: the point set is empty");
+    if (k < 1 || std::uint64_t(k) > points.size())
+        throw std::invalid_argument("k-th nearest point distance: k = " + std::to_string(k) +
+                                    " must be in [1, " + std::to_string(points.size()) + "]");
+}
+
 }  // namespace
 
 bool point_within_exact(double px, double py, double cx, double cy, double radius_m) {
@@ -142,13 +152,7 @@ void nearest_point_distance_rtree(const TileDesc& tile, const PointIndex& points
 
 void kth_nearest_point_distance_rtree(const TileDesc& tile, const PointIndex& points,
                                       std::int64_t k, std::span<double> out) {
-    const char* kernel = "k-th nearest point distance";
-    check_out(tile, out.size(), kernel);
-    if (points.size() == 0)
-        throw std::invalid_argument("k-th nearest point distance: the point set is empty");
-    if (k < 1 || std::uint64_t(k) > points.size())
-        throw std::invalid_argument("k-th nearest point distance: k = " + std::to_string(k) +
-                                    " must be in [1, " + std::to_string(points.size()) + "]");
+    check_kth(tile, out.size(), points, k);
     const auto& tree = points.impl().tree;
 #pragma omp parallel
     {
@@ -324,13 +328,7 @@ void nearest_point_distance(const TileDesc& tile, const PointIndex& points, std:
 
 void kth_nearest_point_distance(const TileDesc& tile, const PointIndex& points, std::int64_t k,
                                 std::span<double> out) {
-    const char* kernel = "k-th nearest point distance";
-    check_out(tile, out.size(), kernel);
-    if (points.size() == 0)
-        throw std::invalid_argument("k-th nearest point distance: the point set is empty");
-    if (k < 1 || std::uint64_t(k) > points.size())
-        throw std::invalid_argument("k-th nearest point distance: k = " + std::to_string(k) +
-                                    " must be in [1, " + std::to_string(points.size()) + "]");
+    check_kth(tile, out.size(), points, k);
     const auto& tree = points.impl().tree;
     for_each_block(tile, [&](const BlockGeom& g, std::vector<Point>& hits, Candidates& c) {
         const double radius = 2 * g.hd + kth_distance(tree, g.cx, g.cy, unsigned(k), hits);

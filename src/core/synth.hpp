@@ -36,11 +36,11 @@ std::string preset_name(Preset p);
 // calibrated against these: raising an intensity lowers the scores of that city's districts
 // (more social rent, vacancy, incidents, fewer owner-occupiers) and slows their improvement.
 struct ProblemParams {
-    double g4_intensity = 1.0;         // each problem district in the four large cities
+    double g4_intensity = 0.85;        // each problem district in the four large cities
     int g4_districts = 2;              // problem districts per large city
     double district_radius_m = 450.0;  // Gaussian radius of a district (large cities)
     // Small pockets in the large cities: onvoldoende cells within otherwise fair buurten.
-    int g4_pockets = 6;
+    int g4_pockets = 0;
     double pocket_radius_m = 200.0;
     double town_radius_m = 400.0;  // ... of the problem district of a named town
     // Mid-size towns with a problem district (name -> intensity); in the national world these
@@ -59,6 +59,9 @@ struct ProblemParams {
     // aandachtsbuurten), too small to make a whole wijk kwetsbaar.
     double scattered_radius_m = 150.0;
     double declining_intensity = 0.35;  // extra pressure in the centres of declining towns
+    // Safety share of the second and later districts of a large city (housing-type districts)
+    // and of declining town centres; scattered spots draw theirs uniformly in [0, 1].
+    double housing_district_safety = 0.2;
     // How much less problem areas improve: incident trends are raised to 1/(1 + k * p).
     double improvement_damping = 2.0;
 };
@@ -66,7 +69,7 @@ struct ProblemParams {
 // National incident trends, as factors relative to 2012 at the measurement years; linear
 // in between and flat outside. Nuisance falls most between 2016 and 2018.
 struct TrendParams {
-    std::map<int, double> nuisance = {{2012, 1.04}, {2014, 1.02}, {2016, 0.92}, {2018, 0.80}};
+    std::map<int, double> nuisance = {{2012, 1.04}, {2014, 1.02}, {2016, 0.92}, {2018, 0.82}};
     std::map<int, double> violence = {{2012, 1.0}, {2014, 0.99}, {2016, 0.95}, {2018, 0.93}};
     std::map<int, double> vandalism = {{2012, 1.0}, {2014, 0.97}, {2016, 0.94}, {2018, 0.91}};
     std::map<int, double> burglary = {{2012, 1.0}, {2014, 0.95}, {2016, 0.85}, {2018, 0.82}};
@@ -144,6 +147,10 @@ struct Settlement {
 
 struct Disc {
     double x = 0, y = 0, r = 0, w = 0;  // centre, radius, weight
+    // Problem districts: the share of the intensity that acts on safety (incidents); the
+    // housing side (social rent, vacancy) always takes the whole intensity. Districts weak
+    // through housing alone are weak but not unsafe, as many weak buurten are.
+    double safety = 1.0;
 };
 
 struct Segment {

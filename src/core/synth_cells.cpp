@@ -186,14 +186,15 @@ bool AmenityPoint::operator<(const AmenityPoint& o) const {
 // ---- static fields ------------------------------------------------------------------------
 
 struct Generator::Cell {
-    float dens = 0;     // expected dwellings per m2 in 2018
-    float centre = 0;   // commercial intensity, person-equivalents per m2
-    float growth = 0;   // annual growth rate
-    float problem = 0;  // problem-area intensity (0 = none, ~1 = core of a problem district)
-    float decline = 0;  // membership of a declining region, 0..1
-    float urban = 0;    // 0 rural .. 1 dense city
-    float old = 0;      // tendency to pre-1945 stock
-    float hh = 0;       // persons per occupied dwelling
+    float dens = 0;            // expected dwellings per m2 in 2018
+    float centre = 0;          // commercial intensity, person-equivalents per m2
+    float growth = 0;          // annual growth rate
+    float problem = 0;         // problem-area intensity (0 = none, ~1 = core of a problem district)
+    float problem_safety = 0;  // the part of it that acts on incidents
+    float decline = 0;         // membership of a declining region, 0..1
+    float urban = 0;           // 0 rural .. 1 dense city
+    float old = 0;             // tendency to pre-1945 stock
+    float hh = 0;              // persons per occupied dwelling
     float f_water = 0, f_green = 0, f_ind = 0, f_agri = 0;
     float d_motor = 0, d_rail = 0;
     float tenure_noise = 0;
@@ -288,13 +289,17 @@ Generator::Generator(const World& w, const Window& block) : w_(w), block_(block)
                 decl = std::max(
                     decl, std::clamp(1.5 - 1.5 * std::hypot(x - d.x, y - d.y) / d.r, 0.0, 1.0));
             k.decline = float(decl);
-            double p = 0;
+            double p = 0, ps = 0;
             for (int i : pidx.near(x, y)) {
                 const auto& q = w.problems_[std::size_t(i)];
                 const double d2 = ((x - q.x) * (x - q.x) + (y - q.y) * (y - q.y)) / (q.r * q.r);
-                if (d2 < 9.0) p += q.w * std::exp(-d2);
+                if (d2 < 9.0) {
+                    p += q.w * std::exp(-d2);
+                    ps += q.w * q.safety * std::exp(-d2);
+                }
             }
             k.problem = float(std::min(1.5, p));
+            k.problem_safety = float(std::min(1.5, ps));
             const double dh = dens * 1e4;
             k.urban = float(dh / (dh + 12.0));
             k.old = float(old);
@@ -424,13 +429,14 @@ std::vector<Raster<std::int32_t>> Generator::generate(int year) const {
             }
             // Incidents (independent per year); problem areas improve less.
             const double tf = 1.0 / (1.0 + damp * pi);
+            const double pis = k.problem_safety;
             const double lam_inc[4] = {
-                (0.045 * rexp * (1 + 2.5 * pi) * (0.8 + 0.4 * urb) + 0.01 * cen) *
+                (0.045 * rexp * (1 + 2.5 * pis) * (0.8 + 0.4 * urb) + 0.01 * cen) *
                     std::pow(nuis, tf),
-                (0.005 * rexp * (1 + 3.0 * pi) * (0.7 + 0.6 * urb) + 0.002 * cen) *
+                (0.005 * rexp * (1 + 3.0 * pis) * (0.7 + 0.6 * urb) + 0.002 * cen) *
                     std::pow(viol, tf),
-                (0.009 * rexp * (1 + 2.0 * pi) * (0.8 + 0.4 * urb)) * std::pow(vand, tf),
-                (0.007 * u * (1 + 1.5 * pi) * (0.85 + 0.3 * urb)) * std::pow(burg, tf)};
+                (0.009 * rexp * (1 + 2.0 * pis) * (0.8 + 0.4 * urb)) * std::pow(vand, tf),
+                (0.007 * u * (1 + 1.5 * pis) * (0.85 + 0.3 * urb)) * std::pow(burg, tf)};
             for (int t = 0; t < 4; ++t) {
                 const rnd::Stream a(seed, ix, iy, year_key(kInc0 + t, year));
                 set(kInc0 + t, rnd::poisson_quantile(lam_inc[t], a.uniform(0)));

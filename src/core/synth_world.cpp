@@ -597,17 +597,18 @@ void World::build_problems() {
             return rnd::philox(s, kFeatProblem, std::uint32_t(i), k, 0);
         };
         auto district = [&](std::uint32_t k, double dist_lo, double dist_hi, double radius,
-                            double w) {
+                            double w, double safety = 1.0) {
             const auto r = draw(k);
             const double ang = 2 * M_PI * rnd::to_unit(r[0]);
             const double d = t.r0 * (dist_lo + (dist_hi - dist_lo) * rnd::to_unit(r[1]));
             const double rad = radius * (0.8 + 0.5 * rnd::to_unit(r[2]));
             problems_.push_back({t.x + d * std::cos(ang), t.y + d * std::sin(ang), rad,
-                                 w * (0.85 + 0.3 * rnd::to_unit(r[3]))});
+                                 w * (0.85 + 0.3 * rnd::to_unit(r[3])), safety});
         };
         if (t.kind == 0) {
             for (int k = 0; k < pp.g4_districts; ++k)
-                district(std::uint32_t(k), 0.3, 1.1, pp.district_radius_m, pp.g4_intensity);
+                district(std::uint32_t(k), 0.3, 1.1, pp.district_radius_m, pp.g4_intensity,
+                         k == 0 ? 1.0 : pp.housing_district_safety);
             for (int k = 0; k < pp.g4_pockets; ++k)
                 district(std::uint32_t(30 + k), 0.1, 1.2, pp.pocket_radius_m, pp.g4_intensity);
             continue;
@@ -621,10 +622,11 @@ void World::build_problems() {
             if (rnd::to_unit(r[0]) < pp.scattered_share) {
                 const double w =
                     std::min(pp.scattered_max, -pp.scattered_mean * std::log(rnd::to_unit(r[1])));
-                district(21, 0.2, 0.9, pp.scattered_radius_m, w);
+                district(21, 0.2, 0.9, pp.scattered_radius_m, w, rnd::to_unit(r[2]));
             }
             if (t.decline > 0.5 && pp.declining_intensity > 0)
-                problems_.push_back({t.x, t.y, 600.0, pp.declining_intensity * t.decline});
+                problems_.push_back({t.x, t.y, 600.0, pp.declining_intensity * t.decline,
+                                     pp.housing_district_safety});
         }
     }
 }

@@ -25,8 +25,9 @@ struct TypologyRules {
     double wijk_safety_percentile = 20;
     double wijk_min_onvoldoende_share = 0.30;  // share of scored cells (area) in classes 1..3
     double wijk_max_relative_trend = 0.0;      // last period's change minus the national change
-    std::int64_t wijk_min_residents = 1000;
-    std::int64_t cluster_min_residents = 5000;
+    // "Larger areas": a wijk of at least 5,000 residents, or a cluster of at least 10,000.
+    std::int64_t wijk_min_residents = 5000;
+    std::int64_t cluster_min_residents = 10000;
     // Type 3, aandachtsregio's
     std::string region_level = "coropplus";
     int region_max_class = 5;                      // residents in cells of class <= 5 ...
