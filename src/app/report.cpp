@@ -22,6 +22,7 @@
 
 #include "app/log.hpp"
 #include "core/error.hpp"
+#include "io/csv.hpp"
 #include "io/gdal_raster.hpp"
 #include "io/hdf5.hpp"
 #include "io/zones.hpp"
@@ -636,56 +637,10 @@ const std::vector<Rgb>& series_colours() {
 // ---------------------------------------------------------------- sweep outputs
 
 // A CSV file as written by io::CsvWriter (header row; fields quoted with "" when needed).
-struct CsvTable {
-    std::vector<std::string> header;
-    std::vector<std::vector<std::string>> rows;
-    int col(const std::string& name) const {
-        const auto it = std::find(header.begin(), header.end(), name);
-        return it == header.end() ? -1 : int(it - header.begin());
-    }
-};
+using io::CsvTable;
 
 CsvTable read_csv_table(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw Error("report", "cannot read " + p.string());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string t = ss.str();
-    CsvTable out;
-    std::vector<std::string> row;
-    std::string f;
-    bool q = false, any = false;
-    auto end_row = [&] {
-        row.push_back(f);
-        f.clear();
-        if (out.header.empty())
-            out.header = row;
-        else
-            out.rows.push_back(row);
-        row.clear();
-        any = false;
-    };
-    for (std::size_t i = 0; i < t.size(); ++i) {
-        const char c = t[i];
-        if (q) {
-            if (c == '"' && i + 1 < t.size() && t[i + 1] == '"')
-                f += '"', ++i;
-            else if (c == '"')
-                q = false;
-            else
-                f += c;
-        } else if (c == '"') {
-            q = true, any = true;
-        } else if (c == ',') {
-            row.push_back(f), f.clear(), any = true;
-        } else if (c == '\n') {
-            end_row();
-        } else if (c != '\r') {
-            f += c, any = true;
-        }
-    }
-    if (any || !f.empty()) end_row();
-    return out;
+    return io::read_csv(p.string());
 }
 
 double csv_num(const std::string& v) {

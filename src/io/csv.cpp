@@ -1,9 +1,12 @@
 #include "io/csv.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include "core/error.hpp"
 
@@ -44,6 +47,60 @@ std::string csv_number(double v) {
     char buf[64];
     const auto r = std::to_chars(buf, buf + sizeof buf, v);
     return std::string(buf, r.ptr);
+}
+
+int CsvTable::col(const std::string& name) const {
+    const auto it = std::find(header.begin(), header.end(), name);
+    return it == header.end() ? -1 : int(it - header.begin());
+}
+
+std::vector<std::vector<std::string>> parse_csv(const std::string& t) {
+    std::vector<std::vector<std::string>> out;
+    std::vector<std::string> row;
+    std::string f;
+    bool q = false, any = false;
+    auto end_row = [&] {
+        row.push_back(f);
+        f.clear();
+        out.push_back(std::move(row));
+        row.clear();
+        any = false;
+    };
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        const char c = t[i];
+        if (q) {
+            if (c == '"' && i + 1 < t.size() && t[i + 1] == '"')
+                f += '"', ++i;
+            else if (c == '"')
+                q = false;
+            else
+                f += c;
+        } else if (c == '"') {
+            q = true, any = true;
+        } else if (c == ',') {
+            row.push_back(f), f.clear(), any = true;
+        } else if (c == '\n') {
+            end_row();
+        } else if (c != '\r') {
+            f += c, any = true;
+        }
+    }
+    if (any || !f.empty()) end_row();
+    return out;
+}
+
+CsvTable read_csv(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("csv", "cannot read " + path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto records = parse_csv(ss.str());
+    CsvTable out;
+    if (records.empty()) return out;
+    out.header = std::move(records.front());
+    out.rows.assign(std::make_move_iterator(records.begin() + 1),
+                    std::make_move_iterator(records.end()));
+    return out;
 }
 
 }  // namespace leefbaar::io

@@ -1,5 +1,6 @@
 #pragma once
-// Minimal RFC 4180 CSV writing (fields quoted when needed), written atomically.
+// Minimal RFC 4180 CSV: writing (fields quoted when needed, written atomically) and reading
+// back what CsvWriter writes.
 
 #include <string>
 #include <vector>
@@ -18,6 +19,17 @@ class CsvWriter {
     std::vector<std::string> header_;
     std::vector<std::vector<std::string>> rows_;
 };
+
+// A CSV file read back: the first record is the header.
+struct CsvTable {
+    std::vector<std::string> header;
+    std::vector<std::vector<std::string>> rows;
+    int col(const std::string& name) const;  // -1 when absent
+};
+// Records of RFC 4180 text ("" escapes a quote inside a quoted field; CR LF or LF ends a record).
+std::vector<std::vector<std::string>> parse_csv(const std::string& text);
+// Reads a CSV file; throws Error naming the file when it cannot be read.
+CsvTable read_csv(const std::string& path);
 
 // Formats a double for CSV: shortest round-trip form; NaN as an empty field.
 std::string csv_number(double v);

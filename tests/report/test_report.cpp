@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "io/csv.hpp"
 #include "io/gdal_raster.hpp"
 
 namespace fs = std::filesystem;
@@ -389,28 +390,8 @@ TEST_CASE("report: files, Dutch labels, images, and every table number equals su
 
 // Splits one CSV line as io::CsvWriter writes it ("" quotes).
 std::vector<std::string> csv_fields(const std::string& line) {
-    std::vector<std::string> out;
-    std::string f;
-    bool q = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (q) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
-                f += '"', ++i;
-            else if (c == '"')
-                q = false;
-            else
-                f += c;
-        } else if (c == '"') {
-            q = true;
-        } else if (c == ',') {
-            out.push_back(f), f.clear();
-        } else if (c != '\r') {
-            f += c;
-        }
-    }
-    out.push_back(f);
-    return out;
+    const auto records = leefbaar::io::parse_csv(line);
+    return records.empty() ? std::vector<std::string>{""} : records.front();
 }
 
 TEST_CASE("the sweep's base member reproduces the run's typology, type 1 clusters included") {
