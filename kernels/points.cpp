@@ -87,6 +87,16 @@ void check_out(const TileDesc& t, std::size_t n, const char* kernel) {
     check_interior_span(t, n, kernel, "output");
 }
 
+// Arguments of the nearest distance kernels (the block kernel and its R-tree oracle).
+void check_nearest(const TileDesc& tile, std::size_t n, const PointIndex& points,
+                   const DistanceCap& cap) {
+    const char* kernel = "nearest point distance";
+    check_out(tile, n, kernel);
+    if (points.size() == 0)
+        throw std::invalid_argument("nearest point distance: the point set is empty");
+    if (cap.cap_m) check_radius(*cap.cap_m, kernel, "cap");
+}
+
 // Arguments of the k-th nearest distance kernels (the block kernel and its R-tree oracle).
 void check_kth(const TileDesc& tile, std::size_t n, const PointIndex& points, std::int64_t k) {
     check_out(tile, n, "k-th nearest point distance");
@@ -119,11 +129,7 @@ bool point_within_exact(double px, double py, double cx, double cy, double radiu
 
 void nearest_point_distance_rtree(const TileDesc& tile, const PointIndex& points,
                                   std::span<double> out, const DistanceCap& cap) {
-    const char* kernel = "nearest point distance";
-    check_out(tile, out.size(), kernel);
-    if (points.size() == 0)
-        throw std::invalid_argument("nearest point distance: the point set is empty");
-    if (cap.cap_m) check_radius(*cap.cap_m, kernel, "cap");
+    check_nearest(tile, out.size(), points, cap);
     const auto& tree = points.impl().tree;
 #pragma omp parallel
     {
@@ -286,11 +292,7 @@ void for_each_block(const TileDesc& t, Fn&& fn) {
 
 void nearest_point_distance(const TileDesc& tile, const PointIndex& points, std::span<double> out,
                             const DistanceCap& cap) {
-    const char* kernel = "nearest point distance";
-    check_out(tile, out.size(), kernel);
-    if (points.size() == 0)
-        throw std::invalid_argument("nearest point distance: the point set is empty");
-    if (cap.cap_m) check_radius(*cap.cap_m, kernel, "cap");
+    check_nearest(tile, out.size(), points, cap);
     const auto& tree = points.impl().tree;
     for_each_block(tile, [&](const BlockGeom& g, std::vector<Point>& hits, Candidates& c) {
         double radius = 2 * g.hd + kth_distance(tree, g.cx, g.cy, 1, hits);

@@ -83,15 +83,22 @@ bool fill_prefix(const TileDesc& t, std::span<const T> a, std::span<const T> mas
     throw std::invalid_argument(std::string(kernel) + ": fixed-point range exceeded");
 }
 
-template <class T>
-RowPrefix build(const TileDesc& tile, std::span<const T> values, std::span<const T> mask,
-                int frac_bits, const char* kernel) {
+// Checks the input spans of a prefix (mask_size 0 = no second input) and starts its descriptor.
+RowPrefix checked_prefix(const TileDesc& tile, std::size_t values_size, std::size_t mask_size,
+                         int frac_bits, const char* kernel) {
     check_tile(tile, kernel);
-    check_padded_span(tile, values.size(), kernel, "input");
-    if (!mask.empty()) check_padded_span(tile, mask.size(), kernel, "second input");
+    check_padded_span(tile, values_size, kernel, "input");
+    if (mask_size != 0) check_padded_span(tile, mask_size, kernel, "second input");
     RowPrefix p;
     p.tile = tile;
     p.frac_bits = frac_bits;
+    return p;
+}
+
+template <class T>
+RowPrefix build(const TileDesc& tile, std::span<const T> values, std::span<const T> mask,
+                int frac_bits, const char* kernel) {
+    RowPrefix p = checked_prefix(tile, values.size(), mask.size(), frac_bits, kernel);
     if (!fill_prefix<T>(tile, values, mask, true, p)) {
         if constexpr (std::is_same_v<T, float>) throw_fixed_range(values, frac_bits, kernel);
     }
@@ -170,12 +177,7 @@ std::int64_t scan_source(const TileDesc& t, std::span<const T> a, std::span<cons
 template <class T>
 RowPrefix stream(const TileDesc& tile, std::span<const T> values, std::span<const T> mask,
                  int frac_bits, bool with_sum, const char* kernel) {
-    check_tile(tile, kernel);
-    check_padded_span(tile, values.size(), kernel, "input");
-    if (!mask.empty()) check_padded_span(tile, mask.size(), kernel, "second input");
-    RowPrefix p;
-    p.tile = tile;
-    p.frac_bits = frac_bits;
+    RowPrefix p = checked_prefix(tile, values.size(), mask.size(), frac_bits, kernel);
     p.with_sum = with_sum;
     if constexpr (std::is_same_v<T, float>)
         p.src_f32 = values.data();
