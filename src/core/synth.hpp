@@ -214,6 +214,18 @@ class World {
     std::array<std::vector<Zone>, kLevels> zones_;
     std::vector<std::vector<int>> cp_gm_, gm_wk_, wk_bu_;
     std::vector<int> cp_all_;
+    // Urban areas that belong to one gemeente whole: a large or mid-size city's disc of
+    // kCityReach e-folding radii around its centre (tested in gemeente-warped coordinates, so
+    // the boundary is irregular). Without it the Voronoi gemeenten cut the cities into pieces
+    // and a G4 municipality held a fraction of its city.
+    struct CityArea {
+        double x = 0, y = 0, r = 0;
+        int gemeente = -1;
+    };
+    std::vector<CityArea> cities_;
+    // The city gemeente whose area holds the (gemeente-warped) point, -1 if none; where areas
+    // overlap, the one with the smallest distance relative to its radius.
+    int city_at(double wx, double wy) const;
     std::vector<std::string> gm_group_;
     std::vector<int> gm_declining_;
     std::array<double, kLevels> warp_{};  // domain-warp amplitude per level, metres

@@ -277,6 +277,10 @@ namespace {
 using detail::kG4;
 using detail::kG40;
 
+// A city's urban area, in e-folding radii of its density profile (3.5 r0 holds 86% of an
+// exponential disc's residents): it belongs to the city's gemeente whole.
+constexpr double kCityReach = 3.5;
+
 // A spatial hash of points for minimum-spacing checks.
 class SpacingIndex {
   public:
@@ -667,12 +671,16 @@ std::array<int, kLevels> World::locate(double x, double y) const {
         if (g < 0 || !land(x, y)) return out;
     } else {
         if (!land(x, y)) return out;
-        warped(coropplus, wx, wy);
-        const int cp = nearest(cp_all_, zones_[coropplus], wx, wy);
-        if (cp < 0) return out;
         warped(gemeente, wx, wy);
-        g = nearest(cp_gm_[std::size_t(cp)], zones_[gemeente], wx, wy);
-        if (g < 0) return out;
+        g = city_at(wx, wy);
+        if (g < 0) {
+            double cx, cy;
+            warped(coropplus, cx, cy);
+            const int cp = nearest(cp_all_, zones_[coropplus], cx, cy);
+            if (cp < 0) return out;
+            g = nearest(cp_gm_[std::size_t(cp)], zones_[gemeente], wx, wy);
+            if (g < 0) return out;
+        }
     }
     out[gemeente] = g;
     out[coropplus] = zones_[gemeente][std::size_t(g)].parent;
@@ -685,6 +693,19 @@ std::array<int, kLevels> World::locate(double x, double y) const {
     warped(buurt, wx, wy);
     out[buurt] = nearest(wk_bu_[std::size_t(w)], zones_[buurt], wx, wy);
     return out;
+}
+
+int World::city_at(double wx, double wy) const {
+    int best = -1;
+    double bq = 1.0;  // (distance / radius)^2 must stay below 1
+    for (const auto& c : cities_) {
+        const double q = ((c.x - wx) * (c.x - wx) + (c.y - wy) * (c.y - wy)) / (c.r * c.r);
+        if (q < bq) {
+            bq = q;
+            best = c.gemeente;
+        }
+    }
+    return best;
 }
 
 std::vector<std::int32_t> World::buurt_ids(const Window& block) const {
@@ -770,25 +791,39 @@ void World::build_zones() {
         // Gemeenten: each COROP-plus seed, the city centres, then a mix of population-weighted
         // and uniform points.
         SpacingIndex gm_sp(zc.s_gm);
+        auto warp_at = [&](int level, double x, double y, double& wx, double& wy) {
+            const double a = warp_[std::size_t(level)], sc = a * 6.0;
+            wx = x + a * rnd::fbm(s, 200u + 2u * std::uint32_t(level), x, y, sc, 2);
+            wy = y + a * rnd::fbm(s, 201u + 2u * std::uint32_t(level), x, y, sc, 2);
+        };
+        // A seed inside a city's area would get no cells: refused (the seed keeps its cell).
         auto add_gm = [&](double x, double y) {
             if (!in_world_box(x, y) || !land(x, y) || !gm_sp.free(x, y)) return false;
-            const auto loc = locate(x, y);  // COROP-plus only (gemeente lists still filling)
-            (void)loc;
-            double wx = x, wy = y;
-            {
-                const double a = warp_[coropplus], sc = a * 6.0;
-                wx = x + a * rnd::fbm(s, 200u + 2u * coropplus, x, y, sc, 2);
-                wy = y + a * rnd::fbm(s, 201u + 2u * coropplus, x, y, sc, 2);
-            }
+            double wx, wy;
+            warp_at(gemeente, x, y, wx, wy);
+            if (city_at(wx, wy) >= 0) return false;
+            warp_at(coropplus, x, y, wx, wy);
             const int cp = nearest(cp_all_, cps, wx, wy);
             gm_sp.add(x, y);
             cp_gm_[std::size_t(cp)].push_back(int(gms.size()));
             gms.push_back({"", "", cp, x, y});
             return true;
         };
-        for (const auto& c : cps) add_gm(c.x, c.y);
+        // The large and mid-size cities first, each with its urban area (largest first, so a
+        // city whose centre lies in a larger city's area joins that city).
         for (const auto& t : settlements_)
-            if (t.kind <= 1 && int(gms.size()) < zc.gm) add_gm(snap(t.x), snap(t.y));
+            if (t.kind <= 1 && int(gms.size()) < zc.gm && add_gm(snap(t.x), snap(t.y)))
+                cities_.push_back({snap(t.x), snap(t.y), kCityReach * t.r0, int(gms.size()) - 1});
+        for (const auto& c : cps) add_gm(c.x, c.y);
+        // A COROP-plus region whose seed fell in a city area still needs a gemeente of its own
+        // for the land outside the cities: the first uniform land point of the region.
+        for (std::size_t cp = 0; cp < cps.size(); ++cp)
+            for (std::uint32_t a = 0; cp_gm_[cp].empty() && a < 200000u; ++a) {
+                double x, y, wx, wy;
+                uniform_point(kFeatGm, 0x80000000u + a, x, y);
+                warp_at(coropplus, x, y, wx, wy);
+                if (nearest(cp_all_, cps, wx, wy) == int(cp)) add_gm(x, y);
+            }
         for (std::uint32_t a = 0; int(gms.size()) < zc.gm && a < 2000000u; ++a) {
             double x, y;
             if (a % 2 == 0)
