@@ -5,6 +5,7 @@
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
+#include <charconv>
 #include <filesystem>
 
 #include "core/error.hpp"
@@ -63,9 +64,26 @@ void write_zone_gpkg(const std::string& path, const std::vector<ZoneLayerOut>& l
                     OGR_F_SetGeometryDirectly(g, OGR_G_ForceToMultiPolygon(OGR_G_Clone(geom)));
                 const auto it = L.values.find(code);
                 if (it != L.values.end())
-                    for (std::size_t i = 0; i < L.fields.size(); ++i)
-                        if (!it->second[i].empty())
-                            OGR_F_SetFieldString(g, int(i) + 2, it->second[i].c_str());
+                    for (std::size_t i = 0; i < L.fields.size(); ++i) {
+                        const std::string& v = it->second[i];
+                        if (v.empty()) continue;
+                        // Numbers parsed here (correctly rounded, as OGR would parse the text).
+                        const char* e = v.data() + v.size();
+                        if (L.types[i] == 'r') {
+                            double x = 0;
+                            if (std::from_chars(v.data(), e, x).ptr == e) {
+                                OGR_F_SetFieldDouble(g, int(i) + 2, x);
+                                continue;
+                            }
+                        } else if (L.types[i] == 'i') {
+                            long long x = 0;
+                            if (std::from_chars(v.data(), e, x).ptr == e) {
+                                OGR_F_SetFieldInteger64(g, int(i) + 2, x);
+                                continue;
+                            }
+                        }
+                        OGR_F_SetFieldString(g, int(i) + 2, v.c_str());
+                    }
                 if (OGR_L_CreateFeature(o, g) != OGRERR_NONE) {
                     OGR_F_Destroy(g);
                     OGR_F_Destroy(f);
