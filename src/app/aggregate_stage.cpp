@@ -1,6 +1,7 @@
 #include "app/aggregate_stage.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -410,8 +411,8 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
     // Roll up the levels (exact integer sums), and the nation (one zone).
     std::vector<std::vector<YearZoneStats>> ys(levels.size());
     std::vector<std::vector<PeriodZoneStats>> ps(levels.size());
-    ys[0] = fine;
-    ps[0] = pfine;
+    ys[0] = std::move(fine);
+    ps[0] = std::move(pfine);
     for (std::size_t k = 1; k < levels.size(); ++k)
         for (std::size_t y = 0; y < ny; ++y)
             ys[k].push_back(roll_up(ys[k - 1][y], levels[k - 1].parent, levels[k].size()));
@@ -422,8 +423,8 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
     std::vector<PeriodZoneStats> pnat;
     {
         const std::vector<std::int32_t> to_nation(levels[0].size(), 0);
-        for (std::size_t y = 0; y < ny; ++y) nat.push_back(roll_up(fine[y], to_nation, 1));
-        for (std::size_t p = 0; p < np; ++p) pnat.push_back(roll_up(pfine[p], to_nation, 1));
+        for (std::size_t y = 0; y < ny; ++y) nat.push_back(roll_up(ys[0][y], to_nation, 1));
+        for (std::size_t p = 0; p < np; ++p) pnat.push_back(roll_up(ps[0][p], to_nation, 1));
         // The national change by indicator: quantised weight x the exact sum of residents x
         // quantised z changes (the same integer as summing each cell's contribution change).
         for (std::size_t p = 0; p < np; ++p) {
@@ -797,52 +798,72 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
             if (has_t3)
                 header.push_back("aandachtsregio"), types.push_back('i'),
                     header.push_back("aandachtsregio_missed"), types.push_back('s');
+            // Each field once: formatted into the CSV record (rank 0) and kept as a number or
+            // text for the GeoPackage (its writer), without a string per field.
+            const bool to_csv = csv_writer, to_gpkg = gpkg_writer && polygons.has_value();
             io::CsvWriter csv(header);
             io::ZoneLayerOut gl;
             if (polygons) gl.source = *polygons;
             gl.name = lvl.name;
             gl.fields.assign(header.begin() + 3, header.end());
             gl.types = types;
+            std::string line;
+            std::size_t nf = 0;  // fields of the record so far
+            auto sep = [&] {
+                if (nf++) line += ',';
+            };
+            auto txt = [&](const std::string& v, bool gpkg) {
+                if (to_csv) sep(), line += io::CsvWriter::quote(v);
+                if (to_gpkg && gpkg) gl.texts.push_back(v);
+            };
+            auto num_i = [&](std::int64_t v, bool valid = true) {
+                if (to_csv) {
+                    sep();
+                    char buf[32];
+                    if (valid) line.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+                }
+                if (to_gpkg) gl.numbers.push_back(valid ? double(v) : std::nan(""));
+            };
+            auto num_r = [&](double v) {
+                if (to_csv) sep(), line += io::csv_number(v);
+                if (to_gpkg) gl.numbers.push_back(v);
+            };
             for (std::size_t z = 0; z < lvl.size(); ++z) {
-                std::vector<std::string> row{
-                    lvl.codes[z], lvl.names[z],
-                    lvl.parent[z] >= 0
+                line.clear();
+                nf = 0;
+                txt(lvl.codes[z], false);
+                txt(lvl.names[z], false);
+                txt(lvl.parent[z] >= 0
                         ? levels[std::size_t(k) + 1].codes[std::size_t(lvl.parent[z])]
-                        : ""};
-                row.reserve(header.size());
+                        : "",
+                    false);
+                if (to_gpkg) gl.row_of[lvl.codes[z]] = z;
                 for (std::size_t y = 0; y < ny; ++y) {
                     const auto& s = yss[y];
                     const double dev = s.mean_deviation(z);
-                    row.push_back(str(s.residents[z]));
-                    row.push_back(str(s.dwellings[z]));
-                    row.push_back(str(s.cells[z]));
-                    row.push_back(io::csv_number(std::isnan(dev) ? dev : m.reference_level + dev));
-                    row.push_back(io::csv_number(dev));
-                    row.push_back(std::isnan(dev) ? "" : str(m.classes.classify(dev)));
-                    for (std::size_t dd = 0; dd < nd; ++dd)
-                        row.push_back(io::csv_number(s.mean_dimension(z, dd)));
-                    for (std::size_t c = 0; c < nc; ++c)
-                        row.push_back(str(s.res_class[z * nc + c]));
-                    row.push_back(str(s.residents_in_classes(z, 1, ag.onvoldoende_max_class) >=
-                                      ag.onvoldoende_min_residents));
+                    num_i(s.residents[z]);
+                    num_i(s.dwellings[z]);
+                    num_i(s.cells[z]);
+                    num_r(std::isnan(dev) ? dev : m.reference_level + dev);
+                    num_r(dev);
+                    num_i(std::isnan(dev) ? 0 : m.classes.classify(dev), !std::isnan(dev));
+                    for (std::size_t dd = 0; dd < nd; ++dd) num_r(s.mean_dimension(z, dd));
+                    for (std::size_t c = 0; c < nc; ++c) num_i(s.res_class[z * nc + c]);
+                    num_i(s.residents_in_classes(z, 1, ag.onvoldoende_max_class) >=
+                          ag.onvoldoende_min_residents);
                 }
                 for (std::size_t p = 0; p < np; ++p) {
-                    row.push_back(io::csv_number(pss[p].mean_delta(z)));
-                    for (std::size_t dd = 0; dd < nd; ++dd)
-                        row.push_back(io::csv_number(pss[p].mean_ddim(z, dd)));
+                    num_r(pss[p].mean_delta(z));
+                    for (std::size_t dd = 0; dd < nd; ++dd) num_r(pss[p].mean_ddim(z, dd));
                 }
                 if (has_t2) {
-                    row.push_back(str(t2.member[z]));
-                    row.push_back(str(in_cluster[z]));
-                    row.push_back(t2.missed[z]);
+                    num_i(t2.member[z]);
+                    num_i(in_cluster[z]);
+                    txt(t2.missed[z], true);
                 }
-                if (has_t1) row.push_back(str(t1w.member[z])), row.push_back(t1w.missed[z]);
-                if (has_t3) row.push_back(str(t3.member[z])), row.push_back(t3.missed[z]);
-                if (csv_writer) csv.row(row);
-                if (gpkg_writer && polygons)
-                    gl.values[lvl.codes[z]] =
-                        std::vector<std::string>(std::make_move_iterator(row.begin() + 3),
-                                                 std::make_move_iterator(row.end()));
+                if (has_t1) num_i(t1w.member[z]), txt(t1w.missed[z], true);
+                if (has_t3) num_i(t3.member[z]), txt(t3.missed[z], true);
+                if (to_csv) csv.line_text(line);
             }
             if (csv_writer) sec.mark("csv_rows");
             if (csv_writer) csv.save((adir / (lvl.name + ".csv")).string());

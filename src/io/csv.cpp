@@ -41,6 +41,11 @@ void CsvWriter::row(const std::vector<std::string>& fields) {
     line(fields);
 }
 
+void CsvWriter::line_text(const std::string& record) {
+    text_ += record;
+    text_ += '\n';
+}
+
 void CsvWriter::save(const std::string& path) const {
     const std::string tmp = path + ".partial";
     {

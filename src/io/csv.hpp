@@ -12,6 +12,8 @@ class CsvWriter {
     explicit CsvWriter(std::vector<std::string> header);
     // Appends one record to the text (the fields are not kept).
     void row(const std::vector<std::string>& fields);
+    // Appends one record already formatted (fields quoted as quote() does, no line end).
+    void line_text(const std::string& record);
     // Writes "<path>.partial" then renames; throws Error naming the file on failure.
     void save(const std::string& path) const;
     static std::string quote(const std::string& f);

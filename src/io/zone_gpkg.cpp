@@ -5,7 +5,8 @@
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
-#include <charconv>
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "core/error.hpp"
@@ -24,6 +25,11 @@ void write_zone_gpkg(const std::string& path, const std::vector<ZoneLayerOut>& l
     if (!out) throw Error("gpkg", "cannot create " + tmp + ": " + gdal_last_error());
     try {
         for (const auto& L : layers) {
+            const std::size_t n_txt = std::size_t(std::count(L.types.begin(), L.types.end(), 's')),
+                              n_num = L.types.size() - n_txt;
+            if (L.numbers.size() != L.row_of.size() * n_num ||
+                L.texts.size() != L.row_of.size() * n_txt)
+                throw Error("gpkg", "layer '" + L.name + "': values do not match the fields");
             GDALDatasetH src = GDALOpenEx(L.source.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY,
                                           nullptr, nullptr, nullptr);
             if (!src) throw Error("gpkg", "cannot open " + L.source.path);
@@ -62,28 +68,25 @@ void write_zone_gpkg(const std::string& path, const std::vector<ZoneLayerOut>& l
                 OGR_F_SetFieldString(g, 1, ni >= 0 ? OGR_F_GetFieldAsString(f, ni) : code.c_str());
                 if (OGRGeometryH geom = OGR_F_GetGeometryRef(f))
                     OGR_F_SetGeometryDirectly(g, OGR_G_ForceToMultiPolygon(OGR_G_Clone(geom)));
-                const auto it = L.values.find(code);
-                if (it != L.values.end())
+                const auto it = L.row_of.find(code);
+                if (it != L.row_of.end()) {
+                    const double* num = L.numbers.data() + it->second * n_num;
+                    const std::string* txt = L.texts.data() + it->second * n_txt;
                     for (std::size_t i = 0; i < L.fields.size(); ++i) {
-                        const std::string& v = it->second[i];
-                        if (v.empty()) continue;
-                        // Numbers parsed here (correctly rounded, as OGR would parse the text).
-                        const char* e = v.data() + v.size();
-                        if (L.types[i] == 'r') {
-                            double x = 0;
-                            if (std::from_chars(v.data(), e, x).ptr == e) {
-                                OGR_F_SetFieldDouble(g, int(i) + 2, x);
-                                continue;
-                            }
-                        } else if (L.types[i] == 'i') {
-                            long long x = 0;
-                            if (std::from_chars(v.data(), e, x).ptr == e) {
-                                OGR_F_SetFieldInteger64(g, int(i) + 2, x);
-                                continue;
-                            }
+                        const int fi = int(i) + 2;
+                        if (L.types[i] == 's') {
+                            if (!txt->empty()) OGR_F_SetFieldString(g, fi, txt->c_str());
+                            ++txt;
+                            continue;
                         }
-                        OGR_F_SetFieldString(g, int(i) + 2, v.c_str());
+                        const double v = *num++;
+                        if (std::isnan(v)) continue;
+                        if (L.types[i] == 'i')
+                            OGR_F_SetFieldInteger64(g, fi, GIntBig(v));
+                        else
+                            OGR_F_SetFieldDouble(g, fi, v);
                     }
+                }
                 if (OGR_L_CreateFeature(o, g) != OGRERR_NONE) {
                     OGR_F_Destroy(g);
                     OGR_F_Destroy(f);
