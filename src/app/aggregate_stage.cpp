@@ -268,6 +268,9 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
             sink +=
                 stream_words(bytes, years[k].cell, years[k].residents, years[k].dwellings,
                              scores[k].deviation, scores[k].dimension, scores[k].cls, (*in.z)[k]);
+        const double t_cells =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const std::int64_t cell_bytes = bytes;
         sink += stream_words(bytes, rz.ids.data);
         for (const auto* l : layer_of) sink += stream_words(bytes, l->data);
         const double t =
@@ -275,6 +278,10 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         in.timings->push_back({"stream_baseline", t});
         in.timings->push_back({"stream_baseline_bytes", double(bytes)});
         in.timings->push_back({"stream_baseline_checksum_mod_1e6", double(sink % 1000000)});
+        // The part over the scored cells alone (what the baseline covered before the zone
+        // raster and share layers were added to it).
+        in.timings->push_back({"stream_baseline_cells_only", t_cells});
+        in.timings->push_back({"stream_baseline_cells_only_bytes", double(cell_bytes)});
         sec.mark("_");
         in.timings->pop_back();
     }
