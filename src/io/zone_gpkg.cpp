@@ -66,8 +66,9 @@ void write_zone_gpkg(const std::string& path, const std::vector<ZoneLayerOut>& l
                 OGRFeatureH g = OGR_F_Create(OGR_L_GetLayerDefn(o));
                 OGR_F_SetFieldString(g, 0, code.c_str());
                 OGR_F_SetFieldString(g, 1, ni >= 0 ? OGR_F_GetFieldAsString(f, ni) : code.c_str());
-                if (OGRGeometryH geom = OGR_F_GetGeometryRef(f))
-                    OGR_F_SetGeometryDirectly(g, OGR_G_ForceToMultiPolygon(OGR_G_Clone(geom)));
+                // The source feature is dropped after this: its geometry is moved, not copied.
+                if (OGRGeometryH geom = OGR_F_StealGeometry(f))
+                    OGR_F_SetGeometryDirectly(g, OGR_G_ForceToMultiPolygon(geom));
                 const auto it = L.row_of.find(code);
                 if (it != L.row_of.end()) {
                     const double* num = L.numbers.data() + it->second * n_num;
