@@ -62,6 +62,17 @@ std::vector<std::pair<std::int32_t, std::int32_t>> zone_adjacency(const Raster<s
                                                                   const Window& block,
                                                                   MPI_Comm comm);
 
+// `leefbaar aggregate`: the stage alone on a finished run (collective): the scored cells of
+// every year are read back from <run_dir>/leefbaar.h5 (/matrix/<year>/, any decomposition)
+// and the outputs written to `out` (default run_dir) exactly as `leefbaar run` writes them.
+struct AggregateOptions {
+    std::string run_dir;
+    std::string config;   // default: the one named in <run_dir>/run.json
+    std::string out;      // default run_dir
+    std::string timings;  // optional JSON file of the stage's sections (rank 0)
+};
+void aggregate_finished_run(const AggregateOptions& opt);
+
 // Collective. Writes the outputs on rank 0; returns the summary JSON text (on every rank).
 std::string aggregate_stage(const AggregateInputs& in, const std::string& out_dir);
 

@@ -29,10 +29,6 @@ using json = nlohmann::json;
 
 namespace {
 
-struct AggregateOptions {
-    std::string run_dir, config, out, timings;
-};
-
 std::string config_of_run(const std::string& run_dir, const std::string& given) {
     if (!given.empty()) return given;
     const fs::path rj = fs::path(run_dir) / "run.json";
@@ -53,7 +49,9 @@ std::string config_of_run(const std::string& run_dir, const std::string& given) 
                                       " not found; pass --config");
 }
 
-void run_aggregate(const AggregateOptions& opt) {
+}  // namespace
+
+void aggregate_finished_run(const AggregateOptions& opt) {
     const fs::path h5 = fs::path(opt.run_dir) / "leefbaar.h5";
     if (!fs::exists(h5) || !io::is_hdf5(h5.string()))
         throw UsageError("aggregate",
@@ -130,8 +128,6 @@ void run_aggregate(const AggregateOptions& opt) {
     }
 }
 
-}  // namespace
-
 Command add_aggregate_command(CLI::App& cli) {
     auto* sub = cli.add_subcommand(
         "aggregate",
@@ -151,7 +147,7 @@ Command add_aggregate_command(CLI::App& cli) {
         "Recomputes exactly what the aggregation stage of `leefbaar run` writes, from the scored "
         "cells stored in leefbaar.h5 (no kernels, no model). The share-bin layers of the latest "
         "year are read from the dataset. Exit code 2 when RUN_DIR is not a finished run.");
-    return {sub, [opt] { run_aggregate(*opt); }};
+    return {sub, [opt] { aggregate_finished_run(*opt); }};
 }
 
 }  // namespace leefbaar::app
