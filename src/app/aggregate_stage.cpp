@@ -1,9 +1,11 @@
 #include "app/aggregate_stage.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -56,8 +58,15 @@ class Sections {
     explicit Sections(std::vector<std::pair<std::string, double>>* out) : out_(out) {}
     void mark(const std::string& name) {
         const auto now = std::chrono::steady_clock::now();
-        if (out_) out_->push_back({name, std::chrono::duration<double>(now - t_).count()});
+        const double t = std::chrono::duration<double>(now - t_).count();
         t_ = now;
+        if (!out_) return;
+        for (auto& [n, v] : *out_)  // a section marked again (per level) adds up
+            if (n == name) {
+                v += t;
+                return;
+            }
+        out_->push_back({name, t});
     }
 
   private:
@@ -120,6 +129,33 @@ std::vector<ZoneLevelTable> load_zone_levels(const DatasetManifest& ds) {
     return levels;
 }
 
+ZonePrep prepare_zones(const RunConfig& rc, const Window& block, bool read_layers) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const DatasetManifest& ds = rc.dataset;
+    ZonePrep p;
+    p.levels = load_zone_levels(ds);
+    if (p.levels.empty()) throw Error("aggregate", "dataset " + ds.dir + " defines no zone levels");
+    p.finest = io::rasterise_zones(zone_source(ds, ds.levels[0]), ds.grid, block, 1);
+    for (std::size_t k = 0; k < ds.levels.size(); ++k)
+        if (ds.levels[k].name == "gemeente") {
+            for (const auto& f : {ds.levels[k].group_field, ds.levels[k].declining_field})
+                if (!f.empty() && !p.attributes.count(f))
+                    p.attributes[f] = io::read_zone_attribute(zone_source(ds, ds.levels[k]), f);
+            break;
+        }
+    if (read_layers)
+        for (const auto& sb : rc.aggregation.share_bins)
+            for (const auto& l : {sb.numerator, sb.denominator}) {
+                if (p.layers.count(l)) continue;
+                Raster<std::int32_t> r(block, 0, kernels::kNodataI32);
+                io::read_window(ds.layer_path(l, rc.years.back()), ds.grid, r,
+                                "layer '" + l + "' year " + std::to_string(rc.years.back()));
+                p.layers[l] = std::move(r);
+            }
+    p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return p;
+}
+
 std::vector<std::pair<std::int32_t, std::int32_t>> zone_adjacency(const Raster<std::int32_t>& ids,
                                                                   const Window& block,
                                                                   MPI_Comm comm) {
@@ -127,17 +163,24 @@ std::vector<std::pair<std::int32_t, std::int32_t>> zone_adjacency(const Raster<s
     // (the east and south neighbours may be halo cells of another rank's block).
     std::vector<std::int64_t> pairs;
     {
-        std::set<std::pair<std::int32_t, std::int32_t>> seen;
-        for (auto row = block.row0; row < block.row1(); ++row)
-            for (auto col = block.col0; col < block.col1(); ++col) {
-                const std::int32_t z0 = ids.at(col, row);
+        std::vector<std::pair<std::int32_t, std::int32_t>> seen;
+        for (auto row = block.row0; row < block.row1(); ++row) {
+            const std::int32_t* z = &ids.at(block.col0, row);
+            const std::int32_t* below = &ids.at(block.col0, row + 1);
+            std::int32_t last0 = 0, last1 = 0;  // skips runs of the same edge along a row
+            for (std::int64_t c = 0; c < block.ncols; ++c) {
+                const std::int32_t z0 = z[c];
                 if (z0 <= 0) continue;
-                for (const auto& [dc, dr] : {std::pair{1, 0}, std::pair{0, 1}}) {
-                    const std::int32_t z1 = ids.at(col + dc, row + dr);
-                    if (z1 > 0 && z1 != z0)
-                        seen.insert({std::min(z0, z1) - 1, std::max(z0, z1) - 1});
-                }
+                for (const std::int32_t z1 : {z[c + 1], below[c]})
+                    if (z1 > 0 && z1 != z0 && !(z0 == last0 && z1 == last1)) {
+                        seen.push_back({std::min(z0, z1) - 1, std::max(z0, z1) - 1});
+                        last0 = z0;
+                        last1 = z1;
+                    }
             }
+        }
+        std::sort(seen.begin(), seen.end());
+        seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
         for (const auto& [a, bb] : seen) {
             pairs.push_back(a);
             pairs.push_back(bb);
@@ -154,10 +197,12 @@ std::vector<std::pair<std::int32_t, std::int32_t>> zone_adjacency(const Raster<s
     std::vector<std::int64_t> all_pairs(std::size_t(displs.back() + counts.back()));
     MPI_Allgatherv(pairs.data(), mine, MPI_INT64_T, all_pairs.data(), counts.data(), displs.data(),
                    MPI_INT64_T, comm);
-    std::set<std::pair<std::int32_t, std::int32_t>> adj_set;
+    std::vector<std::pair<std::int32_t, std::int32_t>> adj;
     for (std::size_t i = 0; i + 1 < all_pairs.size(); i += 2)
-        adj_set.insert({std::int32_t(all_pairs[i]), std::int32_t(all_pairs[i + 1])});
-    return {adj_set.begin(), adj_set.end()};
+        adj.push_back({std::int32_t(all_pairs[i]), std::int32_t(all_pairs[i + 1])});
+    std::sort(adj.begin(), adj.end());
+    adj.erase(std::unique(adj.begin(), adj.end()), adj.end());
+    return adj;
 }
 
 std::string aggregate_stage(const AggregateInputs& in, const std::string& out_dir) {
@@ -174,8 +219,48 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
     const DatasetManifest& ds = rc.dataset;
 
     Sections sec(in.timings);
+    // The zone tables and the finest level's raster: prepared before the stage (concurrently
+    // with the write stage of `leefbaar run`) or here.
+    std::optional<ZonePrep> own_prep;
+    if (!in.zones) own_prep = prepare_zones(rc, d.block());
+    const ZonePrep& prep = in.zones ? *in.zones : *own_prep;
+    if (in.timings)
+        in.timings->push_back(
+            {in.zones ? "zones_prepared_before_stage" : "zones_prepared_in_stage", prep.seconds});
+    const std::vector<ZoneLevelTable>& levels = prep.levels;
+    const auto& rz = prep.finest;
+    const std::int64_t overlaps = dist::allreduce_sum(rz.overlapping_cells, d.comm());
+    if (overlaps > 0)
+        throw Error("aggregate", "zones file " + ds.zones_file + " level '" + levels[0].name +
+                                     "': " + std::to_string(overlaps) +
+                                     " cells lie in more than one zone (zones overlap)");
+    // Share-bin layers of the latest year: kept from the kernel stage, or read here.
+    std::vector<std::string> share_layers;
+    for (const auto& sb : ag.share_bins)
+        for (const auto& l : {sb.numerator, sb.denominator})
+            if (std::find(share_layers.begin(), share_layers.end(), l) == share_layers.end())
+                share_layers.push_back(l);
+    std::map<std::string, Raster<std::int32_t>> read_layers;
+    std::vector<const Raster<std::int32_t>*> layer_of(share_layers.size());
+    for (std::size_t i = 0; i < share_layers.size(); ++i) {
+        const auto& l = share_layers[i];
+        if (in.layers && in.layers->count(l)) {
+            layer_of[i] = &in.layers->at(l);
+            continue;
+        }
+        if (prep.layers.count(l)) {
+            layer_of[i] = &prep.layers.at(l);
+            continue;
+        }
+        Raster<std::int32_t> r(d.block(), 0, kernels::kNodataI32);
+        io::read_window(ds.layer_path(l, rc.years.back()), g, r,
+                        "layer '" + l + "' year " + std::to_string(rc.years.back()));
+        layer_of[i] = &(read_layers[l] = std::move(r));
+    }
+    sec.mark("zones");
     if (in.timings) {
-        // Baseline: stream every per-cell input of the stage once.
+        // Baseline: one streaming pass over every per-cell byte the stage reads: the scored
+        // cells of every year, the finest zone raster and the share-bin layers.
         std::int64_t bytes = 0;
         std::uint64_t sink = 0;
         const auto t0 = std::chrono::steady_clock::now();
@@ -183,119 +268,58 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
             sink +=
                 stream_words(bytes, years[k].cell, years[k].residents, years[k].dwellings,
                              scores[k].deviation, scores[k].dimension, scores[k].cls, (*in.z)[k]);
+        const double t_cells =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const std::int64_t cell_bytes = bytes;
+        sink += stream_words(bytes, rz.ids.data);
+        for (const auto* l : layer_of) sink += stream_words(bytes, l->data);
         const double t =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         in.timings->push_back({"stream_baseline", t});
         in.timings->push_back({"stream_baseline_bytes", double(bytes)});
         in.timings->push_back({"stream_baseline_checksum_mod_1e6", double(sink % 1000000)});
+        // The part over the scored cells alone (what the baseline covered before the zone
+        // raster and share layers were added to it).
+        in.timings->push_back({"stream_baseline_cells_only", t_cells});
+        in.timings->push_back({"stream_baseline_cells_only_bytes", double(cell_bytes)});
         sec.mark("_");
         in.timings->pop_back();
     }
 
-    // Levels, finest first, each zone's parent index in the next level.
-    const std::vector<ZoneLevelTable> levels = load_zone_levels(ds);
-    if (levels.empty()) throw Error("aggregate", "dataset " + ds.dir + " defines no zone levels");
-
-    // The finest level on this block (+1 cell halo for adjacency), cell-centre rule.
-    const auto rz = io::rasterise_zones(zone_source(ds, ds.levels[0]), g, d.block(), 1);
-    const std::int64_t overlaps = dist::allreduce_sum(rz.overlapping_cells, d.comm());
-    if (overlaps > 0)
-        throw Error("aggregate", "zones file " + ds.zones_file + " level '" + levels[0].name +
-                                     "': " + std::to_string(overlaps) +
-                                     " cells lie in more than one zone (zones overlap)");
-    auto zone_of = [&](std::int64_t cell) { return rz.ids.at(cell % g.nx, cell / g.nx) - 1; };
-
-    // Statistics per year of one level given each cell's zone (-1 = none), reduced over ranks;
-    // residents and scored cells outside every zone are counted per year.
-    using ZoneFn = std::function<std::int32_t(std::int64_t cell)>;
-    auto year_stats = [&](const ZoneFn& zone_fn, std::size_t nz, std::vector<std::int64_t>& unres,
-                          std::vector<std::int64_t>& uncells) {
-        std::vector<YearZoneStats> out(ny);
-        unres.assign(ny, 0);
-        uncells.assign(ny, 0);
-        for (std::size_t k = 0; k < ny; ++k) {
-            const YearCells& yc = years[k];
-            std::vector<std::int32_t> zone(yc.size());
-            for (std::size_t c = 0; c < yc.size(); ++c) {
-                zone[c] = zone_fn(yc.cell[c]);
-                if (zone[c] < 0) {
-                    unres[k] += yc.residents[c];
-                    uncells[k] += 1;
-                }
-            }
-            out[k].resize(nz, nd, nc);
-            accumulate_year(out[k], zone, yc.residents, yc.dwellings, scores[k].deviation,
-                            scores[k].dimension, scores[k].cls);
-            reduce(out[k], d.comm());
-        }
-        dist::allreduce_sum(unres, d.comm());
-        dist::allreduce_sum(uncells, d.comm());
-        return out;
-    };
-    // Statistics per period for several groupings in one pass over the cell pairs: each target
-    // maps (cell, class in the first year) to a zone (-1 = none).
+    std::vector<YearCellsView> views(ny);
+    for (std::size_t k = 0; k < ny; ++k)
+        views[k] = {years[k].cell,       years[k].residents,  years[k].dwellings,
+                    scores[k].deviation, scores[k].dimension, scores[k].cls,
+                    (*in.z)[k]};
     const std::size_t np = rc.periods.size();
-    struct PeriodTarget {
-        std::vector<PeriodZoneStats>* out;
-        std::size_t zones;
-        std::function<std::int64_t(std::int64_t cell, int cls0)> zone;
+    std::vector<std::pair<std::size_t, std::size_t>> period_years;
+    for (const auto& [y1, y2] : rc.periods)
+        period_years.push_back(
+            {std::size_t(std::find(rc.years.begin(), rc.years.end(), y1) - rc.years.begin()),
+             std::size_t(std::find(rc.years.begin(), rc.years.end(), y2) - rc.years.begin())});
+    // One pass over the cells of every year for one zone grouping, reduced over the ranks.
+    auto cell_pass = [&](const Raster<std::int32_t>& ids, std::size_t nz, bool national) {
+        CellPassStats c =
+            accumulate_cells(views, period_years, ids, g.nx, nz, nd, nc, ni, national);
+        if (national) sec.mark("cells_pass");
+        for (auto& y : c.years) reduce(y, d.comm());
+        for (auto& p : c.periods) reduce(p, d.comm());
+        for (auto& p : c.by_start_class) reduce(p, d.comm());
+        for (auto& v : c.indicator_delta_q) dist::allreduce_sum(v, d.comm());
+        dist::allreduce_sum(c.unassigned_residents, d.comm());
+        dist::allreduce_sum(c.unassigned_cells, d.comm());
+        return c;
     };
-    auto period_stats = [&](const std::vector<PeriodTarget>& targets) {
-        for (const auto& t : targets) t.out->assign(np, PeriodZoneStats{});
-        for (std::size_t p = 0; p < np; ++p) {
-            const auto [y1, y2] = rc.periods[p];
-            const auto k1 =
-                std::size_t(std::find(rc.years.begin(), rc.years.end(), y1) - rc.years.begin());
-            const auto k2 =
-                std::size_t(std::find(rc.years.begin(), rc.years.end(), y2) - rc.years.begin());
-            const YearCells &a = years[k1], &b = years[k2];
-            const auto &za = (*in.z)[k1], &zb = (*in.z)[k2];
-            for (const auto& t : targets) (*t.out)[p].resize(t.zones, nd, ni);
-            for (std::size_t i = 0, j = 0; i < a.size() && j < b.size();) {
-                if (a.cell[i] < b.cell[j]) {
-                    ++i;
-                    continue;
-                }
-                if (b.cell[j] < a.cell[i]) {
-                    ++j;
-                    continue;
-                }
-                const Wide r = b.residents[j];
-                const std::int64_t dt = scores[k2].deviation[j] - scores[k1].deviation[i];
-                const int cls0 = scores[k1].cls[i];
-                for (const auto& tg : targets) {
-                    const std::int64_t zz = tg.zone(a.cell[i], cls0);
-                    if (zz < 0) continue;
-                    PeriodZoneStats* t = &(*tg.out)[p];
-                    const auto q = std::size_t(zz);
-                    t->residents[q] += std::int64_t(r);
-                    t->cells[q] += 1;
-                    t->wsum_delta[q] += r * dt;
-                    for (std::size_t dd = 0; dd < nd; ++dd)
-                        t->wsum_ddim[q * nd + dd] += r * (scores[k2].dimension[j * nd + dd] -
-                                                          scores[k1].dimension[i * nd + dd]);
-                    for (std::size_t ii = 0; ii < ni; ++ii)
-                        t->wsum_dind[q * ni + ii] +=
-                            r * (contribution_fixed(in.weights[ii], zb[j * ni + ii]) -
-                                 contribution_fixed(in.weights[ii], za[i * ni + ii]));
-                }
-                ++i;
-                ++j;
-            }
-            for (const auto& t : targets) reduce((*t.out)[p], d.comm());
-        }
-    };
+    // Finest level per year and period; the national change by class of the starting year and
+    // by indicator.
+    CellPassStats fine_pass = cell_pass(rz.ids, levels[0].size(), true);
+    std::vector<std::int64_t> unassigned = std::move(fine_pass.unassigned_residents),
+                              unassigned_cells = std::move(fine_pass.unassigned_cells);
+    std::vector<YearZoneStats> fine = std::move(fine_pass.years);
+    std::vector<PeriodZoneStats> pfine = std::move(fine_pass.periods),
+                                 by_start_class = std::move(fine_pass.by_start_class);
 
-    sec.mark("zones");
-    // Finest level per year and period; the national change by class of the starting year.
-    std::vector<std::int64_t> unassigned, unassigned_cells;
-    std::vector<YearZoneStats> fine =
-        year_stats(zone_of, levels[0].size(), unassigned, unassigned_cells);
-    std::vector<PeriodZoneStats> pfine, by_start_class;
-    period_stats({{&pfine, levels[0].size(), [&](std::int64_t c, int) { return zone_of(c); }},
-                  {&by_start_class, nc, [](std::int64_t, int cls0) { return cls0 - 1; }}});
-
-    sec.mark("cells");
+    sec.mark("cells_reduce");
     // Zone layers the user added that need not nest: aggregated directly from the cells.
     struct ExtraLevel {
         ZoneLevelTable table;
@@ -350,9 +374,11 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
             }
         }
         x.table.parent.assign(x.table.size(), -1);
-        const auto fn = [&](std::int64_t cell) { return ids.at(cell % g.nx, cell / g.nx) - 1; };
-        x.ys = year_stats(fn, x.table.size(), x.unassigned, x.unassigned_cells);
-        period_stats({{&x.ps, x.table.size(), [&](std::int64_t c, int) { return fn(c); }}});
+        CellPassStats xc = cell_pass(ids, x.table.size(), false);
+        x.ys = std::move(xc.years);
+        x.ps = std::move(xc.periods);
+        x.unassigned = std::move(xc.unassigned_residents);
+        x.unassigned_cells = std::move(xc.unassigned_cells);
         progress("aggregate: zone level '" + e.name + "': " + std::to_string(x.table.size()) +
                  " zones, " + std::to_string(x.unassigned.back()) +
                  " residents outside every zone in " + std::to_string(rc.years.back()));
@@ -363,36 +389,37 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
     const auto adjacency = zone_adjacency(rz.ids, d.block(), d.comm());
 
     sec.mark("adjacency");
-    // Share-bin layers: buurt-level numerator and denominator sums in the latest year.
+    // Share-bin layers: buurt-level sums of each layer in the latest year (one pass over the
+    // block for all layers).
+    std::vector<std::vector<std::int64_t>> layer_sum(
+        share_layers.size(), std::vector<std::int64_t>(levels[0].size(), 0));
+    for (auto row = d.block().row0; row < d.block().row1(); ++row)
+        for (std::size_t i = 0; i < share_layers.size(); ++i) {
+            const Raster<std::int32_t>& r = *layer_of[i];
+            std::int64_t* acc = layer_sum[i].data();
+            const std::int32_t* v = &r.at(d.block().col0, row);
+            const std::int32_t* zid = &rz.ids.at(d.block().col0, row);
+            for (std::int64_t c = 0; c < d.block().ncols; ++c)
+                if (zid[c] > 0 && v[c] != kernels::kNodataI32) acc[zid[c] - 1] += v[c];
+        }
+    for (auto& v : layer_sum) dist::allreduce_sum(v, d.comm());
+    auto layer_index = [&](const std::string& l) {
+        return std::size_t(std::find(share_layers.begin(), share_layers.end(), l) -
+                           share_layers.begin());
+    };
     std::vector<std::vector<std::int64_t>> bin_num(ag.share_bins.size()),
         bin_den(ag.share_bins.size());
     for (std::size_t s = 0; s < ag.share_bins.size(); ++s) {
-        const auto& sb = ag.share_bins[s];
-        bin_num[s].assign(levels[0].size(), 0);
-        bin_den[s].assign(levels[0].size(), 0);
-        for (int which = 0; which < 2; ++which) {
-            Raster<std::int32_t> r(d.block(), 0, kernels::kNodataI32);
-            const std::string layer = which ? sb.denominator : sb.numerator;
-            io::read_window(ds.layer_path(layer, rc.years.back()), g, r,
-                            "layer '" + layer + "' year " + std::to_string(rc.years.back()));
-            auto& acc = which ? bin_den[s] : bin_num[s];
-            for (auto row = d.block().row0; row < d.block().row1(); ++row)
-                for (auto col = d.block().col0; col < d.block().col1(); ++col) {
-                    const auto v = r.at(col, row);
-                    const auto zz = rz.ids.at(col, row) - 1;
-                    if (zz >= 0 && v != kernels::kNodataI32) acc[std::size_t(zz)] += v;
-                }
-        }
-        dist::allreduce_sum(bin_num[s], d.comm());
-        dist::allreduce_sum(bin_den[s], d.comm());
+        bin_num[s] = layer_sum[layer_index(ag.share_bins[s].numerator)];
+        bin_den[s] = layer_sum[layer_index(ag.share_bins[s].denominator)];
     }
 
     sec.mark("share_bins");
     // Roll up the levels (exact integer sums), and the nation (one zone).
     std::vector<std::vector<YearZoneStats>> ys(levels.size());
     std::vector<std::vector<PeriodZoneStats>> ps(levels.size());
-    ys[0] = fine;
-    ps[0] = pfine;
+    ys[0] = std::move(fine);
+    ps[0] = std::move(pfine);
     for (std::size_t k = 1; k < levels.size(); ++k)
         for (std::size_t y = 0; y < ny; ++y)
             ys[k].push_back(roll_up(ys[k - 1][y], levels[k - 1].parent, levels[k].size()));
@@ -403,8 +430,17 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
     std::vector<PeriodZoneStats> pnat;
     {
         const std::vector<std::int32_t> to_nation(levels[0].size(), 0);
-        for (std::size_t y = 0; y < ny; ++y) nat.push_back(roll_up(fine[y], to_nation, 1));
-        for (std::size_t p = 0; p < np; ++p) pnat.push_back(roll_up(pfine[p], to_nation, 1));
+        for (std::size_t y = 0; y < ny; ++y) nat.push_back(roll_up(ys[0][y], to_nation, 1));
+        for (std::size_t p = 0; p < np; ++p) pnat.push_back(roll_up(ps[0][p], to_nation, 1));
+        // The national change by indicator: quantised weight x the exact sum of residents x
+        // quantised z changes (the same integer as summing each cell's contribution change).
+        for (std::size_t p = 0; p < np; ++p) {
+            pnat[p].indicators = ni;
+            pnat[p].wsum_dind.assign(ni, 0);
+            for (std::size_t ii = 0; ii < ni; ++ii)
+                pnat[p].wsum_dind[ii] =
+                    Wide(quantise_weight(in.weights[ii])) * fine_pass.indicator_delta_q[p][ii];
+        }
     }
     // Index of a finest zone's ancestor at level k.
     auto ancestor = [&](std::size_t k, std::int32_t z) {
@@ -548,7 +584,7 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         const auto& gl = ds.levels[std::size_t(ig)];
         const std::size_t kg = std::size_t(ig);
         auto breakdown = [&](const std::string& field, const std::string& key) {
-            const auto attr = io::read_zone_attribute(zone_source(ds, gl), field);
+            const auto& attr = prep.attributes.at(field);
             std::vector<std::string> groups;
             for (const auto& [code, v] : attr)
                 if (std::find(groups.begin(), groups.end(), v) == groups.end()) groups.push_back(v);
@@ -716,10 +752,18 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         sum["extra_zone_levels"].push_back(j);
     }
     const std::string text = sum.dump(1);
+    sec.mark("summary_json");
 
-    if (d.rank() == 0) {
-        const fs::path adir = fs::path(out_dir) / "aggregates";
-        fs::create_directories(adir);
+    // Rank 0 writes the CSVs and the summary; the GeoPackage is written at the same time by the
+    // last rank (rank 0 too when alone). Both build the same rows from the same reduced data.
+    const int gpkg_rank = d.size() - 1;
+    const bool csv_writer = d.rank() == 0, gpkg_writer = d.rank() == gpkg_rank;
+    const fs::path adir = fs::path(out_dir) / "aggregates";
+    if (csv_writer) fs::create_directories(adir);
+    MPI_Barrier(d.comm());
+    std::exception_ptr failure;
+    auto write_outputs = [&] {
+        if (!csv_writer && !gpkg_writer) return;
         std::vector<io::ZoneLayerOut> gpkg_layers;
         // One level's CSV and GeoPackage layer; k is its index in `levels` (-1 for a level
         // the user added, which has no parent and no typology).
@@ -761,62 +805,102 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
             if (has_t3)
                 header.push_back("aandachtsregio"), types.push_back('i'),
                     header.push_back("aandachtsregio_missed"), types.push_back('s');
+            // Each field once: formatted into the CSV record (rank 0) and kept as a number or
+            // text for the GeoPackage (its writer), without a string per field.
+            const bool to_csv = csv_writer, to_gpkg = gpkg_writer && polygons.has_value();
             io::CsvWriter csv(header);
             io::ZoneLayerOut gl;
             if (polygons) gl.source = *polygons;
             gl.name = lvl.name;
             gl.fields.assign(header.begin() + 3, header.end());
             gl.types = types;
+            std::string line;
+            std::size_t nf = 0;  // fields of the record so far
+            auto sep = [&] {
+                if (nf++) line += ',';
+            };
+            auto txt = [&](const std::string& v, bool gpkg) {
+                if (to_csv) sep(), line += io::CsvWriter::quote(v);
+                if (to_gpkg && gpkg) gl.texts.push_back(v);
+            };
+            auto num_i = [&](std::int64_t v, bool valid = true) {
+                if (to_csv) {
+                    sep();
+                    char buf[32];
+                    if (valid) line.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+                }
+                if (to_gpkg) gl.numbers.push_back(valid ? double(v) : std::nan(""));
+            };
+            auto num_r = [&](double v) {
+                if (to_csv) sep(), line += io::csv_number(v);
+                if (to_gpkg) gl.numbers.push_back(v);
+            };
             for (std::size_t z = 0; z < lvl.size(); ++z) {
-                std::vector<std::string> row{
-                    lvl.codes[z], lvl.names[z],
-                    lvl.parent[z] >= 0
+                line.clear();
+                nf = 0;
+                txt(lvl.codes[z], false);
+                txt(lvl.names[z], false);
+                txt(lvl.parent[z] >= 0
                         ? levels[std::size_t(k) + 1].codes[std::size_t(lvl.parent[z])]
-                        : ""};
+                        : "",
+                    false);
+                if (to_gpkg) gl.row_of[lvl.codes[z]] = z;
                 for (std::size_t y = 0; y < ny; ++y) {
                     const auto& s = yss[y];
                     const double dev = s.mean_deviation(z);
-                    row.push_back(str(s.residents[z]));
-                    row.push_back(str(s.dwellings[z]));
-                    row.push_back(str(s.cells[z]));
-                    row.push_back(io::csv_number(std::isnan(dev) ? dev : m.reference_level + dev));
-                    row.push_back(io::csv_number(dev));
-                    row.push_back(std::isnan(dev) ? "" : str(m.classes.classify(dev)));
-                    for (std::size_t dd = 0; dd < nd; ++dd)
-                        row.push_back(io::csv_number(s.mean_dimension(z, dd)));
-                    for (std::size_t c = 0; c < nc; ++c)
-                        row.push_back(str(s.res_class[z * nc + c]));
-                    row.push_back(str(s.residents_in_classes(z, 1, ag.onvoldoende_max_class) >=
-                                      ag.onvoldoende_min_residents));
+                    num_i(s.residents[z]);
+                    num_i(s.dwellings[z]);
+                    num_i(s.cells[z]);
+                    num_r(std::isnan(dev) ? dev : m.reference_level + dev);
+                    num_r(dev);
+                    num_i(std::isnan(dev) ? 0 : m.classes.classify(dev), !std::isnan(dev));
+                    for (std::size_t dd = 0; dd < nd; ++dd) num_r(s.mean_dimension(z, dd));
+                    for (std::size_t c = 0; c < nc; ++c) num_i(s.res_class[z * nc + c]);
+                    num_i(s.residents_in_classes(z, 1, ag.onvoldoende_max_class) >=
+                          ag.onvoldoende_min_residents);
                 }
                 for (std::size_t p = 0; p < np; ++p) {
-                    row.push_back(io::csv_number(pss[p].mean_delta(z)));
-                    for (std::size_t dd = 0; dd < nd; ++dd)
-                        row.push_back(io::csv_number(pss[p].mean_ddim(z, dd)));
+                    num_r(pss[p].mean_delta(z));
+                    for (std::size_t dd = 0; dd < nd; ++dd) num_r(pss[p].mean_ddim(z, dd));
                 }
                 if (has_t2) {
-                    row.push_back(str(t2.member[z]));
-                    row.push_back(str(in_cluster[z]));
-                    row.push_back(t2.missed[z]);
+                    num_i(t2.member[z]);
+                    num_i(in_cluster[z]);
+                    txt(t2.missed[z], true);
                 }
-                if (has_t1) row.push_back(str(t1w.member[z])), row.push_back(t1w.missed[z]);
-                if (has_t3) row.push_back(str(t3.member[z])), row.push_back(t3.missed[z]);
-                gl.values[lvl.codes[z]] = std::vector<std::string>(row.begin() + 3, row.end());
-                csv.row(std::move(row));
+                if (has_t1) num_i(t1w.member[z]), txt(t1w.missed[z], true);
+                if (has_t3) num_i(t3.member[z]), txt(t3.missed[z], true);
+                if (to_csv) csv.line_text(line);
             }
-            csv.save((adir / (lvl.name + ".csv")).string());
-            if (polygons) gpkg_layers.push_back(std::move(gl));
+            if (csv_writer) sec.mark("csv_rows");
+            if (csv_writer) csv.save((adir / (lvl.name + ".csv")).string());
+            if (csv_writer) sec.mark("csv_save");
+            if (gpkg_writer && polygons) gpkg_layers.push_back(std::move(gl));
         };
         for (std::size_t k = 0; k < levels.size(); ++k)
             if (std::find(ag.levels.begin(), ag.levels.end(), levels[k].name) != ag.levels.end())
                 emit(levels[k], ys[k], ps[k], zone_source(ds, ds.levels[k]), int(k));
         for (const auto& x : extras) emit(x.table, x.ys, x.ps, x.polygons, -1);
-        io::write_zone_gpkg((adir / "zones.gpkg").string(), gpkg_layers);
-        const fs::path sj = fs::path(out_dir) / "summary.json";
-        std::ofstream(sj.string() + ".partial") << text << "\n";
-        fs::rename(sj.string() + ".partial", sj);
+        if (csv_writer) {
+            const fs::path sj = fs::path(out_dir) / "summary.json";
+            std::ofstream(sj.string() + ".partial") << text << "\n";
+            fs::rename(sj.string() + ".partial", sj);
+            sec.mark("csv+summary");
+        }
+        if (gpkg_writer) io::write_zone_gpkg((adir / "zones.gpkg").string(), gpkg_layers);
+    };
+    try {
+        write_outputs();
+    } catch (...) {
+        failure = std::current_exception();
     }
-    sec.mark("summary+write");
+    // Every output is complete when the stage returns (the report reads them); a rank that
+    // failed to write stops every rank.
+    int failed = failure ? 1 : 0;
+    MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, d.comm());
+    if (failure) std::rethrow_exception(failure);
+    if (failed) throw Error("aggregate", "stopped: another rank failed to write the outputs");
+    sec.mark(d.size() > 1 ? "wait_for_gpkg_rank" : "gpkg");
     return text;
 }
 

@@ -5,6 +5,7 @@
 
 #include <mpi.h>
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,19 @@
 
 namespace leefbaar::app {
 
+// What the stage reads from the zone file, prepared once per run. Not collective and no MPI
+// inside, so `leefbaar run` prepares it on a second thread while the results file is written.
+struct ZonePrep {
+    std::vector<ZoneLevelTable> levels;  // load_zone_levels
+    io::RasterisedZones finest;          // the finest level on the block + a 1-cell halo
+    // Attributes of the municipality level used by the breakdowns: field -> code -> value.
+    std::map<std::string, std::map<std::string, std::string>> attributes;
+    // With read_layers: the latest year's share-bin layers on the block (interior).
+    std::map<std::string, Raster<std::int32_t>> layers;
+    double seconds = 0;  // wall time of the preparation
+};
+ZonePrep prepare_zones(const RunConfig& rc, const Window& block, bool read_layers = false);
+
 struct AggregateInputs {
     const RunConfig* rc = nullptr;
     const dist::Decomposition* d = nullptr;
@@ -25,6 +39,11 @@ struct AggregateInputs {
     const std::vector<CellScores>* scores = nullptr;
     const std::vector<std::vector<float>>* z = nullptr;  // standardised values per year
     std::vector<double> weights;
+    // Optional: the zones prepared beforehand (else the stage prepares them), and the layers of
+    // the latest year that the share bins need, kept from the kernel stage (interior of the
+    // block; else the stage reads them from the dataset).
+    const ZonePrep* zones = nullptr;
+    const std::map<std::string, Raster<std::int32_t>>* layers = nullptr;
     // When set: wall seconds of the stage's sections on this rank, and a baseline measured in
     // the same run: one streaming pass over the per-cell bytes the stage reads (bench/).
     std::vector<std::pair<std::string, double>>* timings = nullptr;
@@ -42,6 +61,17 @@ io::ZoneSource zone_source(const DatasetManifest& ds, const ZoneLevel& l);
 std::vector<std::pair<std::int32_t, std::int32_t>> zone_adjacency(const Raster<std::int32_t>& ids,
                                                                   const Window& block,
                                                                   MPI_Comm comm);
+
+// `leefbaar aggregate`: the stage alone on a finished run (collective): the scored cells of
+// every year are read back from <run_dir>/leefbaar.h5 (/matrix/<year>/, any decomposition)
+// and the outputs written to `out` (default run_dir) exactly as `leefbaar run` writes them.
+struct AggregateOptions {
+    std::string run_dir;
+    std::string config;   // default: the one named in <run_dir>/run.json
+    std::string out;      // default run_dir
+    std::string timings;  // optional JSON file of the stage's sections (rank 0)
+};
+void aggregate_finished_run(const AggregateOptions& opt);
 
 // Collective. Writes the outputs on rank 0; returns the summary JSON text (on every rank).
 std::string aggregate_stage(const AggregateInputs& in, const std::string& out_dir);

@@ -23,5 +23,6 @@ Command add_synth_command(CLI::App& cli);
 Command add_focal_command(CLI::App& cli);
 Command add_report_command(CLI::App& cli);
 Command add_sweep_command(CLI::App& cli);
+Command add_aggregate_command(CLI::App& cli);
 
 }  // namespace leefbaar::app

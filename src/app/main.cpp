@@ -33,8 +33,9 @@ int main(int argc, char** argv) {
     cli.add_flag("-q,--quiet", quiet, "print no progress messages");
 
     const std::vector<app::Command> commands = {
-        app::add_info_command(cli),  app::add_run_command(cli),    app::add_synth_command(cli),
-        app::add_focal_command(cli), app::add_report_command(cli), app::add_sweep_command(cli),
+        app::add_info_command(cli),      app::add_run_command(cli),    app::add_synth_command(cli),
+        app::add_focal_command(cli),     app::add_report_command(cli), app::add_sweep_command(cli),
+        app::add_aggregate_command(cli),
     };
 
     try {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -122,8 +123,10 @@ std::vector<T> scatter_to_block(const Window& b, std::int64_t nx,
 }
 
 // The scored cells of the block for one year, with every indicator's raw value.
+// `keep`: when set, the interior of the layers named in it (keys) is copied into it.
 YearCells compute_year(const RunConfig& rc, const dist::Decomposition& d, std::int64_t year,
-                       std::int64_t halo, StageLog& log) {
+                       std::int64_t halo, StageLog& log,
+                       std::map<std::string, Raster<std::int32_t>>* keep = nullptr) {
     const GridSpec& g = d.grid();
     const ModelConfig& m = rc.model;
     BlockInputs in(g, year);
@@ -133,6 +136,11 @@ YearCells compute_year(const RunConfig& rc, const dist::Decomposition& d, std::i
         const std::string what = "layer '" + layer + "' year " + std::to_string(year);
         io::read_window(rc.dataset.layer_path(layer, year), g, r, what);
         log.read_acc += std::int64_t(r.data.size() * sizeof(std::int32_t));
+        if (keep && keep->count(layer)) {
+            Raster<std::int32_t> k(d.block(), 0, kernels::kNodataI32);
+            k.data = r.interior_copy();
+            (*keep)[layer] = std::move(k);
+        }
         in.add_layer(layer, std::move(r));
     }
     if (m.uses_points()) {
@@ -294,7 +302,12 @@ void run_pipeline(const RunOptions& opt) {
     }
     log.done("fingerprint");
 
-    // Kernels per year, checkpointed.
+    // Kernels per year, checkpointed. The latest year's layers that the aggregation's share bins
+    // need are kept (the stage reads them from the dataset when the year was resumed).
+    std::map<std::string, Raster<std::int32_t>> kept_layers;
+    if (rc.aggregation.enabled)
+        for (const auto& sb : rc.aggregation.share_bins)
+            kept_layers[sb.numerator], kept_layers[sb.denominator];
     std::vector<YearCells> years;
     std::vector<std::string> stages{"plan", "fingerprint"};
     for (const auto y : rc.years) {
@@ -304,7 +317,7 @@ void run_pipeline(const RunOptions& opt) {
         if (yc) {
             progress("kernels " + std::to_string(y) + ": resumed from checkpoint");
         } else {
-            yc = compute_year(rc, d, y, halo, log);
+            yc = compute_year(rc, d, y, halo, log, y == rc.years.back() ? &kept_layers : nullptr);
             write_checkpoint(ck, d, rc, *yc, fingerprint);
         }
         years.push_back(std::move(*yc));
@@ -334,6 +347,12 @@ void run_pipeline(const RunOptions& opt) {
     log.done("model");
     stages.push_back("model");
 
+    // The aggregation's zone tables and zone raster, prepared on a second thread while the
+    // results file is written (GDAL reads only; no MPI on that thread).
+    std::future<ZonePrep> zone_prep;
+    if (rc.aggregation.enabled)
+        zone_prep =
+            std::async(std::launch::async, [&rc, &d] { return prepare_zones(rc, d.block()); });
     // Results file.
     const std::string tmp = (out / (std::string(kResultsFile) + ".partial")).string();
     {
@@ -485,6 +504,16 @@ void run_pipeline(const RunOptions& opt) {
         ai.z = &z;
         ai.weights = weights;
         ai.timings = &log.aggregate_seconds;
+        const auto tw = std::chrono::steady_clock::now();
+        const ZonePrep prep = zone_prep.get();
+        log.aggregate_seconds.push_back(
+            {"zones_wait",
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - tw).count()});
+        ai.zones = &prep;
+        // Layers not kept (a resumed year) are left out: the stage reads them.
+        for (auto it = kept_layers.begin(); it != kept_layers.end();)
+            it = it->second.data.empty() ? kept_layers.erase(it) : std::next(it);
+        ai.layers = &kept_layers;
         aggregate_stage(ai, rc.out_dir);
         log.done("aggregate");
     }

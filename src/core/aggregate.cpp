@@ -1,5 +1,7 @@
 #include "core/aggregate.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace leefbaar {
@@ -105,6 +107,137 @@ void accumulate_year(YearZoneStats& s, std::span<const std::int32_t> zone,
             s.cells_class[zi * nc + std::size_t(k - 1)] += 1;
         }
     }
+}
+
+namespace {
+// round(z * 2^12), halves away from zero: quantise_z without the library call. z * 2^12 is
+// exact in a double and so is adding 0.5 (a float has 24 significant bits), so truncating
+// the sum gives llround's result for every value quantise_z accepts.
+inline std::int64_t quantise_z_exact(float z) {
+    const double t = double(z) * 0x1.0p12;
+    return std::int64_t(t + std::copysign(0.5, t));
+}
+}  // namespace
+
+CellPassStats accumulate_cells(std::span<const YearCellsView> years,
+                               std::span<const std::pair<std::size_t, std::size_t>> periods,
+                               const Raster<std::int32_t>& ids, std::int64_t nx, std::size_t zones,
+                               std::size_t dims, std::size_t classes, std::size_t indicators,
+                               bool national_extras) {
+    const std::size_t ny = years.size(), np = periods.size(), nd = dims, nc = classes,
+                      ni = national_extras ? indicators : 0;
+    CellPassStats out;
+    out.years.resize(ny);
+    for (auto& y : out.years) y.resize(zones, nd, nc);
+    out.periods.resize(np);
+    for (auto& p : out.periods) p.resize(zones, nd, 0);
+    out.unassigned_residents.assign(ny, 0);
+    out.unassigned_cells.assign(ny, 0);
+    if (national_extras) {
+        out.by_start_class.resize(np);
+        for (auto& p : out.by_start_class) p.resize(nc, 0, 0);
+        out.indicator_delta_q.assign(np, std::vector<Wide>(ni, 0));
+    }
+    // Per period: int64 partial sums of residents * (zq2 - zq1), added to the Wide totals
+    // before they could overflow: |zq2 - zq1| < 2^32, so a run of pairs whose residents sum
+    // below 2^31 stays below 2^63.
+    std::vector<std::int64_t> part(np * ni, 0);
+    std::vector<std::int64_t> budget(np, 0);
+    auto flush = [&](std::size_t p) {
+        for (std::size_t i = 0; i < ni; ++i) {
+            out.indicator_delta_q[p][i] += part[p * ni + i];
+            part[p * ni + i] = 0;
+        }
+        budget[p] = 0;
+    };
+    std::vector<std::int64_t> zq(ny * ni);
+    std::vector<std::uint8_t> zq_done(ny);
+    std::vector<std::size_t> pos(ny, 0), at(ny, 0);
+    std::vector<std::uint8_t> present(ny, 0);
+    const Window padded = ids.padded();
+    for (;;) {
+        std::int64_t c = std::numeric_limits<std::int64_t>::max();
+        for (std::size_t k = 0; k < ny; ++k)
+            if (pos[k] < years[k].cell.size()) c = std::min(c, years[k].cell[pos[k]]);
+        if (c == std::numeric_limits<std::int64_t>::max()) break;
+        for (std::size_t k = 0; k < ny; ++k) {
+            present[k] = pos[k] < years[k].cell.size() && years[k].cell[pos[k]] == c;
+            at[k] = pos[k];
+            if (present[k]) ++pos[k];
+            zq_done[k] = 0;
+        }
+        const std::int64_t col = c % nx, row = c / nx;
+        const std::int32_t z =
+            (col >= padded.col0 && col < padded.col1() && row >= padded.row0 && row < padded.row1())
+                ? ids.at(col, row) - 1
+                : -1;
+        for (std::size_t k = 0; k < ny; ++k) {
+            if (!present[k]) continue;
+            const YearCellsView& y = years[k];
+            const std::size_t i = at[k];
+            const std::int64_t r = y.residents[i];
+            if (z < 0) {
+                out.unassigned_residents[k] += r;
+                out.unassigned_cells[k] += 1;
+                continue;
+            }
+            YearZoneStats& s = out.years[k];
+            const auto zi = std::size_t(z);
+            s.residents[zi] += r;
+            s.dwellings[zi] += y.dwellings[i];
+            s.cells[zi] += 1;
+            s.wsum_dev[zi] += Wide(r) * y.deviation[i];
+            for (std::size_t d = 0; d < nd; ++d)
+                s.wsum_dim[zi * nd + d] += Wide(r) * y.dimension[i * nd + d];
+            const int cl = int(y.cls[i]);
+            if (cl >= 1 && std::size_t(cl) <= nc) {
+                s.res_class[zi * nc + std::size_t(cl - 1)] += r;
+                s.cells_class[zi * nc + std::size_t(cl - 1)] += 1;
+            }
+        }
+        for (std::size_t p = 0; p < np; ++p) {
+            const auto [ka, kb] = periods[p];
+            if (!present[ka] || !present[kb]) continue;
+            const YearCellsView &A = years[ka], &B = years[kb];
+            const std::size_t i = at[ka], j = at[kb];
+            const std::int64_t r = B.residents[j];
+            const std::int64_t dt = B.deviation[j] - A.deviation[i];
+            if (national_extras) {
+                const int q = int(A.cls[i]) - 1;
+                if (q >= 0) {
+                    PeriodZoneStats& t = out.by_start_class[p];
+                    t.residents[std::size_t(q)] += r;
+                    t.cells[std::size_t(q)] += 1;
+                    t.wsum_delta[std::size_t(q)] += Wide(r) * dt;
+                }
+            }
+            if (z < 0) continue;
+            PeriodZoneStats& t = out.periods[p];
+            const auto zi = std::size_t(z);
+            t.residents[zi] += r;
+            t.cells[zi] += 1;
+            t.wsum_delta[zi] += Wide(r) * dt;
+            for (std::size_t d = 0; d < nd; ++d)
+                t.wsum_ddim[zi * nd + d] +=
+                    Wide(r) * (B.dimension[j * nd + d] - A.dimension[i * nd + d]);
+            if (ni == 0) continue;
+            for (const std::size_t k : {ka, kb}) {
+                if (zq_done[k]) continue;
+                const float* zz = years[k].z.data() + at[k] * ni;
+                std::int64_t* o = zq.data() + k * ni;
+                for (std::size_t ii = 0; ii < ni; ++ii) o[ii] = quantise_z_exact(zz[ii]);
+                zq_done[k] = 1;
+            }
+            if (budget[p] + (r < 0 ? -r : r) >= (std::int64_t(1) << 31)) flush(p);
+            budget[p] += r < 0 ? -r : r;
+            const std::int64_t* qa = zq.data() + ka * ni;
+            const std::int64_t* qb = zq.data() + kb * ni;
+            std::int64_t* acc = part.data() + p * ni;
+            for (std::size_t ii = 0; ii < ni; ++ii) acc[ii] += r * (qb[ii] - qa[ii]);
+        }
+    }
+    for (std::size_t p = 0; p < np && ni > 0; ++p) flush(p);
+    return out;
 }
 
 YearZoneStats roll_up(const YearZoneStats& s, std::span<const std::int32_t> parent,

@@ -19,24 +19,39 @@ std::string CsvWriter::quote(const std::string& f) {
     return q + "\"";
 }
 
-void CsvWriter::row(std::vector<std::string> fields) {
-    if (fields.size() != header_.size())
+CsvWriter::CsvWriter(std::vector<std::string> header) : width_(header.size()) {
+    line(header);
+}
+
+void CsvWriter::line(const std::vector<std::string>& v) {
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (i) text_ += ',';
+        if (v[i].find_first_of(",\"\n\r") == std::string::npos)
+            text_ += v[i];
+        else
+            text_ += quote(v[i]);
+    }
+    text_ += '\n';
+}
+
+void CsvWriter::row(const std::vector<std::string>& fields) {
+    if (fields.size() != width_)
         throw Error("csv", "row of " + std::to_string(fields.size()) + " fields for a header of " +
-                               std::to_string(header_.size()));
-    rows_.push_back(std::move(fields));
+                               std::to_string(width_));
+    line(fields);
+}
+
+void CsvWriter::line_text(const std::string& record) {
+    text_ += record;
+    text_ += '\n';
 }
 
 void CsvWriter::save(const std::string& path) const {
     const std::string tmp = path + ".partial";
     {
-        std::ofstream out(tmp);
+        std::ofstream out(tmp, std::ios::binary);
         if (!out) throw Error("csv", "cannot write " + tmp);
-        auto line = [&](const std::vector<std::string>& v) {
-            for (std::size_t i = 0; i < v.size(); ++i) out << (i ? "," : "") << quote(v[i]);
-            out << "\n";
-        };
-        line(header_);
-        for (const auto& r : rows_) line(r);
+        out.write(text_.data(), std::streamsize(text_.size()));
         if (!out) throw Error("csv", "error writing " + tmp);
     }
     std::filesystem::rename(tmp, path);

@@ -9,15 +9,19 @@ namespace leefbaar::io {
 
 class CsvWriter {
   public:
-    explicit CsvWriter(std::vector<std::string> header) : header_(std::move(header)) {}
-    void row(std::vector<std::string> fields);
+    explicit CsvWriter(std::vector<std::string> header);
+    // Appends one record to the text (the fields are not kept).
+    void row(const std::vector<std::string>& fields);
+    // Appends one record already formatted (fields quoted as quote() does, no line end).
+    void line_text(const std::string& record);
     // Writes "<path>.partial" then renames; throws Error naming the file on failure.
     void save(const std::string& path) const;
     static std::string quote(const std::string& f);
 
   private:
-    std::vector<std::string> header_;
-    std::vector<std::vector<std::string>> rows_;
+    void line(const std::vector<std::string>& fields);
+    std::size_t width_ = 0;
+    std::string text_;  // the file's text so far
 };
 
 // A CSV file read back: the first record is the header.

@@ -5,6 +5,8 @@
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "core/error.hpp"
@@ -23,6 +25,11 @@ void write_zone_gpkg(const std::string& path, const std::vector<ZoneLayerOut>& l
     if (!out) throw Error("gpkg", "cannot create " + tmp + ": " + gdal_last_error());
     try {
         for (const auto& L : layers) {
+            const std::size_t n_txt = std::size_t(std::count(L.types.begin(), L.types.end(), 's')),
+                              n_num = L.types.size() - n_txt;
+            if (L.numbers.size() != L.row_of.size() * n_num ||
+                L.texts.size() != L.row_of.size() * n_txt)
+                throw Error("gpkg", "layer '" + L.name + "': values do not match the fields");
             GDALDatasetH src = GDALOpenEx(L.source.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY,
                                           nullptr, nullptr, nullptr);
             if (!src) throw Error("gpkg", "cannot open " + L.source.path);
@@ -59,13 +66,28 @@ void write_zone_gpkg(const std::string& path, const std::vector<ZoneLayerOut>& l
                 OGRFeatureH g = OGR_F_Create(OGR_L_GetLayerDefn(o));
                 OGR_F_SetFieldString(g, 0, code.c_str());
                 OGR_F_SetFieldString(g, 1, ni >= 0 ? OGR_F_GetFieldAsString(f, ni) : code.c_str());
-                if (OGRGeometryH geom = OGR_F_GetGeometryRef(f))
-                    OGR_F_SetGeometryDirectly(g, OGR_G_ForceToMultiPolygon(OGR_G_Clone(geom)));
-                const auto it = L.values.find(code);
-                if (it != L.values.end())
-                    for (std::size_t i = 0; i < L.fields.size(); ++i)
-                        if (!it->second[i].empty())
-                            OGR_F_SetFieldString(g, int(i) + 2, it->second[i].c_str());
+                // The source feature is dropped after this: its geometry is moved, not copied.
+                if (OGRGeometryH geom = OGR_F_StealGeometry(f))
+                    OGR_F_SetGeometryDirectly(g, OGR_G_ForceToMultiPolygon(geom));
+                const auto it = L.row_of.find(code);
+                if (it != L.row_of.end()) {
+                    const double* num = L.numbers.data() + it->second * n_num;
+                    const std::string* txt = L.texts.data() + it->second * n_txt;
+                    for (std::size_t i = 0; i < L.fields.size(); ++i) {
+                        const int fi = int(i) + 2;
+                        if (L.types[i] == 's') {
+                            if (!txt->empty()) OGR_F_SetFieldString(g, fi, txt->c_str());
+                            ++txt;
+                            continue;
+                        }
+                        const double v = *num++;
+                        if (std::isnan(v)) continue;
+                        if (L.types[i] == 'i')
+                            OGR_F_SetFieldInteger64(g, fi, GIntBig(v));
+                        else
+                            OGR_F_SetFieldDouble(g, fi, v);
+                    }
+                }
                 if (OGR_L_CreateFeature(o, g) != OGRERR_NONE) {
                     OGR_F_Destroy(g);
                     OGR_F_Destroy(f);

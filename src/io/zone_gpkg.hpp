@@ -14,7 +14,11 @@ struct ZoneLayerOut {
     std::string name;                 // output layer name
     std::vector<std::string> fields;  // attribute names
     std::vector<char> types;          // 'r' real, 'i' integer, 's' string, per field
-    std::map<std::string, std::vector<std::string>> values;  // code -> field values (text)
+    // Values per zone: row_of[code] is the zone's row; numbers holds its 'r' and 'i' fields
+    // (rows x numeric fields, in field order; NaN = null) and texts its 's' fields.
+    std::map<std::string, std::size_t> row_of;
+    std::vector<double> numbers;
+    std::vector<std::string> texts;
 };
 
 // Creates `path` (via "<path>.partial" + rename) with one polygon layer per entry.

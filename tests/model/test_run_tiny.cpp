@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include "../support/dataset_bytes.hpp"
 #include "../support/tiny_country.hpp"
+#include "app/aggregate_stage.hpp"
 #include "app/run_pipeline.hpp"
 #include "core/error.hpp"
 #include "dist/comm.hpp"
@@ -279,7 +280,28 @@ TEST_CASE("zone layers a user adds need not nest: polygons and a zone-id raster"
     opt.config = dir + "/run.toml";
     app::run_pipeline(opt);
     MPI_Barrier(MPI_COMM_WORLD);
+    // `leefbaar aggregate` on the finished run reproduces every aggregation output to the byte.
+    app::AggregateOptions ao;
+    ao.run_dir = dir + "/out";
+    ao.config = opt.config;
+    ao.out = dir + "/reaggregated";
+    app::aggregate_finished_run(ao);
+    MPI_Barrier(MPI_COMM_WORLD);
     if (dist::rank() != 0) return;
+    auto bytes = [](const fs::path& p) {
+        std::ifstream f(p, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(f), {});
+    };
+    int compared = 0;
+    for (const auto& e : fs::directory_iterator(dir + "/out/aggregates")) {
+        const fs::path again = fs::path(ao.out) / "aggregates" / e.path().filename();
+        INFO(e.path().filename().string());
+        REQUIRE(fs::exists(again));
+        CHECK(bytes(e.path()) == bytes(again));
+        ++compared;
+    }
+    CHECK(compared == 5);  // buurt, wijk, pc and ring CSVs and zones.gpkg
+    CHECK(bytes(dir + "/out/summary.json") == bytes(ao.out + "/summary.json"));
     auto lines = [&](const std::string& level) {
         std::ifstream f(dir + "/out/aggregates/" + level + ".csv");
         std::vector<std::string> out;
