@@ -53,6 +53,9 @@ struct RowPrefix {
     // Column-strip width of the streaming kernels (0: sized for the cache; tests set it small
     // to exercise many strips on small grids).
     std::int64_t strip_cols = 0;
+    // Disc kernels accumulate several output rows at a time (false: one row at a time, the
+    // previous loop; kept for tests and same-run benchmark baselines, same bits).
+    bool row_blocks = true;
 
     bool streaming() const { return src_i32 != nullptr || src_f32 != nullptr; }
 

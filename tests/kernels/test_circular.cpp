@@ -490,3 +490,53 @@ TEST_CASE("streaming circular kernels are bit-identical across tile splits", "[c
             });
     }
 }
+
+TEST_CASE("row-blocked discs equal one row at a time; Int32 sums equal int64 sums", "[circular]") {
+    // Grid heights that leave partial row groups at every thread band's end; small values
+    // (packed path) and large ones (separate count and sum streams); strips of 1 and 7 columns.
+    const auto small = kt::random_i32(41, 37, 23, 12, -30, 200, 0.2);
+    const auto large = kt::random_i32(42, 19, 29, 12, -2000000, 2000000, 0.2);
+    for (const auto* world : {&small, &large})
+        for (const double r : {50.0, 100.0, 300.0, 1200.0})
+            for (const int threads : {1, 2, 3})
+                for (const std::int64_t strip : {0, 1, 7}) {
+                    INFO("radius " << r << " threads " << threads << " strip " << strip);
+                    omp_set_num_threads(threads);
+                    const CircularWindow w = make_circular_window(r, 100.0);
+                    const TileDesc t = kt::tile_of(*world, 0, 0, world->nx, world->ny, w.reach);
+                    const auto in = kt::cut(*world, t);
+                    RowPrefix blocked = stream_row_prefix(t, std::span<const std::int32_t>(in));
+                    blocked.strip_cols = strip;
+                    RowPrefix one = blocked;
+                    one.row_blocks = false;
+                    const std::size_t n = t.interior_size();
+                    std::vector<std::int64_t> a(n), b(n);
+                    std::vector<std::int32_t> ca(n), cb(n), s32(n), c32(n);
+                    circular_sum(blocked, w, std::span(a), std::span(ca));
+                    circular_sum(one, w, std::span(b), std::span(cb));
+                    REQUIRE(kt::bits_equal(a, b));
+                    REQUIRE(kt::bits_equal(ca, cb));
+                    circular_sum(blocked, w, std::span(s32), std::span(c32));
+                    REQUIRE(kt::bits_equal(ca, c32));
+                    for (std::size_t i = 0; i < n; ++i)
+                        REQUIRE(std::int64_t(s32[i]) ==
+                                (a[i] == kNodataI64 ? std::int64_t(kNodataI32) : a[i]));
+                    const BruteI32 ref = brute_i32(t, in, w);
+                    for (std::size_t i = 0; i < n; ++i)
+                        REQUIRE(a[i] == (ref.count[i] == 0 ? kNodataI64 : ref.sum[i]));
+                }
+    omp_set_num_threads(2);
+    // A window sum beyond Int32: the Int32 overload refuses, the int64 one is exact.
+    auto big = kt::random_i32(43, 9, 8, 3, 0, 0, 0.0);
+    for (auto& v : big.data)
+        if (!is_nodata(v)) v = 1000000000;
+    const CircularWindow w1 = make_circular_window(100.0, 100.0);
+    const TileDesc t = kt::tile_of(big, 0, 0, big.nx, big.ny, w1.reach);
+    const auto in = kt::cut(big, t);
+    const RowPrefix p = stream_row_prefix(t, std::span<const std::int32_t>(in));
+    std::vector<std::int32_t> o32(t.interior_size());
+    CHECK_THROWS_AS(circular_sum(p, w1, std::span(o32)), std::overflow_error);
+    std::vector<std::int64_t> o64(t.interior_size());
+    circular_sum(p, w1, std::span(o64));
+    REQUIRE(o64[t.interior_index(4, 4)] == 5000000000LL);
+}
