@@ -235,7 +235,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
     const std::int64_t halo = t.halo;
     const bool annulus = w.is_annulus();
     // Discs take kRowBlock output rows at a time (accumulate_rows); the ring holds their rows.
-    const std::int64_t group = annulus || !counts.row_blocks ? 1 : kRowBlock;
+    const std::int64_t group = annulus || reach < counts.row_block_min_reach ? 1 : kRowBlock;
     const std::int64_t ring = 2 * reach + group;
     bool packed = NV > 0;
     for (int v = 0; v < NV; ++v) packed = packed && fits_packed(*vals[std::size_t(v)], w);
@@ -569,14 +569,15 @@ void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<std::in
         [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
             const std::uint64_t* s, const std::uint64_t*) {
             std::int32_t* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
-            bool bad = false;
+            // v fits (kNodataI32, 2^31) iff u = v + 2^31 (wrapping) is in [1, 2^32 - 1], i.e.
+            // u - 1 < 2^32 - 1 (wrapping): branch-free, so the loop vectorises.
+            std::uint64_t bad = 0;
             for (std::int64_t x = 0; x < x1 - x0; ++x) {
-                const std::int64_t v = as_i64(s[x]);
-                bad |= cnt[x] != 0 && (v <= std::int64_t(kNodataI32) ||
-                                       v > std::int64_t(std::numeric_limits<std::int32_t>::max()));
-                o[x] = cnt[x] == 0 ? kNodataI32 : std::int32_t(v);
+                const std::uint64_t u = s[x] + 0x80000000u;
+                bad |= std::uint64_t(cnt[x] != 0) & std::uint64_t(u - 1 >= 0xFFFFFFFFu);
+                o[x] = cnt[x] == 0 ? kNodataI32 : std::int32_t(std::uint32_t(s[x]));
             }
-            if (bad) overflow.store(true, std::memory_order_relaxed);
+            if (bad != 0) overflow.store(true, std::memory_order_relaxed);
             write_count(out_count, y, nx, x0, x1, cnt);
         });
     if (overflow.load())

@@ -1,6 +1,7 @@
 // Circular-window statistics against brute-force references, split/thread invariance and
 // parameter checks.
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include "kernels/circular.hpp"
 #include "support.hpp"
@@ -507,8 +508,9 @@ TEST_CASE("row-blocked discs equal one row at a time; Int32 sums equal int64 sum
                     const auto in = kt::cut(*world, t);
                     RowPrefix blocked = stream_row_prefix(t, std::span<const std::int32_t>(in));
                     blocked.strip_cols = strip;
+                    blocked.row_block_min_reach = 0;
                     RowPrefix one = blocked;
-                    one.row_blocks = false;
+                    one.row_block_min_reach = std::numeric_limits<std::int64_t>::max();
                     const std::size_t n = t.interior_size();
                     std::vector<std::int64_t> a(n), b(n);
                     std::vector<std::int32_t> ca(n), cb(n), s32(n), c32(n);
@@ -539,4 +541,20 @@ TEST_CASE("row-blocked discs equal one row at a time; Int32 sums equal int64 sum
     std::vector<std::int64_t> o64(t.interior_size());
     circular_sum(p, w1, std::span(o64));
     REQUIRE(o64[t.interior_index(4, 4)] == 5000000000LL);
+    // The same below Int32 (and the nodata value itself, -2^31, is never a valid sum).
+    for (const std::int32_t v : {-1000000000, -1073741824}) {
+        auto neg = big;
+        for (auto& c : neg.data)
+            if (!is_nodata(c)) c = 0;
+        neg.at(4, 4) = v;
+        neg.at(5, 4) = v;  // two cells: -2e9 fits, -2^31 does not
+        const auto nin = kt::cut(neg, t);
+        const RowPrefix np = stream_row_prefix(t, std::span<const std::int32_t>(nin));
+        if (v == -1000000000) {
+            circular_sum(np, w1, std::span(o32));
+            REQUIRE(o32[t.interior_index(4, 4)] == -2000000000);
+        } else {
+            CHECK_THROWS_AS(circular_sum(np, w1, std::span(o32)), std::overflow_error);
+        }
+    }
 }
