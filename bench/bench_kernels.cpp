@@ -5,7 +5,11 @@
 // memcpy of the same bytes (Int32 input + Int32 output) as the memory-bandwidth floor; as
 // same-run baselines, the previous stored-prefix circular sum and the per-cell R-tree point
 // kernels (checked bit for bit against the new ones); the demo model's decay kernels.
-// Prints one "key value" line per figure (seconds, best of reps).
+// Prints one "key value" line per figure (seconds, best of reps; *_cpu_s: process CPU seconds of
+// all threads in the best repetition). Same-run baselines of the current circular sum: the int64
+// path with a conversion pass (sum_via_int64), and the chord pass with one output row
+// (chords_rows1) or 4 output rows (chords_rows4) per pass at every radius. Env:
+// BENCH_SKIP_EXTRA=1 stops after the EDT; BENCH_STRIP_COLS sets the streaming strip width.
 
 #include <omp.h>
 

@@ -221,7 +221,8 @@ inline void add_chord(A* __restrict acc, const P* p, std::int64_t nx, std::int64
 
 // Streaming form of for_each_window_row: every thread takes one contiguous band of output
 // rows and walks it once per column strip, keeping a ring of 2 * reach + 1 prefix rows of the
-// strip (plus the reach on both sides): each prefix row is built only for the rows and
+// strip (2 * reach + kRowBlock for row-blocked discs; plus the reach on both sides): each
+// prefix row is built only for the rows and
 // columns the thread needs, and the ring is sized to stay in the L2 cache at every radius.
 // When the window sums fit (fits_packed), a prefix row is one uint64 stream
 // count * 2^32 + sum, so a chord costs one subtraction for both.
