@@ -5,7 +5,11 @@
 // memcpy of the same bytes (Int32 input + Int32 output) as the memory-bandwidth floor; as
 // same-run baselines, the previous stored-prefix circular sum and the per-cell R-tree point
 // kernels (checked bit for bit against the new ones); the demo model's decay kernels.
-// Prints one "key value" line per figure (seconds, best of reps).
+// Prints one "key value" line per figure (seconds, best of reps; *_cpu_s: process CPU seconds of
+// all threads in the best repetition). Same-run baselines of the current circular sum: the int64
+// path with a conversion pass (sum_via_int64), and the chord pass with one output row
+// (chords_rows1) or 4 output rows (chords_rows4) per pass at every radius. Env:
+// BENCH_SKIP_EXTRA=1 stops after the EDT; BENCH_STRIP_COLS sets the streaming strip width.
 
 #include <omp.h>
 
@@ -14,6 +18,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -30,15 +36,28 @@ using namespace leefbaar;
 
 namespace {
 
+// Process CPU time (all threads) of the best repetition of the last best_of: on a shared,
+// oversubscribed machine wall time mostly measures the other jobs, CPU time much less so.
+double g_best_cpu = 0.0;
+
+double cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
 template <class F>
 double best_of(int reps, F&& f) {
-    double best = 1e300;
+    double best = 1e300, best_cpu = 1e300;
     for (int i = 0; i < reps; ++i) {
+        const double c0 = cpu_seconds();
         const auto t0 = std::chrono::steady_clock::now();
         f();
         best = std::min(
             best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        best_cpu = std::min(best_cpu, cpu_seconds() - c0);
     }
+    g_best_cpu = best_cpu;
     return best;
 }
 
@@ -82,7 +101,7 @@ int main(int argc, char** argv) {
     {
         std::vector<char> src(2 * n * sizeof(std::int32_t), 1), dst(src.size(), 0);
         const double t = best_of(reps, [&] { std::memcpy(dst.data(), src.data(), src.size()); });
-        std::printf("memcpy_s %.6f\n", t);
+        std::printf("memcpy_s %.6f\nmemcpy_cpu_s %.6f\n", t, g_best_cpu);
     }
     for (const double r : radii) {
         const auto reach = kernels::make_circular_window(r, grid.cell).reach;
@@ -94,28 +113,72 @@ int main(int argc, char** argv) {
         k.radius = r;
         std::vector<std::int64_t> e(n);
         std::vector<std::int32_t> out(n);
-        double best = 1e300;
+        double best = 1e300, best_cpu = 1e300;
         for (int i = 0; i < reps; ++i) {
             BlockInputs bi(grid, 0);
             bi.add_layer("a", in);  // copy, not timed
+            const double c0 = cpu_seconds();
             const auto t0 = std::chrono::steady_clock::now();
-            bi.evaluate_exact(k, e);
+            if (!bi.evaluate_exact_i32(k, out)) {  // as leefbaar focal does
+                bi.evaluate_exact(k, e);
 #pragma omp parallel for schedule(static)
-            for (std::size_t j = 0; j < n; ++j)
-                out[j] = e[j] == kernels::kNodataI64 ? kernels::kNodataI32 : std::int32_t(e[j]);
+                for (std::size_t j = 0; j < n; ++j)
+                    out[j] = e[j] == kernels::kNodataI64 ? kernels::kNodataI32 : std::int32_t(e[j]);
+            }
             best = std::min(
                 best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+            best_cpu = std::min(best_cpu, cpu_seconds() - c0);
         }
-        std::printf("sum_%g_s %.6f\n", r, best);
+        std::printf("sum_%g_s %.6f\nsum_%g_cpu_s %.6f\n", r, best, r, best_cpu);
+        // Same-run baseline: the previous path, int64 window sums then a conversion pass (a
+        // fresh BlockInputs per repetition, as above, so the prefix set-up is timed too).
+        {
+            double t64 = 1e300, c64 = 1e300;
+            for (int i = 0; i < reps; ++i) {
+                BlockInputs bi(grid, 0);
+                bi.add_layer("a", in);  // copy, not timed
+                const double c0 = cpu_seconds();
+                const auto t0 = std::chrono::steady_clock::now();
+                bi.evaluate_exact(k, e);
+#pragma omp parallel for schedule(static)
+                for (std::size_t j = 0; j < n; ++j)
+                    out[j] = e[j] == kernels::kNodataI64 ? kernels::kNodataI32 : std::int32_t(e[j]);
+                t64 = std::min(
+                    t64,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+                c64 = std::min(c64, cpu_seconds() - c0);
+            }
+            std::printf("sum_via_int64_%g_s %.6f\nsum_via_int64_%g_cpu_s %.6f\n", r, t64, r, c64);
+        }
         // Breakdown: the streaming prefix set-up (validation and bound scan) and the fused
         // ring-buffer chord pass (int64 out, no conversion); and the baseline of the previous
         // version, a stored whole-tile prefix (allocated and zero-filled per call) + chords.
         const auto tile = in.tile(grid);
         kernels::RowPrefix p;
         const double tp = best_of(reps, [&] { p = kernels::stream_row_prefix(tile, in.span()); });
+        if (const char* sc = std::getenv("BENCH_STRIP_COLS")) p.strip_cols = std::atoll(sc);
         const auto w = kernels::make_circular_window(r, grid.cell);
         const double tc = best_of(reps, [&] { kernels::circular_sum(p, w, e); });
-        std::printf("prefix_%g_s %.6f\nchords_%g_s %.6f\n", r, tp, r, tc);
+        std::printf("prefix_%g_s %.6f\nchords_%g_s %.6f\nchords_%g_cpu_s %.6f\n", r, tp, r, tc, r,
+                    g_best_cpu);
+        // Same-run baseline of the chord pass: one output row at a time (the previous loop).
+        {
+            kernels::RowPrefix p1 = p, p4 = p;
+            p1.row_block_min_reach = std::numeric_limits<std::int64_t>::max();
+            p4.row_block_min_reach = 0;
+            std::vector<std::int64_t> e4(n);
+            const double t4 = best_of(reps, [&] { kernels::circular_sum(p4, w, e4); });
+            std::printf("chords_rows4_%g_s %.6f\nchords_rows4_%g_cpu_s %.6f\n", r, t4, r,
+                        g_best_cpu);
+            if (std::memcmp(e.data(), e4.data(), n * sizeof(std::int64_t)) != 0)
+                std::printf("MISMATCH 4-row blocks vs default at radius %g\n", r);
+            std::vector<std::int64_t> e1(n);
+            const double t1 = best_of(reps, [&] { kernels::circular_sum(p1, w, e1); });
+            std::printf("chords_rows1_%g_s %.6f\nchords_rows1_%g_cpu_s %.6f\n", r, t1, r,
+                        g_best_cpu);
+            if (std::memcmp(e.data(), e1.data(), n * sizeof(std::int64_t)) != 0)
+                std::printf("MISMATCH row-blocked vs one row at radius %g\n", r);
+        }
         std::vector<std::int64_t> e2(n);
         const double ts = best_of(reps, [&] {
             const auto sp = kernels::build_row_prefix(tile, in.span());
@@ -131,7 +194,8 @@ int main(int argc, char** argv) {
         std::vector<double> d(n);
         const double t =
             best_of(reps, [&] { kernels::distance_to_nonzero(f.tile(grid), f.span(), d); });
-        std::printf("edt_s %.6f\n", t);
+        std::printf("edt_s %.6f\nedt_cpu_s %.6f\n", t, g_best_cpu);
+        if (std::getenv("BENCH_SKIP_EXTRA")) return 0;
 
         // Point kernels: points at the centres of every 40th feature cell, shifted by a fixed
         // pseudo-random offset within the cell; block-candidate kernels against the per-cell

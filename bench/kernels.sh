@@ -95,7 +95,18 @@ f3() { awk -v a="$1" 'BEGIN { if (a == "") print "-"; else printf "%.3f", a }'; 
     echo "| $r m | $(f3 "${V[cli_$r]}") | $(f3 "$k") | $(r2 "$k" "${V[memcpy]}")x | $(f3 "$o") | $(r2 "$o" "$k")x | $(f3 "$p") | $(f3 "$c") | $(r2 "$c" "${V[memcpy]}")x | $(f3 "${V[grass_$r]:-}") | $(r2 "${V[grass_$r]:-}" "${V[cli_$r]}")x | $(r2 "${V[grass_$r]:-}" "$k")x | ${V[mis_$r]:-not run} |"
   done
   echo
-  grep -h MISMATCH "$work"/bk_*.txt || echo "Streaming and stored-prefix sums identical at every radius (bench_kernels compares them)."
+  grep -h MISMATCH "$work"/bk_*.txt || echo "Streaming and stored-prefix sums identical at every radius, and row-blocked equal to one-row-at-a-time chords (bench_kernels compares them)."
+  echo
+  echo "Same-run baselines of the current changes, and CPU time (process CPU seconds of all threads; on this shared, often oversubscribed machine wall time also measures the other jobs; memcpy is one thread, so CPU ratios compare total work):"
+  echo
+  echo "| radius | kernel (Int32 out) s | previous: int64 sums + conversion s | previous / kernel | chords, 4 rows per pass s | chords, one row s | one row / 4 rows | kernel CPU s | kernel CPU / memcpy CPU | chords 4 rows CPU s | chords one row CPU s |"
+  echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  b="$work/bk_$threads.txt"
+  for r in "${radii[@]}"; do
+    k=$(val "sum_${r}_s" "$b"); o=$(val "sum_via_int64_${r}_s" "$b"); c=$(val "chords_${r}_s" "$b"); c1=$(val "chords_rows1_${r}_s" "$b")
+    kc=$(val "sum_${r}_cpu_s" "$b"); cc=$(val "chords_${r}_cpu_s" "$b"); cc1=$(val "chords_rows1_${r}_cpu_s" "$b")
+    echo "| $r m | $(f3 "$k") | $(f3 "$o") | $(r2 "$o" "$k")x | $(f3 "$c") | $(f3 "$c1") | $(r2 "$c1" "$c")x | $(f3 "$kc") | $(r2 "$kc" "$(val memcpy_cpu_s "$b")")x | $(f3 "$cc") | $(f3 "$cc1") |"
+  done
   echo
   echo "Exact EDT (distance to the nearest of $( $PY -c "from osgeo import gdal; import numpy as n; print(int(n.sum(gdal.Open('$work/features.tif').ReadAsArray())))" ) feature cells, uncapped):"
   echo
@@ -105,6 +116,7 @@ f3() { awk -v a="$1" 'BEGIN { if (a == "") print "-"; else printf "%.3f", a }'; 
   echo "| leefbaar EDT kernel | $(f3 "$k") | 1.0x | exact (reference) |"
   echo "| leefbaar focal --op distance (CLI) | $(f3 "${V[cli_edt]}") | $(r2 "${V[cli_edt]}" "$k")x | |"
   echo "| SciPy distance_transform_edt | $(f3 "$s") | $(r2 "$s" "$k")x | $(grep -s scipy_mismatches "$work/scipy.txt" | cut -d' ' -f2-) |"
+  echo "| CPU time: leefbaar EDT kernel / SciPy | $(f3 "$(val edt_cpu_s "$work/bk_$threads.txt")") / $(f3 "$(val scipy_edt_cpu_s "$work/scipy.txt" 2>/dev/null)") | $(r2 "$(val scipy_edt_cpu_s "$work/scipy.txt" 2>/dev/null)" "$(val edt_cpu_s "$work/bk_$threads.txt")")x | (process CPU seconds, all threads) |"
   echo "| gdal_proximity.py | $(f3 "$p") | $(r2 "$p" "$k")x | $(grep -s gdal_proximity_error "$work/prox.txt" | cut -d' ' -f2-) |"
   echo
   echo "Point kernels ($(val points "$work/bk_$threads.txt") points at every 40th feature cell; block-candidate kernel vs the per-cell R-tree reference, same run):"

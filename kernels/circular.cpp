@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -116,6 +117,85 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_i32
     }
 }
 
+// Row-blocked chord accumulation of kRowBlock consecutive output rows of a disc. tables[j] is
+// the chord table of output row j of the group (entry k: row offset k - reach), so chord k of
+// row j lies on prefix row j + k of the group. Walking the group's prefix rows in order, the
+// kRowBlock chords that share a prefix row read the same few cache lines (their widths differ
+// little), so one fetch of a prefix row segment serves kRowBlock outputs instead of one; the
+// accumulators of the whole group stay in registers. Integer (wrapping) arithmetic: the order
+// does not change the bits.
+constexpr int kRowBlock = 4;
+
+template <class T, class V, class Row>
+__attribute__((always_inline)) inline void accumulate_rows(T* __restrict acc,
+                                                           std::size_t acc_stride,
+                                                           const Row* tables, std::int64_t nchords,
+                                                           std::int64_t nx) {
+    constexpr int kPer = int(sizeof(V) / sizeof(T));
+    constexpr int kVec = 2;
+    constexpr std::int64_t kL = kPer * kVec;
+    constexpr int kG = kRowBlock;
+    const std::int64_t nm = nchords + kG - 1;
+    std::int64_t x0 = 0;
+    for (; x0 + kL <= nx; x0 += kL) {
+        V a[kG][kVec] = {};
+        for (std::int64_t m = 0; m < nm; ++m) {
+            // The group's chords on prefix row m read the lines of its first live chord; fetch
+            // those of the next blocks early (hundreds of row streams defeat the hardware
+            // prefetcher).
+            {
+                const std::int64_t k0 = m < nchords ? m : nchords - 1;
+                const std::int64_t j0 = m - k0;
+                const Row& r0 = tables[std::size_t(j0) * std::size_t(nchords) + std::size_t(k0)];
+                __builtin_prefetch(r0.hi + x0 + 2 * kL);
+                __builtin_prefetch(r0.hi + x0 + 2 * kL + 64 / sizeof(T));
+                __builtin_prefetch(r0.lo + x0 + 2 * kL);
+                __builtin_prefetch(r0.lo + x0 + 2 * kL + 64 / sizeof(T));
+            }
+#pragma GCC unroll 8
+            for (int j = 0; j < kG; ++j) {
+                const std::int64_t k = m - j;
+                if (k < 0 || k >= nchords) continue;
+                const Row& r = tables[std::size_t(j) * std::size_t(nchords) + std::size_t(k)];
+                const T* hi = r.hi + x0;
+                const T* lo = r.lo + x0;
+#pragma GCC unroll 4
+                for (int i = 0; i < kVec; ++i) {
+                    V h, l;
+                    __builtin_memcpy(&h, hi + kPer * i, sizeof h);
+                    __builtin_memcpy(&l, lo + kPer * i, sizeof l);
+                    a[j][i] += h - l;
+                }
+            }
+        }
+        for (int j = 0; j < kG; ++j)
+            __builtin_memcpy(acc + std::size_t(j) * acc_stride + x0, a[j], sizeof a[j]);
+    }
+    for (int j = 0; j < kG; ++j) {
+        const Row* rows = tables + std::size_t(j) * std::size_t(nchords);
+        for (std::int64_t x = x0; x < nx; ++x) {
+            T s = 0;
+            for (std::int64_t k = 0; k < nchords; ++k) s += T(rows[k].hi[x] - rows[k].lo[x]);
+            acc[std::size_t(j) * acc_stride + x] = s;
+        }
+    }
+}
+
+using V8u = std::uint64_t __attribute__((vector_size(64)));
+using V16i = std::int32_t __attribute__((vector_size(64)));
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_rows_u64(
+    std::uint64_t* __restrict acc, std::size_t acc_stride, const ChordRow* tables,
+    std::int64_t nchords, std::int64_t nx) {
+    accumulate_rows<std::uint64_t, V8u>(acc, acc_stride, tables, nchords, nx);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_rows_i32(
+    std::int32_t* __restrict acc, std::size_t acc_stride, const ChordRow32* tables,
+    std::int64_t nchords, std::int64_t nx) {
+    accumulate_rows<std::int32_t, V16i>(acc, acc_stride, tables, nchords, nx);
+}
+
 // Largest |window sum| bound: max_abs times the cells of the outer disc.
 bool fits_packed(const RowPrefix& p, const CircularWindow& w) {
     std::int64_t cells = 0;
@@ -141,7 +221,8 @@ inline void add_chord(A* __restrict acc, const P* p, std::int64_t nx, std::int64
 
 // Streaming form of for_each_window_row: every thread takes one contiguous band of output
 // rows and walks it once per column strip, keeping a ring of 2 * reach + 1 prefix rows of the
-// strip (plus the reach on both sides): each prefix row is built only for the rows and
+// strip (2 * reach + kRowBlock for row-blocked discs; plus the reach on both sides): each
+// prefix row is built only for the rows and
 // columns the thread needs, and the ring is sized to stay in the L2 cache at every radius.
 // When the window sums fit (fits_packed), a prefix row is one uint64 stream
 // count * 2^32 + sum, so a chord costs one subtraction for both.
@@ -153,11 +234,13 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
     const std::int64_t ny = t.ny;
     const std::int64_t reach = w.reach;
     const std::int64_t halo = t.halo;
-    const std::int64_t ring = 2 * reach + 1;
+    const bool annulus = w.is_annulus();
+    // Discs take kRowBlock output rows at a time (accumulate_rows); the ring holds their rows.
+    const std::int64_t group = annulus || reach < counts.row_block_min_reach ? 1 : kRowBlock;
+    const std::int64_t ring = 2 * reach + group;
     bool packed = NV > 0;
     for (int v = 0; v < NV; ++v) packed = packed && fits_packed(*vals[std::size_t(v)], w);
-    const bool annulus = w.is_annulus();
-    const std::int64_t nchords = annulus ? 2 * ring : ring;
+    const std::int64_t nchords = annulus ? 2 * (2 * reach + 1) : 2 * reach + 1;
     // Strip width: the ring of all streams within ~384 KiB, at least 256 columns.
     const std::int64_t bytes_per_col = ring * (NV * 8 + (packed ? 0 : 4));
     const std::int64_t strip = std::max<std::int64_t>(
@@ -177,11 +260,14 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
         if (y0 < y1 && nx > 0) {
             std::vector<std::uint64_t> buf64(std::size_t(ring) * stride * std::size_t(NV));
             std::vector<std::int32_t> buf32(packed ? 0 : std::size_t(ring) * stride);
-            std::vector<std::uint64_t> acc(std::size_t(strip) * std::size_t(NV > 0 ? NV : 1));
-            std::vector<std::uint64_t> sums(acc.size());
-            std::vector<std::int32_t> cnt(static_cast<std::size_t>(strip));
-            std::vector<ChordRow> rows(static_cast<std::size_t>(nchords));
-            std::vector<ChordRow32> rows32(static_cast<std::size_t>(nchords));
+            // Accumulators: row j of a group at j * nv * strip, value stream v at + v * strip.
+            const std::size_t nv = std::size_t(NV > 0 ? NV : 1);
+            const std::size_t row_acc = nv * std::size_t(strip);
+            std::vector<std::uint64_t> acc(std::size_t(group) * row_acc);
+            std::vector<std::uint64_t> sums(row_acc);
+            std::vector<std::int32_t> cnt(std::size_t(group) * std::size_t(strip));
+            std::vector<ChordRow> rows(std::size_t(group) * std::size_t(nchords));
+            std::vector<ChordRow32> rows32(std::size_t(group) * std::size_t(nchords));
             auto slot64 = [&](int v, std::int64_t pr) {
                 return buf64.data() +
                        (std::size_t(v) * std::size_t(ring) + std::size_t(pr % ring)) * stride;
@@ -209,7 +295,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                 // Chord tables for output row y: entry k covers one row offset; annuli add the
                 // holes with hi and lo swapped (subtracted). Entry `reach` of a prefix row is
                 // interior column xs.
-                auto chords = [&](std::int64_t y, auto get, auto& out_rows) {
+                auto chords = [&](std::int64_t y, auto get, auto* out_rows) {
                     std::int64_t k = 0;
                     for (std::int64_t dy = -reach; dy <= reach; ++dy) {
                         const auto* p = get(y + halo + dy) + reach;
@@ -224,38 +310,59 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                 };
                 // Padded rows y0 + halo - reach .. y1 + halo + reach - 1.
                 std::int64_t next = y0 + halo - reach;
-                for (std::int64_t y = y0; y < y1; ++y) {
-                    for (; next <= y + halo + reach; ++next) build(next);
+                for (std::int64_t y = y0; y < y1;) {
+                    // A full group of rows through accumulate_rows, else one row at a time.
+                    const std::int64_t g = y + group <= y1 ? group : 1;
+                    for (; next <= y + g - 1 + halo + reach; ++next) build(next);
                     for (int v = 0; v < NV; ++v) {
-                        const std::int64_t k = chords(
-                            y,
-                            [&](std::int64_t pr) -> const std::uint64_t* { return slot64(v, pr); },
-                            rows);
-                        accumulate_u64(acc.data() + std::size_t(v) * std::size_t(strip),
-                                       rows.data(), k, bw);
+                        std::int64_t k = 0;
+                        for (std::int64_t j = 0; j < g; ++j)
+                            k = chords(
+                                y + j,
+                                [&](std::int64_t pr) -> const std::uint64_t* {
+                                    return slot64(v, pr);
+                                },
+                                rows.data() + std::size_t(j) * std::size_t(nchords));
+                        std::uint64_t* a = acc.data() + std::size_t(v) * std::size_t(strip);
+                        if (g == kRowBlock)
+                            accumulate_rows_u64(a, row_acc, rows.data(), k, bw);
+                        else
+                            accumulate_u64(a, rows.data(), k, bw);
                     }
                     if (!packed) {
-                        const std::int64_t k = chords(
-                            y, [&](std::int64_t pr) -> const std::int32_t* { return slot32(pr); },
-                            rows32);
-                        accumulate_i32(cnt.data(), rows32.data(), k, bw);
-                        fn(y, xs, xe, cnt.data(), acc.data(),
-                           acc.data() + std::size_t(strip) * (NV > 1 ? 1 : 0));
-                    } else {
+                        std::int64_t k = 0;
+                        for (std::int64_t j = 0; j < g; ++j)
+                            k = chords(
+                                y + j,
+                                [&](std::int64_t pr) -> const std::int32_t* { return slot32(pr); },
+                                rows32.data() + std::size_t(j) * std::size_t(nchords));
+                        if (g == kRowBlock)
+                            accumulate_rows_i32(cnt.data(), std::size_t(strip), rows32.data(), k,
+                                                bw);
+                        else
+                            accumulate_i32(cnt.data(), rows32.data(), k, bw);
+                    }
+                    for (std::int64_t j = 0; j < g; ++j) {
+                        const std::uint64_t* aj = acc.data() + std::size_t(j) * row_acc;
+                        std::int32_t* cj = cnt.data() + std::size_t(j) * std::size_t(strip);
+                        if (!packed) {
+                            fn(y + j, xs, xe, cj, aj, aj + std::size_t(strip) * (NV > 1 ? 1 : 0));
+                            continue;
+                        }
                         // Decode count * 2^32 + sum with |sum| < 2^31.
                         for (int v = 0; v < NV; ++v) {
-                            const std::uint64_t* a =
-                                acc.data() + std::size_t(v) * std::size_t(strip);
+                            const std::uint64_t* a = aj + std::size_t(v) * std::size_t(strip);
                             std::uint64_t* s = sums.data() + std::size_t(v) * std::size_t(strip);
                             for (std::int64_t x = 0; x < bw; ++x) {
                                 const std::int64_t sv = std::int32_t(std::uint32_t(a[x]));
                                 s[x] = std::uint64_t(sv);
-                                if (v == 0) cnt[x] = std::int32_t((a[x] - std::uint64_t(sv)) >> 32);
+                                if (v == 0) cj[x] = std::int32_t((a[x] - std::uint64_t(sv)) >> 32);
                             }
                         }
-                        fn(y, xs, xe, cnt.data(), sums.data(),
+                        fn(y + j, xs, xe, cj, sums.data(),
                            sums.data() + std::size_t(strip) * (NV > 1 ? 1 : 0));
                     }
+                    y += g;
                 }
             }
         }
@@ -445,6 +552,38 @@ void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<std::in
                 o[x] = cnt[x] == 0 ? kNodataI64 : as_i64(s[x]);
             write_count(out_count, y, nx, x0, x1, cnt);
         });
+}
+
+void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<std::int32_t> out,
+                  std::span<std::int32_t> out_count) {
+    const char* kernel = "circular sum";
+    check_prefix(p, w, kernel, true);
+    if (p.frac_bits != 0)
+        throw std::invalid_argument(
+            "circular sum: Int32 output needs an exact int32 prefix; use the double overload");
+    check_interior_span(p.tile, out.size(), kernel, "output");
+    check_interior_span(p.tile, out_count.size(), kernel, "count output", true);
+    const std::int64_t nx = p.tile.nx;
+    std::atomic<bool> overflow{false};
+    for_each_window_row<1>(
+        p, {&p}, w,
+        [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
+            const std::uint64_t* s, const std::uint64_t*) {
+            std::int32_t* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
+            // v fits (kNodataI32, 2^31) iff u = v + 2^31 (wrapping) is in [1, 2^32 - 1], i.e.
+            // u - 1 < 2^32 - 1 (wrapping): branch-free, so the loop vectorises.
+            std::uint64_t bad = 0;
+            for (std::int64_t x = 0; x < x1 - x0; ++x) {
+                const std::uint64_t u = s[x] + 0x80000000u;
+                bad |= std::uint64_t(cnt[x] != 0) & std::uint64_t(u - 1 >= 0xFFFFFFFFu);
+                o[x] = cnt[x] == 0 ? kNodataI32 : std::int32_t(std::uint32_t(s[x]));
+            }
+            if (bad != 0) overflow.store(true, std::memory_order_relaxed);
+            write_count(out_count, y, nx, x0, x1, cnt);
+        });
+    if (overflow.load())
+        throw std::overflow_error(
+            "circular sum: a window sum is beyond the Int32 range; use the int64 overload");
 }
 
 void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<double> out,

@@ -29,6 +29,12 @@ enum class DensityArea {
 void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<std::int64_t> out,
                   std::span<std::int32_t> out_count = {});
 
+// Exact window sum of an int32 raster written as Int32 (kNodataI32 where no cell is valid),
+// without an int64 intermediate. Throws std::overflow_error (nothing else changes meaning) if
+// some window sum does not fit (-2^31, 2^31); the int64 overload then gives the exact values.
+void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<std::int32_t> out,
+                  std::span<std::int32_t> out_count = {});
+
 // Window sum in input units (fixed point scaled back for float rasters); NaN where none valid.
 void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<double> out,
                   std::span<std::int32_t> out_count = {});

@@ -53,6 +53,11 @@ struct RowPrefix {
     // Column-strip width of the streaming kernels (0: sized for the cache; tests set it small
     // to exercise many strips on small grids).
     std::int64_t strip_cols = 0;
+    // Disc kernels whose reach is at least this many cells accumulate several output rows per
+    // pass over the prefix rows (measured faster at 5 km, slower at 1 km on 100 m cells; see
+    // bench/RESULTS.md); smaller ones take one row at a time. Same bits either way: tests set 0
+    // (always) or a huge value (never).
+    std::int64_t row_block_min_reach = 25;
 
     bool streaming() const { return src_i32 != nullptr || src_f32 != nullptr; }
 

@@ -497,7 +497,9 @@ void run_focal(const FocalOptions& o) {
             out_i.resize(n);
         else
             out_d.resize(n);
-        if (n > 0 && int_out && exact_path) {
+        if (n > 0 && int_out && exact_path && bi.evaluate_exact_i32(k, out_i)) {
+            // Circular sums straight into Int32 (no int64 intermediate and conversion pass).
+        } else if (n > 0 && int_out && exact_path) {
             std::vector<std::int64_t> e(n);
             bi.evaluate_exact(k, e);
             std::int64_t bad = -1;

@@ -53,6 +53,14 @@ struct StageLog {
     std::map<std::string, double> indicator_seconds;                // summed over years
     std::map<std::string, double> write_seconds;                    // per dataset (rank 0)
     std::vector<std::pair<std::string, double>> aggregate_seconds;  // sections (rank 0)
+    // Where a kernel stage's time goes (this rank), and the bytes its kernel calls touch: per
+    // call, each input layer over the block plus that kernel's own reach (int32) and the
+    // block's output (double). The benchmarks bound the stage by a memcpy of those bytes.
+    struct KernelYear {
+        double read_seconds = 0, kernel_seconds = 0, checkpoint_seconds = 0;
+        std::int64_t call_bytes = 0, call_bytes_max_rank = 0;
+    };
+    std::map<std::int64_t, KernelYear> kernel_years;
     void done(const std::string& name) {
         const auto now = std::chrono::steady_clock::now();
         entries.push_back(
@@ -130,6 +138,8 @@ YearCells compute_year(const RunConfig& rc, const dist::Decomposition& d, std::i
     const GridSpec& g = d.grid();
     const ModelConfig& m = rc.model;
     BlockInputs in(g, year);
+    auto& ky = log.kernel_years[year];
+    const auto t_read = std::chrono::steady_clock::now();
     for (const auto& layer : m.input_layers()) {
         // Layers used only for scoring need no halo; a kernel layer needs the full reach.
         Raster<std::int32_t> r(d.block(), halo, kernels::kNodataI32);
@@ -151,6 +161,8 @@ YearCells compute_year(const RunConfig& rc, const dist::Decomposition& d, std::i
                                          rc.dataset.points_type_field, types);
         for (const auto& [type, s] : pts) in.add_points(type, s.x, s.y);
     }
+    ky.read_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_read).count();
     const Window b = d.block();
     const auto& res = in.layer(m.scoring.residents_layer);
     const auto& dw = in.layer(m.scoring.dwellings_layer);
@@ -175,8 +187,15 @@ YearCells compute_year(const RunConfig& rc, const dist::Decomposition& d, std::i
         if (b.empty()) break;
         const auto t0 = std::chrono::steady_clock::now();
         in.evaluate(m.indicators[i], buf);
-        log.indicator_seconds[m.indicators[i].name] +=
+        const double dt =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        log.indicator_seconds[m.indicators[i].name] += dt;
+        ky.kernel_seconds += dt;
+        const auto& k = m.indicators[i].kernel;
+        const std::int64_t r = k.reach_cells(g.cell);
+        ky.call_bytes += std::int64_t(k.layers.size()) * (b.ncols + 2 * r) * (b.nrows + 2 * r) *
+                             std::int64_t(sizeof(std::int32_t)) +
+                         b.cells() * std::int64_t(sizeof(double));
         for (std::size_t c = 0; c < local.size(); ++c) yc.raw[c * ni + i] = buf[local[c]];
     }
     return yc;
@@ -318,7 +337,17 @@ void run_pipeline(const RunOptions& opt) {
             progress("kernels " + std::to_string(y) + ": resumed from checkpoint");
         } else {
             yc = compute_year(rc, d, y, halo, log, y == rc.years.back() ? &kept_layers : nullptr);
+            const auto t_ck = std::chrono::steady_clock::now();
             write_checkpoint(ck, d, rc, *yc, fingerprint);
+            log.kernel_years[y].checkpoint_seconds +=
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t_ck).count();
+        }
+        {
+            auto& ky = log.kernel_years[y];
+            std::int64_t mx = ky.call_bytes;
+            dist::check(MPI_Allreduce(MPI_IN_PLACE, &mx, 1, MPI_INT64_T, MPI_MAX, d.comm()),
+                        "MPI_Allreduce(kernel call bytes)");
+            ky.call_bytes_max_rank = mx;
         }
         years.push_back(std::move(*yc));
         const std::int64_t scored =
@@ -556,6 +585,13 @@ void run_pipeline(const RunOptions& opt) {
         j["wall_seconds"] = total;
         for (const auto& [name, sec] : log.indicator_seconds)
             j["indicator_seconds_rank0"][name] = sec;
+        for (const auto& [year, ky] : log.kernel_years)
+            j["kernel_stages_rank0"][std::to_string(year)] = {
+                {"read_seconds", ky.read_seconds},
+                {"kernel_seconds", ky.kernel_seconds},
+                {"checkpoint_seconds", ky.checkpoint_seconds},
+                {"call_bytes", ky.call_bytes},
+                {"call_bytes_max_rank", ky.call_bytes_max_rank}};
         for (const auto& [name, sec] : log.write_seconds) j["write_seconds_rank0"][name] = sec;
         for (const auto& [name, v] : log.aggregate_seconds) j["aggregate_seconds_rank0"][name] = v;
         j["peak_rss_bytes_per_rank"] = rss;

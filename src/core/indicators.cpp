@@ -236,6 +236,22 @@ void BlockInputs::evaluate_kernel(const KernelSpec& k, std::span<double> out) {
     throw Error("kernels", "operation '" + op + "' is not implemented");
 }
 
+bool BlockInputs::evaluate_exact_i32(const KernelSpec& k, std::span<std::int32_t> out) {
+    const std::string& op = k.op;
+    if (op != "sum" && op != "annulus_sum") return false;
+    const double cell = grid_.cell;
+    const auto w = op == "annulus_sum"
+                       ? kernels::make_annulus_window(k.inner_radius, k.radius, cell)
+                       : kernels::make_circular_window(k.radius, cell);
+    layer(k.layers[0]);  // int32 layers only: throws naming the layer otherwise
+    try {
+        kernels::circular_sum(prefix(k.layers[0]), w, out);
+    } catch (const std::overflow_error&) {
+        return false;
+    }
+    return true;
+}
+
 void BlockInputs::evaluate_exact(const KernelSpec& k, std::span<std::int64_t> out) {
     const double cell = grid_.cell;
     const std::string& op = k.op;

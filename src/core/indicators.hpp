@@ -53,6 +53,10 @@ class BlockInputs {
     // Exact integer results on int32 layers for sum, annulus_sum, count, square_sum, min, max
     // and point_count: kNodataI64 where a window holds no valid cell (count: 0).
     void evaluate_exact(const KernelSpec& k, std::span<std::int64_t> out);
+    // Int32 form of evaluate_exact for circular sums ("sum", "annulus_sum") straight from the
+    // kernel: false if the op has no such form or a result does not fit Int32 (then use
+    // evaluate_exact); `out` is unspecified after false.
+    bool evaluate_exact_i32(const KernelSpec& k, std::span<std::int32_t> out);
 
   private:
     // Streaming prefixes point into the layers: drop them before a layer is replaced.

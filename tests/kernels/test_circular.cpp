@@ -1,6 +1,7 @@
 // Circular-window statistics against brute-force references, split/thread invariance and
 // parameter checks.
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include "kernels/circular.hpp"
 #include "support.hpp"
@@ -488,5 +489,72 @@ TEST_CASE("streaming circular kernels are bit-identical across tile splits", "[c
                               std::span(out));
                 return out;
             });
+    }
+}
+
+TEST_CASE("row-blocked discs equal one row at a time; Int32 sums equal int64 sums", "[circular]") {
+    // Grid heights that leave partial row groups at every thread band's end; small values
+    // (packed path) and large ones (separate count and sum streams); strips of 1 and 7 columns.
+    const auto small = kt::random_i32(41, 37, 23, 12, -30, 200, 0.2);
+    const auto large = kt::random_i32(42, 19, 29, 12, -2000000, 2000000, 0.2);
+    for (const auto* world : {&small, &large})
+        for (const double r : {50.0, 100.0, 300.0, 1200.0})
+            for (const int threads : {1, 2, 3})
+                for (const std::int64_t strip : {0, 1, 7}) {
+                    INFO("radius " << r << " threads " << threads << " strip " << strip);
+                    omp_set_num_threads(threads);
+                    const CircularWindow w = make_circular_window(r, 100.0);
+                    const TileDesc t = kt::tile_of(*world, 0, 0, world->nx, world->ny, w.reach);
+                    const auto in = kt::cut(*world, t);
+                    RowPrefix blocked = stream_row_prefix(t, std::span<const std::int32_t>(in));
+                    blocked.strip_cols = strip;
+                    blocked.row_block_min_reach = 0;
+                    RowPrefix one = blocked;
+                    one.row_block_min_reach = std::numeric_limits<std::int64_t>::max();
+                    const std::size_t n = t.interior_size();
+                    std::vector<std::int64_t> a(n), b(n);
+                    std::vector<std::int32_t> ca(n), cb(n), s32(n), c32(n);
+                    circular_sum(blocked, w, std::span(a), std::span(ca));
+                    circular_sum(one, w, std::span(b), std::span(cb));
+                    REQUIRE(kt::bits_equal(a, b));
+                    REQUIRE(kt::bits_equal(ca, cb));
+                    circular_sum(blocked, w, std::span(s32), std::span(c32));
+                    REQUIRE(kt::bits_equal(ca, c32));
+                    for (std::size_t i = 0; i < n; ++i)
+                        REQUIRE(std::int64_t(s32[i]) ==
+                                (a[i] == kNodataI64 ? std::int64_t(kNodataI32) : a[i]));
+                    const BruteI32 ref = brute_i32(t, in, w);
+                    for (std::size_t i = 0; i < n; ++i)
+                        REQUIRE(a[i] == (ref.count[i] == 0 ? kNodataI64 : ref.sum[i]));
+                }
+    omp_set_num_threads(2);
+    // A window sum beyond Int32: the Int32 overload refuses, the int64 one is exact.
+    auto big = kt::random_i32(43, 9, 8, 3, 0, 0, 0.0);
+    for (auto& v : big.data)
+        if (!is_nodata(v)) v = 1000000000;
+    const CircularWindow w1 = make_circular_window(100.0, 100.0);
+    const TileDesc t = kt::tile_of(big, 0, 0, big.nx, big.ny, w1.reach);
+    const auto in = kt::cut(big, t);
+    const RowPrefix p = stream_row_prefix(t, std::span<const std::int32_t>(in));
+    std::vector<std::int32_t> o32(t.interior_size());
+    CHECK_THROWS_AS(circular_sum(p, w1, std::span(o32)), std::overflow_error);
+    std::vector<std::int64_t> o64(t.interior_size());
+    circular_sum(p, w1, std::span(o64));
+    REQUIRE(o64[t.interior_index(4, 4)] == 5000000000LL);
+    // The same below Int32 (and the nodata value itself, -2^31, is never a valid sum).
+    for (const std::int32_t v : {-1000000000, -1073741824}) {
+        auto neg = big;
+        for (auto& c : neg.data)
+            if (!is_nodata(c)) c = 0;
+        neg.at(4, 4) = v;
+        neg.at(5, 4) = v;  // two cells: -2e9 fits, -2^31 does not
+        const auto nin = kt::cut(neg, t);
+        const RowPrefix np = stream_row_prefix(t, std::span<const std::int32_t>(nin));
+        if (v == -1000000000) {
+            circular_sum(np, w1, std::span(o32));
+            REQUIRE(o32[t.interior_index(4, 4)] == -2000000000);
+        } else {
+            CHECK_THROWS_AS(circular_sum(np, w1, std::span(o32)), std::overflow_error);
+        }
     }
 }
