@@ -61,24 +61,32 @@ namespace {
 
 constexpr const char* kSweepFile = "sweep.h5";
 
-// Wall seconds of named sections of this rank (timing.json "sections", rank 0's; summed when a
-// name repeats). Threads add under a critical section.
-std::vector<std::pair<std::string, double>> g_sections;
+// Wall and CPU seconds (of the calling thread) of named sections of this rank (timing.json
+// "sections_rank0" and "sections_cpu_rank0"; summed when a name repeats). On a shared machine
+// the CPU seconds say what a section costs, the wall seconds mostly how loaded it was.
+double thread_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+std::vector<std::pair<std::string, std::pair<double, double>>> g_sections;
 struct Section {
     std::string name;
     std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+    double c0 = thread_cpu_seconds();
     explicit Section(std::string n) : name(std::move(n)) {}
     ~Section() {
         const double s =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double c = thread_cpu_seconds() - c0;
 #pragma omp critical(leefbaar_sweep_sections)
         {
             auto it = std::find_if(g_sections.begin(), g_sections.end(),
                                    [&](const auto& p) { return p.first == name; });
             if (it == g_sections.end())
-                g_sections.emplace_back(name, s);
+                g_sections.emplace_back(name, std::make_pair(s, c));
             else
-                it->second += s;
+                it->second.first += s, it->second.second += c;
         }
     }
 };
@@ -261,10 +269,17 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
         for (std::size_t k = 1; k < nl; ++k)
             prolled[k] = roll_up(Ps(k - 1), x.levels[k - 1].parent, x.levels[k].size());
     const std::size_t off_onv = L["onvoldoende/" + x.levels[std::size_t(x.kb)].name].offset;
-    const std::vector<std::int32_t> to_nation(x.levels[0].size(), 0);
+    // National totals from the coarsest level when every zone of every finer level has a
+    // parent (integer sums: the same values as from the finest level, at a fraction of the
+    // zones), else from the finest level.
+    bool chained = true;
+    for (std::size_t k = 0; k + 1 < nl && chained; ++k)
+        for (const std::int32_t q : x.levels[k].parent) chained = chained && q >= 0;
+    const std::size_t kn = chained ? nl - 1 : 0;
+    const std::vector<std::int32_t> to_nation(x.levels[kn].size(), 0);
     const std::size_t kb = std::size_t(x.kb);
     for (std::size_t y = 0; y < ny; ++y) {
-        const auto nat = roll_up(fine[y], to_nation, 1);
+        const auto nat = roll_up(Ys(kn, y), to_nation, 1);
         for (std::size_t c = 0; c < nc; ++c)
             row[L["national/class_residents"].offset + y * nc + c] = double(nat.res_class[c]);
         row[L["national/mean_deviation"].offset + y] = nat.mean_deviation(0);
@@ -297,7 +312,7 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
             for (std::size_t y = 0; y < ny; ++y) s.years.push_back(&Ys(k, y));
             if (pfine) {
                 s.last_period = &Ps(k);
-                s.national_last_delta = roll_up(*pfine, to_nation, 1).mean_delta(0);
+                s.national_last_delta = roll_up(Ps(kn), to_nation, 1).mean_delta(0);
             }
             return s;
         };
@@ -352,13 +367,39 @@ struct Matrix {
     std::vector<std::vector<std::int32_t>> residents, dwellings, zone, prev_index;
 };
 
-Matrix read_matrix(const RunContext& x, MPI_Comm /*comm: every rank reads by itself*/) {
+Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
     Matrix mx;
     const GridSpec& g = x.rc.dataset.grid;
     const DatasetManifest& ds = x.rc.dataset;
-    // The finest zone level on the whole grid, cell-centre rule (as the aggregation stage).
+    // The finest zone level on the whole grid, cell-centre rule (as the aggregation stage):
+    // each rank rasterises a band of rows, and the bands are gathered on every rank (the
+    // cell-centre rule gives a cell the same zone in any window).
     auto sec = std::make_unique<Section>("read/rasterise zones");
-    const auto rz = io::rasterise_zones(zone_source(ds, ds.levels[0]), g, g.window(), 0);
+    Raster<std::int32_t> ids(g.window(), 0, 0);
+    {
+        int rank = 0, size = 1;
+        MPI_Comm_rank(comm, &rank);
+        MPI_Comm_size(comm, &size);
+        std::vector<int> counts(static_cast<std::size_t>(size)),
+            displs(static_cast<std::size_t>(size));
+        for (int r = 0; r < size; ++r) {
+            const std::int64_t r0 = g.ny * r / size, r1 = g.ny * (r + 1) / size;
+            counts[std::size_t(r)] = int((r1 - r0) * g.nx);
+            displs[std::size_t(r)] = int(r0 * g.nx);
+        }
+        Window band = g.window();
+        band.row0 = g.ny * rank / size;
+        band.nrows = g.ny * (rank + 1) / size - band.row0;
+        std::vector<std::int32_t> mine;
+        if (band.nrows > 0)
+            mine = io::rasterise_zones(zone_source(ds, ds.levels[0]), g, band, 0).ids.data;
+        mine.resize(std::size_t(counts[std::size_t(rank)]), 0);
+        MPI_Allgatherv(mine.data(), counts[std::size_t(rank)], MPI_INT32_T, ids.data.data(),
+                       counts.data(), displs.data(), MPI_INT32_T, comm);
+    }
+    struct {
+        Raster<std::int32_t> ids;
+    } rz{std::move(ids)};
     sec = std::make_unique<Section>("read/adjacency");
     {
         std::set<std::pair<std::int32_t, std::int32_t>> seen;
@@ -385,7 +426,7 @@ Matrix read_matrix(const RunContext& x, MPI_Comm /*comm: every rank reads by its
             throw Error("sweep", x.results + ": " + M + "/z missing or not cells x indicators");
         const std::int64_t n = (*shape)[0];
         cells[k] = f.read_rows<std::int64_t>(M + "/cell", 0, n);
-        mx.z.push_back(f.read_rows<float>(M + "/z", 0, n));
+        mx.z.emplace_back();  // read year by year in prepare_years
         mx.residents.push_back(f.read_rows<std::int32_t>(M + "/residents", 0, n));
         mx.dwellings.push_back(f.read_rows<std::int32_t>(M + "/dwellings", 0, n));
         std::vector<std::int32_t> zone(static_cast<std::size_t>(n));
@@ -412,12 +453,19 @@ Matrix read_matrix(const RunContext& x, MPI_Comm /*comm: every rank reads by its
     return mx;
 }
 
-// Every year of the matrix prepared for the kernel (sorted by zone, z quantised; the float
-// matrix is released year by year).
+// Every year of the matrix prepared for the kernel (sorted by zone, z quantised). The float
+// matrix of a year is read just before and released right after (kept one year longer for
+// the last period), so that its memory is reused by the next year instead of touched fresh.
 std::vector<SweepPrepared> prepare_years(const RunContext& x, Matrix& mx) {
     std::vector<SweepPrepared> out(x.ny);
     const std::size_t nz = x.levels[0].size();
+    io::H5File f(x.results, MPI_COMM_SELF, io::H5File::Mode::read_only, io::H5File::Driver::posix);
     for (std::size_t y = 0; y < x.ny; ++y) {
+        {
+            Section sec("read/hdf5 matrix");
+            mx.z[y] = f.read_rows<float>("/matrix/" + std::to_string(x.years[y]) + "/z", 0,
+                                         std::int64_t(mx.residents[y].size()));
+        }
         SweepYearInput in;
         in.cells = mx.residents[y].size();
         in.indicators = x.ni;
@@ -429,8 +477,12 @@ std::vector<SweepPrepared> prepare_years(const RunContext& x, Matrix& mx) {
             in.prev_z = mx.z[y - 1].data();
             in.prev_index = mx.prev_index[y].data();
         }
-        Section sec("read/prepare (sort, quantise)");
-        out[y] = sweep_prepare(in, nz);
+        {
+            Section sec("read/prepare (sort, quantise)");
+            out[y] = sweep_prepare(in, nz);
+        }
+        if (y >= 1) std::vector<float>().swap(mx.z[y - 1]);
+        if (!(x.last_period && y + 2 == x.ny)) std::vector<float>().swap(mx.z[y]);
     }
     mx = Matrix{};
     return out;
@@ -1074,7 +1126,10 @@ void run_sweep(const SweepOptions& opt) {
                   {"write", sec(t2, t3)},
                   {"total", sec(t0, t3)}}},
                 {"cpu_seconds", {{"score", score_cpu}}}};
-        for (const auto& [name, s] : g_sections) tj["sections_rank0"][name] = s;
+        for (const auto& [name, s] : g_sections) {
+            tj["sections_rank0"][name] = s.first;
+            tj["sections_cpu_rank0"][name] = s.second;
+        }
         std::ofstream(fs::path(out) / "timing.json") << tj.dump(1) << "\n";
         progress("sweep: " + std::to_string(B - A) + " members scored in " + fmtd(sec(t1, t2)) +
                  " s -> " + out);
