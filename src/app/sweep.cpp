@@ -494,7 +494,8 @@ std::vector<SweepPrepared> prepare_years(const RunContext& x, Matrix& mx) {
 void score_members(const RunContext& x, const RowLayout& L, const std::vector<SweepPrepared>& pr,
                    const std::vector<double>& weights, std::size_t k, std::size_t tile,
                    std::vector<double>& rows) {
-    rows.assign(k * L.width, 0.0);
+    // rows may be longer (rank 0 gathers the other ranks' rows after its own, in place).
+    if (rows.size() < k * L.width) rows.assign(k * L.width, 0.0);
     const std::size_t ntiles = (k + tile - 1) / tile;
     const std::size_t nz = x.levels[0].size();
     const std::vector<std::int32_t> wq =
@@ -1071,7 +1072,8 @@ void run_sweep(const SweepOptions& opt) {
         const auto w = member_weights(spec, my0 + std::int64_t(m));
         std::copy(w.begin(), w.end(), W.begin() + std::ptrdiff_t(m * x.ni));
     }
-    std::vector<double> rows;
+    // Rank 0 holds every member's row (its own first), so the gather needs no second copy.
+    std::vector<double> rows(std::size_t(rank == 0 ? n : std::int64_t(k)) * L.width);
     score_members(x, L, pr, W, k, std::max<std::size_t>(1, opt.tile), rows);
     MPI_Barrier(comm);  // the score phase ends with the slowest rank
     const auto t2 = std::chrono::steady_clock::now();
@@ -1080,13 +1082,16 @@ void run_sweep(const SweepOptions& opt) {
     // Gather the rows on rank 0 in member order.
     auto gsec = std::make_unique<Section>("write/gather rows");
     std::vector<int> counts(static_cast<std::size_t>(size)), displs(static_cast<std::size_t>(size));
-    const int mine = int(rows.size());
+    const int mine = int(k * L.width);
     MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm);
     for (int r = 1; r < size; ++r)
         displs[std::size_t(r)] = displs[std::size_t(r) - 1] + counts[std::size_t(r) - 1];
-    std::vector<double> all(rank == 0 ? std::size_t(displs.back() + counts.back()) : 0);
-    MPI_Gatherv(rows.data(), mine, MPI_DOUBLE, all.data(), counts.data(), displs.data(), MPI_DOUBLE,
-                0, comm);
+    if (rank == 0)
+        MPI_Gatherv(MPI_IN_PLACE, mine, MPI_DOUBLE, rows.data(), counts.data(), displs.data(),
+                    MPI_DOUBLE, 0, comm);
+    else
+        MPI_Gatherv(rows.data(), mine, MPI_DOUBLE, nullptr, counts.data(), displs.data(),
+                    MPI_DOUBLE, 0, comm);
     gsec.reset();
     if (rank == 0) {
         std::vector<double> base_row;
@@ -1097,7 +1102,7 @@ void run_sweep(const SweepOptions& opt) {
         fs::create_directories(out);
         FileData d;
         for (std::int64_t m = A; m < B; ++m) d.members.push_back(m);
-        d.rows = std::move(all);
+        d.rows = std::move(rows);
         d.base_row = base_row;
         d.spec = spec.describe();
         d.spec_total = total;
