@@ -129,9 +129,9 @@ done
 # Correctness: slices + merge == one sweep.
 CK=${CHECK_K:-16}
 printf '[sweep]\nkind = "montecarlo"\nmembers = %d\nseed = 7\nscale = 0.1\n' "$CK" > "$WORK/check.toml"
-"${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/check.toml" --out "$WORK/check-all"
-"${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/check.toml" --members "0:$((CK / 2))" --out "$WORK/check-a"
-"${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/check.toml" --members "$((CK / 2)):$CK" --out "$WORK/check-b"
+"${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/check.toml" --out "$WORK/check-all" ${CONFIG:+--config "$CONFIG"}
+"${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/check.toml" --members "0:$((CK / 2))" --out "$WORK/check-a" ${CONFIG:+--config "$CONFIG"}
+"${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/check.toml" --members "$((CK / 2)):$CK" --out "$WORK/check-b" ${CONFIG:+--config "$CONFIG"}
 "$LEEFBAAR" -q sweep merge "$WORK/check-m" "$WORK/check-a" "$WORK/check-b"
 DIFF=0 DIFFS=""
 for f in members.csv zones.csv sensitivity.csv; do
