@@ -104,6 +104,14 @@ echo "load before: $(uptime)"
 echo
 echo "| K | sweep total s | read s | score s | write s | score s per member | sgemm s | total / sgemm | score / sgemm | score CPU s | sgemm CPU s | score CPU / sgemm CPU | load (1 min) |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+# Per-section wall / CPU seconds of rank 0 from timing.json.
+cat > "$WORK/sections.py" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+w, c = t.get("sections_rank0", {}), t.get("sections_cpu_rank0", {})
+print("; ".join(f"{k} {w[k]:.2f}/{c.get(k, float('nan')):.2f}" for k in w))
+PY
+SECTIONS=""
 for K in $KS; do
   printf '[sweep]\nkind = "montecarlo"\nmembers = %d\nseed = 1\nscale = 0.1\n' "$K" > "$WORK/mc$K.toml"
   "${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/mc$K.toml" --out "$WORK/sweep$K" ${CONFIG:+--config "$CONFIG"}
@@ -113,6 +121,7 @@ for K in $KS; do
   python3 -c "
 k,tot,rd,sc,wr,sg,scpu,sgcpu=$K,$TOT,$RD,$SC,$WR,$SG,$SCPU,$SGCPU
 print(f'| {k} | {tot:.1f} | {rd:.1f} | {sc:.1f} | {wr:.1f} | {sc/k:.4f} | {sg:.3f} | {tot/sg:.1f} | {sc/sg:.2f} | {scpu:.2f} | {sgcpu:.3f} | {scpu/sgcpu:.2f} | $LOAD |')"
+  SECTIONS+="K=$K: $(python3 "$WORK/sections.py" "$WORK/sweep$K/timing.json")"$'\n'
   emit --metric "sweep_k${K}_total" --value "$TOT" --baseline-name "$BASELINE" --baseline-value "$SG" --note "cells $CELLS, indicators $NI"
   emit --metric "sweep_k${K}_score" --value "$SC" --baseline-name "$BASELINE" --baseline-value "$SG"
 done
@@ -120,9 +129,9 @@ done
 # Correctness: slices + merge == one sweep.
 CK=${CHECK_K:-16}
 printf '[sweep]\nkind = "montecarlo"\nmembers = %d\nseed = 7\nscale = 0.1\n' "$CK" > "$WORK/check.toml"
-"${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/check.toml" --out "$WORK/check-all"
-"${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/check.toml" --members "0:$((CK / 2))" --out "$WORK/check-a"
-"${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/check.toml" --members "$((CK / 2)):$CK" --out "$WORK/check-b"
+"${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/check.toml" --out "$WORK/check-all" ${CONFIG:+--config "$CONFIG"}
+"${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/check.toml" --members "0:$((CK / 2))" --out "$WORK/check-a" ${CONFIG:+--config "$CONFIG"}
+"${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/check.toml" --members "$((CK / 2)):$CK" --out "$WORK/check-b" ${CONFIG:+--config "$CONFIG"}
 "$LEEFBAAR" -q sweep merge "$WORK/check-m" "$WORK/check-a" "$WORK/check-b"
 DIFF=0 DIFFS=""
 for f in members.csv zones.csv sensitivity.csv; do
@@ -132,6 +141,9 @@ h5diff -q "$WORK/check-all/sweep.h5" "$WORK/check-m/sweep.h5" >/dev/null 2>&1 ||
 echo "sweep of $CK members, sliced 2 ways and merged vs one sweep: $DIFF files differ${DIFFS}"
 emit --metric sweep_merged_vs_single_files_differing --value "$DIFF" --unit files --kind check --goal 'value==0' \
   --note "K=$CK; differing:${DIFFS:- none}"
+echo
+echo "sections of rank 0 (wall s / CPU s of its thread):"
+printf '%s' "$SECTIONS"
 echo
 echo "sweep kernel path: $KERNEL; load after: $(uptime)"
 echo

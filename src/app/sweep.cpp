@@ -3,13 +3,17 @@
 #include <mpi.h>
 #include <omp.h>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -56,6 +60,36 @@ const char* kSweepSpecHelp =
 namespace {
 
 constexpr const char* kSweepFile = "sweep.h5";
+
+// Wall and CPU seconds (of the calling thread) of named sections of this rank (timing.json
+// "sections_rank0" and "sections_cpu_rank0"; summed when a name repeats). On a shared machine
+// the CPU seconds say what a section costs, the wall seconds mostly how loaded it was.
+double thread_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+std::vector<std::pair<std::string, std::pair<double, double>>> g_sections;
+struct Section {
+    std::string name;
+    std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+    double c0 = thread_cpu_seconds();
+    explicit Section(std::string n) : name(std::move(n)) {}
+    ~Section() {
+        const double s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double c = thread_cpu_seconds() - c0;
+#pragma omp critical(leefbaar_sweep_sections)
+        {
+            auto it = std::find_if(g_sections.begin(), g_sections.end(),
+                                   [&](const auto& p) { return p.first == name; });
+            if (it == g_sections.end())
+                g_sections.emplace_back(name, std::make_pair(s, c));
+            else
+                it->second.first += s, it->second.second += c;
+        }
+    }
+};
 
 std::string fmtd(double v) {
     char b[40];
@@ -121,7 +155,8 @@ RunContext load_context(const std::string& run_dir, const std::string& config) {
     x.rc = parse_run_config(x.config);
     const ModelConfig& m = x.rc.model;
     {
-        io::H5File f(x.results, MPI_COMM_SELF, io::H5File::Mode::read_only);
+        io::H5File f(x.results, MPI_COMM_SELF, io::H5File::Mode::read_only,
+                     io::H5File::Driver::posix);
         if (f.attribute("/", "status").value_or("") != "complete")
             throw UsageError("sweep", x.results + " has status '" +
                                           f.attribute("/", "status").value_or("") +
@@ -234,10 +269,17 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
         for (std::size_t k = 1; k < nl; ++k)
             prolled[k] = roll_up(Ps(k - 1), x.levels[k - 1].parent, x.levels[k].size());
     const std::size_t off_onv = L["onvoldoende/" + x.levels[std::size_t(x.kb)].name].offset;
-    const std::vector<std::int32_t> to_nation(x.levels[0].size(), 0);
+    // National totals from the coarsest level when every zone of every finer level has a
+    // parent (integer sums: the same values as from the finest level, at a fraction of the
+    // zones), else from the finest level.
+    bool chained = true;
+    for (std::size_t k = 0; k + 1 < nl && chained; ++k)
+        for (const std::int32_t q : x.levels[k].parent) chained = chained && q >= 0;
+    const std::size_t kn = chained ? nl - 1 : 0;
+    const std::vector<std::int32_t> to_nation(x.levels[kn].size(), 0);
     const std::size_t kb = std::size_t(x.kb);
     for (std::size_t y = 0; y < ny; ++y) {
-        const auto nat = roll_up(fine[y], to_nation, 1);
+        const auto nat = roll_up(Ys(kn, y), to_nation, 1);
         for (std::size_t c = 0; c < nc; ++c)
             row[L["national/class_residents"].offset + y * nc + c] = double(nat.res_class[c]);
         row[L["national/mean_deviation"].offset + y] = nat.mean_deviation(0);
@@ -270,7 +312,7 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
             for (std::size_t y = 0; y < ny; ++y) s.years.push_back(&Ys(k, y));
             if (pfine) {
                 s.last_period = &Ps(k);
-                s.national_last_delta = roll_up(*pfine, to_nation, 1).mean_delta(0);
+                s.national_last_delta = roll_up(Ps(kn), to_nation, 1).mean_delta(0);
             }
             return s;
         };
@@ -329,8 +371,36 @@ Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
     Matrix mx;
     const GridSpec& g = x.rc.dataset.grid;
     const DatasetManifest& ds = x.rc.dataset;
-    // The finest zone level on the whole grid, cell-centre rule (as the aggregation stage).
-    const auto rz = io::rasterise_zones(zone_source(ds, ds.levels[0]), g, g.window(), 0);
+    // The finest zone level on the whole grid, cell-centre rule (as the aggregation stage):
+    // each rank rasterises a band of rows, and the bands are gathered on every rank (the
+    // cell-centre rule gives a cell the same zone in any window).
+    auto sec = std::make_unique<Section>("read/rasterise zones");
+    Raster<std::int32_t> ids(g.window(), 0, 0);
+    {
+        int rank = 0, size = 1;
+        MPI_Comm_rank(comm, &rank);
+        MPI_Comm_size(comm, &size);
+        std::vector<int> counts(static_cast<std::size_t>(size)),
+            displs(static_cast<std::size_t>(size));
+        for (int r = 0; r < size; ++r) {
+            const std::int64_t r0 = g.ny * r / size, r1 = g.ny * (r + 1) / size;
+            counts[std::size_t(r)] = int((r1 - r0) * g.nx);
+            displs[std::size_t(r)] = int(r0 * g.nx);
+        }
+        Window band = g.window();
+        band.row0 = g.ny * rank / size;
+        band.nrows = g.ny * (rank + 1) / size - band.row0;
+        std::vector<std::int32_t> mine;
+        if (band.nrows > 0)
+            mine = io::rasterise_zones(zone_source(ds, ds.levels[0]), g, band, 0).ids.data;
+        mine.resize(std::size_t(counts[std::size_t(rank)]), 0);
+        MPI_Allgatherv(mine.data(), counts[std::size_t(rank)], MPI_INT32_T, ids.data.data(),
+                       counts.data(), displs.data(), MPI_INT32_T, comm);
+    }
+    struct {
+        Raster<std::int32_t> ids;
+    } rz{std::move(ids)};
+    sec = std::make_unique<Section>("read/adjacency");
     {
         std::set<std::pair<std::int32_t, std::int32_t>> seen;
         for (std::int64_t row = 0; row < g.ny; ++row)
@@ -345,7 +415,9 @@ Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
             }
         mx.adjacency.assign(seen.begin(), seen.end());
     }
-    io::H5File f(x.results, comm, io::H5File::Mode::read_only);
+    sec = std::make_unique<Section>("read/hdf5 matrix");
+    // Every rank reads the whole matrix by itself (POSIX driver, no collective transfers).
+    io::H5File f(x.results, MPI_COMM_SELF, io::H5File::Mode::read_only, io::H5File::Driver::posix);
     std::vector<std::vector<std::int64_t>> cells(x.ny);
     for (std::size_t k = 0; k < x.ny; ++k) {
         const std::string M = "/matrix/" + std::to_string(x.years[k]);
@@ -354,7 +426,7 @@ Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
             throw Error("sweep", x.results + ": " + M + "/z missing or not cells x indicators");
         const std::int64_t n = (*shape)[0];
         cells[k] = f.read_rows<std::int64_t>(M + "/cell", 0, n);
-        mx.z.push_back(f.read_rows<float>(M + "/z", 0, n));
+        mx.z.emplace_back();  // read year by year in prepare_years
         mx.residents.push_back(f.read_rows<std::int32_t>(M + "/residents", 0, n));
         mx.dwellings.push_back(f.read_rows<std::int32_t>(M + "/dwellings", 0, n));
         std::vector<std::int32_t> zone(static_cast<std::size_t>(n));
@@ -381,12 +453,19 @@ Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
     return mx;
 }
 
-// Every year of the matrix prepared for the kernel (sorted by zone, z quantised; the float
-// matrix is released year by year).
+// Every year of the matrix prepared for the kernel (sorted by zone, z quantised). The float
+// matrix of a year is read just before and released right after (kept one year longer for
+// the last period), so that its memory is reused by the next year instead of touched fresh.
 std::vector<SweepPrepared> prepare_years(const RunContext& x, Matrix& mx) {
     std::vector<SweepPrepared> out(x.ny);
     const std::size_t nz = x.levels[0].size();
+    io::H5File f(x.results, MPI_COMM_SELF, io::H5File::Mode::read_only, io::H5File::Driver::posix);
     for (std::size_t y = 0; y < x.ny; ++y) {
+        {
+            Section sec("read/hdf5 matrix");
+            mx.z[y] = f.read_rows<float>("/matrix/" + std::to_string(x.years[y]) + "/z", 0,
+                                         std::int64_t(mx.residents[y].size()));
+        }
         SweepYearInput in;
         in.cells = mx.residents[y].size();
         in.indicators = x.ni;
@@ -398,7 +477,12 @@ std::vector<SweepPrepared> prepare_years(const RunContext& x, Matrix& mx) {
             in.prev_z = mx.z[y - 1].data();
             in.prev_index = mx.prev_index[y].data();
         }
-        out[y] = sweep_prepare(in, nz);
+        {
+            Section sec("read/prepare (sort, quantise)");
+            out[y] = sweep_prepare(in, nz);
+        }
+        if (y >= 1) std::vector<float>().swap(mx.z[y - 1]);
+        if (!(x.last_period && y + 2 == x.ny)) std::vector<float>().swap(mx.z[y]);
     }
     mx = Matrix{};
     return out;
@@ -410,7 +494,8 @@ std::vector<SweepPrepared> prepare_years(const RunContext& x, Matrix& mx) {
 void score_members(const RunContext& x, const RowLayout& L, const std::vector<SweepPrepared>& pr,
                    const std::vector<double>& weights, std::size_t k, std::size_t tile,
                    std::vector<double>& rows) {
-    rows.assign(k * L.width, 0.0);
+    // rows may be longer (rank 0 gathers the other ranks' rows after its own, in place).
+    if (rows.size() < k * L.width) rows.assign(k * L.width, 0.0);
     const std::size_t ntiles = (k + tile - 1) / tile;
     const std::size_t nz = x.levels[0].size();
     const std::vector<std::int32_t> wq =
@@ -447,6 +532,7 @@ void score_members(const RunContext& x, const RowLayout& L, const std::vector<Sw
                         zero(p.residents), zero(p.cells), zero(p.wsum_delta), zero(p.wsum_ddim);
                         pt.push_back(std::move(p));
                     }
+                Section sec("score/kernel");
                 sweep_score_prepared(
                     pr[y], x.dim_of, x.nd, x.rc.model.classes,
                     std::span<const std::int32_t>(wq.data() + m0 * x.ni, mk * x.ni), mk, yt,
@@ -455,6 +541,7 @@ void score_members(const RunContext& x, const RowLayout& L, const std::vector<Sw
             }
             for (std::size_t m = 0; m < mk; ++m) {
                 for (std::size_t y = 0; y < x.ny; ++y) std::swap(fine[y], ys[y][m]);
+                Section sec("score/member_row");
                 member_row(x, L, std::span<const double>(weights.data() + (m0 + m) * x.ni, x.ni),
                            fine, x.last_period ? &pt[m] : nullptr,
                            rows.data() + (m0 + m) * L.width);
@@ -473,7 +560,7 @@ void write_file(const std::string& path, const RunContext& x, const RowLayout& L
                 const std::vector<double>& base_row) {
     const std::string tmp = path + ".partial";
     {
-        io::H5File f(tmp, MPI_COMM_SELF, io::H5File::Mode::create);
+        io::H5File f(tmp, MPI_COMM_SELF, io::H5File::Mode::create, io::H5File::Driver::posix);
         const auto K = std::int64_t(members.size());
         f.write_rows<std::int64_t>("/member", K, 0, 1, members);
         for (int b = 0; b < 2; ++b) {
@@ -531,7 +618,7 @@ FileData read_file(const std::string& path, const RowLayout& L) {
     if (!fs::exists(path) || !io::is_hdf5(path))
         throw UsageError("sweep", path + ": no sweep results (sweep.h5) there");
     FileData d;
-    io::H5File f(path, MPI_COMM_SELF, io::H5File::Mode::read_only);
+    io::H5File f(path, MPI_COMM_SELF, io::H5File::Mode::read_only, io::H5File::Driver::posix);
     if (f.attribute("/", "status").value_or("") != "complete")
         throw UsageError("sweep", path + " is not a finished sweep");
     const auto shape = f.shape("/member");
@@ -578,15 +665,35 @@ double sd_of(const std::vector<double>& v) {
         if (std::isfinite(x)) s += (x - m) * (x - m), ++n;
     return n > 1 ? std::sqrt(s / double(n - 1)) : (n == 1 ? 0.0 : std::nan(""));
 }
-double quantile(std::vector<double> v, double q) {
-    v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }),
-            v.end());
+// q-quantile (linear interpolation) of finite values sorted ascending.
+double quantile_sorted(const std::vector<double>& v, double q) {
     if (v.empty()) return std::nan("");
-    std::sort(v.begin(), v.end());
     const double pos = q * double(v.size() - 1);
     const auto lo = std::size_t(std::floor(pos));
     const auto hi = std::min(lo + 1, v.size() - 1);
     return v[lo] + (pos - double(lo)) * (v[hi] - v[lo]);
+}
+double quantile(std::vector<double> v, double q) {
+    v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }),
+            v.end());
+    std::sort(v.begin(), v.end());
+    return quantile_sorted(v, q);
+}
+
+// Columns [off, off + n) of the K member rows, transposed to n x K (member fastest), in blocks
+// of columns so that both sides stream through the cache.
+std::vector<double> columns_of(const std::vector<double>& rows, std::size_t width, std::size_t K,
+                               std::size_t off, std::size_t n) {
+    std::vector<double> t(n * K);
+    constexpr std::size_t kBlock = 64;
+    for (std::size_t c0 = 0; c0 < n; c0 += kBlock) {
+        const std::size_t c1 = std::min(n, c0 + kBlock);
+        for (std::size_t r = 0; r < K; ++r) {
+            const double* src = rows.data() + r * width + off;
+            for (std::size_t c = c0; c < c1; ++c) t[c * K + r] = src[c];
+        }
+    }
+    return t;
 }
 json jnum(double v) {
     return std::isfinite(v) ? json(v) : json(nullptr);
@@ -605,16 +712,19 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
     const auto& kbl = x.levels[std::size_t(x.kb)];
     const std::size_t nb = kbl.size();
     // Rank correlation of each member's buurt scores with the base run.
+    auto sec = std::make_unique<Section>("write/summaries/rank correlation");
     std::vector<double> base_b(nb), rho(K);
     for (std::size_t z = 0; z < nb; ++z) base_b[z] = bval("zone_mean/" + kbl.name, z);
     const std::size_t off_kb = L["zone_mean/" + kbl.name].offset;
+    const SpearmanReference base_rank(base_b);
 #pragma omp parallel for schedule(dynamic, 8)
     for (std::size_t r = 0; r < K; ++r) {
         std::vector<double> v(nb);
         for (std::size_t z = 0; z < nb; ++z) v[z] = d.rows[r * L.width + off_kb + z];
-        rho[r] = spearman(base_b, v);
+        rho[r] = base_rank(v);
     }
     // members.csv
+    sec = std::make_unique<Section>("write/summaries/members.csv");
     {
         std::vector<std::string> h{"member"};
         for (const auto& n : x.indicators) h.push_back("w_" + n);
@@ -663,6 +773,7 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
     }
     // zones.csv: per zone of every level, spread of the score and class over members;
     // probabilities of onvoldoende and typology membership where they apply.
+    sec = std::make_unique<Section>("write/summaries/zones.csv");
     {
         io::CsvWriter csv({"level",
                            "code",
@@ -688,10 +799,9 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
                            "base_kwetsbaar_cluster"});
         for (std::size_t k = 0; k < x.levels.size(); ++k) {
             const auto& lv = x.levels[k];
+            const std::size_t nz = lv.size();
             const std::string F = "zone_mean/" + lv.name;
             const std::size_t offF = L[F].offset;
-            const std::size_t offO =
-                int(k) == x.kb ? L["onvoldoende/" + lv.name].offset : std::size_t(0);
             std::string flag_field;
             int flag_col = -1;
             if (int(k) == x.kb)
@@ -700,27 +810,53 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
                 flag_field = "typology/kwetsbare_wijk", flag_col = 16;
             else if (int(k) == x.ir)
                 flag_field = "typology/aandachtsregio", flag_col = 17;
-            for (std::size_t z = 0; z < lv.size(); ++z) {
-                const double b = bval(F, z);
-                std::vector<double> v(K);
-                for (std::size_t r = 0; r < K; ++r) v[r] = d.rows[r * L.width + offF + z];
+            // The level's columns, zone-major (one contiguous run of K members per zone).
+            const std::vector<double> TF = columns_of(d.rows, L.width, K, offF, nz);
+            std::vector<double> TO, TT, TC;
+            if (int(k) == x.kb) {
+                TO = columns_of(d.rows, L.width, K, L["onvoldoende/" + lv.name].offset, nz);
+                TC = columns_of(d.rows, L.width, K, L["typology/kwetsbaar_cluster"].offset, nz);
+            }
+            if (flag_col >= 0) TT = columns_of(d.rows, L.width, K, L[flag_field].offset, nz);
+            const std::size_t offBF = L[F].offset;
+            const std::size_t offBO =
+                int(k) == x.kb ? L["onvoldoende/" + lv.name].offset : std::size_t(0);
+            const std::size_t offBT = flag_col >= 0 ? L[flag_field].offset : std::size_t(0);
+            const std::size_t offBC =
+                int(k) == x.kb ? L["typology/kwetsbaar_cluster"].offset : std::size_t(0);
+            // Probability of a 0/1 flag over the members (an exact count).
+            auto prob = [&](const std::vector<double>& T, std::size_t z) {
+                double s = 0;
+                for (std::size_t r = 0; r < K; ++r) s += T[z * K + r];
+                return K ? io::csv_number(s / double(K)) : std::string();
+            };
+            std::vector<std::vector<std::string>> out_rows(nz);
+#pragma omp parallel for schedule(dynamic, 64)
+            for (std::size_t z = 0; z < nz; ++z) {
+                const double b = d.base_row[offBF + z];
+                const std::vector<double> v(TF.begin() + std::ptrdiff_t(z * K),
+                                            TF.begin() + std::ptrdiff_t((z + 1) * K));
                 const int bc = std::isfinite(b) ? m.classes.classify(b) : 0;
                 int cmin = 99, cmax = 0;
                 std::size_t differs = 0, nfin = 0;
+                std::vector<double> sorted;
+                sorted.reserve(K);
                 for (double s : v)
                     if (std::isfinite(s)) {
                         const int c = m.classes.classify(s);
                         cmin = std::min(cmin, c), cmax = std::max(cmax, c), differs += c != bc,
                         ++nfin;
+                        sorted.push_back(s);
                     }
+                std::sort(sorted.begin(), sorted.end());
                 std::vector<std::string> row{lv.name, lv.codes[z], lv.names[z]};
                 auto score = [&](double s) {
                     return io::csv_number(std::isfinite(s) ? m.reference_level + s : s);
                 };
                 double mn = std::nan(""), mx = std::nan("");
-                if (nfin) mn = quantile(v, 0.0), mx = quantile(v, 1.0);
-                for (double s :
-                     {b, mean_of(v), std::nan(""), mn, quantile(v, 0.05), quantile(v, 0.95), mx})
+                if (nfin) mn = quantile_sorted(sorted, 0.0), mx = quantile_sorted(sorted, 1.0);
+                for (double s : {b, mean_of(v), std::nan(""), mn, quantile_sorted(sorted, 0.05),
+                                 quantile_sorted(sorted, 0.95), mx})
                     row.push_back(score(s));
                 row[5] = io::csv_number(sd_of(v));
                 row.push_back(bc ? std::to_string(bc) : "");
@@ -729,17 +865,12 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
                 row.push_back(nfin ? io::csv_number(double(differs) / double(nfin)) : "");
                 std::string p_onv, p_flag[3], base_onv, base_typ;
                 if (int(k) == x.kb) {
-                    double s = 0;
-                    for (std::size_t r = 0; r < K; ++r) s += d.rows[r * L.width + offO + z];
-                    p_onv = K ? io::csv_number(s / double(K)) : "";
-                    base_onv = std::to_string(int(bval("onvoldoende/" + lv.name, z)));
+                    p_onv = prob(TO, z);
+                    base_onv = std::to_string(int(d.base_row[offBO + z]));
                 }
                 if (flag_col >= 0) {
-                    double s = 0;
-                    const std::size_t offT = L[flag_field].offset;
-                    for (std::size_t r = 0; r < K; ++r) s += d.rows[r * L.width + offT + z];
-                    p_flag[flag_col - 15] = K ? io::csv_number(s / double(K)) : "";
-                    base_typ = std::to_string(int(bval(flag_field, z)));
+                    p_flag[flag_col - 15] = prob(TT, z);
+                    base_typ = std::to_string(int(d.base_row[offBT + z]));
                 }
                 row.push_back(p_onv);
                 for (auto& p : p_flag) row.push_back(p);
@@ -747,21 +878,20 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
                 row.push_back(base_typ);
                 std::string p_clu, base_clu;
                 if (int(k) == x.kb) {
-                    double s = 0;
-                    const std::size_t offC = L["typology/kwetsbaar_cluster"].offset;
-                    for (std::size_t r = 0; r < K; ++r) s += d.rows[r * L.width + offC + z];
-                    p_clu = K ? io::csv_number(s / double(K)) : "";
-                    base_clu = std::to_string(int(bval("typology/kwetsbaar_cluster", z)));
+                    p_clu = prob(TC, z);
+                    base_clu = std::to_string(int(d.base_row[offBC + z]));
                 }
                 row.push_back(p_clu);
                 row.push_back(base_clu);
-                csv.row(std::move(row));
+                out_rows[z] = std::move(row);
             }
+            for (auto& row : out_rows) csv.row(std::move(row));
         }
         csv.save((fs::path(out) / "zones.csv").string());
     }
     // sensitivity.csv: change of the outcomes per unit of weight (least-squares slope over the
     // members, one weight at a time), latest year.
+    sec = std::make_unique<Section>("write/summaries/sensitivity+summary.json");
     const std::size_t L_y = ny - 1;
     std::vector<std::pair<std::string, std::vector<double>>> outcomes;
     {
@@ -888,7 +1018,17 @@ void parse_member_range(const std::string& text, std::int64_t& first, std::int64
         throw UsageError("sweep", "--members " + text + ": B must be >= A");
 }
 
+// Keeps freed memory in the process for reuse: no mmap for large blocks and no trimming of the
+// heap. The first touch of a fresh page is expensive (measured 3.8 s per 512 MiB on the shared
+// VM, against 0.05 s to rewrite touched memory), and a sweep allocates and frees buffers of
+// the same sizes many times (per member and per summary).
+static void keep_freed_memory() {
+    mallopt(M_MMAP_MAX, 0);
+    mallopt(M_TRIM_THRESHOLD, INT_MAX);
+}
+
 void run_sweep(const SweepOptions& opt) {
+    keep_freed_memory();
     const auto t0 = std::chrono::steady_clock::now();
     const MPI_Comm comm = MPI_COMM_WORLD;
     const int rank = dist::rank(), size = dist::size();
@@ -932,40 +1072,58 @@ void run_sweep(const SweepOptions& opt) {
         const auto w = member_weights(spec, my0 + std::int64_t(m));
         std::copy(w.begin(), w.end(), W.begin() + std::ptrdiff_t(m * x.ni));
     }
-    std::vector<double> rows;
+    // Rank 0 holds every member's row (its own first), so the gather needs no second copy.
+    std::vector<double> rows(std::size_t(rank == 0 ? n : std::int64_t(k)) * L.width);
     score_members(x, L, pr, W, k, std::max<std::size_t>(1, opt.tile), rows);
+    MPI_Barrier(comm);  // the score phase ends with the slowest rank
     const auto t2 = std::chrono::steady_clock::now();
     double score_cpu = cpu_now() - c1;
     MPI_Allreduce(MPI_IN_PLACE, &score_cpu, 1, MPI_DOUBLE, MPI_SUM, comm);
     // Gather the rows on rank 0 in member order.
+    auto gsec = std::make_unique<Section>("write/gather rows");
     std::vector<int> counts(static_cast<std::size_t>(size)), displs(static_cast<std::size_t>(size));
-    const int mine = int(rows.size());
+    const int mine = int(k * L.width);
     MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm);
     for (int r = 1; r < size; ++r)
         displs[std::size_t(r)] = displs[std::size_t(r) - 1] + counts[std::size_t(r) - 1];
-    std::vector<double> all(rank == 0 ? std::size_t(displs.back() + counts.back()) : 0);
-    MPI_Gatherv(rows.data(), mine, MPI_DOUBLE, all.data(), counts.data(), displs.data(), MPI_DOUBLE,
-                0, comm);
+    if (rank == 0)
+        MPI_Gatherv(MPI_IN_PLACE, mine, MPI_DOUBLE, rows.data(), counts.data(), displs.data(),
+                    MPI_DOUBLE, 0, comm);
+    else
+        MPI_Gatherv(rows.data(), mine, MPI_DOUBLE, nullptr, counts.data(), displs.data(),
+                    MPI_DOUBLE, 0, comm);
+    gsec.reset();
     if (rank == 0) {
         std::vector<double> base_row;
-        score_members(x, L, pr, x.base, 1, 1, base_row);
+        {
+            Section sec("write/base row");
+            score_members(x, L, pr, x.base, 1, 1, base_row);
+        }
         fs::create_directories(out);
         FileData d;
         for (std::int64_t m = A; m < B; ++m) d.members.push_back(m);
-        d.rows = std::move(all);
+        d.rows = std::move(rows);
         d.base_row = base_row;
         d.spec = spec.describe();
         d.spec_total = total;
-        write_file((fs::path(out) / kSweepFile).string(), x, L, d.spec, total, d.members, d.rows,
-                   d.base_row);
-        write_summaries(out, x, L, d);
+        {
+            Section sec("write/sweep.h5");
+            write_file((fs::path(out) / kSweepFile).string(), x, L, d.spec, total, d.members,
+                       d.rows, d.base_row);
+        }
+        {
+            Section sec("write/summaries");
+            write_summaries(out, x, L, d);
+        }
         const auto t3 = std::chrono::steady_clock::now();
         auto sec = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
         json tj{{"members", B - A},
                 {"ranks", size},
                 {"threads", omp_get_max_threads()},
                 {"cells", ncells},
-                {"kernel", sweep_kernel_has_avx2() ? "avx2" : "portable"},
+                {"kernel", sweep_kernel_has_avx512() ? "avx512"
+                           : sweep_kernel_has_avx2() ? "avx2"
+                                                     : "portable"},
                 {"indicators", x.ni},
                 {"seconds",
                  {{"read", sec(t0, t1)},
@@ -973,6 +1131,10 @@ void run_sweep(const SweepOptions& opt) {
                   {"write", sec(t2, t3)},
                   {"total", sec(t0, t3)}}},
                 {"cpu_seconds", {{"score", score_cpu}}}};
+        for (const auto& [name, s] : g_sections) {
+            tj["sections_rank0"][name] = s.first;
+            tj["sections_cpu_rank0"][name] = s.second;
+        }
         std::ofstream(fs::path(out) / "timing.json") << tj.dump(1) << "\n";
         progress("sweep: " + std::to_string(B - A) + " members scored in " + fmtd(sec(t1, t2)) +
                  " s -> " + out);
@@ -984,13 +1146,15 @@ void merge_sweeps(const std::string& out, const std::vector<std::string>& dirs,
                   const std::string& config) {
     if (dist::rank() != 0) return;
     if (dirs.empty()) throw UsageError("sweep", "merge needs at least one slice folder");
+    keep_freed_memory();
     auto file_of = [](const std::string& d) { return (fs::path(d) / kSweepFile).string(); };
     // The run from the first slice (every slice must name the same one).
     std::string run_dir, cfg;
     {
         if (!fs::exists(file_of(dirs[0])) || !io::is_hdf5(file_of(dirs[0])))
             throw UsageError("sweep", "merge: " + dirs[0] + " holds no sweep.h5");
-        io::H5File f(file_of(dirs[0]), MPI_COMM_SELF, io::H5File::Mode::read_only);
+        io::H5File f(file_of(dirs[0]), MPI_COMM_SELF, io::H5File::Mode::read_only,
+                     io::H5File::Driver::posix);
         run_dir = f.attribute("/", "run_dir").value_or("");
         cfg = config.empty() ? f.attribute("/", "config").value_or("") : config;
     }

@@ -32,7 +32,12 @@ inline double fixed_to_double(std::int64_t v) {
 // The quantised standardised value: round(z * 2^12), halves away from zero; |z| must stay
 // below 2^19 standard deviations (checked by the callers that build matrices).
 inline std::int32_t quantise_z(float z) {
-    return std::int32_t(std::llround(double(z) * 0x1.0p12));
+    const double x = double(z) * 0x1.0p12;
+    // x has at most 24 significant bits, so for |x| < 2^29 x +- 0.5 is exact and truncating it
+    // is llround (halves away from zero), without the library call; NaN and large values take
+    // llround itself.
+    if (std::fabs(x) < 0x1.0p29) return std::int32_t(std::trunc(x + std::copysign(0.5, x)));
+    return std::int32_t(std::llround(x));
 }
 // The quantised weight: round(w * 2^20), halves away from zero (|w| < 2^11).
 inline std::int32_t quantise_weight(double w) {

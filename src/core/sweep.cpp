@@ -315,31 +315,29 @@ std::vector<double> member_weights(const SweepSpec& s, std::int64_t member) {
     return {};
 }
 
-double spearman(const std::vector<double>& a, const std::vector<double>& b) {
-    std::vector<std::size_t> idx;
-    for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
-        if (std::isfinite(a[i]) && std::isfinite(b[i])) idx.push_back(i);
+namespace {
+// Average ranks (1-based) of v over the positions idx: sorted (value, position) pairs, so ties
+// are in position order and share their average rank.
+std::vector<double> average_ranks(const std::vector<double>& v,
+                                  const std::vector<std::size_t>& idx) {
     const std::size_t n = idx.size();
-    if (n < 2) return std::nan("");
-    auto ranks = [&](const std::vector<double>& v) {
-        std::vector<std::size_t> o(n);
-        std::iota(o.begin(), o.end(), 0);
-        std::sort(o.begin(), o.end(), [&](std::size_t x, std::size_t y) {
-            return v[idx[x]] < v[idx[y]] || (v[idx[x]] == v[idx[y]] && x < y);
-        });
-        std::vector<double> r(n);
-        for (std::size_t i = 0; i < n;) {
-            std::size_t j = i;
-            while (j + 1 < n && v[idx[o[j + 1]]] == v[idx[o[i]]]) ++j;
-            const double avg = 0.5 * double(i + j) + 1.0;
-            for (std::size_t q = i; q <= j; ++q) r[o[q]] = avg;
-            i = j + 1;
-        }
-        return r;
-    };
-    const auto ra = ranks(a), rb = ranks(b);
-    const double ma = std::accumulate(ra.begin(), ra.end(), 0.0) / double(n),
-                 mb = std::accumulate(rb.begin(), rb.end(), 0.0) / double(n);
+    std::vector<std::pair<double, std::size_t>> o(n);
+    for (std::size_t i = 0; i < n; ++i) o[i] = {v[idx[i]], i};
+    std::sort(o.begin(), o.end());
+    std::vector<double> r(n);
+    for (std::size_t i = 0; i < n;) {
+        std::size_t j = i;
+        while (j + 1 < n && o[j + 1].first == o[i].first) ++j;
+        const double avg = 0.5 * double(i + j) + 1.0;
+        for (std::size_t q = i; q <= j; ++q) r[o[q].second] = avg;
+        i = j + 1;
+    }
+    return r;
+}
+
+double correlate(const std::vector<double>& ra, double ma, const std::vector<double>& rb) {
+    const std::size_t n = ra.size();
+    const double mb = std::accumulate(rb.begin(), rb.end(), 0.0) / double(n);
     double sab = 0, saa = 0, sbb = 0;
     for (std::size_t i = 0; i < n; ++i) {
         sab += (ra[i] - ma) * (rb[i] - mb);
@@ -347,6 +345,35 @@ double spearman(const std::vector<double>& a, const std::vector<double>& b) {
         sbb += (rb[i] - mb) * (rb[i] - mb);
     }
     return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : std::nan("");
+}
+}  // namespace
+
+double spearman(const std::vector<double>& a, const std::vector<double>& b) {
+    std::vector<std::size_t> idx;
+    for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
+        if (std::isfinite(a[i]) && std::isfinite(b[i])) idx.push_back(i);
+    const std::size_t n = idx.size();
+    if (n < 2) return std::nan("");
+    const auto ra = average_ranks(a, idx);
+    const double ma = std::accumulate(ra.begin(), ra.end(), 0.0) / double(n);
+    return correlate(ra, ma, average_ranks(b, idx));
+}
+
+SpearmanReference::SpearmanReference(std::vector<double> a) : a_(std::move(a)) {
+    for (std::size_t i = 0; i < a_.size(); ++i)
+        if (std::isfinite(a_[i])) idx_.push_back(i);
+    if (idx_.size() >= 2) {
+        ra_ = average_ranks(a_, idx_);
+        ma_ = std::accumulate(ra_.begin(), ra_.end(), 0.0) / double(idx_.size());
+    }
+}
+
+double SpearmanReference::operator()(const std::vector<double>& b) const {
+    // Same positions as spearman(a, b) when b is finite wherever a is: reuse a's ranks.
+    bool same = b.size() >= a_.size() && idx_.size() >= 2;
+    for (std::size_t k = 0; k < idx_.size() && same; ++k) same = std::isfinite(b[idx_[k]]);
+    if (!same) return spearman(a_, b);
+    return correlate(ra_, ma_, average_ranks(b, idx_));
 }
 
 }  // namespace leefbaar

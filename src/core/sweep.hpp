@@ -95,11 +95,14 @@ struct SweepPrepared {
 };
 SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t zones);
 
-// Which code path sweep_score_prepared takes: the AVX2+FMA micro-kernel (double arithmetic on
-// integer values, exact because every partial sum stays below 2^53; checked per tile, else the
-// portable path), or the portable int64 path. Both give the same bits (tested).
-enum class SweepKernelPath { automatic, portable };
+// Which code path sweep_score_prepared takes: automatic = the AVX-512 kernel where the CPU has
+// it (groups of 64 members per pass over the cells, cumulative class counts by masked adds),
+// else the AVX2+FMA micro-kernel (both double arithmetic on integer values, exact because every
+// partial sum stays below 2^53; checked per group/tile, else the portable path); avx2 = never
+// AVX-512; portable = the int64 path. All give the same bits (tested).
+enum class SweepKernelPath { automatic, avx2, portable };
 bool sweep_kernel_has_avx2();
+bool sweep_kernel_has_avx512();
 
 // Scores `k` members (quantised weights wq: k x indicators, quantise_weight) on one prepared
 // year and adds each member's cells into year[m] (and period[m] when p.period; period may be
@@ -121,5 +124,17 @@ void sweep_score_tile(const SweepYearInput& in, std::span<const int> dim_of, std
 
 // Spearman rank correlation (average ranks for ties) over the entries where both are finite.
 double spearman(const std::vector<double>& a, const std::vector<double>& b);
+
+// spearman(a, b) for one a and many b: a's ranks are computed once (the same bits).
+class SpearmanReference {
+  public:
+    explicit SpearmanReference(std::vector<double> a);
+    double operator()(const std::vector<double>& b) const;
+
+  private:
+    std::vector<double> a_, ra_;
+    std::vector<std::size_t> idx_;
+    double ma_ = 0;
+};
 
 }  // namespace leefbaar

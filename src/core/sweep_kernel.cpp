@@ -25,6 +25,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <new>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/model.hpp"
@@ -41,6 +43,23 @@ namespace {
 
 constexpr std::size_t kTile = 16;  // members per micro-kernel tile (4 vectors of 4 doubles)
 constexpr std::int64_t kRunLimit = std::int64_t(1) << 30;  // residents or cells per run
+
+// 64-byte aligned allocations (the AVX-512 path loads weights with aligned loads).
+template <class T>
+struct AlignedAlloc {
+    using value_type = T;
+    AlignedAlloc() = default;
+    template <class U>
+    AlignedAlloc(const AlignedAlloc<U>&) {}
+    T* allocate(std::size_t n) {
+        return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(64)));
+    }
+    void deallocate(T* q, std::size_t) { ::operator delete(q, std::align_val_t(64)); }
+    template <class U>
+    bool operator==(const AlignedAlloc<U>&) const {
+        return true;
+    }
+};
 
 // Adds a tile's class histograms (members x classes, residents * 2^32 + cells) of one run into
 // the zone's statistics and clears them.
@@ -157,9 +176,130 @@ __attribute__((target("avx2,fma"))) void tile_avx2(const SweepPrepared& p, const
         std::fill(hist.begin() + std::ptrdiff_t(mk * nc), hist.end(), 0);
     }
 }
+
+// AVX-512 path: up to kGroup tiles of 16 members (two vectors of 8 doubles per cell) over a
+// block of kBlock cells at a time, so that a block's z and the group's weights stay in L1 and
+// the matrix is streamed once per group instead of once per 16 members. The class histogram is
+// kept as cumulative counts: ge[j] = sum of residents * 2^32 + 1 over the cells whose score is
+// >= threshold j, one masked add per threshold (no scatter); class c of a run is then
+// ge[c - 1] - ge[c] (ge[-1] = the run's total, ge[NT] = 0). All integer sums: the same bits as
+// the other paths.
+constexpr std::size_t kGroup = 4;  // tiles of 16 members per pass over the cells
+constexpr std::size_t kBlock = 8;  // cells per block (a multiple of 4)
+
+template <std::size_t NT>
+__attribute__((target("avx512f"))) void group_avx512(const SweepPrepared& p, const double* wd,
+                                                     std::size_t ntiles, const double* T,
+                                                     std::size_t mk,
+                                                     std::vector<YearZoneStats>& year,
+                                                     std::size_t m0) {
+    const std::size_t ni = p.indicators, nc = NT + 1;
+    alignas(64) double zd[kBlock * 64];  // block cells x indicators (ni <= 64)
+    alignas(64) double sc[kBlock * kTile];
+    alignas(64) std::int64_t ge[kGroup][NT][kTile];
+    for (std::size_t r = 0; r + 1 < p.run_begin.size(); ++r) {
+        const std::size_t b = p.run_begin[r], e = p.run_begin[r + 1];
+        std::memset(ge, 0, sizeof ge);
+        std::int64_t total = 0;
+        for (std::size_t c = b; c < e; ++c) total += p.packed[c];
+        for (std::size_t cb = b; cb < e; cb += kBlock) {
+            const std::size_t nb = std::min(kBlock, e - cb);
+            const std::size_t nb4 = (nb + 3) & ~std::size_t(3);
+            for (std::size_t c = 0; c < nb; ++c) {
+                const std::int32_t* q = &p.zq[(cb + c) * ni];
+                std::size_t i = 0;
+                for (; i + 8 <= ni; i += 8)
+                    _mm512_storeu_pd(
+                        zd + c * ni + i,
+                        _mm512_maskz_cvtepi32_pd(
+                            0xff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + i))));
+                for (; i < ni; ++i) zd[c * ni + i] = double(q[i]);
+            }
+            for (std::size_t c = nb; c < nb4; ++c)
+                for (std::size_t i = 0; i < ni; ++i) zd[c * ni + i] = 0.0;
+            for (std::size_t t = 0; t < ntiles; ++t) {
+                const double* wt = wd + t * ni * kTile;
+                for (std::size_t c = 0; c < nb4; c += 4) {
+                    const double* z0 = zd + c * ni;
+                    __m512d a00 = _mm512_setzero_pd(), a01 = a00, a10 = a00, a11 = a00;
+                    __m512d a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+                    const double* w = wt;
+                    for (std::size_t i = 0; i < ni; ++i, w += kTile) {
+                        const __m512d w0 = _mm512_load_pd(w), w1 = _mm512_load_pd(w + 8);
+                        const __m512d b0 = _mm512_set1_pd(z0[i]), b1 = _mm512_set1_pd(z0[ni + i]),
+                                      b2 = _mm512_set1_pd(z0[2 * ni + i]),
+                                      b3 = _mm512_set1_pd(z0[3 * ni + i]);
+                        a00 = _mm512_fmadd_pd(b0, w0, a00);
+                        a01 = _mm512_fmadd_pd(b0, w1, a01);
+                        a10 = _mm512_fmadd_pd(b1, w0, a10);
+                        a11 = _mm512_fmadd_pd(b1, w1, a11);
+                        a20 = _mm512_fmadd_pd(b2, w0, a20);
+                        a21 = _mm512_fmadd_pd(b2, w1, a21);
+                        a30 = _mm512_fmadd_pd(b3, w0, a30);
+                        a31 = _mm512_fmadd_pd(b3, w1, a31);
+                    }
+                    double* o = sc + c * kTile;
+                    _mm512_store_pd(o, a00), _mm512_store_pd(o + 8, a01);
+                    _mm512_store_pd(o + 16, a10), _mm512_store_pd(o + 24, a11);
+                    _mm512_store_pd(o + 32, a20), _mm512_store_pd(o + 40, a21);
+                    _mm512_store_pd(o + 48, a30), _mm512_store_pd(o + 56, a31);
+                }
+                __m512i g0[NT], g1[NT];
+                for (std::size_t j = 0; j < NT; ++j)
+                    g0[j] = _mm512_load_si512(ge[t][j]), g1[j] = _mm512_load_si512(ge[t][j] + 8);
+                for (std::size_t c = 0; c < nb; ++c) {
+                    const __m512d s0 = _mm512_load_pd(sc + c * kTile),
+                                  s1 = _mm512_load_pd(sc + c * kTile + 8);
+                    const __m512i pk = _mm512_set1_epi64(p.packed[cb + c]);
+                    for (std::size_t j = 0; j < NT; ++j) {
+                        const __m512d tj = _mm512_set1_pd(T[j]);
+                        g0[j] = _mm512_mask_add_epi64(g0[j], _mm512_cmp_pd_mask(s0, tj, _CMP_GE_OQ),
+                                                      g0[j], pk);
+                        g1[j] = _mm512_mask_add_epi64(g1[j], _mm512_cmp_pd_mask(s1, tj, _CMP_GE_OQ),
+                                                      g1[j], pk);
+                    }
+                }
+                for (std::size_t j = 0; j < NT; ++j)
+                    _mm512_store_si512(ge[t][j], g0[j]), _mm512_store_si512(ge[t][j] + 8, g1[j]);
+            }
+        }
+        const std::size_t zone = std::size_t(p.run_zone[r]);
+        for (std::size_t t = 0; t < ntiles; ++t)
+            for (std::size_t m = 0; m < kTile && t * kTile + m < mk; ++m) {
+                YearZoneStats& s = year[m0 + t * kTile + m];
+                for (std::size_t c = 0; c < nc; ++c) {
+                    const std::int64_t hi = c == 0 ? total : ge[t][c - 1][m];
+                    const std::int64_t lo = c == NT ? 0 : ge[t][c][m];
+                    const std::int64_t v = hi - lo;
+                    if (v) {
+                        s.res_class[zone * nc + c] += v >> 32;
+                        s.cells_class[zone * nc + c] += v & 0xffffffff;
+                    }
+                }
+            }
+    }
+}
+
+using GroupFn = void (*)(const SweepPrepared&, const double*, std::size_t, const double*,
+                         std::size_t, std::vector<YearZoneStats>&, std::size_t);
+template <std::size_t... N>
+GroupFn group_fn(std::size_t nt, std::index_sequence<N...>) {
+    GroupFn f = nullptr;
+    ((nt == N + 1 ? (f = &group_avx512<N + 1>, 0) : 0), ...);
+    return f;
+}
 #endif
 
 }  // namespace
+
+bool sweep_kernel_has_avx512() {
+#ifdef LEEFBAAR_SWEEP_AVX2
+    static const bool ok = __builtin_cpu_supports("avx512f");
+    return ok;
+#else
+    return false;
+#endif
+}
 
 bool sweep_kernel_has_avx2() {
 #ifdef LEEFBAAR_SWEEP_AVX2
@@ -188,13 +328,18 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz) {
     p.zones = nz;
     // Counting sort of the cells with a zone by zone (stable: cell order within a zone).
     std::vector<std::size_t> start(nz + 1, 0);
+    std::int64_t rtot = 0;  // residents of all cells (bounds the zone sums below)
     for (std::size_t c = 0; c < in.cells; ++c) {
         const std::int32_t z = in.zone[c];
         if (z < 0) continue;
         if (std::size_t(z) >= nz) throw Error("sweep", "internal: zone index out of range");
         if (in.residents[c] < 0) throw Error("sweep", "a cell has negative residents");
+        rtot += in.residents[c];
         ++start[std::size_t(z) + 1];
     }
+    // |zq| < 2^31 and |zq - previous zq| < 2^32: with fewer than 2^30 residents in all, every
+    // zone sum of residents * zq (or its change) fits an int64, so no 128-bit sums are needed.
+    const bool small = rtot < (std::int64_t(1) << 30);
     for (std::size_t z = 0; z < nz; ++z) start[z + 1] += start[z];
     const std::size_t n = start[nz];
     p.cells = n;
@@ -207,7 +352,8 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz) {
     p.residents.assign(nz, 0);
     p.dwellings.assign(nz, 0);
     p.ncells.assign(nz, 0);
-    std::vector<Wide> rz(nz * ni, 0);
+    std::vector<Wide> rz(small ? 0 : nz * ni, 0);
+    p.rz.assign(nz * ni, 0);
     for (std::size_t s = 0; s < n; ++s) {
         const std::size_t c = order[s];
         const auto z = std::size_t(in.zone[c]);
@@ -220,7 +366,10 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz) {
             const std::int32_t q = quantise_z(in.z[c * ni + i]);
             p.zq[s * ni + i] = q;
             p.zq_maxabs[i] = std::max<std::int64_t>(p.zq_maxabs[i], std::abs(std::int64_t(q)));
-            rz[z * ni + i] += Wide(r) * q;
+            if (small)
+                p.rz[z * ni + i] += r * q;
+            else
+                rz[z * ni + i] += Wide(r) * q;
         }
     }
     // Runs: one zone's cells, split so that residents and cells of a run fit the histogram's
@@ -243,13 +392,14 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz) {
             throw Error("sweep", "a zone's resident-weighted indicator sum is out of range");
         return std::int64_t(v);
     };
-    p.rz.resize(nz * ni);
-    for (std::size_t k = 0; k < rz.size(); ++k) p.rz[k] = narrow(rz[k]);
+    if (!small)
+        for (std::size_t k = 0; k < rz.size(); ++k) p.rz[k] = narrow(rz[k]);
     if (in.prev_z) {
         p.period = true;
         p.p_residents.assign(nz, 0);
         p.p_cells.assign(nz, 0);
-        std::vector<Wide> pz(nz * ni, 0);
+        std::vector<Wide> pz(small ? 0 : nz * ni, 0);
+        p.pz.assign(nz * ni, 0);
         for (std::size_t c = 0; c < in.cells; ++c) {
             const std::int32_t zi = in.zone[c], prow = in.prev_index[c];
             if (zi < 0 || prow < 0) continue;
@@ -259,11 +409,16 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz) {
             p.p_cells[z] += 1;
             const float* a = in.z + c * ni;
             const float* b = in.prev_z + std::size_t(prow) * ni;
-            for (std::size_t i = 0; i < ni; ++i)
-                pz[z * ni + i] += Wide(r) * (std::int64_t(quantise_z(a[i])) - quantise_z(b[i]));
+            for (std::size_t i = 0; i < ni; ++i) {
+                const std::int64_t dq = std::int64_t(quantise_z(a[i])) - quantise_z(b[i]);
+                if (small)
+                    p.pz[z * ni + i] += r * dq;
+                else
+                    pz[z * ni + i] += Wide(r) * dq;
+            }
         }
-        p.pz.resize(nz * ni);
-        for (std::size_t k = 0; k < pz.size(); ++k) p.pz[k] = narrow(pz[k]);
+        if (!small)
+            for (std::size_t k = 0; k < pz.size(); ++k) p.pz[k] = narrow(pz[k]);
     }
     return p;
 }
@@ -339,10 +494,41 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
         if (year[m].classes != nc) throw Error("sweep", "internal: stats sized for other classes");
     std::vector<double> T(classes.limits.size());
     for (std::size_t j = 0; j < T.size(); ++j) T[j] = std::ldexp(classes.limits[j], kScoreFracBits);
-    for (std::size_t m0 = 0; m0 < k; m0 += kTile) {
+    // The double paths are exact when every partial sum is bounded by 2^52 (below).
+    auto exact_tile = [&](std::size_t m0, std::size_t mk) {
+        for (std::size_t m = m0; m < m0 + mk; ++m) {
+            double bound = 0;
+            for (std::size_t i = 0; i < ni; ++i)
+                bound += std::fabs(double(wq[m * ni + i])) * double(p.zq_maxabs[i]);
+            if (!(bound < 0x1.0p52)) return false;
+        }
+        return true;
+    };
+#ifdef LEEFBAAR_SWEEP_AVX2
+    // AVX-512: groups of up to kGroup x 16 members, when every member of the group is exact.
+    const GroupFn gfn = path == SweepKernelPath::automatic && sweep_kernel_has_avx512() && ni <= 64
+                            ? group_fn(T.size(), std::make_index_sequence<15>{})
+                            : nullptr;
+    std::size_t done = 0;  // members [0, done) scored by the AVX-512 path
+    if (gfn)
+        for (; done < k; done += kGroup * kTile) {
+            const std::size_t gk = std::min(kGroup * kTile, k - done);
+            if (!exact_tile(done, gk)) break;
+            const std::size_t nt = (gk + kTile - 1) / kTile;
+            std::vector<double, AlignedAlloc<double>> wd(nt * ni * kTile, 0.0);
+            for (std::size_t m = 0; m < gk; ++m)
+                for (std::size_t i = 0; i < ni; ++i)
+                    wd[(m / kTile) * ni * kTile + i * kTile + m % kTile] =
+                        double(wq[(done + m) * ni + i]);
+            gfn(p, wd.data(), nt, T.data(), gk, year, done);
+        }
+#else
+    const std::size_t done = 0;
+#endif
+    for (std::size_t m0 = done; m0 < k; m0 += kTile) {
         const std::size_t mk = std::min(kTile, k - m0);
         const std::int32_t* w = wq.data() + m0 * ni;
-        bool exact = sweep_kernel_has_avx2() && path == SweepKernelPath::automatic;
+        bool exact = sweep_kernel_has_avx2() && path != SweepKernelPath::portable;
         // Every partial sum of the double path is bounded by sum_i |wq_i| max|zq_i|.
         for (std::size_t m = 0; m < mk && exact; ++m) {
             double bound = 0;

@@ -15,12 +15,17 @@ std::vector<std::uint8_t> in_lowest_percent(const std::vector<double>& value,
     std::vector<std::size_t> idx;
     for (std::size_t z = 0; z < value.size(); ++z)
         if (residents[z] > 0 && !std::isnan(value[z])) idx.push_back(z);
-    std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
-        return value[a] < value[b] || (value[a] == value[b] && a < b);
-    });
+    // The n smallest under a strict total order (value, then index) are one set: a partial
+    // selection finds it without sorting everything.
     const auto n = std::size_t(std::ceil(percent / 100.0 * double(idx.size()) - 1e-9));
+    const std::size_t take = std::min(n, idx.size());
+    if (take > 0 && take < idx.size())
+        std::nth_element(idx.begin(), idx.begin() + std::ptrdiff_t(take), idx.end(),
+                         [&](std::size_t a, std::size_t b) {
+                             return value[a] < value[b] || (value[a] == value[b] && a < b);
+                         });
     std::vector<std::uint8_t> out(value.size(), 0);
-    for (std::size_t k = 0; k < std::min(n, idx.size()); ++k) out[idx[k]] = 1;
+    for (std::size_t k = 0; k < take; ++k) out[idx[k]] = 1;
     return out;
 }
 

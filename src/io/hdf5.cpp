@@ -199,14 +199,19 @@ bool is_hdf5(const std::string& path) {
     return H5Fis_hdf5(path.c_str()) > 0;
 }
 
-H5File::H5File(const std::string& path, MPI_Comm comm, Mode mode) : path_(path), comm_(comm) {
+H5File::H5File(const std::string& path, MPI_Comm comm, Mode mode, Driver driver)
+    : path_(path), comm_(comm), posix_(driver == Driver::posix) {
     static SilenceHdf5 silence;
     H5Id fapl(H5Pcreate(H5P_FILE_ACCESS));
-    checked_status(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), path, "set MPI-IO driver");
-    // Collective metadata: every rank reads and writes metadata together, which both scales
-    // and keeps the file consistent.
-    H5Pset_all_coll_metadata_ops(fapl, 1);
-    H5Pset_coll_metadata_write(fapl, 1);
+    if (posix_) {
+        checked_status(H5Pset_fapl_sec2(fapl), path, "set POSIX driver");
+    } else {
+        checked_status(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), path, "set MPI-IO driver");
+        // Collective metadata: every rank reads and writes metadata together, which both
+        // scales and keeps the file consistent.
+        H5Pset_all_coll_metadata_ops(fapl, 1);
+        H5Pset_coll_metadata_write(fapl, 1);
+    }
     if (mode == Mode::create) {
         H5Id fcpl(H5Pcreate(H5P_FILE_CREATE));
         // netCDF-4 readers expect creation-order tracking on groups.
@@ -350,6 +355,12 @@ GridSpec H5File::read_georeference() const {
 }
 
 void H5File::transfer(hid_t dset, hid_t memtype, hid_t filespace, hid_t memspace, const void* buf) {
+    if (posix_) {
+        checked_status(H5Dwrite(dset, memtype, memspace, filespace, H5P_DEFAULT, buf), path_,
+                       "write");
+        last_io_mode_ = IoMode::independent;
+        return;
+    }
     H5Id dxpl = collective_dxpl();
     checked_status(H5Dwrite(dset, memtype, memspace, filespace, dxpl, buf), path_,
                    "collective write");
@@ -449,7 +460,7 @@ std::vector<T> H5File::read_grid(const std::string& path, const Window& window) 
             fail(path_, "select window of '" + path + "'");
         ms = H5Id(H5Screate_simple(2, count, nullptr));
     }
-    H5Id dxpl = collective_dxpl();
+    H5Id dxpl = posix_ ? H5Id(H5Pcreate(H5P_DATASET_XFER)) : collective_dxpl();
     checked_status(H5Dread(d, h5_type<T>(), ms, fs, dxpl, out.data()), path_,
                    "read '" + path + "'");
     return out;
@@ -521,7 +532,9 @@ void H5File::write_row_segments(const std::string& path, std::int64_t total_rows
                                 " rows but " + std::to_string(values.size()) +
                                 " values were given");
     hsize_t n[1] = {hsize_t(std::max<std::int64_t>(rows * ncols, 1))};
-    H5Id ms(H5Screate_simple(1, n, nullptr));
+    hsize_t n2[2] = {hsize_t(rows), hsize_t(ncols)};  // as in read_row_segments
+    H5Id ms(segments.size() == 1 && rows > 0 ? H5Screate_simple(2, n2, nullptr)
+                                             : H5Screate_simple(1, n, nullptr));
     if (rows == 0) H5Sselect_none(ms);
     transfer(d, h5_type<T>(), fs, ms, values.data());
     timings_.push_back(
@@ -540,9 +553,13 @@ std::vector<T> H5File::read_row_segments(const std::string& path,
     const std::int64_t rows = select_segments(fs, segments, dims[1]);
     std::vector<T> out(std::size_t(rows) * std::size_t(dims[1]));
     hsize_t n[1] = {hsize_t(std::max<std::int64_t>(std::int64_t(out.size()), 1))};
-    H5Id ms(H5Screate_simple(1, n, nullptr));
+    // One block of rows: a memory space of the same shape as the file selection, so that the
+    // library copies whole chunks instead of iterating a 1-D/2-D shape mismatch span by span.
+    hsize_t n2[2] = {hsize_t(rows), dims[1]};
+    H5Id ms(segments.size() == 1 && rows > 0 ? H5Screate_simple(2, n2, nullptr)
+                                             : H5Screate_simple(1, n, nullptr));
     if (rows == 0) H5Sselect_none(ms);
-    H5Id dxpl = collective_dxpl();
+    H5Id dxpl = posix_ ? H5Id(H5Pcreate(H5P_DATASET_XFER)) : collective_dxpl();
     checked_status(H5Dread(d, h5_type<T>(), ms, fs, dxpl, out.data()), path_,
                    "read '" + path + "'");
     return out;

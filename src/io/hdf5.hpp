@@ -53,7 +53,12 @@ const char* to_string(IoMode m);
 class H5File {
   public:
     enum class Mode { create, read_write, read_only };
-    H5File(const std::string& path, MPI_Comm comm, Mode mode);
+    // Driver::posix: this process alone through the POSIX (sec2) driver, independent
+    // transfers (no MPI-IO: for files one rank reads or writes by itself; comm should be
+    // MPI_COMM_SELF). MPI-IO with collective transfers on a single rank costs several times the
+    // bytes in selection bookkeeping.
+    enum class Driver { mpio, posix };
+    H5File(const std::string& path, MPI_Comm comm, Mode mode, Driver driver = Driver::mpio);
     ~H5File();
     H5File(const H5File&) = delete;
     H5File& operator=(const H5File&) = delete;
@@ -135,6 +140,7 @@ class H5File {
     MPI_Comm comm_;
     H5Id file_;
     IoMode last_io_mode_ = IoMode::none;
+    bool posix_ = false;
     std::vector<WriteTiming> timings_;
 };
 

@@ -125,7 +125,9 @@ TEST_CASE("the fused kernel equals a serial reference for any slicing", "[sweep]
         // pass 1: huge z and weights, so the double path is not exact and the portable path runs
         const bool huge = pass == 1;
         const auto y = random_year(7 + std::uint64_t(pass), 1001, ni, nz, huge ? 3e4 : 1.0);
-        const std::size_t k = 37;  // two full tiles of 16 and a partial one
+        // two full groups of 64 (AVX-512) and a partial one of two full tiles of 16 and a partial
+        // one
+        const std::size_t k = 165;
         std::mt19937_64 rng(99);
         std::normal_distribution<double> nw(0, huge ? 200.0 : 0.05);
         std::vector<double> w(k * ni);
@@ -148,20 +150,25 @@ TEST_CASE("the fused kernel equals a serial reference for any slicing", "[sweep]
             // All members at once, automatic path (AVX2 where available).
             fresh(k, got, pgot);
             sweep_score_prepared(p, dim_of, nd, cls, wq, k, got, pgot);
-            // The portable path.
+            // The portable path, and the AVX2 path (no AVX-512).
             fresh(k, por, ppor);
             sweep_score_prepared(p, dim_of, nd, cls, wq, k, por, ppor, SweepKernelPath::portable);
+            std::vector<YearZoneStats> av2;
+            std::vector<PeriodZoneStats> pav2;
+            fresh(k, av2, pav2);
+            sweep_score_prepared(p, dim_of, nd, cls, wq, k, av2, pav2, SweepKernelPath::avx2);
             for (std::size_t m = 0; m < k; ++m) {
                 INFO("pass " << pass << " prev " << with_prev << " member " << m);
                 REQUIRE(same(got[m], ref[m]));
                 REQUIRE(same(por[m], ref[m]));
+                REQUIRE(same(av2[m], ref[m]));
                 if (with_prev) {
                     REQUIRE(same(pgot[m], pref[m]));
                     REQUIRE(same(ppor[m], pref[m]));
                 }
             }
-            // Member slices of 1, 5 and 16 give the same per-member bits.
-            for (std::size_t slice : {1u, 5u, 16u}) {
+            // Member slices of 1, 5, 16 and 70 give the same per-member bits.
+            for (std::size_t slice : {1u, 5u, 16u, 70u}) {
                 for (std::size_t m0 = 0; m0 < k; m0 += slice) {
                     const std::size_t mk = std::min(slice, k - m0);
                     std::vector<YearZoneStats> part;
@@ -179,7 +186,8 @@ TEST_CASE("the fused kernel equals a serial reference for any slicing", "[sweep]
             }
         }
     }
-    INFO("AVX2 path available: " << sweep_kernel_has_avx2());
+    INFO("AVX2 path available: " << sweep_kernel_has_avx2()
+                                 << ", AVX-512: " << sweep_kernel_has_avx512());
     CHECK(true);
 }
 
@@ -201,7 +209,8 @@ TEST_CASE("a score exactly on a class limit goes to the class above in both path
     const std::vector<double> w{-0.25, -0.25 - 0x1.0p-20, 0.0, 0.5, 0.5 - 0x1.0p-20};
     const std::vector<std::size_t> expect{1, 0, 2, 3, 2};  // 0-based classes
     const auto wq = quantise_weights(w);
-    for (auto path : {SweepKernelPath::automatic, SweepKernelPath::portable}) {
+    for (auto path :
+         {SweepKernelPath::automatic, SweepKernelPath::avx2, SweepKernelPath::portable}) {
         std::vector<YearZoneStats> ys(w.size());
         std::vector<PeriodZoneStats> none;
         for (auto& s : ys) s.resize(1, 1, 4);
@@ -250,4 +259,13 @@ TEST_CASE("Spearman's rho", "[sweep]") {
     CHECK(spearman({1, 2, 3, 4}, {4, 3, 2, 1}) == Approx(-1.0));
     CHECK(spearman({1, 2, 3, NAN}, {1, 3, 2, 7}) == Approx(0.5));
     CHECK(std::isnan(spearman({1, 1, 1}, {1, 2, 3})));
+    // The reference form gives spearman's bits, also when b has NaNs where a has none.
+    const std::vector<double> a{0.3, -1.0, NAN, 2.5, 0.3, 7.0, -2.0};
+    const SpearmanReference ref(a);
+    for (const std::vector<double>& b :
+         {std::vector<double>{1, 5, 2, 2, 9, -3, 0}, std::vector<double>{1, NAN, 2, 2, 9, -3, 0},
+          std::vector<double>{4, 4, 4, 1, 1, 1, 2}}) {
+        const double want = spearman(a, b), got = ref(b);
+        CHECK((want == got || (std::isnan(want) && std::isnan(got))));
+    }
 }
