@@ -145,10 +145,34 @@ submit() {
   echo "submit.sh: $step -> job $jobid" >&2
 }
 
+# Slurm time limit (M, M:S, H:M:S, D-H, D-H:M, D-H:M:S) in seconds; empty if not understood.
+time_seconds() {
+  local t=$1 d=0 h=0 m=0 s=0
+  if [[ $t =~ ^([0-9]+)-([0-9]+)(:([0-9]+))?(:([0-9]+))?$ ]]; then
+    d=${BASH_REMATCH[1]} h=${BASH_REMATCH[2]} m=${BASH_REMATCH[4]:-0} s=${BASH_REMATCH[6]:-0}
+  elif [[ $t =~ ^([0-9]+):([0-9]+):([0-9]+)$ ]]; then
+    h=${BASH_REMATCH[1]} m=${BASH_REMATCH[2]} s=${BASH_REMATCH[3]}
+  elif [[ $t =~ ^([0-9]+):([0-9]+)$ ]]; then
+    m=${BASH_REMATCH[1]} s=${BASH_REMATCH[2]}
+  elif [[ $t =~ ^([0-9]+)$ ]]; then
+    m=${BASH_REMATCH[1]}
+  else
+    return 0
+  fi
+  echo $(( ((10#$d * 24 + 10#$h) * 60 + 10#$m) * 60 + 10#$s ))
+}
+# recompute.sbatch asks for its time-limit warning (requeue and resume) 300 s ahead; a
+# shorter limit would get the warning at once, so it comes at a quarter of the limit instead.
+signal=()
+limit=$(time_seconds "$time")
+if [[ -n $limit ]] && (( limit <= 600 )); then
+  signal=(--signal="B:USR1@$(( limit / 4 ))")
+fi
+
 dep=()
 [[ -n $after ]] && dep=(--dependency="afterok:$after")
 if [[ $recompute -eq 1 ]]; then
-  submit recompute "${dep[@]}" --job-name=leefbaar-recompute \
+  submit recompute "${dep[@]}" --job-name=leefbaar-recompute "${signal[@]}" \
     --nodes="$nodes" --ntasks-per-node="$rpn" --cpus-per-task="$threads" --time="$time" \
     --requeue --open-mode=append \
     --output="$logs/%x-%j.out" --error="$logs/%x-%j.err" \

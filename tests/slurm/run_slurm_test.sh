@@ -297,7 +297,9 @@ ids=$(LEEFBAAR_BENCH_DIR=$BENCH_DIR LEEFBAAR_BENCH="fast missing" "${SUBMIT[@]}"
       --out "$OUTS/bench run" --bench --bench-out "$WORK/bench out") || fail "submit.sh --bench failed"
 BEID=$(awk '$1 == "bench" {print $2}' <<< "$ids")
 say "d. submit.sh: a recompute that must fail (no dataset)"
-ids=$("${SUBMIT[@]}" --config "$CONF_DIR/bad.toml" --time 00:05:00) || fail "submit.sh (bad) failed"
+# (a time limit above the 300 s of the time-limit warning, --signal=B:USR1@300, so the
+# warning cannot arrive before the job has failed)
+ids=$("${SUBMIT[@]}" --config "$CONF_DIR/bad.toml" --time 00:10:00) || fail "submit.sh (bad) failed"
 FID=$(awk '$1 == "recompute" {print $2}' <<< "$ids")
 
 wait_done "$FID" 120
