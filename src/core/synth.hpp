@@ -64,6 +64,16 @@ struct ProblemParams {
     double housing_district_safety = 0.2;
     // How much less problem areas improve: incident trends are raised to 1/(1 + k * p).
     double improvement_damping = 2.0;
+    // Historic cores of towns and cities (weight exp(-1.8 d / r0) of the nearest one, 0.6 for
+    // towns): social rent gives way to private rent and owner-occupation by these shares, so
+    // that centres score well on housing, as in the 2018 analysis, and the weak areas are the
+    // post-war districts around them.
+    double core_social_cut = 0.7;
+    double core_private_rent = 0.25;
+    // Nightlife and shopping crowds: incidents per visitor-equivalent in centres, relative to the
+    // base rates (nuisance 0.01, violence 0.002, vandalism 0.001 per person-equivalent), so that
+    // many centre buurten are among the least safe while their total stays above average.
+    double centre_incidents = 4.0;
 };
 
 // National incident trends, as factors relative to 2012 at the measurement years; linear
@@ -226,6 +236,8 @@ class World {
     // The city gemeente whose area holds the (gemeente-warped) point, -1 if none; where areas
     // overlap, the one with the smallest distance relative to its radius.
     int city_at(double wx, double wy) const;
+    // The smallest (distance / reach)^2 to a city area's centre (1e300 without cities).
+    double city_q(double wx, double wy) const;
     std::vector<std::string> gm_group_;
     std::vector<int> gm_declining_;
     std::array<double, kLevels> warp_{};  // domain-warp amplitude per level, metres

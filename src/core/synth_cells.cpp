@@ -340,7 +340,8 @@ std::vector<Raster<std::int32_t>> Generator::generate(int year) const {
     const double dy = double(year - 2018);
     const double nuis = trend(tr.nuisance, year), viol = trend(tr.violence, year),
                  vand = trend(tr.vandalism, year), burg = trend(tr.burglary, year);
-    const double damp = o.problems.improvement_damping;
+    const auto& pp = o.problems;
+    const double damp = pp.improvement_damping;
     double am_a[8], am_b[8], am_g[8];
     for (int t = 0; t < 8; ++t) {
         am_a[t] = kAmenities[t].resident_share * kAmenities[t].national / kNationalResidents;
@@ -382,11 +383,15 @@ std::vector<Raster<std::int32_t>> Generator::generate(int year) const {
             set(kResidents, R);
             set(kVacant, vac);
             if (D > 0) {
-                const double soc =
-                    std::clamp(0.04 + 0.22 * urb + 0.6 * pi + 0.12 * k.tenure_noise, 0.0, 0.9);
+                const double core = double(k.old);
+                const double soc = std::clamp((0.04 + 0.22 * urb + 0.12 * k.tenure_noise) *
+                                                      (1.0 - pp.core_social_cut * core) +
+                                                  0.6 * pi,
+                                              0.0, 0.9);
                 const double cheap = std::clamp(
                     0.04 + 0.10 * urb + 0.15 * pi + 0.05 * k.tenure_noise, 0.0, 0.95 - soc);
-                const double other = std::clamp(0.03 + 0.10 * urb, 0.0, 0.97 - soc - cheap);
+                const double other = std::clamp(0.03 + 0.10 * urb + pp.core_private_rent * core,
+                                                0.0, 0.97 - soc - cheap);
                 const std::int32_t ns = rnd::binomial_quantile(D, soc, s.uniform(4));
                 const std::int32_t nc =
                     rnd::binomial_quantile(D - ns, cheap / (1.0 - soc), s.uniform(5));
@@ -431,11 +436,15 @@ std::vector<Raster<std::int32_t>> Generator::generate(int year) const {
             const double tf = 1.0 / (1.0 + damp * pi);
             const double pis = k.problem_safety;
             const double lam_inc[4] = {
-                (0.045 * rexp * (1 + 2.5 * pis) * (0.8 + 0.4 * urb) + 0.01 * cen) *
+                (0.045 * rexp * (1 + 2.5 * pis) * (0.8 + 0.4 * urb) +
+                 pp.centre_incidents * 0.01 * cen) *
                     std::pow(nuis, tf),
-                (0.005 * rexp * (1 + 3.0 * pis) * (0.7 + 0.6 * urb) + 0.002 * cen) *
+                (0.005 * rexp * (1 + 3.0 * pis) * (0.7 + 0.6 * urb) +
+                 pp.centre_incidents * 0.002 * cen) *
                     std::pow(viol, tf),
-                (0.009 * rexp * (1 + 2.0 * pis) * (0.8 + 0.4 * urb)) * std::pow(vand, tf),
+                (0.009 * rexp * (1 + 2.0 * pis) * (0.8 + 0.4 * urb) +
+                 pp.centre_incidents * 0.001 * cen) *
+                    std::pow(vand, tf),
                 (0.007 * u * (1 + 1.5 * pis) * (0.85 + 0.3 * urb)) * std::pow(burg, tf)};
             for (int t = 0; t < 4; ++t) {
                 const rnd::Stream a(seed, ix, iy, year_key(kInc0 + t, year));

@@ -280,6 +280,10 @@ using detail::kG40;
 // A city's urban area, in e-folding radii of its density profile (3.5 r0 holds 86% of an
 // exponential disc's residents): it belongs to the city's gemeente whole.
 constexpr double kCityReach = 3.5;
+// A city whose centre lies within this share of a larger city's reach joins that city.
+constexpr double kCityCore = 0.5;
+// Buurt seeds pick a settlement with probability proportional to its population to this power.
+constexpr double kBuurtPopPower = 0.7;
 
 // A spatial hash of points for minimum-spacing checks.
 class SpacingIndex {
@@ -323,7 +327,7 @@ struct ZoneCounts {
 ZoneCounts zone_counts(Preset p) {
     switch (p) {
         case Preset::national:
-            return {52, 40, 380, 3000, 13000, 15000, 2800, 600, 280};
+            return {52, 40, 380, 3000, 13000, 15000, 2800, 600, 400};
         case Preset::small:
             return {3, 2, 6, 25, 100, 12000, 6000, 1500, 500};
         case Preset::tiny:
@@ -695,6 +699,13 @@ std::array<int, kLevels> World::locate(double x, double y) const {
     return out;
 }
 
+double World::city_q(double wx, double wy) const {
+    double bq = 1e300;
+    for (const auto& c : cities_)
+        bq = std::min(bq, ((c.x - wx) * (c.x - wx) + (c.y - wy) * (c.y - wy)) / (c.r * c.r));
+    return bq;
+}
+
 int World::city_at(double wx, double wy) const {
     int best = -1;
     double bq = 1.0;  // (distance / radius)^2 must stay below 1
@@ -737,15 +748,19 @@ void World::build_zones() {
         x = snap(b[0] + rnd::to_unit(r[0]) * (b[2] - b[0]));
         y = snap(b[1] + rnd::to_unit(r[1]) * (b[3] - b[1]));
     };
-    // Population-weighted point: a settlement by population, then a radial offset.
-    double pop_total = 0;
-    for (const auto& t : settlements_) pop_total += t.pop;
-    std::vector<double> cum;
-    for (const auto& t : settlements_) cum.push_back((cum.empty() ? 0.0 : cum.back()) + t.pop);
+    // Population-weighted point: a settlement by population (to the power kBuurtPopPower for
+    // buurten: the large cities' buurten hold more residents, as in the real division), then a
+    // radial offset.
+    std::vector<double> cum, cum_bu;
+    for (const auto& t : settlements_) {
+        cum.push_back((cum.empty() ? 0.0 : cum.back()) + t.pop);
+        cum_bu.push_back((cum_bu.empty() ? 0.0 : cum_bu.back()) + std::pow(t.pop, kBuurtPopPower));
+    }
     auto pop_point = [&](Feature f, std::uint32_t a, double& x, double& y) {
         const auto r = rnd::philox(s, f, a, 2, 0);
-        const double u = rnd::to_unit(r[0]) * pop_total;
-        const auto i = std::size_t(std::upper_bound(cum.begin(), cum.end(), u) - cum.begin());
+        const auto& c = f == kFeatBu ? cum_bu : cum;
+        const double u = rnd::to_unit(r[0]) * c.back();
+        const auto i = std::size_t(std::upper_bound(c.begin(), c.end(), u) - c.begin());
         const auto& t = settlements_[std::min(i, settlements_.size() - 1)];
         const double d = -t.r0 * std::log(rnd::to_unit(r[1]) * rnd::to_unit(r[2]));
         const double ang = 2 * M_PI * rnd::to_unit(r[3]);
@@ -758,6 +773,7 @@ void World::build_zones() {
     auto& gms = zones_[gemeente];
     auto& wks = zones_[wijk];
     auto& bus = zones_[buurt];
+    std::vector<int> city_settlement;  // per gemeente: the city (settlement) it was seeded for
 
     if (!external_) {
         // COROP-plus seeds (uniform on land, well apart); the first `corop` of them found the
@@ -796,12 +812,14 @@ void World::build_zones() {
             wx = x + a * rnd::fbm(s, 200u + 2u * std::uint32_t(level), x, y, sc, 2);
             wy = y + a * rnd::fbm(s, 201u + 2u * std::uint32_t(level), x, y, sc, 2);
         };
-        // A seed inside a city's area would get no cells: refused (the seed keeps its cell).
-        auto add_gm = [&](double x, double y) {
+        // A seed inside a city's area would get no cells: refused (the seed keeps its cell). A
+        // city of its own may lie in the outer part of a larger city's area (Schiedam beside
+        // Rotterdam): city_at gives each point to the city it is relatively nearest to.
+        auto add_gm = [&](double x, double y, bool city = false) {
             if (!in_world_box(x, y) || !land(x, y) || !gm_sp.free(x, y)) return false;
             double wx, wy;
             warp_at(gemeente, x, y, wx, wy);
-            if (city_at(wx, wy) >= 0) return false;
+            if (city ? city_q(wx, wy) < kCityCore * kCityCore : city_at(wx, wy) >= 0) return false;
             warp_at(coropplus, x, y, wx, wy);
             const int cp = nearest(cp_all_, cps, wx, wy);
             gm_sp.add(x, y);
@@ -810,10 +828,29 @@ void World::build_zones() {
             return true;
         };
         // The large and mid-size cities first, each with its urban area (largest first, so a
-        // city whose centre lies in a larger city's area joins that city).
-        for (const auto& t : settlements_)
-            if (t.kind <= 1 && int(gms.size()) < zc.gm && add_gm(snap(t.x), snap(t.y)))
-                cities_.push_back({snap(t.x), snap(t.y), kCityReach * t.r0, int(gms.size()) - 1});
+        // city whose centre lies in the core of a larger city's area joins that city). A city
+        // whose centre cell is water (a river, a pond) is seeded at the nearest land cell.
+        std::vector<std::array<double, 2>> near_offsets;
+        city_settlement.assign(std::size_t(zc.gm), -1);
+        for (int dy = -20; dy <= 20; ++dy)
+            for (int dx = -20; dx <= 20; ++dx)
+                if (dx * dx + dy * dy <= 400) near_offsets.push_back({100.0 * dx, 100.0 * dy});
+        std::stable_sort(near_offsets.begin(), near_offsets.end(),
+                         [](const auto& a, const auto& b) {
+                             return a[0] * a[0] + a[1] * a[1] < b[0] * b[0] + b[1] * b[1];
+                         });
+        for (const auto& t : settlements_) {
+            if (t.kind > 1 || int(gms.size()) >= zc.gm) continue;
+            for (const auto& o : near_offsets) {
+                const double x = snap(t.x + o[0]), y = snap(t.y + o[1]);
+                if (!land(x, y)) continue;
+                if (add_gm(x, y, true)) {
+                    cities_.push_back({x, y, kCityReach * t.r0, int(gms.size()) - 1});
+                    city_settlement[gms.size() - 1] = int(&t - settlements_.data());
+                }
+                break;
+            }
+        }
         for (const auto& c : cps) add_gm(c.x, c.y);
         // A COROP-plus region whose seed fell in a city area still needs a gemeente of its own
         // for the land outside the cities: the first uniform land point of the region.
@@ -968,6 +1005,11 @@ void World::build_zones() {
             // Name after the largest settlement whose centre lies in it, if any.
             std::string name;
             int kind = 9;
+            if (i < city_settlement.size() && city_settlement[i] >= 0) {
+                const auto& t = settlements_[std::size_t(city_settlement[i])];
+                name = t.name;
+                kind = t.kind;
+            }
             for (const auto& t : settlements_) {
                 if (t.kind >= kind || t.kind > 2) continue;
                 if (std::hypot(t.x - gms[i].x, t.y - gms[i].y) > 6000) continue;
@@ -1018,9 +1060,12 @@ void World::build_zones() {
         for (const auto& d : declining_regions_)
             if (std::hypot(gms[i].x - d.x, gms[i].y - d.y) < d.r) gm_declining_[i] = 1;
     }
-    for (const auto& t : settlements_) {
+    for (std::size_t i = 0; i < settlements_.size(); ++i) {
+        const auto& t = settlements_[i];
         if (t.kind > 1) continue;
-        const int g = locate(snap(t.x), snap(t.y))[gemeente];
+        const auto c = std::find(city_settlement.begin(), city_settlement.end(), int(i));
+        const int g = c != city_settlement.end() ? int(c - city_settlement.begin())
+                                                 : locate(snap(t.x), snap(t.y))[gemeente];
         if (g < 0) continue;
         if (t.kind == 0 && !external_)
             gm_group_[std::size_t(g)] = "G4";

@@ -23,8 +23,9 @@ struct TypologyRules {
     // Type 1, kwetsbare wijken (wijken, and contiguous clusters of qualifying buurten)
     int wijk_max_class = 4;
     double wijk_safety_percentile = 20;
-    double wijk_min_onvoldoende_share = 0.30;  // share of scored cells (area) in classes 1..3
-    double wijk_max_relative_trend = 0.0;      // last period's change minus the national change
+    // "A substantial part of the area": a third of the scored cells in classes 1..3.
+    double wijk_min_onvoldoende_share = 1.0 / 3.0;
+    double wijk_max_relative_trend = 0.0;  // last period's change minus the national change
     // "Larger areas": a wijk of at least 5,000 residents, or a cluster of at least 10,000.
     std::int64_t wijk_min_residents = 5000;
     std::int64_t cluster_min_residents = 10000;

@@ -6,12 +6,8 @@ Usage: calibration_check.py RUN_DIR [--enforce-all]
 Prints one line per figure (value, band, ok/OUT) and exits 1 when an enforced figure is out of
 band, 2 when the run's summary is missing or malformed. Standard library only.
 
-Two typology figures are printed but not yet enforced (REPORTED): the number of
-aandachtsbuurten (the synthetic country gives about 400, the band is 100-250) and the number
-of municipalities with kwetsbare wijken (about 18, band 5-12). The generator's weak buurten
-are too uniformly weak (nearly every buurt whose mean is zwak for three measurements is also
-among the 20% least safe), so these two need a structural change of the generator, not a
-parameter; `--enforce-all` checks them as well.
+Every figure is enforced. `--enforce-all` is accepted for compatibility (it used to add the
+two typology counts, which are enforced now).
 """
 import json
 import sys
@@ -44,11 +40,11 @@ def main(run_dir, enforce_all=False):
     band(f"onvoldoende buurten, {max(national)} (% of buurten with residents)",
          100 * last["onvoldoende_buurten"] / last["buurten_with_residents"], 2.4, 4.4)
     ab = typ["aandachtsbuurten"]
-    band("aandachtsbuurten", ab["count"], 100, 250, "{:.0f}", enforced=False)
+    band("aandachtsbuurten", ab["count"], 100, 250, "{:.0f}")
     band("municipalities with aandachtsbuurten", len(ab["gemeenten"]), 30, 80, "{:.0f}")
     band("aandachtsregio's", typ["aandachtsregios"]["count"], 3, 10, "{:.0f}")
     kw = typ["kwetsbare_gemeenten"]
-    band("municipalities with kwetsbare wijken", len(kw), 5, 12, "{:.0f}", enforced=False)
+    band("municipalities with kwetsbare wijken", len(kw), 5, 12, "{:.0f}")
     band("G4 cities among them", sum(c in kw for c in G4), 4, 4, "{:.0f}")
 
     bad = out = 0
