@@ -1,7 +1,6 @@
 // `leefbaar run CONFIG [--out DIR] [--resume] [--force]`
 
 #include "app/commands.hpp"
-#include "app/memory.hpp"
 #include "app/run_pipeline.hpp"
 
 namespace leefbaar::app {
@@ -24,10 +23,7 @@ Command add_run_command(CLI::App& cli) {
         "Outputs: <out>/leefbaar.h5 (grids per year and period, the indicator matrix), "
         "<out>/run.json "
         "(inputs, timings, memory), <out>/checkpoints/ (per-year kernel results for --resume).");
-    return {sub, [opt] {
-                keep_freed_memory();
-                run_pipeline(*opt);
-            }};
+    return {sub, [opt] { run_pipeline(*opt); }};
 }
 
 }  // namespace leefbaar::app

@@ -10,6 +10,7 @@
 
 #include "app/commands.hpp"
 #include "app/log.hpp"
+#include "app/memory.hpp"
 #include "core/error.hpp"
 #include "dist/comm.hpp"
 
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
         return kExitUsage;
     }
     app::set_quiet(quiet);
+    app::keep_freed_memory();
     try {
         for (const auto& c : commands)
             if (c.sub->parsed()) c.action();
