@@ -612,7 +612,30 @@ struct FileData {
     std::string spec;
     std::int64_t spec_total = 0;
     std::string run_dir, config;
+    // Per member: rank correlation of its buurt scores with the base run's, when already
+    // computed (run_sweep: by the rank that scored the member); empty = computed here.
+    std::vector<double> rho;
 };
+
+// The rank correlation of each row's finest-buurt-level scores with the base row's.
+std::vector<double> rank_correlations(const RunContext& x, const RowLayout& L,
+                                      const std::vector<double>& base_row,
+                                      const std::vector<double>& rows, std::size_t K) {
+    const auto& kbl = x.levels[std::size_t(x.kb)];
+    const std::size_t nb = kbl.size();
+    const std::size_t off_kb = L["zone_mean/" + kbl.name].offset;
+    std::vector<double> base_b(base_row.begin() + std::ptrdiff_t(off_kb),
+                               base_row.begin() + std::ptrdiff_t(off_kb + nb)),
+        rho(K);
+    const SpearmanReference base_rank(base_b);
+#pragma omp parallel for schedule(dynamic, 8)
+    for (std::size_t r = 0; r < K; ++r) {
+        std::vector<double> v(rows.begin() + std::ptrdiff_t(r * L.width + off_kb),
+                              rows.begin() + std::ptrdiff_t(r * L.width + off_kb + nb));
+        rho[r] = base_rank(v);
+    }
+    return rho;
+}
 
 FileData read_file(const std::string& path, const RowLayout& L) {
     if (!fs::exists(path) || !io::is_hdf5(path))
@@ -680,11 +703,13 @@ double quantile(std::vector<double> v, double q) {
     return quantile_sorted(v, q);
 }
 
-// Columns [off, off + n) of the K member rows, transposed to n x K (member fastest), in blocks
-// of columns so that both sides stream through the cache.
-std::vector<double> columns_of(const std::vector<double>& rows, std::size_t width, std::size_t K,
-                               std::size_t off, std::size_t n) {
-    std::vector<double> t(n * K);
+// Columns [off, off + n) of the K member rows, transposed into t (n x K, member fastest), in
+// blocks of columns so that both sides stream through the cache. t is reused across calls (the
+// summaries transpose a block of zones at a time: fresh memory for whole levels, 100 MB per
+// field at K = 1000, cost more in first-touch page faults than the summaries themselves).
+void columns_into(const std::vector<double>& rows, std::size_t width, std::size_t K,
+                  std::size_t off, std::size_t n, std::vector<double>& t) {
+    t.resize(n * K);
     constexpr std::size_t kBlock = 64;
     for (std::size_t c0 = 0; c0 < n; c0 += kBlock) {
         const std::size_t c1 = std::min(n, c0 + kBlock);
@@ -693,7 +718,6 @@ std::vector<double> columns_of(const std::vector<double>& rows, std::size_t widt
             for (std::size_t c = c0; c < c1; ++c) t[c * K + r] = src[c];
         }
     }
-    return t;
 }
 json jnum(double v) {
     return std::isfinite(v) ? json(v) : json(nullptr);
@@ -709,20 +733,10 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
     auto bval = [&](const std::string& field, std::size_t col) {
         return d.base_row[L[field].offset + col];
     };
-    const auto& kbl = x.levels[std::size_t(x.kb)];
-    const std::size_t nb = kbl.size();
     // Rank correlation of each member's buurt scores with the base run.
     auto sec = std::make_unique<Section>("write/summaries/rank correlation");
-    std::vector<double> base_b(nb), rho(K);
-    for (std::size_t z = 0; z < nb; ++z) base_b[z] = bval("zone_mean/" + kbl.name, z);
-    const std::size_t off_kb = L["zone_mean/" + kbl.name].offset;
-    const SpearmanReference base_rank(base_b);
-#pragma omp parallel for schedule(dynamic, 8)
-    for (std::size_t r = 0; r < K; ++r) {
-        std::vector<double> v(nb);
-        for (std::size_t z = 0; z < nb; ++z) v[z] = d.rows[r * L.width + off_kb + z];
-        rho[r] = base_rank(v);
-    }
+    const std::vector<double> rho =
+        d.rho.size() == K ? d.rho : rank_correlations(x, L, d.base_row, d.rows, K);
     // members.csv
     sec = std::make_unique<Section>("write/summaries/members.csv");
     {
@@ -810,14 +824,22 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
                 flag_field = "typology/kwetsbare_wijk", flag_col = 16;
             else if (int(k) == x.ir)
                 flag_field = "typology/aandachtsregio", flag_col = 17;
-            // The level's columns, zone-major (one contiguous run of K members per zone).
-            const std::vector<double> TF = columns_of(d.rows, L.width, K, offF, nz);
-            std::vector<double> TO, TT, TC;
+            // 0/1 flags: per zone the number of members with the flag (exact counts, summed
+            // row by row, so no transpose).
+            auto count_flags = [&](std::size_t off) {
+                std::vector<double> n(nz, 0.0);
+                for (std::size_t r = 0; r < K; ++r) {
+                    const double* src = d.rows.data() + r * L.width + off;
+                    for (std::size_t z = 0; z < nz; ++z) n[z] += src[z];
+                }
+                return n;
+            };
+            std::vector<double> NO, NT, NC;
             if (int(k) == x.kb) {
-                TO = columns_of(d.rows, L.width, K, L["onvoldoende/" + lv.name].offset, nz);
-                TC = columns_of(d.rows, L.width, K, L["typology/kwetsbaar_cluster"].offset, nz);
+                NO = count_flags(L["onvoldoende/" + lv.name].offset);
+                NC = count_flags(L["typology/kwetsbaar_cluster"].offset);
             }
-            if (flag_col >= 0) TT = columns_of(d.rows, L.width, K, L[flag_field].offset, nz);
+            if (flag_col >= 0) NT = count_flags(L[flag_field].offset);
             const std::size_t offBF = L[F].offset;
             const std::size_t offBO =
                 int(k) == x.kb ? L["onvoldoende/" + lv.name].offset : std::size_t(0);
@@ -825,65 +847,71 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
             const std::size_t offBC =
                 int(k) == x.kb ? L["typology/kwetsbaar_cluster"].offset : std::size_t(0);
             // Probability of a 0/1 flag over the members (an exact count).
-            auto prob = [&](const std::vector<double>& T, std::size_t z) {
-                double s = 0;
-                for (std::size_t r = 0; r < K; ++r) s += T[z * K + r];
-                return K ? io::csv_number(s / double(K)) : std::string();
+            auto prob = [&](const std::vector<double>& N, std::size_t z) {
+                return K ? io::csv_number(N[z] / double(K)) : std::string();
             };
             std::vector<std::vector<std::string>> out_rows(nz);
-#pragma omp parallel for schedule(dynamic, 64)
-            for (std::size_t z = 0; z < nz; ++z) {
-                const double b = d.base_row[offBF + z];
-                const std::vector<double> v(TF.begin() + std::ptrdiff_t(z * K),
-                                            TF.begin() + std::ptrdiff_t((z + 1) * K));
-                const int bc = std::isfinite(b) ? m.classes.classify(b) : 0;
-                int cmin = 99, cmax = 0;
-                std::size_t differs = 0, nfin = 0;
-                std::vector<double> sorted;
-                sorted.reserve(K);
-                for (double s : v)
-                    if (std::isfinite(s)) {
-                        const int c = m.classes.classify(s);
-                        cmin = std::min(cmin, c), cmax = std::max(cmax, c), differs += c != bc,
-                        ++nfin;
-                        sorted.push_back(s);
+            std::vector<double> TF;
+            // The level's scores a block of zones at a time, zone-major (one contiguous run of
+            // K members per zone) in a reused buffer.
+            constexpr std::size_t kZoneBlock = 256;
+            for (std::size_t zb = 0; zb < nz; zb += kZoneBlock) {
+                const std::size_t nzb = std::min(kZoneBlock, nz - zb);
+                columns_into(d.rows, L.width, K, offF + zb, nzb, TF);
+#pragma omp parallel for schedule(dynamic, 16)
+                for (std::size_t z = zb; z < zb + nzb; ++z) {
+                    const double b = d.base_row[offBF + z];
+                    const std::vector<double> v(TF.begin() + std::ptrdiff_t((z - zb) * K),
+                                                TF.begin() + std::ptrdiff_t((z - zb + 1) * K));
+                    const int bc = std::isfinite(b) ? m.classes.classify(b) : 0;
+                    int cmin = 99, cmax = 0;
+                    std::size_t differs = 0, nfin = 0;
+                    std::vector<double> sorted;
+                    sorted.reserve(K);
+                    for (double s : v)
+                        if (std::isfinite(s)) {
+                            const int c = m.classes.classify(s);
+                            cmin = std::min(cmin, c), cmax = std::max(cmax, c), differs += c != bc,
+                            ++nfin;
+                            sorted.push_back(s);
+                        }
+                    std::sort(sorted.begin(), sorted.end());
+                    std::vector<std::string> row{lv.name, lv.codes[z], lv.names[z]};
+                    auto score = [&](double s) {
+                        return io::csv_number(std::isfinite(s) ? m.reference_level + s : s);
+                    };
+                    double mn = std::nan(""), mx = std::nan("");
+                    if (nfin) mn = quantile_sorted(sorted, 0.0), mx = quantile_sorted(sorted, 1.0);
+                    for (double s : {b, mean_of(v), std::nan(""), mn, quantile_sorted(sorted, 0.05),
+                                     quantile_sorted(sorted, 0.95), mx})
+                        row.push_back(score(s));
+                    row[5] = io::csv_number(sd_of(v));
+                    row.push_back(bc ? std::to_string(bc) : "");
+                    row.push_back(nfin ? std::to_string(cmin) : "");
+                    row.push_back(nfin ? std::to_string(cmax) : "");
+                    row.push_back(nfin ? io::csv_number(double(differs) / double(nfin)) : "");
+                    std::string p_onv, p_flag[3], base_onv, base_typ;
+                    if (int(k) == x.kb) {
+                        p_onv = prob(NO, z);
+                        base_onv = std::to_string(int(d.base_row[offBO + z]));
                     }
-                std::sort(sorted.begin(), sorted.end());
-                std::vector<std::string> row{lv.name, lv.codes[z], lv.names[z]};
-                auto score = [&](double s) {
-                    return io::csv_number(std::isfinite(s) ? m.reference_level + s : s);
-                };
-                double mn = std::nan(""), mx = std::nan("");
-                if (nfin) mn = quantile_sorted(sorted, 0.0), mx = quantile_sorted(sorted, 1.0);
-                for (double s : {b, mean_of(v), std::nan(""), mn, quantile_sorted(sorted, 0.05),
-                                 quantile_sorted(sorted, 0.95), mx})
-                    row.push_back(score(s));
-                row[5] = io::csv_number(sd_of(v));
-                row.push_back(bc ? std::to_string(bc) : "");
-                row.push_back(nfin ? std::to_string(cmin) : "");
-                row.push_back(nfin ? std::to_string(cmax) : "");
-                row.push_back(nfin ? io::csv_number(double(differs) / double(nfin)) : "");
-                std::string p_onv, p_flag[3], base_onv, base_typ;
-                if (int(k) == x.kb) {
-                    p_onv = prob(TO, z);
-                    base_onv = std::to_string(int(d.base_row[offBO + z]));
+                    if (flag_col >= 0) {
+                        p_flag[flag_col - 15] = prob(NT, z);
+                        base_typ = std::to_string(int(d.base_row[offBT + z]));
+                    }
+                    row.push_back(p_onv);
+                    for (auto& p : p_flag) row.push_back(p);
+                    row.push_back(base_onv);
+                    row.push_back(base_typ);
+                    std::string p_clu, base_clu;
+                    if (int(k) == x.kb) {
+                        p_clu = prob(NC, z);
+                        base_clu = std::to_string(int(d.base_row[offBC + z]));
+                    }
+                    row.push_back(p_clu);
+                    row.push_back(base_clu);
+                    out_rows[z] = std::move(row);
                 }
-                if (flag_col >= 0) {
-                    p_flag[flag_col - 15] = prob(TT, z);
-                    base_typ = std::to_string(int(d.base_row[offBT + z]));
-                }
-                row.push_back(p_onv);
-                for (auto& p : p_flag) row.push_back(p);
-                row.push_back(base_onv);
-                row.push_back(base_typ);
-                std::string p_clu, base_clu;
-                if (int(k) == x.kb) {
-                    p_clu = prob(TC, z);
-                    base_clu = std::to_string(int(d.base_row[offBC + z]));
-                }
-                row.push_back(p_clu);
-                row.push_back(base_clu);
-                out_rows[z] = std::move(row);
             }
             for (auto& row : out_rows) csv.row(std::move(row));
         }
@@ -1079,6 +1107,17 @@ void run_sweep(const SweepOptions& opt) {
     const auto t2 = std::chrono::steady_clock::now();
     double score_cpu = cpu_now() - c1;
     MPI_Allreduce(MPI_IN_PLACE, &score_cpu, 1, MPI_DOUBLE, MPI_SUM, comm);
+    // Each rank ranks its own members' buurt scores against the base run's (every rank scores
+    // the base weights itself: one member, a fraction of a second).
+    std::vector<double> base_row, rho;
+    {
+        Section sec("write/base row");
+        score_members(x, L, pr, x.base, 1, 1, base_row);
+    }
+    {
+        Section sec("write/summaries/rank correlation");
+        rho = rank_correlations(x, L, base_row, rows, k);
+    }
     // Gather the rows on rank 0 in member order.
     auto gsec = std::make_unique<Section>("write/gather rows");
     std::vector<int> counts(static_cast<std::size_t>(size)), displs(static_cast<std::size_t>(size));
@@ -1092,18 +1131,25 @@ void run_sweep(const SweepOptions& opt) {
     else
         MPI_Gatherv(rows.data(), mine, MPI_DOUBLE, nullptr, counts.data(), displs.data(),
                     MPI_DOUBLE, 0, comm);
+    {
+        std::vector<int> rc(static_cast<std::size_t>(size)), rd(static_cast<std::size_t>(size));
+        const int kr = int(k);
+        MPI_Gather(&kr, 1, MPI_INT, rc.data(), 1, MPI_INT, 0, comm);
+        for (int r = 1; r < size; ++r)
+            rd[std::size_t(r)] = rd[std::size_t(r) - 1] + rc[std::size_t(r) - 1];
+        std::vector<double> all(rank == 0 ? std::size_t(n) : 0);
+        MPI_Gatherv(rho.data(), kr, MPI_DOUBLE, all.data(), rc.data(), rd.data(), MPI_DOUBLE, 0,
+                    comm);
+        rho = std::move(all);
+    }
     gsec.reset();
     if (rank == 0) {
-        std::vector<double> base_row;
-        {
-            Section sec("write/base row");
-            score_members(x, L, pr, x.base, 1, 1, base_row);
-        }
         fs::create_directories(out);
         FileData d;
         for (std::int64_t m = A; m < B; ++m) d.members.push_back(m);
         d.rows = std::move(rows);
         d.base_row = base_row;
+        d.rho = std::move(rho);
         d.spec = spec.describe();
         d.spec_total = total;
         {

@@ -95,13 +95,18 @@ struct SweepPrepared {
 };
 SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t zones);
 
-// Which code path sweep_score_prepared takes: automatic = the AVX-512 kernel where the CPU has
-// it (groups of 64 members per pass over the cells, cumulative class counts by masked adds),
-// else the AVX2+FMA micro-kernel (both double arithmetic on integer values, exact because every
-// partial sum stays below 2^53; checked per group/tile, else the portable path); avx2 = never
-// AVX-512; portable = the int64 path. All give the same bits (tested).
-enum class SweepKernelPath { automatic, avx2, portable };
+// Which code path sweep_score_prepared takes: automatic = the AVX-512 VNNI kernel where the CPU
+// has it (int16 parts of z and the weights, vpdpwssd into int32 lanes bounded per chunk of
+// indicators, widened to int64 scores), else the AVX-512 double kernel, else the AVX2+FMA
+// micro-kernel; avx512 = the AVX-512 double kernel (never VNNI); avx2 = never AVX-512;
+// portable = the int64 path. The AVX-512 kernels take groups of 64 members per pass over the
+// cells and keep cumulative class counts by masked adds; the double kernels compute on integer
+// values, exact because every partial sum stays below 2^53 (checked per group/tile, else the
+// portable path; the VNNI kernel is used under the same check). All give the same bits
+// (tested).
+enum class SweepKernelPath { automatic, avx2, portable, avx512 };
 bool sweep_kernel_has_avx2();
+bool sweep_kernel_has_vnni();
 bool sweep_kernel_has_avx512();
 
 // Scores `k` members (quantised weights wq: k x indicators, quantise_weight) on one prepared

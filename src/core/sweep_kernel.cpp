@@ -280,6 +280,228 @@ __attribute__((target("avx512f"))) void group_avx512(const SweepPrepared& p, con
     }
 }
 
+// VNNI path (AVX-512 VNNI, vpdpwssd: 16 lanes of int32 += int16 x int16 + int16 x int16): the
+// same integer sums with z and the weights split into 16-bit parts. A "virtual column" v is an
+// indicator i with a part p of zq and a part q of wq (parts: x = sum_p clamp(x - 32767 p,
+// 0, 32767) * sign(x), so |part| <= 32767); the columns (i, 0, 0) come first in indicator order,
+// then the extra columns of the indicators whose zq (over the year) or wq (over the group) needs
+// more than one part, then a zero column to make the count even. Sum over v of zpart * wpart =
+// sum over i of zq * wq exactly. The int32 lanes accumulate a chunk of column pairs whose bound
+// (sum over its columns of max |zpart| x max |wpart|) is below 2^31, so no lane can overflow;
+// each chunk is then widened and added into int64 scores. Classes compare the int64 scores with
+// ceil(threshold), which is the same test as the double paths' score >= threshold.
+constexpr std::size_t kMaxVirtual = 160;  // virtual columns (even), else the double path
+constexpr std::int64_t kPart = 32767;
+
+struct VirtualPlan {
+    std::size_t nv = 0;                     // virtual columns, even
+    std::vector<std::int32_t> ind, zp, wp;  // per column: indicator (-1 = pad), z and w part
+    std::vector<std::size_t> chunk_end;     // pair index where each chunk ends
+};
+
+inline std::int64_t part_of(std::int64_t x, std::int64_t p) {
+    const std::int64_t a = x < 0 ? -x : x;
+    const std::int64_t v = std::clamp<std::int64_t>(a - kPart * p, 0, kPart);
+    return x < 0 ? -v : v;
+}
+
+// The plan for members [m0, m0 + mk) of wq, or nv = 0 when there are too many columns.
+VirtualPlan plan_virtual(const SweepPrepared& p, const std::int32_t* wq, std::size_t mk) {
+    const std::size_t ni = p.indicators;
+    VirtualPlan v;
+    std::vector<std::int64_t> wmax(ni, 0), P(ni), Q(ni);
+    for (std::size_t m = 0; m < mk; ++m)
+        for (std::size_t i = 0; i < ni; ++i)
+            wmax[i] = std::max<std::int64_t>(wmax[i], std::abs(std::int64_t(wq[m * ni + i])));
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < ni; ++i) {
+        P[i] = std::max<std::int64_t>(1, (p.zq_maxabs[i] + kPart - 1) / kPart);
+        Q[i] = std::max<std::int64_t>(1, (wmax[i] + kPart - 1) / kPart);
+        n += std::size_t(P[i] * Q[i]);
+    }
+    if (n + (n & 1) > kMaxVirtual) return v;
+    auto add = [&](std::int64_t i, std::int64_t zp, std::int64_t wp) {
+        v.ind.push_back(std::int32_t(i)), v.zp.push_back(std::int32_t(zp)),
+            v.wp.push_back(std::int32_t(wp));
+    };
+    for (std::size_t i = 0; i < ni; ++i) add(std::int64_t(i), 0, 0);
+    for (std::size_t i = 0; i < ni; ++i)
+        for (std::int64_t zp = 0; zp < P[i]; ++zp)
+            for (std::int64_t wp = 0; wp < Q[i]; ++wp)
+                if (zp || wp) add(std::int64_t(i), zp, wp);
+    if (v.ind.size() & 1) add(-1, 0, 0);
+    v.nv = v.ind.size();
+    // Chunks of pairs: a pair's bound is below 2 x 32767^2 < 2^31, so a chunk always holds one.
+    auto bound = [&](std::size_t c) -> std::int64_t {
+        if (v.ind[c] < 0) return 0;
+        const auto i = std::size_t(v.ind[c]);
+        const std::int64_t zb =
+            std::clamp<std::int64_t>(p.zq_maxabs[i] - kPart * v.zp[c], 0, kPart);
+        const std::int64_t wb = std::clamp<std::int64_t>(wmax[i] - kPart * v.wp[c], 0, kPart);
+        return zb * wb;
+    };
+    std::int64_t acc = 0;
+    for (std::size_t k = 0; k < v.nv / 2; ++k) {
+        const std::int64_t b = bound(2 * k) + bound(2 * k + 1);
+        if (acc + b >= (std::int64_t(1) << 31)) {
+            v.chunk_end.push_back(k);
+            acc = 0;
+        }
+        acc += b;
+    }
+    v.chunk_end.push_back(v.nv / 2);
+    return v;
+}
+
+// Adds the 16 int32 lanes of a (members 0-15) to the int64 lanes of lo (0-7) and hi (8-15).
+__attribute__((target("avx512f"), always_inline)) inline void widen(__m512i a, __m512i& lo,
+                                                                    __m512i& hi) {
+    lo = _mm512_add_epi64(lo, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(a)));
+    hi = _mm512_add_epi64(hi, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(a, 1)));
+}
+
+template <std::size_t NT>
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void group_vnni(
+    const SweepPrepared& p, const VirtualPlan& vp, const std::int32_t* wv, std::size_t ntiles,
+    const std::int64_t* Tq, std::size_t mk, std::vector<YearZoneStats>& year, std::size_t m0) {
+    const std::size_t ni = p.indicators, nc = NT + 1, nv = vp.nv, np = nv / 2;
+    const std::size_t nch = vp.chunk_end.size();
+    alignas(64) std::int16_t zs[kBlock * kMaxVirtual];  // block cells x virtual columns
+    alignas(64) std::int64_t sc[kBlock * kTile];
+    alignas(64) std::int64_t ge[kGroup][NT][kTile];
+    const __m512i lo16 = _mm512_set1_epi32(-kPart), hi16 = _mm512_set1_epi32(kPart);
+    for (std::size_t r = 0; r + 1 < p.run_begin.size(); ++r) {
+        const std::size_t b = p.run_begin[r], e = p.run_begin[r + 1];
+        std::memset(ge, 0, sizeof ge);
+        std::int64_t total = 0;
+        for (std::size_t c = b; c < e; ++c) total += p.packed[c];
+        for (std::size_t cb = b; cb < e; cb += kBlock) {
+            const std::size_t nb = std::min(kBlock, e - cb);
+            const std::size_t nb4 = (nb + 3) & ~std::size_t(3);
+            for (std::size_t c = 0; c < nb; ++c) {
+                const std::int32_t* q = &p.zq[(cb + c) * ni];
+                std::int16_t* o = zs + c * nv;
+                // Part 0 of every indicator: zq clamped to +-32767, 16 at a time.
+                for (std::size_t i = 0; i < ni; i += 16) {
+                    const __mmask16 mask =
+                        ni - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (ni - i)) - 1);
+                    const __m512i x = _mm512_maskz_loadu_epi32(mask, q + i);
+                    _mm512_mask_cvtepi32_storeu_epi16(
+                        o + i, mask, _mm512_min_epi32(_mm512_max_epi32(x, lo16), hi16));
+                }
+                for (std::size_t v = ni; v < nv; ++v)
+                    o[v] = vp.ind[v] < 0 ? std::int16_t(0)
+                                         : std::int16_t(part_of(q[vp.ind[v]], vp.zp[v]));
+            }
+            for (std::size_t c = nb; c < nb4; ++c)
+                for (std::size_t v = 0; v < nv; ++v) zs[c * nv + v] = 0;
+            for (std::size_t t = 0; t < ntiles; ++t) {
+                const std::int32_t* wt = wv + t * np * kTile;
+                for (std::size_t c = 0; c < nb4; c += 4) {
+                    const auto* z0 = reinterpret_cast<const std::int32_t*>(zs + c * nv);
+                    const std::int32_t* z1 = z0 + np;
+                    const std::int32_t* z2 = z1 + np;
+                    const std::int32_t* z3 = z2 + np;
+                    __m512i s00 = _mm512_setzero_si512(), s01 = s00, s10 = s00, s11 = s00;
+                    __m512i s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+                    std::size_t k = 0;
+                    for (std::size_t ch = 0; ch < nch; ++ch) {
+                        __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+                        for (const std::size_t ke = vp.chunk_end[ch]; k < ke; ++k) {
+                            const __m512i w = _mm512_load_si512(wt + k * kTile);
+                            a0 = _mm512_dpwssd_epi32(a0, _mm512_set1_epi32(z0[k]), w);
+                            a1 = _mm512_dpwssd_epi32(a1, _mm512_set1_epi32(z1[k]), w);
+                            a2 = _mm512_dpwssd_epi32(a2, _mm512_set1_epi32(z2[k]), w);
+                            a3 = _mm512_dpwssd_epi32(a3, _mm512_set1_epi32(z3[k]), w);
+                        }
+                        widen(a0, s00, s01), widen(a1, s10, s11), widen(a2, s20, s21),
+                            widen(a3, s30, s31);
+                    }
+                    std::int64_t* o = sc + c * kTile;
+                    _mm512_store_si512(o, s00), _mm512_store_si512(o + 8, s01);
+                    _mm512_store_si512(o + 16, s10), _mm512_store_si512(o + 24, s11);
+                    _mm512_store_si512(o + 32, s20), _mm512_store_si512(o + 40, s21);
+                    _mm512_store_si512(o + 48, s30), _mm512_store_si512(o + 56, s31);
+                }
+                __m512i g0[NT], g1[NT];
+                for (std::size_t j = 0; j < NT; ++j)
+                    g0[j] = _mm512_load_si512(ge[t][j]), g1[j] = _mm512_load_si512(ge[t][j] + 8);
+                for (std::size_t c = 0; c < nb; ++c) {
+                    const __m512i s0 = _mm512_load_si512(sc + c * kTile),
+                                  s1 = _mm512_load_si512(sc + c * kTile + 8);
+                    const __m512i pk = _mm512_set1_epi64(p.packed[cb + c]);
+                    for (std::size_t j = 0; j < NT; ++j) {
+                        const __m512i tj = _mm512_set1_epi64(Tq[j]);
+                        g0[j] = _mm512_mask_add_epi64(
+                            g0[j], _mm512_cmp_epi64_mask(s0, tj, _MM_CMPINT_NLT), g0[j], pk);
+                        g1[j] = _mm512_mask_add_epi64(
+                            g1[j], _mm512_cmp_epi64_mask(s1, tj, _MM_CMPINT_NLT), g1[j], pk);
+                    }
+                }
+                for (std::size_t j = 0; j < NT; ++j)
+                    _mm512_store_si512(ge[t][j], g0[j]), _mm512_store_si512(ge[t][j] + 8, g1[j]);
+            }
+        }
+        const std::size_t zone = std::size_t(p.run_zone[r]);
+        for (std::size_t t = 0; t < ntiles; ++t)
+            for (std::size_t m = 0; m < kTile && t * kTile + m < mk; ++m) {
+                YearZoneStats& s = year[m0 + t * kTile + m];
+                for (std::size_t c = 0; c < nc; ++c) {
+                    const std::int64_t hi = c == 0 ? total : ge[t][c - 1][m];
+                    const std::int64_t lo = c == NT ? 0 : ge[t][c][m];
+                    const std::int64_t v = hi - lo;
+                    if (v) {
+                        s.res_class[zone * nc + c] += v >> 32;
+                        s.cells_class[zone * nc + c] += v & 0xffffffff;
+                    }
+                }
+            }
+    }
+}
+
+using VnniFn = void (*)(const SweepPrepared&, const VirtualPlan&, const std::int32_t*, std::size_t,
+                        const std::int64_t*, std::size_t, std::vector<YearZoneStats>&, std::size_t);
+template <std::size_t... N>
+VnniFn vnni_fn(std::size_t nt, std::index_sequence<N...>) {
+    VnniFn f = nullptr;
+    ((nt == N + 1 ? (f = &group_vnni<N + 1>, 0) : 0), ...);
+    return f;
+}
+
+// The linear zone sums of up to 8 members at once: for each zone, sums_m[z * nd + d] +=
+// sum over the indicators i of dimension d of w_m[i] * v[z * ni + i] and all_m[z] += the sum
+// over d, as 8 double lanes (one per member) over the zone's row of v. Exact: the caller checks
+// that |v| < 2^53 and sum_i |w_m[i]| max_z |v[z][i]| < 2^53 for every member, so every partial
+// sum is an integer below 2^53 in any order; the lanes are converted to int64 (vcvtpd2qq) before
+// they are added to the Wide sums.
+// order: the indicators grouped by dimension, dim_begin: nd + 1 offsets into order.
+__attribute__((target("avx512f,avx512dq"))) void linear_avx512(
+    const double* wd /* ni x 8, member fastest, in `order` */, std::size_t mk,
+    const std::int64_t* v, std::size_t nz, std::size_t ni, const std::size_t* order,
+    const std::size_t* dim_begin, std::size_t nd, Wide* const* sums, Wide* const* sums_all) {
+    alignas(64) double zr[64];
+    alignas(64) std::int64_t out[17][8];
+    for (std::size_t z = 0; z < nz; ++z) {
+        const std::int64_t* r = v + z * ni;
+        for (std::size_t j = 0; j < ni; ++j) zr[j] = double(r[order[j]]);
+        __m512i all = _mm512_setzero_si512();
+        for (std::size_t d = 0; d < nd; ++d) {
+            __m512d a = _mm512_setzero_pd();
+            for (std::size_t j = dim_begin[d]; j < dim_begin[d + 1]; ++j)
+                a = _mm512_fmadd_pd(_mm512_set1_pd(zr[j]), _mm512_load_pd(wd + j * 8), a);
+            const __m512i q = _mm512_cvtpd_epi64(a);
+            _mm512_store_si512(out[d], q);
+            all = _mm512_add_epi64(all, q);
+        }
+        _mm512_store_si512(out[nd], all);
+        for (std::size_t m = 0; m < mk; ++m) {
+            Wide* sm = sums[m] + z * nd;
+            for (std::size_t d = 0; d < nd; ++d) sm[d] += out[d][m];
+            sums_all[m][z] += out[nd][m];
+        }
+    }
+}
+
 using GroupFn = void (*)(const SweepPrepared&, const double*, std::size_t, const double*,
                          std::size_t, std::vector<YearZoneStats>&, std::size_t);
 template <std::size_t... N>
@@ -295,6 +517,17 @@ GroupFn group_fn(std::size_t nt, std::index_sequence<N...>) {
 bool sweep_kernel_has_avx512() {
 #ifdef LEEFBAAR_SWEEP_AVX2
     static const bool ok = __builtin_cpu_supports("avx512f");
+    return ok;
+#else
+    return false;
+#endif
+}
+
+bool sweep_kernel_has_vnni() {
+#ifdef LEEFBAAR_SWEEP_AVX2
+    static const bool ok = __builtin_cpu_supports("avx512f") &&
+                           __builtin_cpu_supports("avx512bw") &&
+                           __builtin_cpu_supports("avx512vnni");
     return ok;
 #else
     return false;
@@ -468,6 +701,33 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
             sums_all[z] += all;
         }
     };
+    // The linear sums of 8 members at a time on the AVX-512 path where every member is exact
+    // (the same integers as `linear`), else one member at a time.
+    std::vector<std::uint8_t> fast(k, 0);
+#ifdef LEEFBAAR_SWEEP_AVX2
+    std::vector<std::size_t> order, dim_begin(nd + 1, 0);
+    const bool lin512 = (path == SweepKernelPath::automatic || path == SweepKernelPath::avx512) &&
+                        sweep_kernel_has_avx512() && ni <= 64 && nd <= 16;
+    if (lin512) {
+        for (std::size_t d = 0; d < nd; ++d) {
+            dim_begin[d] = order.size();
+            for (std::size_t i = 0; i < ni; ++i)
+                if (std::size_t(dim_of[i]) == d) order.push_back(i);
+        }
+        dim_begin[nd] = order.size();
+        bool vok = order.size() == ni;
+        for (std::size_t i = 0; i < ni; ++i)
+            vok = vok && rz_max[i] < 0x1.0p53 && (!p.period || pz_max[i] < 0x1.0p53);
+        for (std::size_t m = 0; m < k && vok; ++m) {
+            double b1 = 0, b2 = 0;
+            for (std::size_t i = 0; i < ni; ++i) {
+                b1 += std::fabs(double(wq[m * ni + i])) * rz_max[i];
+                b2 += std::fabs(double(wq[m * ni + i])) * pz_max[i];
+            }
+            fast[m] = b1 < 0x1.0p53 && (!p.period || b2 < 0x1.0p53);
+        }
+    }
+#endif
     for (std::size_t m = 0; m < k; ++m) {
         YearZoneStats& s = year[m];
         const std::int32_t* w = wq.data() + m * ni;
@@ -476,16 +736,45 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
             s.dwellings[z] += p.dwellings[z];
             s.cells[z] += p.ncells[z];
         }
-        linear(w, p.rz, rz_max, s.wsum_dim, s.wsum_dev);
+        if (!fast[m]) linear(w, p.rz, rz_max, s.wsum_dim, s.wsum_dev);
         if (p.period) {
             PeriodZoneStats& q = period[m];
             for (std::size_t z = 0; z < nz; ++z) {
                 q.residents[z] += p.p_residents[z];
                 q.cells[z] += p.p_cells[z];
             }
-            linear(w, p.pz, pz_max, q.wsum_ddim, q.wsum_delta);
+            if (!fast[m]) linear(w, p.pz, pz_max, q.wsum_ddim, q.wsum_delta);
         }
     }
+#ifdef LEEFBAAR_SWEEP_AVX2
+    {
+        std::vector<std::size_t> idx;
+        for (std::size_t m = 0; m < k; ++m)
+            if (fast[m]) idx.push_back(m);
+        std::vector<double, AlignedAlloc<double>> wd(ni * 8);
+        for (std::size_t g = 0; g < idx.size(); g += 8) {
+            const std::size_t mk = std::min<std::size_t>(8, idx.size() - g);
+            std::fill(wd.begin(), wd.end(), 0.0);
+            Wide* sums[8];
+            Wide* alls[8];
+            for (std::size_t j = 0; j < mk; ++j)
+                for (std::size_t jj = 0; jj < ni; ++jj)
+                    wd[jj * 8 + j] = double(wq[idx[g + j] * ni + order[jj]]);
+            for (std::size_t j = 0; j < mk; ++j)
+                sums[j] = year[idx[g + j]].wsum_dim.data(),
+                alls[j] = year[idx[g + j]].wsum_dev.data();
+            linear_avx512(wd.data(), mk, p.rz.data(), nz, ni, order.data(), dim_begin.data(), nd,
+                          sums, alls);
+            if (p.period) {
+                for (std::size_t j = 0; j < mk; ++j)
+                    sums[j] = period[idx[g + j]].wsum_ddim.data(),
+                    alls[j] = period[idx[g + j]].wsum_delta.data();
+                linear_avx512(wd.data(), mk, p.pz.data(), nz, ni, order.data(), dim_begin.data(),
+                              nd, sums, alls);
+            }
+        }
+    }
+#endif
     // Classes: the fused product over the cells, a tile of members at a time.
     const std::size_t nc = classes.labels.size();
     if (classes.limits.size() + 1 != nc)
@@ -505,16 +794,43 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
         return true;
     };
 #ifdef LEEFBAAR_SWEEP_AVX2
-    // AVX-512: groups of up to kGroup x 16 members, when every member of the group is exact.
-    const GroupFn gfn = path == SweepKernelPath::automatic && sweep_kernel_has_avx512() && ni <= 64
-                            ? group_fn(T.size(), std::make_index_sequence<15>{})
-                            : nullptr;
-    std::size_t done = 0;  // members [0, done) scored by the AVX-512 path
+    // AVX-512: groups of up to kGroup x 16 members, when every member of the group is exact;
+    // the VNNI kernel (int16 parts) where the CPU has it, else the double AVX-512 kernel.
+    const bool avx512 = (path == SweepKernelPath::automatic || path == SweepKernelPath::avx512) &&
+                        sweep_kernel_has_avx512() && ni <= 64;
+    const GroupFn gfn = avx512 ? group_fn(T.size(), std::make_index_sequence<15>{}) : nullptr;
+    const VnniFn vfn = avx512 && path == SweepKernelPath::automatic && sweep_kernel_has_vnni()
+                           ? vnni_fn(T.size(), std::make_index_sequence<15>{})
+                           : nullptr;
+    // Integer thresholds: an integer score s >= T exactly when s >= ceil(T).
+    std::vector<std::int64_t> Tq(T.size());
+    for (std::size_t j = 0; j < T.size(); ++j) {
+        const double c = std::ceil(T[j]);
+        Tq[j] = c >= 0x1.0p63 ? INT64_MAX : c < -0x1.0p63 ? INT64_MIN : std::int64_t(c);
+    }
+    std::size_t done = 0;  // members [0, done) scored by the AVX-512 paths
     if (gfn)
         for (; done < k; done += kGroup * kTile) {
             const std::size_t gk = std::min(kGroup * kTile, k - done);
             if (!exact_tile(done, gk)) break;
             const std::size_t nt = (gk + kTile - 1) / kTile;
+            if (vfn) {
+                const VirtualPlan vp = plan_virtual(p, wq.data() + done * ni, gk);
+                if (vp.nv > 0) {
+                    const std::size_t np = vp.nv / 2;
+                    std::vector<std::int32_t, AlignedAlloc<std::int32_t>> wv(nt * np * kTile, 0);
+                    for (std::size_t m = 0; m < gk; ++m)
+                        for (std::size_t v = 0; v < vp.nv; ++v) {
+                            if (vp.ind[v] < 0) continue;
+                            const auto part = std::uint16_t(std::int16_t(
+                                part_of(wq[(done + m) * ni + std::size_t(vp.ind[v])], vp.wp[v])));
+                            wv[(m / kTile) * np * kTile + (v / 2) * kTile + m % kTile] |=
+                                std::int32_t(std::uint32_t(part) << (16 * (v & 1)));
+                        }
+                    vfn(p, vp, wv.data(), nt, Tq.data(), gk, year, done);
+                    continue;
+                }
+            }
             std::vector<double, AlignedAlloc<double>> wd(nt * ni * kTile, 0.0);
             for (std::size_t m = 0; m < gk; ++m)
                 for (std::size_t i = 0; i < ni; ++i)
