@@ -453,39 +453,142 @@ Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
     return mx;
 }
 
-// Every year of the matrix prepared for the kernel (sorted by zone, z quantised). The float
-// matrix of a year is read just before and released right after (kept one year longer for
-// the last period), so that its memory is reused by the next year instead of touched fresh.
-std::vector<SweepPrepared> prepare_years(const RunContext& x, Matrix& mx) {
-    std::vector<SweepPrepared> out(x.ny);
-    const std::size_t nz = x.levels[0].size();
-    io::H5File f(x.results, MPI_COMM_SELF, io::H5File::Mode::read_only, io::H5File::Driver::posix);
-    for (std::size_t y = 0; y < x.ny; ++y) {
-        {
-            Section sec("read/hdf5 matrix");
-            mx.z[y] = f.read_rows<float>("/matrix/" + std::to_string(x.years[y]) + "/z", 0,
-                                         std::int64_t(mx.residents[y].size()));
-        }
-        SweepYearInput in;
-        in.cells = mx.residents[y].size();
-        in.indicators = x.ni;
-        in.z = mx.z[y].data();
-        in.residents = mx.residents[y].data();
-        in.dwellings = mx.dwellings[y].data();
-        in.zone = mx.zone[y].data();
-        if (x.last_period && y + 1 == x.ny) {
-            in.prev_z = mx.z[y - 1].data();
-            in.prev_index = mx.prev_index[y].data();
-        }
-        {
-            Section sec("read/prepare (sort, quantise)");
-            out[y] = sweep_prepare(in, nz);
-        }
-        if (y >= 1) std::vector<float>().swap(mx.z[y - 1]);
-        if (!(x.last_period && y + 2 == x.ny)) std::vector<float>().swap(mx.z[y]);
+// Every year of the matrix prepared for the kernel (sorted by zone, z quantised), shared by the
+// ranks of a node: the years are dealt out over the node's ranks (year y to node rank y mod
+// ranks), each rank reads and prepares its years straight into its segment of an MPI
+// shared-memory window (zq and packed, the bulk), and the small per-zone parts are broadcast
+// over the node. So a node reads, quantises and first-touches the matrix once instead of once
+// per rank. The float matrix of a year is read just before and released right after.
+struct SharedPrepared {
+    std::vector<SweepPrepared> years;
+    MPI_Win win = MPI_WIN_NULL;
+    MPI_Comm node = MPI_COMM_NULL;
+    SharedPrepared() = default;
+    SharedPrepared(const SharedPrepared&) = delete;
+    SharedPrepared& operator=(const SharedPrepared&) = delete;
+    // Collective over the node.
+    void release() {
+        years.clear();
+        if (win != MPI_WIN_NULL) MPI_Win_free(&win);
+        if (node != MPI_COMM_NULL) MPI_Comm_free(&node);
     }
+};
+
+template <class T>
+void bcast_vec(std::vector<T>& v, int root, MPI_Comm c) {
+    std::uint64_t n = v.size();
+    MPI_Bcast(&n, 1, MPI_UINT64_T, root, c);
+    v.resize(n);
+    if (n) MPI_Bcast(v.data(), int(n * sizeof(T)), MPI_BYTE, root, c);
+}
+
+void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepared& out) {
+    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &out.node);
+    int nr = 0, ns = 1;
+    MPI_Comm_rank(out.node, &nr);
+    MPI_Comm_size(out.node, &ns);
+    const std::size_t nz = x.levels[0].size(), ni = x.ni, ny = x.ny;
+    auto owner = [&](std::size_t y) { return int(y % std::size_t(ns)); };
+    auto up64 = [](std::size_t b) { return (b + 63) & ~std::size_t(63); };
+    // Cells with a zone per year (every rank has the zones), and each year's offset in its
+    // owner's segment.
+    std::vector<std::size_t> ncz(ny, 0), off(ny, 0), seg_bytes(std::size_t(ns), 0);
+    for (std::size_t y = 0; y < ny; ++y) {
+        for (const std::int32_t z : mx.zone[y]) ncz[y] += z >= 0;
+        auto& sb = seg_bytes[std::size_t(owner(y))];
+        off[y] = sb;
+        sb += up64(ncz[y] * ni * sizeof(std::int32_t)) + up64(ncz[y] * sizeof(std::int64_t));
+    }
+    void* mine = nullptr;
+    MPI_Win_allocate_shared(MPI_Aint(std::max<std::size_t>(seg_bytes[std::size_t(nr)], 64)), 64,
+                            MPI_INFO_NULL, out.node, &mine, &out.win);
+    std::vector<char*> segs(static_cast<std::size_t>(ns));
+    for (int r = 0; r < ns; ++r) {
+        MPI_Aint sz = 0;
+        int du = 0;
+        void* q = nullptr;
+        MPI_Win_shared_query(out.win, r, &sz, &du, &q);
+        segs[std::size_t(r)] = static_cast<char*>(q);
+    }
+    auto zq_of = [&](std::size_t y) {
+        return reinterpret_cast<std::int32_t*>(segs[std::size_t(owner(y))] + off[y]);
+    };
+    auto packed_of = [&](std::size_t y) {
+        return reinterpret_cast<std::int64_t*>(segs[std::size_t(owner(y))] + off[y] +
+                                               up64(ncz[y] * ni * sizeof(std::int32_t)));
+    };
+    out.years.resize(ny);
+    MPI_Win_lock_all(MPI_MODE_NOCHECK, out.win);
+    {
+        std::unique_ptr<io::H5File> f;
+        auto read_z = [&](std::size_t y) {
+            Section sec("read/hdf5 matrix");
+            if (!f)
+                f = std::make_unique<io::H5File>(x.results, MPI_COMM_SELF,
+                                                 io::H5File::Mode::read_only,
+                                                 io::H5File::Driver::posix);
+            if (mx.z[y].empty())
+                mx.z[y] = f->read_rows<float>("/matrix/" + std::to_string(x.years[y]) + "/z", 0,
+                                              std::int64_t(mx.residents[y].size()));
+        };
+        for (std::size_t y = 0; y < ny; ++y) {
+            if (owner(y) != nr) continue;
+            const bool with_prev = x.last_period && y + 1 == ny;
+            read_z(y);
+            if (with_prev) read_z(y - 1);
+            SweepYearInput in;
+            in.cells = mx.residents[y].size();
+            in.indicators = ni;
+            in.z = mx.z[y].data();
+            in.residents = mx.residents[y].data();
+            in.dwellings = mx.dwellings[y].data();
+            in.zone = mx.zone[y].data();
+            if (with_prev) {
+                in.prev_z = mx.z[y - 1].data();
+                in.prev_index = mx.prev_index[y].data();
+            }
+            {
+                Section sec("read/prepare (sort, quantise)");
+                out.years[y] = sweep_prepare(in, nz, zq_of(y), packed_of(y));
+            }
+            // Keep z of year ny - 2 for the last period when this rank prepares that too.
+            if (!(x.last_period && y + 2 == ny && owner(ny - 1) == nr))
+                std::vector<float>().swap(mx.z[y]);
+            if (with_prev) std::vector<float>().swap(mx.z[y - 1]);
+        }
+    }
+    MPI_Win_sync(out.win);
+    MPI_Barrier(out.node);
+    MPI_Win_sync(out.win);
+    {
+        Section sec("read/share prepared years (node)");
+        for (std::size_t y = 0; y < ny; ++y) {
+            SweepPrepared& p = out.years[y];
+            const int root = owner(y);
+            if (root != nr) {
+                p.cells = ncz[y];
+                p.indicators = ni;
+                p.zones = nz;
+                p.zq = std::span<const std::int32_t>(zq_of(y), ncz[y] * ni);
+                p.packed = std::span<const std::int64_t>(packed_of(y), ncz[y]);
+            }
+            bcast_vec(p.run_zone, root, out.node);
+            bcast_vec(p.run_begin, root, out.node);
+            bcast_vec(p.zq_maxabs, root, out.node);
+            bcast_vec(p.residents, root, out.node);
+            bcast_vec(p.dwellings, root, out.node);
+            bcast_vec(p.ncells, root, out.node);
+            bcast_vec(p.rz, root, out.node);
+            int period = p.period;
+            MPI_Bcast(&period, 1, MPI_INT, root, out.node);
+            p.period = period != 0;
+            bcast_vec(p.p_residents, root, out.node);
+            bcast_vec(p.p_cells, root, out.node);
+            bcast_vec(p.pz, root, out.node);
+        }
+    }
+    MPI_Win_unlock_all(out.win);
     mx = Matrix{};
-    return out;
 }
 
 // Scores members [0, k) of `weights` (k x ni) and fills their rows. Tiles of members run on the
@@ -1081,7 +1184,9 @@ void run_sweep(const SweepOptions& opt) {
         for (const auto& r : mx.residents) c += std::int64_t(r.size());
         return c;
     }();
-    const std::vector<SweepPrepared> pr = prepare_years(x, mx);
+    SharedPrepared shared;
+    prepare_years(x, mx, comm, shared);
+    const std::vector<SweepPrepared>& pr = shared.years;
     const auto t1 = std::chrono::steady_clock::now();
     // CPU seconds of this process (all its threads), so the score phase can be compared with a
     // baseline on a shared machine, where wall time mostly measures the other jobs.
@@ -1185,6 +1290,7 @@ void run_sweep(const SweepOptions& opt) {
         progress("sweep: " + std::to_string(B - A) + " members scored in " + fmtd(sec(t1, t2)) +
                  " s -> " + out);
     }
+    shared.release();
     MPI_Barrier(comm);
 }
 

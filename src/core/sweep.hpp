@@ -80,10 +80,20 @@ struct SweepYearInput {
 // scores are linear in the weights and every term is an integer, so they come exactly from
 // per-zone sums rz[z][i] = sum_c residents_c * zq_ci (one small product per member: zones x
 // indicators) instead of a pass over the cells; only the classes need the cells x members scores.
+// zq and packed are views: of zq_own / packed_own, or of memory the caller gave sweep_prepare
+// (e.g. an MPI shared-memory window that the ranks of a node read). Move-only, so that a view
+// never outlives or dangles from its own storage (moving a vector keeps its buffer).
 struct SweepPrepared {
+    SweepPrepared() = default;
+    SweepPrepared(SweepPrepared&&) noexcept = default;
+    SweepPrepared& operator=(SweepPrepared&&) noexcept = default;
+    SweepPrepared(const SweepPrepared&) = delete;
+    SweepPrepared& operator=(const SweepPrepared&) = delete;
     std::size_t cells = 0, indicators = 0, zones = 0;
-    std::vector<std::int32_t> zq;         // sorted cells x indicators
-    std::vector<std::int64_t> packed;     // per sorted cell: residents * 2^32 + 1
+    std::span<const std::int32_t> zq;      // sorted cells x indicators
+    std::span<const std::int64_t> packed;  // per sorted cell: residents * 2^32 + 1
+    std::vector<std::int32_t> zq_own;
+    std::vector<std::int64_t> packed_own;
     std::vector<std::int32_t> run_zone;   // per run: zone index
     std::vector<std::size_t> run_begin;   // runs + 1 offsets into the sorted cells
     std::vector<std::int64_t> zq_maxabs;  // per indicator: max |zq| over the cells
@@ -93,7 +103,12 @@ struct SweepPrepared {
     std::vector<std::int64_t> p_residents, p_cells;          // per zone, cells scored in both years
     std::vector<std::int64_t> pz;  // zones x indicators: sum residents * (zq - previous zq)
 };
-SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t zones);
+// zq_out / packed_out: where to write zq (sweep_prepared_cells(in) x indicators) and packed
+// (sweep_prepared_cells(in)); null = in the result's own vectors.
+SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t zones,
+                            std::int32_t* zq_out = nullptr, std::int64_t* packed_out = nullptr);
+// The number of cells of `in` with a zone (the rows of the prepared zq).
+std::size_t sweep_prepared_cells(const SweepYearInput& in);
 
 // Which code path sweep_score_prepared takes: automatic = the AVX-512 VNNI kernel where the CPU
 // has it (int16 parts of z and the weights, vpdpwssd into int32 lanes bounded per chunk of

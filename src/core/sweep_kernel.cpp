@@ -554,7 +554,14 @@ std::vector<std::int32_t> quantise_weights(std::span<const double> weights) {
     return q;
 }
 
-SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz) {
+std::size_t sweep_prepared_cells(const SweepYearInput& in) {
+    std::size_t n = 0;
+    for (std::size_t c = 0; c < in.cells; ++c) n += in.zone[c] >= 0;
+    return n;
+}
+
+SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32_t* zq_out,
+                            std::int64_t* packed_out) {
     SweepPrepared p;
     const std::size_t ni = in.indicators;
     p.indicators = ni;
@@ -579,8 +586,16 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz) {
     std::vector<std::size_t> order(n), pos(start.begin(), start.end() - 1);
     for (std::size_t c = 0; c < in.cells; ++c)
         if (in.zone[c] >= 0) order[pos[std::size_t(in.zone[c])]++] = c;
-    p.zq.resize(n * ni);
-    p.packed.resize(n);
+    if (!zq_out) {
+        p.zq_own.resize(n * ni);
+        zq_out = p.zq_own.data();
+    }
+    if (!packed_out) {
+        p.packed_own.resize(n);
+        packed_out = p.packed_own.data();
+    }
+    p.zq = std::span<const std::int32_t>(zq_out, n * ni);
+    p.packed = std::span<const std::int64_t>(packed_out, n);
     p.zq_maxabs.assign(ni, 0);
     p.residents.assign(nz, 0);
     p.dwellings.assign(nz, 0);
@@ -591,13 +606,13 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz) {
         const std::size_t c = order[s];
         const auto z = std::size_t(in.zone[c]);
         const std::int64_t r = in.residents[c];
-        p.packed[s] = (r << 32) + 1;
+        packed_out[s] = (r << 32) + 1;
         p.residents[z] += r;
         p.dwellings[z] += in.dwellings[c];
         p.ncells[z] += 1;
         for (std::size_t i = 0; i < ni; ++i) {
             const std::int32_t q = quantise_z(in.z[c * ni + i]);
-            p.zq[s * ni + i] = q;
+            zq_out[s * ni + i] = q;
             p.zq_maxabs[i] = std::max<std::int64_t>(p.zq_maxabs[i], std::abs(std::int64_t(q)));
             if (small)
                 p.rz[z * ni + i] += r * q;
