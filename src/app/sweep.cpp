@@ -461,7 +461,7 @@ Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
 // per rank. The float matrix of a year is read just before and released right after.
 struct SharedPrepared {
     std::vector<SweepPrepared> years;
-    MPI_Win win = MPI_WIN_NULL;
+    MPI_Win win = MPI_WIN_NULL, zwin = MPI_WIN_NULL;
     MPI_Comm node = MPI_COMM_NULL;
     SharedPrepared() = default;
     SharedPrepared(const SharedPrepared&) = delete;
@@ -469,6 +469,7 @@ struct SharedPrepared {
     // Collective over the node.
     void release() {
         years.clear();
+        if (zwin != MPI_WIN_NULL) MPI_Win_free(&zwin);
         if (win != MPI_WIN_NULL) MPI_Win_free(&win);
         if (node != MPI_COMM_NULL) MPI_Comm_free(&node);
     }
@@ -549,7 +550,7 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
             }
             {
                 Section sec("read/prepare (sort, quantise)");
-                out.years[y] = sweep_prepare(in, nz, zq_of(y), packed_of(y));
+                out.years[y] = sweep_prepare(in, nz, zq_of(y), packed_of(y), false);
             }
             // Keep z of year ny - 2 for the last period when this rank prepares that too.
             if (!(x.last_period && y + 2 == ny && owner(ny - 1) == nr))
@@ -589,6 +590,42 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
     }
     MPI_Win_unlock_all(out.win);
     mx = Matrix{};
+    // The VNNI kernel's 16-bit z parts, in a second window: every rank plans the columns from
+    // the broadcast zq_maxabs (the same plan), each year's owner fills them.
+    {
+        Section sec("read/prepare (sort, quantise)");
+        std::vector<std::size_t> zoff(ny, 0), zbytes(static_cast<std::size_t>(ns), 0);
+        std::vector<std::uint8_t> has(ny, 0);
+        for (std::size_t y = 0; y < ny; ++y) {
+            has[y] = sweep_plan_zparts(out.years[y]);
+            if (!has[y]) continue;
+            auto& sb = zbytes[std::size_t(owner(y))];
+            zoff[y] = sb;
+            sb += up64(ncz[y] * out.years[y].nzv * sizeof(std::int16_t));
+        }
+        void* zmine = nullptr;
+        MPI_Win_allocate_shared(MPI_Aint(std::max<std::size_t>(zbytes[std::size_t(nr)], 64)), 64,
+                                MPI_INFO_NULL, out.node, &zmine, &out.zwin);
+        std::vector<char*> zsegs(static_cast<std::size_t>(ns));
+        for (int r = 0; r < ns; ++r) {
+            MPI_Aint sz = 0;
+            int du = 0;
+            void* q = nullptr;
+            MPI_Win_shared_query(out.zwin, r, &sz, &du, &q);
+            zsegs[std::size_t(r)] = static_cast<char*>(q);
+        }
+        MPI_Win_lock_all(MPI_MODE_NOCHECK, out.zwin);
+        for (std::size_t y = 0; y < ny; ++y) {
+            if (!has[y]) continue;
+            auto* zv = reinterpret_cast<std::int16_t*>(zsegs[std::size_t(owner(y))] + zoff[y]);
+            if (owner(y) == nr) sweep_fill_zparts(out.years[y], zv);
+            out.years[y].zv = std::span<const std::int16_t>(zv, ncz[y] * out.years[y].nzv);
+        }
+        MPI_Win_sync(out.zwin);
+        MPI_Barrier(out.node);
+        MPI_Win_sync(out.zwin);
+        MPI_Win_unlock_all(out.zwin);
+    }
 }
 
 // Scores members [0, k) of `weights` (k x ni) and fills their rows. Tiles of members run on the
@@ -604,9 +641,8 @@ void score_members(const RunContext& x, const RowLayout& L, const std::vector<Sw
     const std::vector<std::int32_t> wq =
         quantise_weights(std::span<const double>(weights.data(), k * x.ni));
     // Each thread's zone statistics (years x tile members, ~3 MB per member-year nationally) are
-    // allocated once and zeroed per tile: fresh allocations per tile cost page faults that
-    // dominated the score time.
-    auto zero = [](auto& v) { std::fill(v.begin(), v.end(), 0); };
+    // allocated once and reused by every tile (the kernel overwrites them): fresh allocations
+    // per tile cost page faults that dominated the score time.
 #pragma omp parallel
     {
         std::vector<std::vector<YearZoneStats>> ys(x.ny, std::vector<YearZoneStats>(tile));
@@ -621,25 +657,19 @@ void score_members(const RunContext& x, const RowLayout& L, const std::vector<Sw
             const std::size_t m0 = t * tile, mk = std::min(tile, k - m0);
             std::vector<PeriodZoneStats> pt;
             for (std::size_t y = 0; y < x.ny; ++y) {
-                for (std::size_t m = 0; m < mk; ++m) {
-                    YearZoneStats& s = ys[y][m];
-                    zero(s.residents), zero(s.dwellings), zero(s.cells), zero(s.wsum_dev),
-                        zero(s.wsum_dim), zero(s.res_class), zero(s.cells_class);
-                }
+                // The kernel sets every field (overwrite): no zeroing pass over the stats.
                 std::vector<YearZoneStats> yt;  // the tile's members, moved in and back out
                 for (std::size_t m = 0; m < mk; ++m) yt.push_back(std::move(ys[y][m]));
                 const bool with_prev = x.last_period && y + 1 == x.ny;
                 if (with_prev)
                     for (std::size_t m = 0; m < mk; ++m) {
-                        PeriodZoneStats& p = ps[m];
-                        zero(p.residents), zero(p.cells), zero(p.wsum_delta), zero(p.wsum_ddim);
-                        pt.push_back(std::move(p));
+                        pt.push_back(std::move(ps[m]));
                     }
                 Section sec("score/kernel");
                 sweep_score_prepared(
                     pr[y], x.dim_of, x.nd, x.rc.model.classes,
                     std::span<const std::int32_t>(wq.data() + m0 * x.ni, mk * x.ni), mk, yt,
-                    with_prev ? pt : none);
+                    with_prev ? pt : none, SweepKernelPath::automatic, true);
                 for (std::size_t m = 0; m < mk; ++m) ys[y][m] = std::move(yt[m]);
             }
             for (std::size_t m = 0; m < mk; ++m) {

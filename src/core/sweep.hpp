@@ -94,6 +94,12 @@ struct SweepPrepared {
     std::span<const std::int64_t> packed;  // per sorted cell: residents * 2^32 + 1
     std::vector<std::int32_t> zq_own;
     std::vector<std::int64_t> packed_own;
+    // The VNNI kernel's z: zq in 16-bit parts, cells x nzv (sweep_plan_zparts, sweep_fill_zparts;
+    // empty = no VNNI). Column v is part zv_part[v] of indicator zv_ind[v] (-1: a zero column).
+    std::size_t nzv = 0;
+    std::vector<std::int32_t> zv_ind, zv_part;
+    std::span<const std::int16_t> zv;
+    std::vector<std::int16_t> zv_own;
     std::vector<std::int32_t> run_zone;   // per run: zone index
     std::vector<std::size_t> run_begin;   // runs + 1 offsets into the sorted cells
     std::vector<std::int64_t> zq_maxabs;  // per indicator: max |zq| over the cells
@@ -105,8 +111,14 @@ struct SweepPrepared {
 };
 // zq_out / packed_out: where to write zq (sweep_prepared_cells(in) x indicators) and packed
 // (sweep_prepared_cells(in)); null = in the result's own vectors.
+// zparts: also plan and fill zv (own memory) where the CPU has VNNI.
 SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t zones,
-                            std::int32_t* zq_out = nullptr, std::int64_t* packed_out = nullptr);
+                            std::int32_t* zq_out = nullptr, std::int64_t* packed_out = nullptr,
+                            bool zparts = true);
+// The z part columns of p (from p.zq_maxabs; false and nzv = 0 when there would be too many or
+// the CPU has no VNNI), and the parts themselves into out (p.cells x p.nzv).
+bool sweep_plan_zparts(SweepPrepared& p);
+void sweep_fill_zparts(const SweepPrepared& p, std::int16_t* out);
 // The number of cells of `in` with a zone (the rows of the prepared zq).
 std::size_t sweep_prepared_cells(const SweepYearInput& in);
 
@@ -126,13 +138,15 @@ bool sweep_kernel_has_avx512();
 
 // Scores `k` members (quantised weights wq: k x indicators, quantise_weight) on one prepared
 // year and adds each member's cells into year[m] (and period[m] when p.period; period may be
-// empty otherwise). The stats must be sized (zones, dimensions, classes) by the caller. Integer
+// empty otherwise); overwrite = true: sets them instead (year[m] and period[m] need not be
+// zeroed). The stats must be sized (zones, dimensions, classes) by the caller. Integer
 // sums: exact in any order, so the result is independent of tiles, threads and ranks.
 void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, std::size_t dims,
                           const ClassScheme& classes, std::span<const std::int32_t> wq,
                           std::size_t k, std::vector<YearZoneStats>& year,
                           std::vector<PeriodZoneStats>& period,
-                          SweepKernelPath path = SweepKernelPath::automatic);
+                          SweepKernelPath path = SweepKernelPath::automatic,
+                          bool overwrite = false);
 
 // Quantised weights (k x indicators) of weights (k x indicators); throws on |w| >= 2^11.
 std::vector<std::int32_t> quantise_weights(std::span<const double> weights);

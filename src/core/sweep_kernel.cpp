@@ -43,6 +43,15 @@ namespace {
 
 constexpr std::size_t kTile = 16;  // members per micro-kernel tile (4 vectors of 4 doubles)
 constexpr std::int64_t kRunLimit = std::int64_t(1) << 30;  // residents or cells per run
+constexpr std::size_t kMaxVirtual = 128;  // VNNI: z part columns (even), else no VNNI
+constexpr std::int64_t kPart = 32767;     // VNNI: largest |part| of z
+
+// Part p of x in 16-bit parts: x = sum over p of part_of(x, p), |part_of| <= kPart.
+inline std::int64_t part_of(std::int64_t x, std::int64_t p) {
+    const std::int64_t a = x < 0 ? -x : x;
+    const std::int64_t v = std::clamp<std::int64_t>(a - kPart * p, 0, kPart);
+    return x < 0 ? -v : v;
+}
 
 // 64-byte aligned allocations (the AVX-512 path loads weights with aligned loads).
 template <class T>
@@ -199,7 +208,7 @@ __attribute__((target("avx512f"))) void group_avx512(const SweepPrepared& p, con
     alignas(64) std::int64_t ge[kGroup][NT][kTile];
     for (std::size_t r = 0; r + 1 < p.run_begin.size(); ++r) {
         const std::size_t b = p.run_begin[r], e = p.run_begin[r + 1];
-        std::memset(ge, 0, sizeof ge);
+        std::memset(ge, 0, ntiles * sizeof ge[0]);
         std::int64_t total = 0;
         for (std::size_t c = b; c < e; ++c) total += p.packed[c];
         for (std::size_t cb = b; cb < e; cb += kBlock) {
@@ -270,87 +279,100 @@ __attribute__((target("avx512f"))) void group_avx512(const SweepPrepared& p, con
                 for (std::size_t c = 0; c < nc; ++c) {
                     const std::int64_t hi = c == 0 ? total : ge[t][c - 1][m];
                     const std::int64_t lo = c == NT ? 0 : ge[t][c][m];
-                    const std::int64_t v = hi - lo;
-                    if (v) {
-                        s.res_class[zone * nc + c] += v >> 32;
-                        s.cells_class[zone * nc + c] += v & 0xffffffff;
-                    }
+                    const std::int64_t v = hi - lo;  // branch-free: mostly nonzero anyway
+                    s.res_class[zone * nc + c] += v >> 32;
+                    s.cells_class[zone * nc + c] += v & 0xffffffff;
                 }
             }
     }
 }
 
 // VNNI path (AVX-512 VNNI, vpdpwssd: 16 lanes of int32 += int16 x int16 + int16 x int16): the
-// same integer sums with z and the weights split into 16-bit parts. A "virtual column" v is an
-// indicator i with a part p of zq and a part q of wq (parts: x = sum_p clamp(x - 32767 p,
-// 0, 32767) * sign(x), so |part| <= 32767); the columns (i, 0, 0) come first in indicator order,
-// then the extra columns of the indicators whose zq (over the year) or wq (over the group) needs
-// more than one part, then a zero column to make the count even. Sum over v of zpart * wpart =
-// sum over i of zq * wq exactly. The int32 lanes accumulate a chunk of column pairs whose bound
-// (sum over its columns of max |zpart| x max |wpart|) is below 2^31, so no lane can overflow;
-// each chunk is then widened and added into int64 scores. Classes compare the int64 scores with
-// ceil(threshold), which is the same test as the double paths' score >= threshold.
-constexpr std::size_t kMaxVirtual = 160;  // virtual columns (even), else the double path
-constexpr std::int64_t kPart = 32767;
+// same integer sums with z and the weights in 16-bit parts.
+// z: each year's zq split once (sweep_prepare / sweep_fill_zparts) into the columns of
+// SweepPrepared::zv: column v is part zv_part[v] of indicator zv_ind[v], parts x = sum_p
+// clamp(|x| - 32767 p, 0, 32767) * sign(x) (|part| <= 32767); part 0 of every indicator first,
+// then the further parts of the indicators with max |zq| > 32767, then a zero column (even).
+// Weights: wq = hi * 65536 + lo with lo in [-32768, 32767]; the lo parts of every column, and the
+// hi parts of the few column pairs where a member of the tile has a nonzero hi (|w| >= 2^-5).
+// score = sum lo * zpart + 65536 * sum hi * zpart, exactly. The int32 lanes accumulate a chunk
+// of column pairs whose bound (sum over its columns of max |zpart| x max |w part|) is below 2^31,
+// so no lane can overflow (a pair alone is below 2 x 32767 x 32768 < 2^31); each chunk is then
+// widened and added into int64 scores. Classes compare the int64 scores with ceil(threshold),
+// the same test as the double paths' score >= threshold.
 
-struct VirtualPlan {
-    std::size_t nv = 0;                     // virtual columns, even
-    std::vector<std::int32_t> ind, zp, wp;  // per column: indicator (-1 = pad), z and w part
-    std::vector<std::size_t> chunk_end;     // pair index where each chunk ends
+// One group's weights for the VNNI kernel.
+struct VnniWeights {
+    std::size_t np = 0, nh = 0;  // column pairs, pairs with hi parts
+    std::vector<std::int32_t, AlignedAlloc<std::int32_t>> lo, hi;  // tiles x pairs x 16
+    std::vector<std::size_t> hi_pair;         // nh: the pair index of each hi pair
+    std::vector<std::size_t> lo_end, hi_end;  // chunk ends (pair counts)
 };
 
-inline std::int64_t part_of(std::int64_t x, std::int64_t p) {
-    const std::int64_t a = x < 0 ? -x : x;
-    const std::int64_t v = std::clamp<std::int64_t>(a - kPart * p, 0, kPart);
-    return x < 0 ? -v : v;
-}
-
-// The plan for members [m0, m0 + mk) of wq, or nv = 0 when there are too many columns.
-VirtualPlan plan_virtual(const SweepPrepared& p, const std::int32_t* wq, std::size_t mk) {
-    const std::size_t ni = p.indicators;
-    VirtualPlan v;
-    std::vector<std::int64_t> wmax(ni, 0), P(ni), Q(ni);
+VnniWeights vnni_weights(const SweepPrepared& p, const std::int32_t* wq, std::size_t mk) {
+    const std::size_t ni = p.indicators, nv = p.nzv, np = nv / 2;
+    const std::size_t nt = (mk + kTile - 1) / kTile;
+    VnniWeights W;
+    W.np = np;
+    auto hi_of = [](std::int64_t w) { return (w + 32768) >> 16; };  // floor
+    std::vector<std::int64_t> lomax(ni, 0), himax(ni, 0);
     for (std::size_t m = 0; m < mk; ++m)
-        for (std::size_t i = 0; i < ni; ++i)
-            wmax[i] = std::max<std::int64_t>(wmax[i], std::abs(std::int64_t(wq[m * ni + i])));
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < ni; ++i) {
-        P[i] = std::max<std::int64_t>(1, (p.zq_maxabs[i] + kPart - 1) / kPart);
-        Q[i] = std::max<std::int64_t>(1, (wmax[i] + kPart - 1) / kPart);
-        n += std::size_t(P[i] * Q[i]);
-    }
-    if (n + (n & 1) > kMaxVirtual) return v;
-    auto add = [&](std::int64_t i, std::int64_t zp, std::int64_t wp) {
-        v.ind.push_back(std::int32_t(i)), v.zp.push_back(std::int32_t(zp)),
-            v.wp.push_back(std::int32_t(wp));
-    };
-    for (std::size_t i = 0; i < ni; ++i) add(std::int64_t(i), 0, 0);
-    for (std::size_t i = 0; i < ni; ++i)
-        for (std::int64_t zp = 0; zp < P[i]; ++zp)
-            for (std::int64_t wp = 0; wp < Q[i]; ++wp)
-                if (zp || wp) add(std::int64_t(i), zp, wp);
-    if (v.ind.size() & 1) add(-1, 0, 0);
-    v.nv = v.ind.size();
-    // Chunks of pairs: a pair's bound is below 2 x 32767^2 < 2^31, so a chunk always holds one.
-    auto bound = [&](std::size_t c) -> std::int64_t {
-        if (v.ind[c] < 0) return 0;
-        const auto i = std::size_t(v.ind[c]);
-        const std::int64_t zb =
-            std::clamp<std::int64_t>(p.zq_maxabs[i] - kPart * v.zp[c], 0, kPart);
-        const std::int64_t wb = std::clamp<std::int64_t>(wmax[i] - kPart * v.wp[c], 0, kPart);
-        return zb * wb;
-    };
-    std::int64_t acc = 0;
-    for (std::size_t k = 0; k < v.nv / 2; ++k) {
-        const std::int64_t b = bound(2 * k) + bound(2 * k + 1);
-        if (acc + b >= (std::int64_t(1) << 31)) {
-            v.chunk_end.push_back(k);
-            acc = 0;
+        for (std::size_t i = 0; i < ni; ++i) {
+            const std::int64_t w = wq[m * ni + i], h = hi_of(w);
+            lomax[i] = std::max(lomax[i], std::abs(w - h * 65536));
+            himax[i] = std::max(himax[i], std::abs(h));
         }
-        acc += b;
+    auto zb = [&](std::size_t v) -> std::int64_t {
+        if (p.zv_ind[v] < 0) return 0;
+        return std::clamp<std::int64_t>(
+            p.zq_maxabs[std::size_t(p.zv_ind[v])] - kPart * p.zv_part[v], 0, kPart);
+    };
+    auto wmax = [&](std::size_t v, const std::vector<std::int64_t>& mx) -> std::int64_t {
+        return p.zv_ind[v] < 0 ? 0 : mx[std::size_t(p.zv_ind[v])];
+    };
+    for (std::size_t k = 0; k < np; ++k)
+        if (wmax(2 * k, himax) || wmax(2 * k + 1, himax)) W.hi_pair.push_back(k);
+    W.nh = W.hi_pair.size();
+    auto chunks = [&](std::size_t n, auto pair_of, const std::vector<std::int64_t>& mx,
+                      std::vector<std::size_t>& ends) {
+        std::int64_t acc = 0;
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::size_t q = pair_of(k);
+            const std::int64_t b =
+                zb(2 * q) * wmax(2 * q, mx) + zb(2 * q + 1) * wmax(2 * q + 1, mx);
+            if (acc + b >= (std::int64_t(1) << 31)) {
+                ends.push_back(k);
+                acc = 0;
+            }
+            acc += b;
+        }
+        ends.push_back(n);
+    };
+    chunks(
+        np, [](std::size_t k) { return k; }, lomax, W.lo_end);
+    chunks(
+        W.nh, [&](std::size_t k) { return W.hi_pair[k]; }, himax, W.hi_end);
+    W.lo.assign(nt * np * kTile, 0);
+    W.hi.assign(nt * std::max<std::size_t>(W.nh, 1) * kTile, 0);
+    auto pack = [](std::int64_t a, std::int64_t b) {
+        return std::int32_t(std::uint32_t(std::uint16_t(std::int16_t(a))) |
+                            (std::uint32_t(std::uint16_t(std::int16_t(b))) << 16));
+    };
+    for (std::size_t m = 0; m < mk; ++m) {
+        const std::size_t t = m / kTile, l = m % kTile;
+        auto w_of = [&](std::size_t v) -> std::int64_t {
+            return p.zv_ind[v] < 0 ? 0 : wq[m * ni + std::size_t(p.zv_ind[v])];
+        };
+        for (std::size_t k = 0; k < np; ++k) {
+            const std::int64_t a = w_of(2 * k), b = w_of(2 * k + 1);
+            W.lo[(t * np + k) * kTile + l] = pack(a - hi_of(a) * 65536, b - hi_of(b) * 65536);
+        }
+        for (std::size_t h = 0; h < W.nh; ++h) {
+            const std::size_t k = W.hi_pair[h];
+            W.hi[(t * W.nh + h) * kTile + l] = pack(hi_of(w_of(2 * k)), hi_of(w_of(2 * k + 1)));
+        }
     }
-    v.chunk_end.push_back(v.nv / 2);
-    return v;
+    return W;
 }
 
 // Adds the 16 int32 lanes of a (members 0-15) to the int64 lanes of lo (0-7) and hi (8-15).
@@ -362,53 +384,37 @@ __attribute__((target("avx512f"), always_inline)) inline void widen(__m512i a, _
 
 template <std::size_t NT>
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void group_vnni(
-    const SweepPrepared& p, const VirtualPlan& vp, const std::int32_t* wv, std::size_t ntiles,
-    const std::int64_t* Tq, std::size_t mk, std::vector<YearZoneStats>& year, std::size_t m0) {
-    const std::size_t ni = p.indicators, nc = NT + 1, nv = vp.nv, np = nv / 2;
-    const std::size_t nch = vp.chunk_end.size();
-    alignas(64) std::int16_t zs[kBlock * kMaxVirtual];  // block cells x virtual columns
+    const SweepPrepared& p, const VnniWeights& W, std::size_t ntiles, const std::int64_t* Tq,
+    std::size_t mk, std::vector<YearZoneStats>& year, std::size_t m0) {
+    const std::size_t nc = NT + 1, np = W.np, nh = W.nh;
+    const std::size_t nlo = W.lo_end.size(), nhi = nh ? W.hi_end.size() : 0;
     alignas(64) std::int64_t sc[kBlock * kTile];
     alignas(64) std::int64_t ge[kGroup][NT][kTile];
-    const __m512i lo16 = _mm512_set1_epi32(-kPart), hi16 = _mm512_set1_epi32(kPart);
+    alignas(64) std::int32_t zpad[kMaxVirtual / 2] = {};
+    const auto* zv = reinterpret_cast<const std::int32_t*>(p.zv.data());
     for (std::size_t r = 0; r + 1 < p.run_begin.size(); ++r) {
         const std::size_t b = p.run_begin[r], e = p.run_begin[r + 1];
-        std::memset(ge, 0, sizeof ge);
+        std::memset(ge, 0, ntiles * sizeof ge[0]);
         std::int64_t total = 0;
         for (std::size_t c = b; c < e; ++c) total += p.packed[c];
         for (std::size_t cb = b; cb < e; cb += kBlock) {
             const std::size_t nb = std::min(kBlock, e - cb);
             const std::size_t nb4 = (nb + 3) & ~std::size_t(3);
-            for (std::size_t c = 0; c < nb; ++c) {
-                const std::int32_t* q = &p.zq[(cb + c) * ni];
-                std::int16_t* o = zs + c * nv;
-                // Part 0 of every indicator: zq clamped to +-32767, 16 at a time.
-                for (std::size_t i = 0; i < ni; i += 16) {
-                    const __mmask16 mask =
-                        ni - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (ni - i)) - 1);
-                    const __m512i x = _mm512_maskz_loadu_epi32(mask, q + i);
-                    _mm512_mask_cvtepi32_storeu_epi16(
-                        o + i, mask, _mm512_min_epi32(_mm512_max_epi32(x, lo16), hi16));
-                }
-                for (std::size_t v = ni; v < nv; ++v)
-                    o[v] = vp.ind[v] < 0 ? std::int16_t(0)
-                                         : std::int16_t(part_of(q[vp.ind[v]], vp.zp[v]));
-            }
-            for (std::size_t c = nb; c < nb4; ++c)
-                for (std::size_t v = 0; v < nv; ++v) zs[c * nv + v] = 0;
             for (std::size_t t = 0; t < ntiles; ++t) {
-                const std::int32_t* wt = wv + t * np * kTile;
+                const std::int32_t* wl = W.lo.data() + t * np * kTile;
+                const std::int32_t* wh = W.hi.data() + t * nh * kTile;
                 for (std::size_t c = 0; c < nb4; c += 4) {
-                    const auto* z0 = reinterpret_cast<const std::int32_t*>(zs + c * nv);
-                    const std::int32_t* z1 = z0 + np;
-                    const std::int32_t* z2 = z1 + np;
-                    const std::int32_t* z3 = z2 + np;
+                    auto row = [&](std::size_t j) {
+                        return c + j < nb ? zv + (cb + c + j) * np : zpad;
+                    };
+                    const std::int32_t *z0 = row(0), *z1 = row(1), *z2 = row(2), *z3 = row(3);
                     __m512i s00 = _mm512_setzero_si512(), s01 = s00, s10 = s00, s11 = s00;
                     __m512i s20 = s00, s21 = s00, s30 = s00, s31 = s00;
                     std::size_t k = 0;
-                    for (std::size_t ch = 0; ch < nch; ++ch) {
+                    for (std::size_t ch = 0; ch < nlo; ++ch) {
                         __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
-                        for (const std::size_t ke = vp.chunk_end[ch]; k < ke; ++k) {
-                            const __m512i w = _mm512_load_si512(wt + k * kTile);
+                        for (const std::size_t ke = W.lo_end[ch]; k < ke; ++k) {
+                            const __m512i w = _mm512_load_si512(wl + k * kTile);
                             a0 = _mm512_dpwssd_epi32(a0, _mm512_set1_epi32(z0[k]), w);
                             a1 = _mm512_dpwssd_epi32(a1, _mm512_set1_epi32(z1[k]), w);
                             a2 = _mm512_dpwssd_epi32(a2, _mm512_set1_epi32(z2[k]), w);
@@ -416,6 +422,32 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void group_vnni(
                         }
                         widen(a0, s00, s01), widen(a1, s10, s11), widen(a2, s20, s21),
                             widen(a3, s30, s31);
+                    }
+                    if (nhi) {
+                        __m512i h00 = _mm512_setzero_si512(), h01 = h00, h10 = h00, h11 = h00;
+                        __m512i h20 = h00, h21 = h00, h30 = h00, h31 = h00;
+                        std::size_t h = 0;
+                        for (std::size_t ch = 0; ch < nhi; ++ch) {
+                            __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+                            for (const std::size_t he = W.hi_end[ch]; h < he; ++h) {
+                                const std::size_t q = W.hi_pair[h];
+                                const __m512i w = _mm512_load_si512(wh + h * kTile);
+                                a0 = _mm512_dpwssd_epi32(a0, _mm512_set1_epi32(z0[q]), w);
+                                a1 = _mm512_dpwssd_epi32(a1, _mm512_set1_epi32(z1[q]), w);
+                                a2 = _mm512_dpwssd_epi32(a2, _mm512_set1_epi32(z2[q]), w);
+                                a3 = _mm512_dpwssd_epi32(a3, _mm512_set1_epi32(z3[q]), w);
+                            }
+                            widen(a0, h00, h01), widen(a1, h10, h11), widen(a2, h20, h21),
+                                widen(a3, h30, h31);
+                        }
+                        s00 = _mm512_add_epi64(s00, _mm512_slli_epi64(h00, 16));
+                        s01 = _mm512_add_epi64(s01, _mm512_slli_epi64(h01, 16));
+                        s10 = _mm512_add_epi64(s10, _mm512_slli_epi64(h10, 16));
+                        s11 = _mm512_add_epi64(s11, _mm512_slli_epi64(h11, 16));
+                        s20 = _mm512_add_epi64(s20, _mm512_slli_epi64(h20, 16));
+                        s21 = _mm512_add_epi64(s21, _mm512_slli_epi64(h21, 16));
+                        s30 = _mm512_add_epi64(s30, _mm512_slli_epi64(h30, 16));
+                        s31 = _mm512_add_epi64(s31, _mm512_slli_epi64(h31, 16));
                     }
                     std::int64_t* o = sc + c * kTile;
                     _mm512_store_si512(o, s00), _mm512_store_si512(o + 8, s01);
@@ -449,18 +481,16 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void group_vnni(
                 for (std::size_t c = 0; c < nc; ++c) {
                     const std::int64_t hi = c == 0 ? total : ge[t][c - 1][m];
                     const std::int64_t lo = c == NT ? 0 : ge[t][c][m];
-                    const std::int64_t v = hi - lo;
-                    if (v) {
-                        s.res_class[zone * nc + c] += v >> 32;
-                        s.cells_class[zone * nc + c] += v & 0xffffffff;
-                    }
+                    const std::int64_t v = hi - lo;  // branch-free: mostly nonzero anyway
+                    s.res_class[zone * nc + c] += v >> 32;
+                    s.cells_class[zone * nc + c] += v & 0xffffffff;
                 }
             }
     }
 }
 
-using VnniFn = void (*)(const SweepPrepared&, const VirtualPlan&, const std::int32_t*, std::size_t,
-                        const std::int64_t*, std::size_t, std::vector<YearZoneStats>&, std::size_t);
+using VnniFn = void (*)(const SweepPrepared&, const VnniWeights&, std::size_t, const std::int64_t*,
+                        std::size_t, std::vector<YearZoneStats>&, std::size_t);
 template <std::size_t... N>
 VnniFn vnni_fn(std::size_t nt, std::index_sequence<N...>) {
     VnniFn f = nullptr;
@@ -478,7 +508,8 @@ VnniFn vnni_fn(std::size_t nt, std::index_sequence<N...>) {
 __attribute__((target("avx512f,avx512dq"))) void linear_avx512(
     const double* wd /* ni x 8, member fastest, in `order` */, std::size_t mk,
     const std::int64_t* v, std::size_t nz, std::size_t ni, const std::size_t* order,
-    const std::size_t* dim_begin, std::size_t nd, Wide* const* sums, Wide* const* sums_all) {
+    const std::size_t* dim_begin, std::size_t nd, Wide* const* sums, Wide* const* sums_all,
+    bool assign) {
     alignas(64) double zr[64];
     alignas(64) std::int64_t out[17][8];
     for (std::size_t z = 0; z < nz; ++z) {
@@ -496,8 +527,13 @@ __attribute__((target("avx512f,avx512dq"))) void linear_avx512(
         _mm512_store_si512(out[nd], all);
         for (std::size_t m = 0; m < mk; ++m) {
             Wide* sm = sums[m] + z * nd;
-            for (std::size_t d = 0; d < nd; ++d) sm[d] += out[d][m];
-            sums_all[m][z] += out[nd][m];
+            if (assign) {
+                for (std::size_t d = 0; d < nd; ++d) sm[d] = out[d][m];
+                sums_all[m][z] = out[nd][m];
+            } else {
+                for (std::size_t d = 0; d < nd; ++d) sm[d] += out[d][m];
+                sums_all[m][z] += out[nd][m];
+            }
         }
     }
 }
@@ -560,8 +596,39 @@ std::size_t sweep_prepared_cells(const SweepYearInput& in) {
     return n;
 }
 
+bool sweep_plan_zparts(SweepPrepared& p) {
+    const std::size_t ni = p.indicators;
+    p.nzv = 0;
+    p.zv_ind.clear();
+    p.zv_part.clear();
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < ni; ++i)
+        n += std::size_t(std::max<std::int64_t>(1, (p.zq_maxabs[i] + kPart - 1) / kPart));
+    if (n + (n & 1) > kMaxVirtual || !sweep_kernel_has_vnni()) return false;
+    for (std::size_t i = 0; i < ni; ++i)
+        p.zv_ind.push_back(std::int32_t(i)), p.zv_part.push_back(0);
+    for (std::size_t i = 0; i < ni; ++i)
+        for (std::int64_t q = 1; q * kPart < p.zq_maxabs[i]; ++q)
+            p.zv_ind.push_back(std::int32_t(i)), p.zv_part.push_back(std::int32_t(q));
+    if (p.zv_ind.size() & 1) p.zv_ind.push_back(-1), p.zv_part.push_back(0);
+    p.nzv = p.zv_ind.size();
+    return true;
+}
+
+void sweep_fill_zparts(const SweepPrepared& p, std::int16_t* out) {
+    const std::size_t ni = p.indicators, nv = p.nzv;
+    for (std::size_t c = 0; c < p.cells; ++c) {
+        const std::int32_t* q = p.zq.data() + c * ni;
+        std::int16_t* o = out + c * nv;
+        for (std::size_t v = 0; v < nv; ++v)
+            o[v] = p.zv_ind[v] < 0
+                       ? std::int16_t(0)
+                       : std::int16_t(part_of(q[std::size_t(p.zv_ind[v])], p.zv_part[v]));
+    }
+}
+
 SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32_t* zq_out,
-                            std::int64_t* packed_out) {
+                            std::int64_t* packed_out, bool zparts) {
     SweepPrepared p;
     const std::size_t ni = in.indicators;
     p.indicators = ni;
@@ -642,6 +709,11 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32
     };
     if (!small)
         for (std::size_t k = 0; k < rz.size(); ++k) p.rz[k] = narrow(rz[k]);
+    if (zparts && sweep_plan_zparts(p)) {
+        p.zv_own.resize(p.cells * p.nzv);
+        sweep_fill_zparts(p, p.zv_own.data());
+        p.zv = std::span<const std::int16_t>(p.zv_own.data(), p.zv_own.size());
+    }
     if (in.prev_z) {
         p.period = true;
         p.p_residents.assign(nz, 0);
@@ -674,7 +746,8 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32
 void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, std::size_t nd,
                           const ClassScheme& classes, std::span<const std::int32_t> wq,
                           std::size_t k, std::vector<YearZoneStats>& year,
-                          std::vector<PeriodZoneStats>& period, SweepKernelPath path) {
+                          std::vector<PeriodZoneStats>& period, SweepKernelPath path,
+                          bool overwrite) {
     const std::size_t ni = p.indicators, nz = p.zones;
     // Member-independent and linear parts (int64 sums when no partial sum can overflow).
     auto maxabs = [&](const std::vector<std::int64_t>& v) {
@@ -698,22 +771,23 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
                 for (std::size_t i = 0; i < ni; ++i) acc[std::size_t(dim_of[i])] += w[i] * r[i];
                 std::int64_t all = 0;
                 for (std::size_t d = 0; d < nd; ++d) {
-                    sums[z * nd + d] += acc[d];
+                    sums[z * nd + d] = (overwrite ? Wide(0) : sums[z * nd + d]) + acc[d];
                     all += acc[d];
                 }
-                sums_all[z] += all;
+                sums_all[z] = (overwrite ? Wide(0) : sums_all[z]) + all;
             }
             return;
         }
         for (std::size_t z = 0; z < nz; ++z) {
             const std::int64_t* r = &v[z * ni];
             Wide all = 0;
+            if (overwrite) std::fill_n(sums.begin() + std::ptrdiff_t(z * nd), nd, Wide(0));
             for (std::size_t i = 0; i < ni; ++i) {
                 const Wide t = Wide(w[i]) * r[i];
                 sums[z * nd + std::size_t(dim_of[i])] += t;
                 all += t;
             }
-            sums_all[z] += all;
+            sums_all[z] = (overwrite ? Wide(0) : sums_all[z]) + all;
         }
     };
     // The linear sums of 8 members at a time on the AVX-512 path where every member is exact
@@ -746,18 +820,29 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
     for (std::size_t m = 0; m < k; ++m) {
         YearZoneStats& s = year[m];
         const std::int32_t* w = wq.data() + m * ni;
-        for (std::size_t z = 0; z < nz; ++z) {
-            s.residents[z] += p.residents[z];
-            s.dwellings[z] += p.dwellings[z];
-            s.cells[z] += p.ncells[z];
-        }
+        if (overwrite) {
+            std::copy(p.residents.begin(), p.residents.end(), s.residents.begin());
+            std::copy(p.dwellings.begin(), p.dwellings.end(), s.dwellings.begin());
+            std::copy(p.ncells.begin(), p.ncells.end(), s.cells.begin());
+            std::fill(s.res_class.begin(), s.res_class.end(), 0);
+            std::fill(s.cells_class.begin(), s.cells_class.end(), 0);
+        } else
+            for (std::size_t z = 0; z < nz; ++z) {
+                s.residents[z] += p.residents[z];
+                s.dwellings[z] += p.dwellings[z];
+                s.cells[z] += p.ncells[z];
+            }
         if (!fast[m]) linear(w, p.rz, rz_max, s.wsum_dim, s.wsum_dev);
         if (p.period) {
             PeriodZoneStats& q = period[m];
-            for (std::size_t z = 0; z < nz; ++z) {
-                q.residents[z] += p.p_residents[z];
-                q.cells[z] += p.p_cells[z];
-            }
+            if (overwrite) {
+                std::copy(p.p_residents.begin(), p.p_residents.end(), q.residents.begin());
+                std::copy(p.p_cells.begin(), p.p_cells.end(), q.cells.begin());
+            } else
+                for (std::size_t z = 0; z < nz; ++z) {
+                    q.residents[z] += p.p_residents[z];
+                    q.cells[z] += p.p_cells[z];
+                }
             if (!fast[m]) linear(w, p.pz, pz_max, q.wsum_ddim, q.wsum_delta);
         }
     }
@@ -779,13 +864,13 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
                 sums[j] = year[idx[g + j]].wsum_dim.data(),
                 alls[j] = year[idx[g + j]].wsum_dev.data();
             linear_avx512(wd.data(), mk, p.rz.data(), nz, ni, order.data(), dim_begin.data(), nd,
-                          sums, alls);
+                          sums, alls, overwrite);
             if (p.period) {
                 for (std::size_t j = 0; j < mk; ++j)
                     sums[j] = period[idx[g + j]].wsum_ddim.data(),
                     alls[j] = period[idx[g + j]].wsum_delta.data();
                 linear_avx512(wd.data(), mk, p.pz.data(), nz, ni, order.data(), dim_begin.data(),
-                              nd, sums, alls);
+                              nd, sums, alls, overwrite);
             }
         }
     }
@@ -829,22 +914,10 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
             const std::size_t gk = std::min(kGroup * kTile, k - done);
             if (!exact_tile(done, gk)) break;
             const std::size_t nt = (gk + kTile - 1) / kTile;
-            if (vfn) {
-                const VirtualPlan vp = plan_virtual(p, wq.data() + done * ni, gk);
-                if (vp.nv > 0) {
-                    const std::size_t np = vp.nv / 2;
-                    std::vector<std::int32_t, AlignedAlloc<std::int32_t>> wv(nt * np * kTile, 0);
-                    for (std::size_t m = 0; m < gk; ++m)
-                        for (std::size_t v = 0; v < vp.nv; ++v) {
-                            if (vp.ind[v] < 0) continue;
-                            const auto part = std::uint16_t(std::int16_t(
-                                part_of(wq[(done + m) * ni + std::size_t(vp.ind[v])], vp.wp[v])));
-                            wv[(m / kTile) * np * kTile + (v / 2) * kTile + m % kTile] |=
-                                std::int32_t(std::uint32_t(part) << (16 * (v & 1)));
-                        }
-                    vfn(p, vp, wv.data(), nt, Tq.data(), gk, year, done);
-                    continue;
-                }
+            if (vfn && p.nzv > 0 && p.zv.size() == p.cells * p.nzv) {
+                const VnniWeights W = vnni_weights(p, wq.data() + done * ni, gk);
+                vfn(p, W, nt, Tq.data(), gk, year, done);
+                continue;
             }
             std::vector<double, AlignedAlloc<double>> wd(nt * ni * kTile, 0.0);
             for (std::size_t m = 0; m < gk; ++m)

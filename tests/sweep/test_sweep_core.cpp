@@ -179,6 +179,34 @@ TEST_CASE("the fused kernel equals a serial reference for any slicing", "[sweep]
                     REQUIRE(same(ppor[m], pref[m]));
                 }
             }
+            // overwrite = true sets the stats whatever they held, on every path.
+            for (auto path : {SweepKernelPath::automatic, SweepKernelPath::avx512,
+                              SweepKernelPath::avx2, SweepKernelPath::portable}) {
+                std::vector<YearZoneStats> ow;
+                std::vector<PeriodZoneStats> pow;
+                fresh(k, ow, pow);
+                for (auto& st : ow) {
+                    std::fill(st.residents.begin(), st.residents.end(), 7);
+                    std::fill(st.cells.begin(), st.cells.end(), -3);
+                    std::fill(st.dwellings.begin(), st.dwellings.end(), 1);
+                    std::fill(st.wsum_dev.begin(), st.wsum_dev.end(), Wide(99));
+                    std::fill(st.wsum_dim.begin(), st.wsum_dim.end(), Wide(-5));
+                    std::fill(st.res_class.begin(), st.res_class.end(), 11);
+                    std::fill(st.cells_class.begin(), st.cells_class.end(), 13);
+                }
+                for (auto& pp : pow) {
+                    std::fill(pp.residents.begin(), pp.residents.end(), 2);
+                    std::fill(pp.cells.begin(), pp.cells.end(), 4);
+                    std::fill(pp.wsum_delta.begin(), pp.wsum_delta.end(), Wide(8));
+                    std::fill(pp.wsum_ddim.begin(), pp.wsum_ddim.end(), Wide(-8));
+                }
+                sweep_score_prepared(p, dim_of, nd, cls, wq, k, ow, pow, path, true);
+                for (std::size_t m = 0; m < k; ++m) {
+                    INFO("overwrite, path " << int(path) << " member " << m);
+                    REQUIRE(same(ow[m], ref[m]));
+                    if (with_prev) REQUIRE(same(pow[m], pref[m]));
+                }
+            }
             // Member slices of 1, 5, 16 and 70 give the same per-member bits.
             for (std::size_t slice : {1u, 5u, 16u, 70u}) {
                 for (std::size_t m0 = 0; m0 < k; m0 += slice) {
