@@ -1302,9 +1302,10 @@ void run_sweep(const SweepOptions& opt) {
                 {"ranks", size},
                 {"threads", omp_get_max_threads()},
                 {"cells", ncells},
-                {"kernel", sweep_kernel_has_avx512() ? "avx512"
-                           : sweep_kernel_has_avx2() ? "avx2"
-                                                     : "portable"},
+                {"kernel", sweep_kernel_has_vnni()     ? "avx512-vnni"
+                           : sweep_kernel_has_avx512() ? "avx512"
+                           : sweep_kernel_has_avx2()   ? "avx2"
+                                                       : "portable"},
                 {"indicators", x.ni},
                 {"seconds",
                  {{"read", sec(t0, t1)},
