@@ -399,61 +399,61 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void group_vnni(
         for (std::size_t c = b; c < e; ++c) total += p.packed[c];
         for (std::size_t cb = b; cb < e; cb += kBlock) {
             const std::size_t nb = std::min(kBlock, e - cb);
-            const std::size_t nb4 = (nb + 3) & ~std::size_t(3);
             for (std::size_t t = 0; t < ntiles; ++t) {
                 const std::int32_t* wl = W.lo.data() + t * np * kTile;
                 const std::int32_t* wh = W.hi.data() + t * nh * kTile;
-                for (std::size_t c = 0; c < nb4; c += 4) {
-                    auto row = [&](std::size_t j) {
-                        return c + j < nb ? zv + (cb + c + j) * np : zpad;
-                    };
-                    const std::int32_t *z0 = row(0), *z1 = row(1), *z2 = row(2), *z3 = row(3);
-                    __m512i s00 = _mm512_setzero_si512(), s01 = s00, s10 = s00, s11 = s00;
-                    __m512i s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+                // All kBlock (8) cells at once: 8 independent dpwssd chains per weight load.
+                static_assert(kBlock == 8);
+                const std::int32_t* zr[kBlock];
+                for (std::size_t j = 0; j < kBlock; ++j) zr[j] = j < nb ? zv + (cb + j) * np : zpad;
+                {
+                    __m512i sv[2 * kBlock];
+#pragma GCC unroll 16
+                    for (std::size_t j = 0; j < 2 * kBlock; ++j) sv[j] = _mm512_setzero_si512();
                     std::size_t k = 0;
                     for (std::size_t ch = 0; ch < nlo; ++ch) {
-                        __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+                        __m512i a[kBlock];
+#pragma GCC unroll 8
+                        for (std::size_t j = 0; j < kBlock; ++j) a[j] = _mm512_setzero_si512();
                         for (const std::size_t ke = W.lo_end[ch]; k < ke; ++k) {
                             const __m512i w = _mm512_load_si512(wl + k * kTile);
-                            a0 = _mm512_dpwssd_epi32(a0, _mm512_set1_epi32(z0[k]), w);
-                            a1 = _mm512_dpwssd_epi32(a1, _mm512_set1_epi32(z1[k]), w);
-                            a2 = _mm512_dpwssd_epi32(a2, _mm512_set1_epi32(z2[k]), w);
-                            a3 = _mm512_dpwssd_epi32(a3, _mm512_set1_epi32(z3[k]), w);
+#pragma GCC unroll 8
+                            for (std::size_t j = 0; j < kBlock; ++j)
+                                a[j] = _mm512_dpwssd_epi32(a[j], _mm512_set1_epi32(zr[j][k]), w);
                         }
-                        widen(a0, s00, s01), widen(a1, s10, s11), widen(a2, s20, s21),
-                            widen(a3, s30, s31);
+#pragma GCC unroll 8
+                        for (std::size_t j = 0; j < kBlock; ++j)
+                            widen(a[j], sv[2 * j], sv[2 * j + 1]);
                     }
-                    if (nhi) {
-                        __m512i h00 = _mm512_setzero_si512(), h01 = h00, h10 = h00, h11 = h00;
-                        __m512i h20 = h00, h21 = h00, h30 = h00, h31 = h00;
-                        std::size_t h = 0;
-                        for (std::size_t ch = 0; ch < nhi; ++ch) {
-                            __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
-                            for (const std::size_t he = W.hi_end[ch]; h < he; ++h) {
-                                const std::size_t q = W.hi_pair[h];
-                                const __m512i w = _mm512_load_si512(wh + h * kTile);
-                                a0 = _mm512_dpwssd_epi32(a0, _mm512_set1_epi32(z0[q]), w);
-                                a1 = _mm512_dpwssd_epi32(a1, _mm512_set1_epi32(z1[q]), w);
-                                a2 = _mm512_dpwssd_epi32(a2, _mm512_set1_epi32(z2[q]), w);
-                                a3 = _mm512_dpwssd_epi32(a3, _mm512_set1_epi32(z3[q]), w);
-                            }
-                            widen(a0, h00, h01), widen(a1, h10, h11), widen(a2, h20, h21),
-                                widen(a3, h30, h31);
+#pragma GCC unroll 16
+                    for (std::size_t j = 0; j < 2 * kBlock; ++j)
+                        _mm512_store_si512(sc + j * 8, sv[j]);
+                }
+                if (nhi) {
+                    __m512i hv[2 * kBlock];
+#pragma GCC unroll 16
+                    for (std::size_t j = 0; j < 2 * kBlock; ++j) hv[j] = _mm512_setzero_si512();
+                    std::size_t h = 0;
+                    for (std::size_t ch = 0; ch < nhi; ++ch) {
+                        __m512i a[kBlock];
+#pragma GCC unroll 8
+                        for (std::size_t j = 0; j < kBlock; ++j) a[j] = _mm512_setzero_si512();
+                        for (const std::size_t he = W.hi_end[ch]; h < he; ++h) {
+                            const std::size_t q = W.hi_pair[h];
+                            const __m512i w = _mm512_load_si512(wh + h * kTile);
+#pragma GCC unroll 8
+                            for (std::size_t j = 0; j < kBlock; ++j)
+                                a[j] = _mm512_dpwssd_epi32(a[j], _mm512_set1_epi32(zr[j][q]), w);
                         }
-                        s00 = _mm512_add_epi64(s00, _mm512_slli_epi64(h00, 16));
-                        s01 = _mm512_add_epi64(s01, _mm512_slli_epi64(h01, 16));
-                        s10 = _mm512_add_epi64(s10, _mm512_slli_epi64(h10, 16));
-                        s11 = _mm512_add_epi64(s11, _mm512_slli_epi64(h11, 16));
-                        s20 = _mm512_add_epi64(s20, _mm512_slli_epi64(h20, 16));
-                        s21 = _mm512_add_epi64(s21, _mm512_slli_epi64(h21, 16));
-                        s30 = _mm512_add_epi64(s30, _mm512_slli_epi64(h30, 16));
-                        s31 = _mm512_add_epi64(s31, _mm512_slli_epi64(h31, 16));
+#pragma GCC unroll 8
+                        for (std::size_t j = 0; j < kBlock; ++j)
+                            widen(a[j], hv[2 * j], hv[2 * j + 1]);
                     }
-                    std::int64_t* o = sc + c * kTile;
-                    _mm512_store_si512(o, s00), _mm512_store_si512(o + 8, s01);
-                    _mm512_store_si512(o + 16, s10), _mm512_store_si512(o + 24, s11);
-                    _mm512_store_si512(o + 32, s20), _mm512_store_si512(o + 40, s21);
-                    _mm512_store_si512(o + 48, s30), _mm512_store_si512(o + 56, s31);
+#pragma GCC unroll 16
+                    for (std::size_t j = 0; j < 2 * kBlock; ++j)
+                        _mm512_store_si512(sc + j * 8,
+                                           _mm512_add_epi64(_mm512_load_si512(sc + j * 8),
+                                                            _mm512_slli_epi64(hv[j], 16)));
                 }
                 __m512i g0[NT], g1[NT];
                 for (std::size_t j = 0; j < NT; ++j)
