@@ -35,6 +35,11 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define LEEFBAAR_SWEEP_AVX2 1
 #include <immintrin.h>
+// GCC 12 warns "'__Y' may be used uninitialized" inside the AVX-512 widening/extract intrinsics
+// (their deliberately undefined pass-through operands) once they are inlined here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #endif
 
 namespace leefbaar {
