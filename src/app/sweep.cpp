@@ -453,39 +453,179 @@ Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
     return mx;
 }
 
-// Every year of the matrix prepared for the kernel (sorted by zone, z quantised). The float
-// matrix of a year is read just before and released right after (kept one year longer for
-// the last period), so that its memory is reused by the next year instead of touched fresh.
-std::vector<SweepPrepared> prepare_years(const RunContext& x, Matrix& mx) {
-    std::vector<SweepPrepared> out(x.ny);
-    const std::size_t nz = x.levels[0].size();
-    io::H5File f(x.results, MPI_COMM_SELF, io::H5File::Mode::read_only, io::H5File::Driver::posix);
-    for (std::size_t y = 0; y < x.ny; ++y) {
-        {
-            Section sec("read/hdf5 matrix");
-            mx.z[y] = f.read_rows<float>("/matrix/" + std::to_string(x.years[y]) + "/z", 0,
-                                         std::int64_t(mx.residents[y].size()));
-        }
-        SweepYearInput in;
-        in.cells = mx.residents[y].size();
-        in.indicators = x.ni;
-        in.z = mx.z[y].data();
-        in.residents = mx.residents[y].data();
-        in.dwellings = mx.dwellings[y].data();
-        in.zone = mx.zone[y].data();
-        if (x.last_period && y + 1 == x.ny) {
-            in.prev_z = mx.z[y - 1].data();
-            in.prev_index = mx.prev_index[y].data();
-        }
-        {
-            Section sec("read/prepare (sort, quantise)");
-            out[y] = sweep_prepare(in, nz);
-        }
-        if (y >= 1) std::vector<float>().swap(mx.z[y - 1]);
-        if (!(x.last_period && y + 2 == x.ny)) std::vector<float>().swap(mx.z[y]);
+// Every year of the matrix prepared for the kernel (sorted by zone, z quantised), shared by the
+// ranks of a node: the years are dealt out over the node's ranks (year y to node rank y mod
+// ranks), each rank reads and prepares its years straight into its segment of an MPI
+// shared-memory window (zq and packed, the bulk), and the small per-zone parts are broadcast
+// over the node. So a node reads, quantises and first-touches the matrix once instead of once
+// per rank. The float matrix of a year is read just before and released right after.
+struct SharedPrepared {
+    std::vector<SweepPrepared> years;
+    MPI_Win win = MPI_WIN_NULL, zwin = MPI_WIN_NULL;
+    MPI_Comm node = MPI_COMM_NULL;
+    SharedPrepared() = default;
+    SharedPrepared(const SharedPrepared&) = delete;
+    SharedPrepared& operator=(const SharedPrepared&) = delete;
+    // Collective over the node.
+    void release() {
+        years.clear();
+        if (zwin != MPI_WIN_NULL) MPI_Win_free(&zwin);
+        if (win != MPI_WIN_NULL) MPI_Win_free(&win);
+        if (node != MPI_COMM_NULL) MPI_Comm_free(&node);
     }
+};
+
+template <class T>
+void bcast_vec(std::vector<T>& v, int root, MPI_Comm c) {
+    std::uint64_t n = v.size();
+    MPI_Bcast(&n, 1, MPI_UINT64_T, root, c);
+    v.resize(n);
+    if (n) MPI_Bcast(v.data(), int(n * sizeof(T)), MPI_BYTE, root, c);
+}
+
+void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepared& out) {
+    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &out.node);
+    int nr = 0, ns = 1;
+    MPI_Comm_rank(out.node, &nr);
+    MPI_Comm_size(out.node, &ns);
+    const std::size_t nz = x.levels[0].size(), ni = x.ni, ny = x.ny;
+    auto owner = [&](std::size_t y) { return int(y % std::size_t(ns)); };
+    auto up64 = [](std::size_t b) { return (b + 63) & ~std::size_t(63); };
+    // Cells with a zone per year (every rank has the zones), and each year's offset in its
+    // owner's segment.
+    std::vector<std::size_t> ncz(ny, 0), off(ny, 0), seg_bytes(std::size_t(ns), 0);
+    for (std::size_t y = 0; y < ny; ++y) {
+        for (const std::int32_t z : mx.zone[y]) ncz[y] += z >= 0;
+        auto& sb = seg_bytes[std::size_t(owner(y))];
+        off[y] = sb;
+        sb += up64(ncz[y] * ni * sizeof(std::int32_t)) + up64(ncz[y] * sizeof(std::int64_t));
+    }
+    void* mine = nullptr;
+    MPI_Win_allocate_shared(MPI_Aint(std::max<std::size_t>(seg_bytes[std::size_t(nr)], 64)), 64,
+                            MPI_INFO_NULL, out.node, &mine, &out.win);
+    std::vector<char*> segs(static_cast<std::size_t>(ns));
+    for (int r = 0; r < ns; ++r) {
+        MPI_Aint sz = 0;
+        int du = 0;
+        void* q = nullptr;
+        MPI_Win_shared_query(out.win, r, &sz, &du, &q);
+        segs[std::size_t(r)] = static_cast<char*>(q);
+    }
+    auto zq_of = [&](std::size_t y) {
+        return reinterpret_cast<std::int32_t*>(segs[std::size_t(owner(y))] + off[y]);
+    };
+    auto packed_of = [&](std::size_t y) {
+        return reinterpret_cast<std::int64_t*>(segs[std::size_t(owner(y))] + off[y] +
+                                               up64(ncz[y] * ni * sizeof(std::int32_t)));
+    };
+    out.years.resize(ny);
+    MPI_Win_lock_all(MPI_MODE_NOCHECK, out.win);
+    {
+        std::unique_ptr<io::H5File> f;
+        auto read_z = [&](std::size_t y) {
+            Section sec("read/hdf5 matrix");
+            if (!f)
+                f = std::make_unique<io::H5File>(x.results, MPI_COMM_SELF,
+                                                 io::H5File::Mode::read_only,
+                                                 io::H5File::Driver::posix);
+            if (mx.z[y].empty())
+                mx.z[y] = f->read_rows<float>("/matrix/" + std::to_string(x.years[y]) + "/z", 0,
+                                              std::int64_t(mx.residents[y].size()));
+        };
+        for (std::size_t y = 0; y < ny; ++y) {
+            if (owner(y) != nr) continue;
+            const bool with_prev = x.last_period && y + 1 == ny;
+            read_z(y);
+            if (with_prev) read_z(y - 1);
+            SweepYearInput in;
+            in.cells = mx.residents[y].size();
+            in.indicators = ni;
+            in.z = mx.z[y].data();
+            in.residents = mx.residents[y].data();
+            in.dwellings = mx.dwellings[y].data();
+            in.zone = mx.zone[y].data();
+            if (with_prev) {
+                in.prev_z = mx.z[y - 1].data();
+                in.prev_index = mx.prev_index[y].data();
+            }
+            {
+                Section sec("read/prepare (sort, quantise)");
+                out.years[y] = sweep_prepare(in, nz, zq_of(y), packed_of(y), false);
+            }
+            // Keep z of year ny - 2 for the last period when this rank prepares that too.
+            if (!(x.last_period && y + 2 == ny && owner(ny - 1) == nr))
+                std::vector<float>().swap(mx.z[y]);
+            if (with_prev) std::vector<float>().swap(mx.z[y - 1]);
+        }
+    }
+    MPI_Win_sync(out.win);
+    MPI_Barrier(out.node);
+    MPI_Win_sync(out.win);
+    {
+        Section sec("read/share prepared years (node)");
+        for (std::size_t y = 0; y < ny; ++y) {
+            SweepPrepared& p = out.years[y];
+            const int root = owner(y);
+            if (root != nr) {
+                p.cells = ncz[y];
+                p.indicators = ni;
+                p.zones = nz;
+                p.zq = std::span<const std::int32_t>(zq_of(y), ncz[y] * ni);
+                p.packed = std::span<const std::int64_t>(packed_of(y), ncz[y]);
+            }
+            bcast_vec(p.run_zone, root, out.node);
+            bcast_vec(p.run_begin, root, out.node);
+            bcast_vec(p.zq_maxabs, root, out.node);
+            bcast_vec(p.residents, root, out.node);
+            bcast_vec(p.dwellings, root, out.node);
+            bcast_vec(p.ncells, root, out.node);
+            bcast_vec(p.rz, root, out.node);
+            int period = p.period;
+            MPI_Bcast(&period, 1, MPI_INT, root, out.node);
+            p.period = period != 0;
+            bcast_vec(p.p_residents, root, out.node);
+            bcast_vec(p.p_cells, root, out.node);
+            bcast_vec(p.pz, root, out.node);
+        }
+    }
+    MPI_Win_unlock_all(out.win);
     mx = Matrix{};
-    return out;
+    // The VNNI kernel's 16-bit z parts, in a second window: every rank plans the columns from
+    // the broadcast zq_maxabs (the same plan), each year's owner fills them.
+    {
+        Section sec("read/prepare (sort, quantise)");
+        std::vector<std::size_t> zoff(ny, 0), zbytes(static_cast<std::size_t>(ns), 0);
+        std::vector<std::uint8_t> has(ny, 0);
+        for (std::size_t y = 0; y < ny; ++y) {
+            has[y] = sweep_plan_zparts(out.years[y]);
+            if (!has[y]) continue;
+            auto& sb = zbytes[std::size_t(owner(y))];
+            zoff[y] = sb;
+            sb += up64(ncz[y] * out.years[y].nzv * sizeof(std::int16_t));
+        }
+        void* zmine = nullptr;
+        MPI_Win_allocate_shared(MPI_Aint(std::max<std::size_t>(zbytes[std::size_t(nr)], 64)), 64,
+                                MPI_INFO_NULL, out.node, &zmine, &out.zwin);
+        std::vector<char*> zsegs(static_cast<std::size_t>(ns));
+        for (int r = 0; r < ns; ++r) {
+            MPI_Aint sz = 0;
+            int du = 0;
+            void* q = nullptr;
+            MPI_Win_shared_query(out.zwin, r, &sz, &du, &q);
+            zsegs[std::size_t(r)] = static_cast<char*>(q);
+        }
+        MPI_Win_lock_all(MPI_MODE_NOCHECK, out.zwin);
+        for (std::size_t y = 0; y < ny; ++y) {
+            if (!has[y]) continue;
+            auto* zv = reinterpret_cast<std::int16_t*>(zsegs[std::size_t(owner(y))] + zoff[y]);
+            if (owner(y) == nr) sweep_fill_zparts(out.years[y], zv);
+            out.years[y].zv = std::span<const std::int16_t>(zv, ncz[y] * out.years[y].nzv);
+        }
+        MPI_Win_sync(out.zwin);
+        MPI_Barrier(out.node);
+        MPI_Win_sync(out.zwin);
+        MPI_Win_unlock_all(out.zwin);
+    }
 }
 
 // Scores members [0, k) of `weights` (k x ni) and fills their rows. Tiles of members run on the
@@ -501,9 +641,8 @@ void score_members(const RunContext& x, const RowLayout& L, const std::vector<Sw
     const std::vector<std::int32_t> wq =
         quantise_weights(std::span<const double>(weights.data(), k * x.ni));
     // Each thread's zone statistics (years x tile members, ~3 MB per member-year nationally) are
-    // allocated once and zeroed per tile: fresh allocations per tile cost page faults that
-    // dominated the score time.
-    auto zero = [](auto& v) { std::fill(v.begin(), v.end(), 0); };
+    // allocated once and reused by every tile (the kernel overwrites them): fresh allocations
+    // per tile cost page faults that dominated the score time.
 #pragma omp parallel
     {
         std::vector<std::vector<YearZoneStats>> ys(x.ny, std::vector<YearZoneStats>(tile));
@@ -518,25 +657,19 @@ void score_members(const RunContext& x, const RowLayout& L, const std::vector<Sw
             const std::size_t m0 = t * tile, mk = std::min(tile, k - m0);
             std::vector<PeriodZoneStats> pt;
             for (std::size_t y = 0; y < x.ny; ++y) {
-                for (std::size_t m = 0; m < mk; ++m) {
-                    YearZoneStats& s = ys[y][m];
-                    zero(s.residents), zero(s.dwellings), zero(s.cells), zero(s.wsum_dev),
-                        zero(s.wsum_dim), zero(s.res_class), zero(s.cells_class);
-                }
+                // The kernel sets every field (overwrite): no zeroing pass over the stats.
                 std::vector<YearZoneStats> yt;  // the tile's members, moved in and back out
                 for (std::size_t m = 0; m < mk; ++m) yt.push_back(std::move(ys[y][m]));
                 const bool with_prev = x.last_period && y + 1 == x.ny;
                 if (with_prev)
                     for (std::size_t m = 0; m < mk; ++m) {
-                        PeriodZoneStats& p = ps[m];
-                        zero(p.residents), zero(p.cells), zero(p.wsum_delta), zero(p.wsum_ddim);
-                        pt.push_back(std::move(p));
+                        pt.push_back(std::move(ps[m]));
                     }
                 Section sec("score/kernel");
                 sweep_score_prepared(
                     pr[y], x.dim_of, x.nd, x.rc.model.classes,
                     std::span<const std::int32_t>(wq.data() + m0 * x.ni, mk * x.ni), mk, yt,
-                    with_prev ? pt : none);
+                    with_prev ? pt : none, SweepKernelPath::automatic, true);
                 for (std::size_t m = 0; m < mk; ++m) ys[y][m] = std::move(yt[m]);
             }
             for (std::size_t m = 0; m < mk; ++m) {
@@ -612,7 +745,30 @@ struct FileData {
     std::string spec;
     std::int64_t spec_total = 0;
     std::string run_dir, config;
+    // Per member: rank correlation of its buurt scores with the base run's, when already
+    // computed (run_sweep: by the rank that scored the member); empty = computed here.
+    std::vector<double> rho;
 };
+
+// The rank correlation of each row's finest-buurt-level scores with the base row's.
+std::vector<double> rank_correlations(const RunContext& x, const RowLayout& L,
+                                      const std::vector<double>& base_row,
+                                      const std::vector<double>& rows, std::size_t K) {
+    const auto& kbl = x.levels[std::size_t(x.kb)];
+    const std::size_t nb = kbl.size();
+    const std::size_t off_kb = L["zone_mean/" + kbl.name].offset;
+    std::vector<double> base_b(base_row.begin() + std::ptrdiff_t(off_kb),
+                               base_row.begin() + std::ptrdiff_t(off_kb + nb)),
+        rho(K);
+    const SpearmanReference base_rank(base_b);
+#pragma omp parallel for schedule(dynamic, 8)
+    for (std::size_t r = 0; r < K; ++r) {
+        std::vector<double> v(rows.begin() + std::ptrdiff_t(r * L.width + off_kb),
+                              rows.begin() + std::ptrdiff_t(r * L.width + off_kb + nb));
+        rho[r] = base_rank(v);
+    }
+    return rho;
+}
 
 FileData read_file(const std::string& path, const RowLayout& L) {
     if (!fs::exists(path) || !io::is_hdf5(path))
@@ -680,11 +836,13 @@ double quantile(std::vector<double> v, double q) {
     return quantile_sorted(v, q);
 }
 
-// Columns [off, off + n) of the K member rows, transposed to n x K (member fastest), in blocks
-// of columns so that both sides stream through the cache.
-std::vector<double> columns_of(const std::vector<double>& rows, std::size_t width, std::size_t K,
-                               std::size_t off, std::size_t n) {
-    std::vector<double> t(n * K);
+// Columns [off, off + n) of the K member rows, transposed into t (n x K, member fastest), in
+// blocks of columns so that both sides stream through the cache. t is reused across calls (the
+// summaries transpose a block of zones at a time: fresh memory for whole levels, 100 MB per
+// field at K = 1000, cost more in first-touch page faults than the summaries themselves).
+void columns_into(const std::vector<double>& rows, std::size_t width, std::size_t K,
+                  std::size_t off, std::size_t n, std::vector<double>& t) {
+    t.resize(n * K);
     constexpr std::size_t kBlock = 64;
     for (std::size_t c0 = 0; c0 < n; c0 += kBlock) {
         const std::size_t c1 = std::min(n, c0 + kBlock);
@@ -693,7 +851,6 @@ std::vector<double> columns_of(const std::vector<double>& rows, std::size_t widt
             for (std::size_t c = c0; c < c1; ++c) t[c * K + r] = src[c];
         }
     }
-    return t;
 }
 json jnum(double v) {
     return std::isfinite(v) ? json(v) : json(nullptr);
@@ -709,20 +866,10 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
     auto bval = [&](const std::string& field, std::size_t col) {
         return d.base_row[L[field].offset + col];
     };
-    const auto& kbl = x.levels[std::size_t(x.kb)];
-    const std::size_t nb = kbl.size();
     // Rank correlation of each member's buurt scores with the base run.
     auto sec = std::make_unique<Section>("write/summaries/rank correlation");
-    std::vector<double> base_b(nb), rho(K);
-    for (std::size_t z = 0; z < nb; ++z) base_b[z] = bval("zone_mean/" + kbl.name, z);
-    const std::size_t off_kb = L["zone_mean/" + kbl.name].offset;
-    const SpearmanReference base_rank(base_b);
-#pragma omp parallel for schedule(dynamic, 8)
-    for (std::size_t r = 0; r < K; ++r) {
-        std::vector<double> v(nb);
-        for (std::size_t z = 0; z < nb; ++z) v[z] = d.rows[r * L.width + off_kb + z];
-        rho[r] = base_rank(v);
-    }
+    const std::vector<double> rho =
+        d.rho.size() == K ? d.rho : rank_correlations(x, L, d.base_row, d.rows, K);
     // members.csv
     sec = std::make_unique<Section>("write/summaries/members.csv");
     {
@@ -810,14 +957,22 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
                 flag_field = "typology/kwetsbare_wijk", flag_col = 16;
             else if (int(k) == x.ir)
                 flag_field = "typology/aandachtsregio", flag_col = 17;
-            // The level's columns, zone-major (one contiguous run of K members per zone).
-            const std::vector<double> TF = columns_of(d.rows, L.width, K, offF, nz);
-            std::vector<double> TO, TT, TC;
+            // 0/1 flags: per zone the number of members with the flag (exact counts, summed
+            // row by row, so no transpose).
+            auto count_flags = [&](std::size_t off) {
+                std::vector<double> n(nz, 0.0);
+                for (std::size_t r = 0; r < K; ++r) {
+                    const double* src = d.rows.data() + r * L.width + off;
+                    for (std::size_t z = 0; z < nz; ++z) n[z] += src[z];
+                }
+                return n;
+            };
+            std::vector<double> NO, NT, NC;
             if (int(k) == x.kb) {
-                TO = columns_of(d.rows, L.width, K, L["onvoldoende/" + lv.name].offset, nz);
-                TC = columns_of(d.rows, L.width, K, L["typology/kwetsbaar_cluster"].offset, nz);
+                NO = count_flags(L["onvoldoende/" + lv.name].offset);
+                NC = count_flags(L["typology/kwetsbaar_cluster"].offset);
             }
-            if (flag_col >= 0) TT = columns_of(d.rows, L.width, K, L[flag_field].offset, nz);
+            if (flag_col >= 0) NT = count_flags(L[flag_field].offset);
             const std::size_t offBF = L[F].offset;
             const std::size_t offBO =
                 int(k) == x.kb ? L["onvoldoende/" + lv.name].offset : std::size_t(0);
@@ -825,65 +980,71 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
             const std::size_t offBC =
                 int(k) == x.kb ? L["typology/kwetsbaar_cluster"].offset : std::size_t(0);
             // Probability of a 0/1 flag over the members (an exact count).
-            auto prob = [&](const std::vector<double>& T, std::size_t z) {
-                double s = 0;
-                for (std::size_t r = 0; r < K; ++r) s += T[z * K + r];
-                return K ? io::csv_number(s / double(K)) : std::string();
+            auto prob = [&](const std::vector<double>& N, std::size_t z) {
+                return K ? io::csv_number(N[z] / double(K)) : std::string();
             };
             std::vector<std::vector<std::string>> out_rows(nz);
-#pragma omp parallel for schedule(dynamic, 64)
-            for (std::size_t z = 0; z < nz; ++z) {
-                const double b = d.base_row[offBF + z];
-                const std::vector<double> v(TF.begin() + std::ptrdiff_t(z * K),
-                                            TF.begin() + std::ptrdiff_t((z + 1) * K));
-                const int bc = std::isfinite(b) ? m.classes.classify(b) : 0;
-                int cmin = 99, cmax = 0;
-                std::size_t differs = 0, nfin = 0;
-                std::vector<double> sorted;
-                sorted.reserve(K);
-                for (double s : v)
-                    if (std::isfinite(s)) {
-                        const int c = m.classes.classify(s);
-                        cmin = std::min(cmin, c), cmax = std::max(cmax, c), differs += c != bc,
-                        ++nfin;
-                        sorted.push_back(s);
+            std::vector<double> TF;
+            // The level's scores a block of zones at a time, zone-major (one contiguous run of
+            // K members per zone) in a reused buffer.
+            constexpr std::size_t kZoneBlock = 256;
+            for (std::size_t zb = 0; zb < nz; zb += kZoneBlock) {
+                const std::size_t nzb = std::min(kZoneBlock, nz - zb);
+                columns_into(d.rows, L.width, K, offF + zb, nzb, TF);
+#pragma omp parallel for schedule(dynamic, 16)
+                for (std::size_t z = zb; z < zb + nzb; ++z) {
+                    const double b = d.base_row[offBF + z];
+                    const std::vector<double> v(TF.begin() + std::ptrdiff_t((z - zb) * K),
+                                                TF.begin() + std::ptrdiff_t((z - zb + 1) * K));
+                    const int bc = std::isfinite(b) ? m.classes.classify(b) : 0;
+                    int cmin = 99, cmax = 0;
+                    std::size_t differs = 0, nfin = 0;
+                    std::vector<double> sorted;
+                    sorted.reserve(K);
+                    for (double s : v)
+                        if (std::isfinite(s)) {
+                            const int c = m.classes.classify(s);
+                            cmin = std::min(cmin, c), cmax = std::max(cmax, c), differs += c != bc,
+                            ++nfin;
+                            sorted.push_back(s);
+                        }
+                    std::sort(sorted.begin(), sorted.end());
+                    std::vector<std::string> row{lv.name, lv.codes[z], lv.names[z]};
+                    auto score = [&](double s) {
+                        return io::csv_number(std::isfinite(s) ? m.reference_level + s : s);
+                    };
+                    double mn = std::nan(""), mx = std::nan("");
+                    if (nfin) mn = quantile_sorted(sorted, 0.0), mx = quantile_sorted(sorted, 1.0);
+                    for (double s : {b, mean_of(v), std::nan(""), mn, quantile_sorted(sorted, 0.05),
+                                     quantile_sorted(sorted, 0.95), mx})
+                        row.push_back(score(s));
+                    row[5] = io::csv_number(sd_of(v));
+                    row.push_back(bc ? std::to_string(bc) : "");
+                    row.push_back(nfin ? std::to_string(cmin) : "");
+                    row.push_back(nfin ? std::to_string(cmax) : "");
+                    row.push_back(nfin ? io::csv_number(double(differs) / double(nfin)) : "");
+                    std::string p_onv, p_flag[3], base_onv, base_typ;
+                    if (int(k) == x.kb) {
+                        p_onv = prob(NO, z);
+                        base_onv = std::to_string(int(d.base_row[offBO + z]));
                     }
-                std::sort(sorted.begin(), sorted.end());
-                std::vector<std::string> row{lv.name, lv.codes[z], lv.names[z]};
-                auto score = [&](double s) {
-                    return io::csv_number(std::isfinite(s) ? m.reference_level + s : s);
-                };
-                double mn = std::nan(""), mx = std::nan("");
-                if (nfin) mn = quantile_sorted(sorted, 0.0), mx = quantile_sorted(sorted, 1.0);
-                for (double s : {b, mean_of(v), std::nan(""), mn, quantile_sorted(sorted, 0.05),
-                                 quantile_sorted(sorted, 0.95), mx})
-                    row.push_back(score(s));
-                row[5] = io::csv_number(sd_of(v));
-                row.push_back(bc ? std::to_string(bc) : "");
-                row.push_back(nfin ? std::to_string(cmin) : "");
-                row.push_back(nfin ? std::to_string(cmax) : "");
-                row.push_back(nfin ? io::csv_number(double(differs) / double(nfin)) : "");
-                std::string p_onv, p_flag[3], base_onv, base_typ;
-                if (int(k) == x.kb) {
-                    p_onv = prob(TO, z);
-                    base_onv = std::to_string(int(d.base_row[offBO + z]));
+                    if (flag_col >= 0) {
+                        p_flag[flag_col - 15] = prob(NT, z);
+                        base_typ = std::to_string(int(d.base_row[offBT + z]));
+                    }
+                    row.push_back(p_onv);
+                    for (auto& p : p_flag) row.push_back(p);
+                    row.push_back(base_onv);
+                    row.push_back(base_typ);
+                    std::string p_clu, base_clu;
+                    if (int(k) == x.kb) {
+                        p_clu = prob(NC, z);
+                        base_clu = std::to_string(int(d.base_row[offBC + z]));
+                    }
+                    row.push_back(p_clu);
+                    row.push_back(base_clu);
+                    out_rows[z] = std::move(row);
                 }
-                if (flag_col >= 0) {
-                    p_flag[flag_col - 15] = prob(TT, z);
-                    base_typ = std::to_string(int(d.base_row[offBT + z]));
-                }
-                row.push_back(p_onv);
-                for (auto& p : p_flag) row.push_back(p);
-                row.push_back(base_onv);
-                row.push_back(base_typ);
-                std::string p_clu, base_clu;
-                if (int(k) == x.kb) {
-                    p_clu = prob(TC, z);
-                    base_clu = std::to_string(int(d.base_row[offBC + z]));
-                }
-                row.push_back(p_clu);
-                row.push_back(base_clu);
-                out_rows[z] = std::move(row);
             }
             for (auto& row : out_rows) csv.row(std::move(row));
         }
@@ -1053,7 +1214,9 @@ void run_sweep(const SweepOptions& opt) {
         for (const auto& r : mx.residents) c += std::int64_t(r.size());
         return c;
     }();
-    const std::vector<SweepPrepared> pr = prepare_years(x, mx);
+    SharedPrepared shared;
+    prepare_years(x, mx, comm, shared);
+    const std::vector<SweepPrepared>& pr = shared.years;
     const auto t1 = std::chrono::steady_clock::now();
     // CPU seconds of this process (all its threads), so the score phase can be compared with a
     // baseline on a shared machine, where wall time mostly measures the other jobs.
@@ -1079,6 +1242,17 @@ void run_sweep(const SweepOptions& opt) {
     const auto t2 = std::chrono::steady_clock::now();
     double score_cpu = cpu_now() - c1;
     MPI_Allreduce(MPI_IN_PLACE, &score_cpu, 1, MPI_DOUBLE, MPI_SUM, comm);
+    // Each rank ranks its own members' buurt scores against the base run's (every rank scores
+    // the base weights itself: one member, a fraction of a second).
+    std::vector<double> base_row, rho;
+    {
+        Section sec("write/base row");
+        score_members(x, L, pr, x.base, 1, 1, base_row);
+    }
+    {
+        Section sec("write/summaries/rank correlation");
+        rho = rank_correlations(x, L, base_row, rows, k);
+    }
     // Gather the rows on rank 0 in member order.
     auto gsec = std::make_unique<Section>("write/gather rows");
     std::vector<int> counts(static_cast<std::size_t>(size)), displs(static_cast<std::size_t>(size));
@@ -1092,18 +1266,25 @@ void run_sweep(const SweepOptions& opt) {
     else
         MPI_Gatherv(rows.data(), mine, MPI_DOUBLE, nullptr, counts.data(), displs.data(),
                     MPI_DOUBLE, 0, comm);
+    {
+        std::vector<int> rc(static_cast<std::size_t>(size)), rd(static_cast<std::size_t>(size));
+        const int kr = int(k);
+        MPI_Gather(&kr, 1, MPI_INT, rc.data(), 1, MPI_INT, 0, comm);
+        for (int r = 1; r < size; ++r)
+            rd[std::size_t(r)] = rd[std::size_t(r) - 1] + rc[std::size_t(r) - 1];
+        std::vector<double> all(rank == 0 ? std::size_t(n) : 0);
+        MPI_Gatherv(rho.data(), kr, MPI_DOUBLE, all.data(), rc.data(), rd.data(), MPI_DOUBLE, 0,
+                    comm);
+        rho = std::move(all);
+    }
     gsec.reset();
     if (rank == 0) {
-        std::vector<double> base_row;
-        {
-            Section sec("write/base row");
-            score_members(x, L, pr, x.base, 1, 1, base_row);
-        }
         fs::create_directories(out);
         FileData d;
         for (std::int64_t m = A; m < B; ++m) d.members.push_back(m);
         d.rows = std::move(rows);
         d.base_row = base_row;
+        d.rho = std::move(rho);
         d.spec = spec.describe();
         d.spec_total = total;
         {
@@ -1121,9 +1302,10 @@ void run_sweep(const SweepOptions& opt) {
                 {"ranks", size},
                 {"threads", omp_get_max_threads()},
                 {"cells", ncells},
-                {"kernel", sweep_kernel_has_avx512() ? "avx512"
-                           : sweep_kernel_has_avx2() ? "avx2"
-                                                     : "portable"},
+                {"kernel", sweep_kernel_has_vnni()     ? "avx512-vnni"
+                           : sweep_kernel_has_avx512() ? "avx512"
+                           : sweep_kernel_has_avx2()   ? "avx2"
+                                                       : "portable"},
                 {"indicators", x.ni},
                 {"seconds",
                  {{"read", sec(t0, t1)},
@@ -1139,6 +1321,7 @@ void run_sweep(const SweepOptions& opt) {
         progress("sweep: " + std::to_string(B - A) + " members scored in " + fmtd(sec(t1, t2)) +
                  " s -> " + out);
     }
+    shared.release();
     MPI_Barrier(comm);
 }
 

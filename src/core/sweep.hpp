@@ -80,10 +80,26 @@ struct SweepYearInput {
 // scores are linear in the weights and every term is an integer, so they come exactly from
 // per-zone sums rz[z][i] = sum_c residents_c * zq_ci (one small product per member: zones x
 // indicators) instead of a pass over the cells; only the classes need the cells x members scores.
+// zq and packed are views: of zq_own / packed_own, or of memory the caller gave sweep_prepare
+// (e.g. an MPI shared-memory window that the ranks of a node read). Move-only, so that a view
+// never outlives or dangles from its own storage (moving a vector keeps its buffer).
 struct SweepPrepared {
+    SweepPrepared() = default;
+    SweepPrepared(SweepPrepared&&) noexcept = default;
+    SweepPrepared& operator=(SweepPrepared&&) noexcept = default;
+    SweepPrepared(const SweepPrepared&) = delete;
+    SweepPrepared& operator=(const SweepPrepared&) = delete;
     std::size_t cells = 0, indicators = 0, zones = 0;
-    std::vector<std::int32_t> zq;         // sorted cells x indicators
-    std::vector<std::int64_t> packed;     // per sorted cell: residents * 2^32 + 1
+    std::span<const std::int32_t> zq;      // sorted cells x indicators
+    std::span<const std::int64_t> packed;  // per sorted cell: residents * 2^32 + 1
+    std::vector<std::int32_t> zq_own;
+    std::vector<std::int64_t> packed_own;
+    // The VNNI kernel's z: zq in 16-bit parts, cells x nzv (sweep_plan_zparts, sweep_fill_zparts;
+    // empty = no VNNI). Column v is part zv_part[v] of indicator zv_ind[v] (-1: a zero column).
+    std::size_t nzv = 0;
+    std::vector<std::int32_t> zv_ind, zv_part;
+    std::span<const std::int16_t> zv;
+    std::vector<std::int16_t> zv_own;
     std::vector<std::int32_t> run_zone;   // per run: zone index
     std::vector<std::size_t> run_begin;   // runs + 1 offsets into the sorted cells
     std::vector<std::int64_t> zq_maxabs;  // per indicator: max |zq| over the cells
@@ -93,26 +109,44 @@ struct SweepPrepared {
     std::vector<std::int64_t> p_residents, p_cells;          // per zone, cells scored in both years
     std::vector<std::int64_t> pz;  // zones x indicators: sum residents * (zq - previous zq)
 };
-SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t zones);
+// zq_out / packed_out: where to write zq (sweep_prepared_cells(in) x indicators) and packed
+// (sweep_prepared_cells(in)); null = in the result's own vectors.
+// zparts: also plan and fill zv (own memory) where the CPU has VNNI.
+SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t zones,
+                            std::int32_t* zq_out = nullptr, std::int64_t* packed_out = nullptr,
+                            bool zparts = true);
+// The z part columns of p (from p.zq_maxabs; false and nzv = 0 when there would be too many or
+// the CPU has no VNNI), and the parts themselves into out (p.cells x p.nzv).
+bool sweep_plan_zparts(SweepPrepared& p);
+void sweep_fill_zparts(const SweepPrepared& p, std::int16_t* out);
+// The number of cells of `in` with a zone (the rows of the prepared zq).
+std::size_t sweep_prepared_cells(const SweepYearInput& in);
 
-// Which code path sweep_score_prepared takes: automatic = the AVX-512 kernel where the CPU has
-// it (groups of 64 members per pass over the cells, cumulative class counts by masked adds),
-// else the AVX2+FMA micro-kernel (both double arithmetic on integer values, exact because every
-// partial sum stays below 2^53; checked per group/tile, else the portable path); avx2 = never
-// AVX-512; portable = the int64 path. All give the same bits (tested).
-enum class SweepKernelPath { automatic, avx2, portable };
+// Which code path sweep_score_prepared takes: automatic = the AVX-512 VNNI kernel where the CPU
+// has it (int16 parts of z and the weights, vpdpwssd into int32 lanes bounded per chunk of
+// indicators, widened to int64 scores), else the AVX-512 double kernel, else the AVX2+FMA
+// micro-kernel; avx512 = the AVX-512 double kernel (never VNNI); avx2 = never AVX-512;
+// portable = the int64 path. The AVX-512 kernels take groups of 64 members per pass over the
+// cells and keep cumulative class counts by masked adds; the double kernels compute on integer
+// values, exact because every partial sum stays below 2^53 (checked per group/tile, else the
+// portable path; the VNNI kernel is used under the same check). All give the same bits
+// (tested).
+enum class SweepKernelPath { automatic, avx2, portable, avx512 };
 bool sweep_kernel_has_avx2();
+bool sweep_kernel_has_vnni();
 bool sweep_kernel_has_avx512();
 
 // Scores `k` members (quantised weights wq: k x indicators, quantise_weight) on one prepared
 // year and adds each member's cells into year[m] (and period[m] when p.period; period may be
-// empty otherwise). The stats must be sized (zones, dimensions, classes) by the caller. Integer
+// empty otherwise); overwrite = true: sets them instead (year[m] and period[m] need not be
+// zeroed). The stats must be sized (zones, dimensions, classes) by the caller. Integer
 // sums: exact in any order, so the result is independent of tiles, threads and ranks.
 void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, std::size_t dims,
                           const ClassScheme& classes, std::span<const std::int32_t> wq,
                           std::size_t k, std::vector<YearZoneStats>& year,
                           std::vector<PeriodZoneStats>& period,
-                          SweepKernelPath path = SweepKernelPath::automatic);
+                          SweepKernelPath path = SweepKernelPath::automatic,
+                          bool overwrite = false);
 
 // Quantised weights (k x indicators) of weights (k x indicators); throws on |w| >= 2^11.
 std::vector<std::int32_t> quantise_weights(std::span<const double> weights);

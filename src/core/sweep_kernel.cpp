@@ -35,6 +35,11 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define LEEFBAAR_SWEEP_AVX2 1
 #include <immintrin.h>
+// GCC 12 warns "'__Y' may be used uninitialized" inside the AVX-512 widening/extract intrinsics
+// (their deliberately undefined pass-through operands) once they are inlined here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #endif
 
 namespace leefbaar {
@@ -43,6 +48,15 @@ namespace {
 
 constexpr std::size_t kTile = 16;  // members per micro-kernel tile (4 vectors of 4 doubles)
 constexpr std::int64_t kRunLimit = std::int64_t(1) << 30;  // residents or cells per run
+constexpr std::size_t kMaxVirtual = 128;  // VNNI: z part columns (even), else no VNNI
+constexpr std::int64_t kPart = 32767;     // VNNI: largest |part| of z
+
+// Part p of x in 16-bit parts: x = sum over p of part_of(x, p), |part_of| <= kPart.
+inline std::int64_t part_of(std::int64_t x, std::int64_t p) {
+    const std::int64_t a = x < 0 ? -x : x;
+    const std::int64_t v = std::clamp<std::int64_t>(a - kPart * p, 0, kPart);
+    return x < 0 ? -v : v;
+}
 
 // 64-byte aligned allocations (the AVX-512 path loads weights with aligned loads).
 template <class T>
@@ -199,7 +213,7 @@ __attribute__((target("avx512f"))) void group_avx512(const SweepPrepared& p, con
     alignas(64) std::int64_t ge[kGroup][NT][kTile];
     for (std::size_t r = 0; r + 1 < p.run_begin.size(); ++r) {
         const std::size_t b = p.run_begin[r], e = p.run_begin[r + 1];
-        std::memset(ge, 0, sizeof ge);
+        std::memset(ge, 0, ntiles * sizeof ge[0]);
         std::int64_t total = 0;
         for (std::size_t c = b; c < e; ++c) total += p.packed[c];
         for (std::size_t cb = b; cb < e; cb += kBlock) {
@@ -270,13 +284,262 @@ __attribute__((target("avx512f"))) void group_avx512(const SweepPrepared& p, con
                 for (std::size_t c = 0; c < nc; ++c) {
                     const std::int64_t hi = c == 0 ? total : ge[t][c - 1][m];
                     const std::int64_t lo = c == NT ? 0 : ge[t][c][m];
-                    const std::int64_t v = hi - lo;
-                    if (v) {
-                        s.res_class[zone * nc + c] += v >> 32;
-                        s.cells_class[zone * nc + c] += v & 0xffffffff;
-                    }
+                    const std::int64_t v = hi - lo;  // branch-free: mostly nonzero anyway
+                    s.res_class[zone * nc + c] += v >> 32;
+                    s.cells_class[zone * nc + c] += v & 0xffffffff;
                 }
             }
+    }
+}
+
+// VNNI path (AVX-512 VNNI, vpdpwssd: 16 lanes of int32 += int16 x int16 + int16 x int16): the
+// same integer sums with z and the weights in 16-bit parts.
+// z: each year's zq split once (sweep_prepare / sweep_fill_zparts) into the columns of
+// SweepPrepared::zv: column v is part zv_part[v] of indicator zv_ind[v], parts x = sum_p
+// clamp(|x| - 32767 p, 0, 32767) * sign(x) (|part| <= 32767); part 0 of every indicator first,
+// then the further parts of the indicators with max |zq| > 32767, then a zero column (even).
+// Weights: wq = hi * 65536 + lo with lo in [-32768, 32767]; the lo parts of every column, and the
+// hi parts of the few column pairs where a member of the tile has a nonzero hi (|w| >= 2^-5).
+// score = sum lo * zpart + 65536 * sum hi * zpart, exactly. The int32 lanes accumulate a chunk
+// of column pairs whose bound (sum over its columns of max |zpart| x max |w part|) is below 2^31,
+// so no lane can overflow (a pair alone is below 2 x 32767 x 32768 < 2^31); each chunk is then
+// widened and added into int64 scores. Classes compare the int64 scores with ceil(threshold),
+// the same test as the double paths' score >= threshold.
+
+// One group's weights for the VNNI kernel.
+struct VnniWeights {
+    std::size_t np = 0, nh = 0;  // column pairs, pairs with hi parts
+    std::vector<std::int32_t, AlignedAlloc<std::int32_t>> lo, hi;  // tiles x pairs x 16
+    std::vector<std::size_t> hi_pair;         // nh: the pair index of each hi pair
+    std::vector<std::size_t> lo_end, hi_end;  // chunk ends (pair counts)
+};
+
+VnniWeights vnni_weights(const SweepPrepared& p, const std::int32_t* wq, std::size_t mk) {
+    const std::size_t ni = p.indicators, nv = p.nzv, np = nv / 2;
+    const std::size_t nt = (mk + kTile - 1) / kTile;
+    VnniWeights W;
+    W.np = np;
+    auto hi_of = [](std::int64_t w) { return (w + 32768) >> 16; };  // floor
+    std::vector<std::int64_t> lomax(ni, 0), himax(ni, 0);
+    for (std::size_t m = 0; m < mk; ++m)
+        for (std::size_t i = 0; i < ni; ++i) {
+            const std::int64_t w = wq[m * ni + i], h = hi_of(w);
+            lomax[i] = std::max(lomax[i], std::abs(w - h * 65536));
+            himax[i] = std::max(himax[i], std::abs(h));
+        }
+    auto zb = [&](std::size_t v) -> std::int64_t {
+        if (p.zv_ind[v] < 0) return 0;
+        return std::clamp<std::int64_t>(
+            p.zq_maxabs[std::size_t(p.zv_ind[v])] - kPart * p.zv_part[v], 0, kPart);
+    };
+    auto wmax = [&](std::size_t v, const std::vector<std::int64_t>& mx) -> std::int64_t {
+        return p.zv_ind[v] < 0 ? 0 : mx[std::size_t(p.zv_ind[v])];
+    };
+    for (std::size_t k = 0; k < np; ++k)
+        if (wmax(2 * k, himax) || wmax(2 * k + 1, himax)) W.hi_pair.push_back(k);
+    W.nh = W.hi_pair.size();
+    auto chunks = [&](std::size_t n, auto pair_of, const std::vector<std::int64_t>& mx,
+                      std::vector<std::size_t>& ends) {
+        std::int64_t acc = 0;
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::size_t q = pair_of(k);
+            const std::int64_t b =
+                zb(2 * q) * wmax(2 * q, mx) + zb(2 * q + 1) * wmax(2 * q + 1, mx);
+            if (acc + b >= (std::int64_t(1) << 31)) {
+                ends.push_back(k);
+                acc = 0;
+            }
+            acc += b;
+        }
+        ends.push_back(n);
+    };
+    chunks(
+        np, [](std::size_t k) { return k; }, lomax, W.lo_end);
+    chunks(
+        W.nh, [&](std::size_t k) { return W.hi_pair[k]; }, himax, W.hi_end);
+    W.lo.assign(nt * np * kTile, 0);
+    W.hi.assign(nt * std::max<std::size_t>(W.nh, 1) * kTile, 0);
+    auto pack = [](std::int64_t a, std::int64_t b) {
+        return std::int32_t(std::uint32_t(std::uint16_t(std::int16_t(a))) |
+                            (std::uint32_t(std::uint16_t(std::int16_t(b))) << 16));
+    };
+    for (std::size_t m = 0; m < mk; ++m) {
+        const std::size_t t = m / kTile, l = m % kTile;
+        auto w_of = [&](std::size_t v) -> std::int64_t {
+            return p.zv_ind[v] < 0 ? 0 : wq[m * ni + std::size_t(p.zv_ind[v])];
+        };
+        for (std::size_t k = 0; k < np; ++k) {
+            const std::int64_t a = w_of(2 * k), b = w_of(2 * k + 1);
+            W.lo[(t * np + k) * kTile + l] = pack(a - hi_of(a) * 65536, b - hi_of(b) * 65536);
+        }
+        for (std::size_t h = 0; h < W.nh; ++h) {
+            const std::size_t k = W.hi_pair[h];
+            W.hi[(t * W.nh + h) * kTile + l] = pack(hi_of(w_of(2 * k)), hi_of(w_of(2 * k + 1)));
+        }
+    }
+    return W;
+}
+
+// Adds the 16 int32 lanes of a (members 0-15) to the int64 lanes of lo (0-7) and hi (8-15).
+__attribute__((target("avx512f"), always_inline)) inline void widen(__m512i a, __m512i& lo,
+                                                                    __m512i& hi) {
+    lo = _mm512_add_epi64(lo, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(a)));
+    hi = _mm512_add_epi64(hi, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(a, 1)));
+}
+
+template <std::size_t NT>
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void group_vnni(
+    const SweepPrepared& p, const VnniWeights& W, std::size_t ntiles, const std::int64_t* Tq,
+    std::size_t mk, std::vector<YearZoneStats>& year, std::size_t m0) {
+    const std::size_t nc = NT + 1, np = W.np, nh = W.nh;
+    const std::size_t nlo = W.lo_end.size(), nhi = nh ? W.hi_end.size() : 0;
+    alignas(64) std::int64_t sc[kBlock * kTile];
+    alignas(64) std::int64_t ge[kGroup][NT][kTile];
+    alignas(64) std::int32_t zpad[kMaxVirtual / 2] = {};
+    const auto* zv = reinterpret_cast<const std::int32_t*>(p.zv.data());
+    for (std::size_t r = 0; r + 1 < p.run_begin.size(); ++r) {
+        const std::size_t b = p.run_begin[r], e = p.run_begin[r + 1];
+        std::memset(ge, 0, ntiles * sizeof ge[0]);
+        std::int64_t total = 0;
+        for (std::size_t c = b; c < e; ++c) total += p.packed[c];
+        for (std::size_t cb = b; cb < e; cb += kBlock) {
+            const std::size_t nb = std::min(kBlock, e - cb);
+            for (std::size_t t = 0; t < ntiles; ++t) {
+                const std::int32_t* wl = W.lo.data() + t * np * kTile;
+                const std::int32_t* wh = W.hi.data() + t * nh * kTile;
+                // All kBlock (8) cells at once: 8 independent dpwssd chains per weight load.
+                static_assert(kBlock == 8);
+                const std::int32_t* zr[kBlock];
+                for (std::size_t j = 0; j < kBlock; ++j) zr[j] = j < nb ? zv + (cb + j) * np : zpad;
+                {
+                    __m512i sv[2 * kBlock];
+#pragma GCC unroll 16
+                    for (std::size_t j = 0; j < 2 * kBlock; ++j) sv[j] = _mm512_setzero_si512();
+                    std::size_t k = 0;
+                    for (std::size_t ch = 0; ch < nlo; ++ch) {
+                        __m512i a[kBlock];
+#pragma GCC unroll 8
+                        for (std::size_t j = 0; j < kBlock; ++j) a[j] = _mm512_setzero_si512();
+                        for (const std::size_t ke = W.lo_end[ch]; k < ke; ++k) {
+                            const __m512i w = _mm512_load_si512(wl + k * kTile);
+#pragma GCC unroll 8
+                            for (std::size_t j = 0; j < kBlock; ++j)
+                                a[j] = _mm512_dpwssd_epi32(a[j], _mm512_set1_epi32(zr[j][k]), w);
+                        }
+#pragma GCC unroll 8
+                        for (std::size_t j = 0; j < kBlock; ++j)
+                            widen(a[j], sv[2 * j], sv[2 * j + 1]);
+                    }
+#pragma GCC unroll 16
+                    for (std::size_t j = 0; j < 2 * kBlock; ++j)
+                        _mm512_store_si512(sc + j * 8, sv[j]);
+                }
+                if (nhi) {
+                    __m512i hv[2 * kBlock];
+#pragma GCC unroll 16
+                    for (std::size_t j = 0; j < 2 * kBlock; ++j) hv[j] = _mm512_setzero_si512();
+                    std::size_t h = 0;
+                    for (std::size_t ch = 0; ch < nhi; ++ch) {
+                        __m512i a[kBlock];
+#pragma GCC unroll 8
+                        for (std::size_t j = 0; j < kBlock; ++j) a[j] = _mm512_setzero_si512();
+                        for (const std::size_t he = W.hi_end[ch]; h < he; ++h) {
+                            const std::size_t q = W.hi_pair[h];
+                            const __m512i w = _mm512_load_si512(wh + h * kTile);
+#pragma GCC unroll 8
+                            for (std::size_t j = 0; j < kBlock; ++j)
+                                a[j] = _mm512_dpwssd_epi32(a[j], _mm512_set1_epi32(zr[j][q]), w);
+                        }
+#pragma GCC unroll 8
+                        for (std::size_t j = 0; j < kBlock; ++j)
+                            widen(a[j], hv[2 * j], hv[2 * j + 1]);
+                    }
+#pragma GCC unroll 16
+                    for (std::size_t j = 0; j < 2 * kBlock; ++j)
+                        _mm512_store_si512(sc + j * 8,
+                                           _mm512_add_epi64(_mm512_load_si512(sc + j * 8),
+                                                            _mm512_slli_epi64(hv[j], 16)));
+                }
+                __m512i g0[NT], g1[NT];
+                for (std::size_t j = 0; j < NT; ++j)
+                    g0[j] = _mm512_load_si512(ge[t][j]), g1[j] = _mm512_load_si512(ge[t][j] + 8);
+                for (std::size_t c = 0; c < nb; ++c) {
+                    const __m512i s0 = _mm512_load_si512(sc + c * kTile),
+                                  s1 = _mm512_load_si512(sc + c * kTile + 8);
+                    const __m512i pk = _mm512_set1_epi64(p.packed[cb + c]);
+                    for (std::size_t j = 0; j < NT; ++j) {
+                        const __m512i tj = _mm512_set1_epi64(Tq[j]);
+                        g0[j] = _mm512_mask_add_epi64(
+                            g0[j], _mm512_cmp_epi64_mask(s0, tj, _MM_CMPINT_NLT), g0[j], pk);
+                        g1[j] = _mm512_mask_add_epi64(
+                            g1[j], _mm512_cmp_epi64_mask(s1, tj, _MM_CMPINT_NLT), g1[j], pk);
+                    }
+                }
+                for (std::size_t j = 0; j < NT; ++j)
+                    _mm512_store_si512(ge[t][j], g0[j]), _mm512_store_si512(ge[t][j] + 8, g1[j]);
+            }
+        }
+        const std::size_t zone = std::size_t(p.run_zone[r]);
+        for (std::size_t t = 0; t < ntiles; ++t)
+            for (std::size_t m = 0; m < kTile && t * kTile + m < mk; ++m) {
+                YearZoneStats& s = year[m0 + t * kTile + m];
+                for (std::size_t c = 0; c < nc; ++c) {
+                    const std::int64_t hi = c == 0 ? total : ge[t][c - 1][m];
+                    const std::int64_t lo = c == NT ? 0 : ge[t][c][m];
+                    const std::int64_t v = hi - lo;  // branch-free: mostly nonzero anyway
+                    s.res_class[zone * nc + c] += v >> 32;
+                    s.cells_class[zone * nc + c] += v & 0xffffffff;
+                }
+            }
+    }
+}
+
+using VnniFn = void (*)(const SweepPrepared&, const VnniWeights&, std::size_t, const std::int64_t*,
+                        std::size_t, std::vector<YearZoneStats>&, std::size_t);
+template <std::size_t... N>
+VnniFn vnni_fn(std::size_t nt, std::index_sequence<N...>) {
+    VnniFn f = nullptr;
+    ((nt == N + 1 ? (f = &group_vnni<N + 1>, 0) : 0), ...);
+    return f;
+}
+
+// The linear zone sums of up to 8 members at once: for each zone, sums_m[z * nd + d] +=
+// sum over the indicators i of dimension d of w_m[i] * v[z * ni + i] and all_m[z] += the sum
+// over d, as 8 double lanes (one per member) over the zone's row of v. Exact: the caller checks
+// that |v| < 2^53 and sum_i |w_m[i]| max_z |v[z][i]| < 2^53 for every member, so every partial
+// sum is an integer below 2^53 in any order; the lanes are converted to int64 (vcvtpd2qq) before
+// they are added to the Wide sums.
+// order: the indicators grouped by dimension, dim_begin: nd + 1 offsets into order.
+__attribute__((target("avx512f,avx512dq"))) void linear_avx512(
+    const double* wd /* ni x 8, member fastest, in `order` */, std::size_t mk,
+    const std::int64_t* v, std::size_t nz, std::size_t ni, const std::size_t* order,
+    const std::size_t* dim_begin, std::size_t nd, Wide* const* sums, Wide* const* sums_all,
+    bool assign) {
+    alignas(64) double zr[64];
+    alignas(64) std::int64_t out[17][8];
+    for (std::size_t z = 0; z < nz; ++z) {
+        const std::int64_t* r = v + z * ni;
+        for (std::size_t j = 0; j < ni; ++j) zr[j] = double(r[order[j]]);
+        __m512i all = _mm512_setzero_si512();
+        for (std::size_t d = 0; d < nd; ++d) {
+            __m512d a = _mm512_setzero_pd();
+            for (std::size_t j = dim_begin[d]; j < dim_begin[d + 1]; ++j)
+                a = _mm512_fmadd_pd(_mm512_set1_pd(zr[j]), _mm512_load_pd(wd + j * 8), a);
+            const __m512i q = _mm512_cvtpd_epi64(a);
+            _mm512_store_si512(out[d], q);
+            all = _mm512_add_epi64(all, q);
+        }
+        _mm512_store_si512(out[nd], all);
+        for (std::size_t m = 0; m < mk; ++m) {
+            Wide* sm = sums[m] + z * nd;
+            if (assign) {
+                for (std::size_t d = 0; d < nd; ++d) sm[d] = out[d][m];
+                sums_all[m][z] = out[nd][m];
+            } else {
+                for (std::size_t d = 0; d < nd; ++d) sm[d] += out[d][m];
+                sums_all[m][z] += out[nd][m];
+            }
+        }
     }
 }
 
@@ -295,6 +558,17 @@ GroupFn group_fn(std::size_t nt, std::index_sequence<N...>) {
 bool sweep_kernel_has_avx512() {
 #ifdef LEEFBAAR_SWEEP_AVX2
     static const bool ok = __builtin_cpu_supports("avx512f");
+    return ok;
+#else
+    return false;
+#endif
+}
+
+bool sweep_kernel_has_vnni() {
+#ifdef LEEFBAAR_SWEEP_AVX2
+    static const bool ok = __builtin_cpu_supports("avx512f") &&
+                           __builtin_cpu_supports("avx512bw") &&
+                           __builtin_cpu_supports("avx512vnni");
     return ok;
 #else
     return false;
@@ -321,7 +595,45 @@ std::vector<std::int32_t> quantise_weights(std::span<const double> weights) {
     return q;
 }
 
-SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz) {
+std::size_t sweep_prepared_cells(const SweepYearInput& in) {
+    std::size_t n = 0;
+    for (std::size_t c = 0; c < in.cells; ++c) n += in.zone[c] >= 0;
+    return n;
+}
+
+bool sweep_plan_zparts(SweepPrepared& p) {
+    const std::size_t ni = p.indicators;
+    p.nzv = 0;
+    p.zv_ind.clear();
+    p.zv_part.clear();
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < ni; ++i)
+        n += std::size_t(std::max<std::int64_t>(1, (p.zq_maxabs[i] + kPart - 1) / kPart));
+    if (n + (n & 1) > kMaxVirtual || !sweep_kernel_has_vnni()) return false;
+    for (std::size_t i = 0; i < ni; ++i)
+        p.zv_ind.push_back(std::int32_t(i)), p.zv_part.push_back(0);
+    for (std::size_t i = 0; i < ni; ++i)
+        for (std::int64_t q = 1; q * kPart < p.zq_maxabs[i]; ++q)
+            p.zv_ind.push_back(std::int32_t(i)), p.zv_part.push_back(std::int32_t(q));
+    if (p.zv_ind.size() & 1) p.zv_ind.push_back(-1), p.zv_part.push_back(0);
+    p.nzv = p.zv_ind.size();
+    return true;
+}
+
+void sweep_fill_zparts(const SweepPrepared& p, std::int16_t* out) {
+    const std::size_t ni = p.indicators, nv = p.nzv;
+    for (std::size_t c = 0; c < p.cells; ++c) {
+        const std::int32_t* q = p.zq.data() + c * ni;
+        std::int16_t* o = out + c * nv;
+        for (std::size_t v = 0; v < nv; ++v)
+            o[v] = p.zv_ind[v] < 0
+                       ? std::int16_t(0)
+                       : std::int16_t(part_of(q[std::size_t(p.zv_ind[v])], p.zv_part[v]));
+    }
+}
+
+SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32_t* zq_out,
+                            std::int64_t* packed_out, bool zparts) {
     SweepPrepared p;
     const std::size_t ni = in.indicators;
     p.indicators = ni;
@@ -346,8 +658,16 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz) {
     std::vector<std::size_t> order(n), pos(start.begin(), start.end() - 1);
     for (std::size_t c = 0; c < in.cells; ++c)
         if (in.zone[c] >= 0) order[pos[std::size_t(in.zone[c])]++] = c;
-    p.zq.resize(n * ni);
-    p.packed.resize(n);
+    if (!zq_out) {
+        p.zq_own.resize(n * ni);
+        zq_out = p.zq_own.data();
+    }
+    if (!packed_out) {
+        p.packed_own.resize(n);
+        packed_out = p.packed_own.data();
+    }
+    p.zq = std::span<const std::int32_t>(zq_out, n * ni);
+    p.packed = std::span<const std::int64_t>(packed_out, n);
     p.zq_maxabs.assign(ni, 0);
     p.residents.assign(nz, 0);
     p.dwellings.assign(nz, 0);
@@ -358,13 +678,13 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz) {
         const std::size_t c = order[s];
         const auto z = std::size_t(in.zone[c]);
         const std::int64_t r = in.residents[c];
-        p.packed[s] = (r << 32) + 1;
+        packed_out[s] = (r << 32) + 1;
         p.residents[z] += r;
         p.dwellings[z] += in.dwellings[c];
         p.ncells[z] += 1;
         for (std::size_t i = 0; i < ni; ++i) {
             const std::int32_t q = quantise_z(in.z[c * ni + i]);
-            p.zq[s * ni + i] = q;
+            zq_out[s * ni + i] = q;
             p.zq_maxabs[i] = std::max<std::int64_t>(p.zq_maxabs[i], std::abs(std::int64_t(q)));
             if (small)
                 p.rz[z * ni + i] += r * q;
@@ -394,6 +714,11 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz) {
     };
     if (!small)
         for (std::size_t k = 0; k < rz.size(); ++k) p.rz[k] = narrow(rz[k]);
+    if (zparts && sweep_plan_zparts(p)) {
+        p.zv_own.resize(p.cells * p.nzv);
+        sweep_fill_zparts(p, p.zv_own.data());
+        p.zv = std::span<const std::int16_t>(p.zv_own.data(), p.zv_own.size());
+    }
     if (in.prev_z) {
         p.period = true;
         p.p_residents.assign(nz, 0);
@@ -426,7 +751,8 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz) {
 void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, std::size_t nd,
                           const ClassScheme& classes, std::span<const std::int32_t> wq,
                           std::size_t k, std::vector<YearZoneStats>& year,
-                          std::vector<PeriodZoneStats>& period, SweepKernelPath path) {
+                          std::vector<PeriodZoneStats>& period, SweepKernelPath path,
+                          bool overwrite) {
     const std::size_t ni = p.indicators, nz = p.zones;
     // Member-independent and linear parts (int64 sums when no partial sum can overflow).
     auto maxabs = [&](const std::vector<std::int64_t>& v) {
@@ -450,42 +776,110 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
                 for (std::size_t i = 0; i < ni; ++i) acc[std::size_t(dim_of[i])] += w[i] * r[i];
                 std::int64_t all = 0;
                 for (std::size_t d = 0; d < nd; ++d) {
-                    sums[z * nd + d] += acc[d];
+                    sums[z * nd + d] = (overwrite ? Wide(0) : sums[z * nd + d]) + acc[d];
                     all += acc[d];
                 }
-                sums_all[z] += all;
+                sums_all[z] = (overwrite ? Wide(0) : sums_all[z]) + all;
             }
             return;
         }
         for (std::size_t z = 0; z < nz; ++z) {
             const std::int64_t* r = &v[z * ni];
             Wide all = 0;
+            if (overwrite) std::fill_n(sums.begin() + std::ptrdiff_t(z * nd), nd, Wide(0));
             for (std::size_t i = 0; i < ni; ++i) {
                 const Wide t = Wide(w[i]) * r[i];
                 sums[z * nd + std::size_t(dim_of[i])] += t;
                 all += t;
             }
-            sums_all[z] += all;
+            sums_all[z] = (overwrite ? Wide(0) : sums_all[z]) + all;
         }
     };
+    // The linear sums of 8 members at a time on the AVX-512 path where every member is exact
+    // (the same integers as `linear`), else one member at a time.
+    std::vector<std::uint8_t> fast(k, 0);
+#ifdef LEEFBAAR_SWEEP_AVX2
+    std::vector<std::size_t> order, dim_begin(nd + 1, 0);
+    const bool lin512 = (path == SweepKernelPath::automatic || path == SweepKernelPath::avx512) &&
+                        sweep_kernel_has_avx512() && ni <= 64 && nd <= 16;
+    if (lin512) {
+        for (std::size_t d = 0; d < nd; ++d) {
+            dim_begin[d] = order.size();
+            for (std::size_t i = 0; i < ni; ++i)
+                if (std::size_t(dim_of[i]) == d) order.push_back(i);
+        }
+        dim_begin[nd] = order.size();
+        bool vok = order.size() == ni;
+        for (std::size_t i = 0; i < ni; ++i)
+            vok = vok && rz_max[i] < 0x1.0p53 && (!p.period || pz_max[i] < 0x1.0p53);
+        for (std::size_t m = 0; m < k && vok; ++m) {
+            double b1 = 0, b2 = 0;
+            for (std::size_t i = 0; i < ni; ++i) {
+                b1 += std::fabs(double(wq[m * ni + i])) * rz_max[i];
+                b2 += std::fabs(double(wq[m * ni + i])) * pz_max[i];
+            }
+            fast[m] = b1 < 0x1.0p53 && (!p.period || b2 < 0x1.0p53);
+        }
+    }
+#endif
     for (std::size_t m = 0; m < k; ++m) {
         YearZoneStats& s = year[m];
         const std::int32_t* w = wq.data() + m * ni;
-        for (std::size_t z = 0; z < nz; ++z) {
-            s.residents[z] += p.residents[z];
-            s.dwellings[z] += p.dwellings[z];
-            s.cells[z] += p.ncells[z];
-        }
-        linear(w, p.rz, rz_max, s.wsum_dim, s.wsum_dev);
+        if (overwrite) {
+            std::copy(p.residents.begin(), p.residents.end(), s.residents.begin());
+            std::copy(p.dwellings.begin(), p.dwellings.end(), s.dwellings.begin());
+            std::copy(p.ncells.begin(), p.ncells.end(), s.cells.begin());
+            std::fill(s.res_class.begin(), s.res_class.end(), 0);
+            std::fill(s.cells_class.begin(), s.cells_class.end(), 0);
+        } else
+            for (std::size_t z = 0; z < nz; ++z) {
+                s.residents[z] += p.residents[z];
+                s.dwellings[z] += p.dwellings[z];
+                s.cells[z] += p.ncells[z];
+            }
+        if (!fast[m]) linear(w, p.rz, rz_max, s.wsum_dim, s.wsum_dev);
         if (p.period) {
             PeriodZoneStats& q = period[m];
-            for (std::size_t z = 0; z < nz; ++z) {
-                q.residents[z] += p.p_residents[z];
-                q.cells[z] += p.p_cells[z];
-            }
-            linear(w, p.pz, pz_max, q.wsum_ddim, q.wsum_delta);
+            if (overwrite) {
+                std::copy(p.p_residents.begin(), p.p_residents.end(), q.residents.begin());
+                std::copy(p.p_cells.begin(), p.p_cells.end(), q.cells.begin());
+            } else
+                for (std::size_t z = 0; z < nz; ++z) {
+                    q.residents[z] += p.p_residents[z];
+                    q.cells[z] += p.p_cells[z];
+                }
+            if (!fast[m]) linear(w, p.pz, pz_max, q.wsum_ddim, q.wsum_delta);
         }
     }
+#ifdef LEEFBAAR_SWEEP_AVX2
+    {
+        std::vector<std::size_t> idx;
+        for (std::size_t m = 0; m < k; ++m)
+            if (fast[m]) idx.push_back(m);
+        std::vector<double, AlignedAlloc<double>> wd(ni * 8);
+        for (std::size_t g = 0; g < idx.size(); g += 8) {
+            const std::size_t mk = std::min<std::size_t>(8, idx.size() - g);
+            std::fill(wd.begin(), wd.end(), 0.0);
+            Wide* sums[8];
+            Wide* alls[8];
+            for (std::size_t j = 0; j < mk; ++j)
+                for (std::size_t jj = 0; jj < ni; ++jj)
+                    wd[jj * 8 + j] = double(wq[idx[g + j] * ni + order[jj]]);
+            for (std::size_t j = 0; j < mk; ++j)
+                sums[j] = year[idx[g + j]].wsum_dim.data(),
+                alls[j] = year[idx[g + j]].wsum_dev.data();
+            linear_avx512(wd.data(), mk, p.rz.data(), nz, ni, order.data(), dim_begin.data(), nd,
+                          sums, alls, overwrite);
+            if (p.period) {
+                for (std::size_t j = 0; j < mk; ++j)
+                    sums[j] = period[idx[g + j]].wsum_ddim.data(),
+                    alls[j] = period[idx[g + j]].wsum_delta.data();
+                linear_avx512(wd.data(), mk, p.pz.data(), nz, ni, order.data(), dim_begin.data(),
+                              nd, sums, alls, overwrite);
+            }
+        }
+    }
+#endif
     // Classes: the fused product over the cells, a tile of members at a time.
     const std::size_t nc = classes.labels.size();
     if (classes.limits.size() + 1 != nc)
@@ -505,16 +899,31 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
         return true;
     };
 #ifdef LEEFBAAR_SWEEP_AVX2
-    // AVX-512: groups of up to kGroup x 16 members, when every member of the group is exact.
-    const GroupFn gfn = path == SweepKernelPath::automatic && sweep_kernel_has_avx512() && ni <= 64
-                            ? group_fn(T.size(), std::make_index_sequence<15>{})
-                            : nullptr;
-    std::size_t done = 0;  // members [0, done) scored by the AVX-512 path
+    // AVX-512: groups of up to kGroup x 16 members, when every member of the group is exact;
+    // the VNNI kernel (int16 parts) where the CPU has it, else the double AVX-512 kernel.
+    const bool avx512 = (path == SweepKernelPath::automatic || path == SweepKernelPath::avx512) &&
+                        sweep_kernel_has_avx512() && ni <= 64;
+    const GroupFn gfn = avx512 ? group_fn(T.size(), std::make_index_sequence<15>{}) : nullptr;
+    const VnniFn vfn = avx512 && path == SweepKernelPath::automatic && sweep_kernel_has_vnni()
+                           ? vnni_fn(T.size(), std::make_index_sequence<15>{})
+                           : nullptr;
+    // Integer thresholds: an integer score s >= T exactly when s >= ceil(T).
+    std::vector<std::int64_t> Tq(T.size());
+    for (std::size_t j = 0; j < T.size(); ++j) {
+        const double c = std::ceil(T[j]);
+        Tq[j] = c >= 0x1.0p63 ? INT64_MAX : c < -0x1.0p63 ? INT64_MIN : std::int64_t(c);
+    }
+    std::size_t done = 0;  // members [0, done) scored by the AVX-512 paths
     if (gfn)
         for (; done < k; done += kGroup * kTile) {
             const std::size_t gk = std::min(kGroup * kTile, k - done);
             if (!exact_tile(done, gk)) break;
             const std::size_t nt = (gk + kTile - 1) / kTile;
+            if (vfn && p.nzv > 0 && p.zv.size() == p.cells * p.nzv) {
+                const VnniWeights W = vnni_weights(p, wq.data() + done * ni, gk);
+                vfn(p, W, nt, Tq.data(), gk, year, done);
+                continue;
+            }
             std::vector<double, AlignedAlloc<double>> wd(nt * ni * kTile, 0.0);
             for (std::size_t m = 0; m < gk; ++m)
                 for (std::size_t i = 0; i < ni; ++i)

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include "core/aggregate.hpp"
 #include "core/model.hpp"
@@ -121,15 +122,20 @@ TEST_CASE("the fused kernel equals a serial reference for any slicing", "[sweep]
     ClassScheme cls;
     cls.limits = {-0.3, -0.1, -0.02, 0.0, 0.05, 0.2};
     cls.labels = {"1", "2", "3", "4", "5", "6", "7"};
-    for (int pass = 0; pass < 2; ++pass) {
-        // pass 1: huge z and weights, so the double path is not exact and the portable path runs
+    for (int pass = 0; pass < 3; ++pass) {
+        // pass 1: huge z and weights, so the double path is not exact and the portable path runs;
+        // pass 2: |z| up to ~25 and |w| up to ~0.1, so the VNNI kernel splits both z and the
+        // weights into several 16-bit parts (pass 0 splits the larger weights only)
         const bool huge = pass == 1;
-        const auto y = random_year(7 + std::uint64_t(pass), 1001, ni, nz, huge ? 3e4 : 1.0);
+        const auto y = random_year(7 + std::uint64_t(pass), 1001, ni, nz,
+                                   huge        ? 3e4
+                                   : pass == 2 ? 6.0
+                                               : 1.0);
         // two full groups of 64 (AVX-512) and a partial one of two full tiles of 16 and a partial
         // one
         const std::size_t k = 165;
         std::mt19937_64 rng(99);
-        std::normal_distribution<double> nw(0, huge ? 200.0 : 0.05);
+        std::normal_distribution<double> nw(0, huge ? 200.0 : pass == 2 ? 0.02 : 0.05);
         std::vector<double> w(k * ni);
         for (auto& v : w) v = nw(rng);
         for (bool with_prev : {false, true}) {
@@ -147,7 +153,7 @@ TEST_CASE("the fused kernel equals a serial reference for any slicing", "[sweep]
             const auto in = y.input(with_prev);
             const auto p = sweep_prepare(in, nz);
             const auto wq = quantise_weights(w);
-            // All members at once, automatic path (AVX2 where available).
+            // All members at once, automatic path (VNNI, AVX-512 or AVX2 where available).
             fresh(k, got, pgot);
             sweep_score_prepared(p, dim_of, nd, cls, wq, k, got, pgot);
             // The portable path, and the AVX2 path (no AVX-512).
@@ -157,14 +163,48 @@ TEST_CASE("the fused kernel equals a serial reference for any slicing", "[sweep]
             std::vector<PeriodZoneStats> pav2;
             fresh(k, av2, pav2);
             sweep_score_prepared(p, dim_of, nd, cls, wq, k, av2, pav2, SweepKernelPath::avx2);
+            // The AVX-512 double kernel (the automatic path is VNNI where the CPU has it).
+            std::vector<YearZoneStats> a512;
+            std::vector<PeriodZoneStats> pa512;
+            fresh(k, a512, pa512);
+            sweep_score_prepared(p, dim_of, nd, cls, wq, k, a512, pa512, SweepKernelPath::avx512);
             for (std::size_t m = 0; m < k; ++m) {
                 INFO("pass " << pass << " prev " << with_prev << " member " << m);
                 REQUIRE(same(got[m], ref[m]));
                 REQUIRE(same(por[m], ref[m]));
                 REQUIRE(same(av2[m], ref[m]));
+                REQUIRE(same(a512[m], ref[m]));
                 if (with_prev) {
                     REQUIRE(same(pgot[m], pref[m]));
                     REQUIRE(same(ppor[m], pref[m]));
+                }
+            }
+            // overwrite = true sets the stats whatever they held, on every path.
+            for (auto path : {SweepKernelPath::automatic, SweepKernelPath::avx512,
+                              SweepKernelPath::avx2, SweepKernelPath::portable}) {
+                std::vector<YearZoneStats> ow;
+                std::vector<PeriodZoneStats> pow;
+                fresh(k, ow, pow);
+                for (auto& st : ow) {
+                    std::fill(st.residents.begin(), st.residents.end(), 7);
+                    std::fill(st.cells.begin(), st.cells.end(), -3);
+                    std::fill(st.dwellings.begin(), st.dwellings.end(), 1);
+                    std::fill(st.wsum_dev.begin(), st.wsum_dev.end(), Wide(99));
+                    std::fill(st.wsum_dim.begin(), st.wsum_dim.end(), Wide(-5));
+                    std::fill(st.res_class.begin(), st.res_class.end(), 11);
+                    std::fill(st.cells_class.begin(), st.cells_class.end(), 13);
+                }
+                for (auto& pp : pow) {
+                    std::fill(pp.residents.begin(), pp.residents.end(), 2);
+                    std::fill(pp.cells.begin(), pp.cells.end(), 4);
+                    std::fill(pp.wsum_delta.begin(), pp.wsum_delta.end(), Wide(8));
+                    std::fill(pp.wsum_ddim.begin(), pp.wsum_ddim.end(), Wide(-8));
+                }
+                sweep_score_prepared(p, dim_of, nd, cls, wq, k, ow, pow, path, true);
+                for (std::size_t m = 0; m < k; ++m) {
+                    INFO("overwrite, path " << int(path) << " member " << m);
+                    REQUIRE(same(ow[m], ref[m]));
+                    if (with_prev) REQUIRE(same(pow[m], pref[m]));
                 }
             }
             // Member slices of 1, 5, 16 and 70 give the same per-member bits.
@@ -187,7 +227,8 @@ TEST_CASE("the fused kernel equals a serial reference for any slicing", "[sweep]
         }
     }
     INFO("AVX2 path available: " << sweep_kernel_has_avx2()
-                                 << ", AVX-512: " << sweep_kernel_has_avx512());
+                                 << ", AVX-512: " << sweep_kernel_has_avx512()
+                                 << ", VNNI: " << sweep_kernel_has_vnni());
     CHECK(true);
 }
 
@@ -209,8 +250,8 @@ TEST_CASE("a score exactly on a class limit goes to the class above in both path
     const std::vector<double> w{-0.25, -0.25 - 0x1.0p-20, 0.0, 0.5, 0.5 - 0x1.0p-20};
     const std::vector<std::size_t> expect{1, 0, 2, 3, 2};  // 0-based classes
     const auto wq = quantise_weights(w);
-    for (auto path :
-         {SweepKernelPath::automatic, SweepKernelPath::avx2, SweepKernelPath::portable}) {
+    for (auto path : {SweepKernelPath::automatic, SweepKernelPath::avx512, SweepKernelPath::avx2,
+                      SweepKernelPath::portable}) {
         std::vector<YearZoneStats> ys(w.size());
         std::vector<PeriodZoneStats> none;
         for (auto& s : ys) s.resize(1, 1, 4);
@@ -219,6 +260,68 @@ TEST_CASE("a score exactly on a class limit goes to the class above in both path
             INFO("member " << m);
             CHECK(ys[m].res_class[expect[m]] == 10);
             CHECK(ys[m].cells_class[expect[m]] == 1);
+        }
+    }
+}
+
+TEST_CASE("int16 parts at their limits give the exact scores in every path", "[sweep]") {
+    // |z| and |w| at and just above the 16-bit part limits (|zq| = 32767, 32768, ~2^16;
+    // |wq| = 32767, ~2^16) with signs chosen so that whole rows of products of ~2^30 add up:
+    // an int32 lane that accumulated more than two of them without widening would wrap.
+    const std::size_t ni = 13, nz = 5, n = 400, k = 70;
+    ClassScheme cls;
+    cls.limits = {-8.0, -2.0, -0.5, 0.0, 0.5, 2.0, 8.0};
+    cls.labels = {"1", "2", "3", "4", "5", "6", "7", "8"};
+    const float zmag[] = {32767.0f / 4096, 8.0f, 15.99f, 1.0f};
+    const double wmag[] = {32767.0 / 1048576, 0.0625, 0.001};
+    std::mt19937_64 rng(5);
+    std::vector<float> z(n * ni);
+    std::vector<std::int32_t> res(n), dw(n), zone(n);
+    for (std::size_t c = 0; c < n; ++c) {
+        const bool same_sign = c % 3 == 0;
+        for (std::size_t i = 0; i < ni; ++i) {
+            const float m = zmag[same_sign ? c % 4 : rng() % 4];
+            z[c * ni + i] = (same_sign ? c % 2 : rng() % 2) ? -m : m;
+        }
+        res[c] = std::int32_t(rng() % 50);
+        dw[c] = 1;
+        zone[c] = std::int32_t(c % nz);
+    }
+    std::vector<double> w(k * ni);
+    for (std::size_t m = 0; m < k; ++m)
+        for (std::size_t i = 0; i < ni; ++i) {
+            const double v = wmag[m < 20 ? m % 3 : rng() % 3];
+            w[m * ni + i] = (m < 20 ? m % 2 : rng() % 2) ? -v : v;
+        }
+    SweepYearInput in;
+    in.cells = n;
+    in.indicators = ni;
+    in.z = z.data();
+    in.residents = res.data();
+    in.dwellings = dw.data();
+    in.zone = zone.data();
+    const auto p = sweep_prepare(in, nz);
+    const auto wq = quantise_weights(w);
+    const std::vector<int> dim_of(ni, 0);
+    auto run = [&](SweepKernelPath path) {
+        std::vector<YearZoneStats> ys(k);
+        std::vector<PeriodZoneStats> none;
+        for (auto& s : ys) s.resize(nz, 1, cls.labels.size());
+        sweep_score_prepared(p, dim_of, 1, cls, wq, k, ys, none, path);
+        return ys;
+    };
+    const auto ref = run(SweepKernelPath::portable);
+    // The scores spread over the classes (so a wrapped lane would change some).
+    std::set<std::size_t> used;
+    for (std::size_t c = 0; c < cls.labels.size(); ++c)
+        for (std::size_t zz = 0; zz < nz; ++zz)
+            if (ref[0].cells_class[zz * cls.labels.size() + c]) used.insert(c);
+    CHECK(used.size() >= 3);
+    for (auto path : {SweepKernelPath::automatic, SweepKernelPath::avx512, SweepKernelPath::avx2}) {
+        const auto got = run(path);
+        for (std::size_t m = 0; m < k; ++m) {
+            INFO("path " << int(path) << " member " << m);
+            REQUIRE(same(got[m], ref[m]));
         }
     }
 }
