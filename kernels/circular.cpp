@@ -196,6 +196,88 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_row
     accumulate_rows<std::int32_t, V16i>(acc, acc_stride, tables, nchords, nx);
 }
 
+// One output row from an arbitrary list of chords (hi - lo, wrapping), 4 vectors of V per
+// block: the disc decomposition's chords lie on unrelated rows and columns, so there is no row
+// locality for accumulate_rows to exploit.
+template <class T, class V, class Row>
+__attribute__((always_inline)) inline void accumulate_flat(T* __restrict acc, const Row* rows,
+                                                           std::int64_t nrows, std::int64_t nx) {
+    constexpr int kPer = int(sizeof(V) / sizeof(T));
+    constexpr int kVec = 4;
+    constexpr std::int64_t kL = kPer * kVec;
+    std::int64_t x0 = 0;
+    for (; x0 + kL <= nx; x0 += kL) {
+        V a[kVec] = {};
+        for (std::int64_t k = 0; k < nrows; ++k) {
+            const T* hi = rows[k].hi + x0;
+            const T* lo = rows[k].lo + x0;
+#pragma GCC unroll 4
+            for (int i = 0; i < kVec; ++i) {
+                V h, l;
+                __builtin_memcpy(&h, hi + kPer * i, sizeof h);
+                __builtin_memcpy(&l, lo + kPer * i, sizeof l);
+                a[i] += h - l;
+            }
+        }
+        __builtin_memcpy(acc + x0, a, sizeof a);
+    }
+    for (std::int64_t x = x0; x < nx; ++x) {
+        T a = 0;
+        for (std::int64_t k = 0; k < nrows; ++k) a += T(rows[k].hi[x] - rows[k].lo[x]);
+        acc[x] = a;
+    }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_flat_u64(
+    std::uint64_t* __restrict acc, const ChordRow* rows, std::int64_t nrows, std::int64_t nx) {
+    accumulate_flat<std::uint64_t, V8u>(acc, rows, nrows, nx);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_flat_i32(
+    std::int32_t* __restrict acc, const ChordRow32* rows, std::int64_t nrows, std::int64_t nx) {
+    accumulate_flat<std::int32_t, V16i>(acc, rows, nrows, nx);
+}
+
+// Extends the ring by prefix row r (entries 0..len, entry 0 zero) of a stream: the column
+// prefix col[j] = col_prev[j] + cell j (cells j < len) and the 2-D running sum
+// sat[i] = sat_prev[i] + r[i] (i <= len), both wrapping (integer: exact modulo 2^64, or for
+// counts never beyond the tile's cell count); prev == nullptr starts the running sums.
+template <class T>
+__attribute__((always_inline)) inline void extend_rows(const T* __restrict r, T* __restrict col,
+                                                       T* __restrict sat, const T* col_prev,
+                                                       const T* sat_prev, std::int64_t len) {
+    if (col_prev == nullptr) {
+        for (std::int64_t j = 0; j < len; ++j) col[j] = T(r[j + 1] - r[j]);
+        for (std::int64_t i = 0; i <= len; ++i) sat[i] = r[i];
+        return;
+    }
+    for (std::int64_t j = 0; j < len; ++j) col[j] = T(col_prev[j] + T(r[j + 1] - r[j]));
+    for (std::int64_t i = 0; i <= len; ++i) sat[i] = T(sat_prev[i] + r[i]);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void extend_rows_u64(
+    const std::uint64_t* r, std::uint64_t* col, std::uint64_t* sat, const std::uint64_t* col_prev,
+    const std::uint64_t* sat_prev, std::int64_t len) {
+    extend_rows(r, col, sat, col_prev, sat_prev, len);
+}
+
+// Counts: non-negative and at most the tile's cells, computed in uint32 (no signed overflow).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void extend_rows_u32(
+    const std::uint32_t* r, std::uint32_t* col, std::uint32_t* sat, const std::uint32_t* col_prev,
+    const std::uint32_t* sat_prev, std::int64_t len) {
+    extend_rows(r, col, sat, col_prev, sat_prev, len);
+}
+
+// Half side of the disc decomposition's central square: the largest s < reach with (s, s) in
+// the disc (the chord half-widths do not grow with |dy|, so every row |dy| <= s then covers
+// |dx| <= s). Below the reach, so that the running sums' row py - s - 1 is in the ring (a disc
+// holding its whole bounding square, 141.5 m on 100 m cells, keeps one cap row each side).
+std::int64_t square_half_side(const CircularWindow& w) {
+    std::int64_t s = 0;
+    while (s + 1 < w.reach && w.outer_half[std::size_t(w.reach + s + 1)] >= s + 1) ++s;
+    return s;
+}
+
 // Largest |window sum| bound: max_abs times the cells of the outer disc.
 bool fits_packed(const RowPrefix& p, const CircularWindow& w) {
     std::int64_t cells = 0;
@@ -235,14 +317,22 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
     const std::int64_t reach = w.reach;
     const std::int64_t halo = t.halo;
     const bool annulus = w.is_annulus();
-    // Discs take kRowBlock output rows at a time (accumulate_rows); the ring holds their rows.
-    const std::int64_t group = annulus || reach < counts.row_block_min_reach ? 1 : kRowBlock;
+    // Discs from square_min_reach on: central square + caps (square_half_side), one output row
+    // at a time; each ring row then also holds the column prefix and the 2-D running sum.
+    const bool square = !annulus && reach >= 1 && reach >= counts.square_min_reach;
+    const std::int64_t half = square ? square_half_side(w) : 0;
+    // Other discs take kRowBlock output rows at a time (accumulate_rows); the ring holds their
+    // rows.
+    const std::int64_t group =
+        annulus || square || reach < counts.row_block_min_reach ? 1 : kRowBlock;
     const std::int64_t ring = 2 * reach + group;
     bool packed = NV > 0;
     for (int v = 0; v < NV; ++v) packed = packed && fits_packed(*vals[std::size_t(v)], w);
-    const std::int64_t nchords = annulus ? 2 * (2 * reach + 1) : 2 * reach + 1;
+    const std::int64_t nchords = square    ? 2 + 4 * (reach - half)
+                                 : annulus ? 2 * (2 * reach + 1)
+                                           : 2 * reach + 1;
     // Strip width: the ring of all streams within ~384 KiB, at least 256 columns.
-    const std::int64_t bytes_per_col = ring * (NV * 8 + (packed ? 0 : 4));
+    const std::int64_t bytes_per_col = ring * (NV * 8 + (packed ? 0 : 4)) * (square ? 3 : 1);
     const std::int64_t strip = std::max<std::int64_t>(
         1, std::min(nx, counts.strip_cols > 0 ? counts.strip_cols
                                               : std::max<std::int64_t>(
@@ -260,6 +350,11 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
         if (y0 < y1 && nx > 0) {
             std::vector<std::uint64_t> buf64(std::size_t(ring) * stride * std::size_t(NV));
             std::vector<std::int32_t> buf32(packed ? 0 : std::size_t(ring) * stride);
+            // Square decomposition: column prefixes and 2-D running sums, same layout.
+            std::vector<std::uint64_t> col64(square ? buf64.size() : 0);
+            std::vector<std::uint64_t> sat64(col64.size());
+            std::vector<std::uint32_t> col32(square ? buf32.size() : 0);
+            std::vector<std::uint32_t> sat32(col32.size());
             // Accumulators: row j of a group at j * nv * strip, value stream v at + v * strip.
             const std::size_t nv = std::size_t(NV > 0 ? NV : 1);
             const std::size_t row_acc = nv * std::size_t(strip);
@@ -275,12 +370,20 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
             auto slot32 = [&](std::int64_t pr) {
                 return buf32.data() + std::size_t(pr % ring) * stride;
             };
+            auto at64 = [&](std::vector<std::uint64_t>& b, int v, std::int64_t pr) {
+                return b.data() +
+                       (std::size_t(v) * std::size_t(ring) + std::size_t(pr % ring)) * stride;
+            };
+            auto at32 = [&](std::vector<std::uint32_t>& b, std::int64_t pr) {
+                return b.data() + std::size_t(pr % ring) * stride;
+            };
             for (std::int64_t xs = 0; xs < nx; xs += strip) {
                 const std::int64_t xe = std::min(xs + strip, nx);
                 const std::int64_t bw = xe - xs;
                 // Padded columns [c0, c1) cover the strip and the reach on both sides.
                 const std::int64_t c0 = xs + halo - reach;
                 const std::int64_t c1 = xe + halo + reach;
+                const std::int64_t first_row = y0 + halo - reach;
                 auto build = [&](std::int64_t pr) {  // padded row index
                     if (packed) {
                         for (int v = 0; v < NV; ++v)
@@ -291,6 +394,47 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                             fill_prefix_row(*vals[std::size_t(v)], pr, c0, c1, slot32(pr),
                                             slot64(v, pr));
                     }
+                    if (!square) return;
+                    const bool start = pr == first_row;
+                    for (int v = 0; v < NV; ++v)
+                        extend_rows_u64(slot64(v, pr), at64(col64, v, pr), at64(sat64, v, pr),
+                                        start ? nullptr : at64(col64, v, pr - 1),
+                                        start ? nullptr : at64(sat64, v, pr - 1), c1 - c0);
+                    if (!packed)
+                        extend_rows_u32(reinterpret_cast<const std::uint32_t*>(slot32(pr)),
+                                        at32(col32, pr), at32(sat32, pr),
+                                        start ? nullptr : at32(col32, pr - 1),
+                                        start ? nullptr : at32(sat32, pr - 1), c1 - c0);
+                };
+                // Chord table of output row y under the square decomposition: the central
+                // square |dx|, |dy| <= half as two differences of 2-D running sums, the rows
+                // half < |dy| <= reach as row chords, and the columns half < |dx| <= reach
+                // over rows |dy| <= min(half, w(dx)) as column chords (the disc is symmetric
+                // in dx and dy, so the column's half-height is the chord table's w(dx)).
+                // Entry `reach` of a prefix row is interior column xs; column prefix entry
+                // `reach` is the cell of interior column xs.
+                auto square_chords = [&](std::int64_t y, auto row, auto col, auto sat,
+                                         auto* out_rows) {
+                    std::int64_t k = 0;
+                    const std::int64_t py = y + halo;
+                    const auto* sa = sat(py + half) + reach;
+                    const auto* sb = sat(py - half - 1) + reach;
+                    out_rows[std::size_t(k++)] = {sa + half + 1, sa - half};
+                    out_rows[std::size_t(k++)] = {sb - half, sb + half + 1};
+                    for (std::int64_t d = half + 1; d <= reach; ++d) {
+                        const std::int64_t wo = w.outer_half[std::size_t(d + reach)];
+                        for (const std::int64_t dy : {-d, d}) {
+                            const auto* p = row(py + dy) + reach;
+                            out_rows[std::size_t(k++)] = {p + wo + 1, p - wo};
+                        }
+                        const std::int64_t h =
+                            std::min<std::int64_t>(half, w.outer_half[std::size_t(d + reach)]);
+                        const auto* chi = col(py + h) + reach;
+                        const auto* clo = col(py - h - 1) + reach;
+                        for (const std::int64_t dx : {-d, d})
+                            out_rows[std::size_t(k++)] = {chi + dx, clo + dx};
+                    }
+                    return k;
                 };
                 // Chord tables for output row y: entry k covers one row offset; annuli add the
                 // holes with hi and lo swapped (subtracted). Entry `reach` of a prefix row is
@@ -314,7 +458,39 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                     // A full group of rows through accumulate_rows, else one row at a time.
                     const std::int64_t g = y + group <= y1 ? group : 1;
                     for (; next <= y + g - 1 + halo + reach; ++next) build(next);
-                    for (int v = 0; v < NV; ++v) {
+                    if (square) {
+                        for (int v = 0; v < NV; ++v) {
+                            const std::int64_t k = square_chords(
+                                y,
+                                [&](std::int64_t pr) -> const std::uint64_t* {
+                                    return slot64(v, pr);
+                                },
+                                [&](std::int64_t pr) -> const std::uint64_t* {
+                                    return at64(col64, v, pr);
+                                },
+                                [&](std::int64_t pr) -> const std::uint64_t* {
+                                    return at64(sat64, v, pr);
+                                },
+                                rows.data());
+                            accumulate_flat_u64(acc.data() + std::size_t(v) * std::size_t(strip),
+                                                rows.data(), k, bw);
+                        }
+                        if (!packed) {
+                            // Counts: uint32 ring rows read as int32 (values below 2^31).
+                            const std::int64_t k = square_chords(
+                                y,
+                                [&](std::int64_t pr) -> const std::int32_t* { return slot32(pr); },
+                                [&](std::int64_t pr) -> const std::int32_t* {
+                                    return reinterpret_cast<const std::int32_t*>(at32(col32, pr));
+                                },
+                                [&](std::int64_t pr) -> const std::int32_t* {
+                                    return reinterpret_cast<const std::int32_t*>(at32(sat32, pr));
+                                },
+                                rows32.data());
+                            accumulate_flat_i32(cnt.data(), rows32.data(), k, bw);
+                        }
+                    }
+                    for (int v = 0; v < NV && !square; ++v) {
                         std::int64_t k = 0;
                         for (std::int64_t j = 0; j < g; ++j)
                             k = chords(
@@ -329,7 +505,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                         else
                             accumulate_u64(a, rows.data(), k, bw);
                     }
-                    if (!packed) {
+                    if (!packed && !square) {
                         std::int64_t k = 0;
                         for (std::int64_t j = 0; j < g; ++j)
                             k = chords(

@@ -58,6 +58,13 @@ struct RowPrefix {
     // bench/RESULTS.md); smaller ones take one row at a time. Same bits either way: tests set 0
     // (always) or a huge value (never).
     std::int64_t row_block_min_reach = 25;
+    // Disc kernels whose reach is at least this many cells (and at least 1) split the disc into
+    // a central square (2-D running sums: 2 chords), top and bottom caps (row chords) and left
+    // and right caps (column chords): 2 + 4 (reach - s) chords per cell instead of 2 reach + 1,
+    // s = the largest half side with (s, s) in the disc (r = 50: 62 instead of 101). Same bits
+    // either way (tests set 0 or a huge value); the default is where it was measured faster
+    // (bench/RESULTS.md).
+    std::int64_t square_min_reach = 8;
 
     bool streaming() const { return src_i32 != nullptr || src_f32 != nullptr; }
 
