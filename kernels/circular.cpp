@@ -238,6 +238,78 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_fla
     accumulate_flat<std::int32_t, V16i>(acc, rows, nrows, nx);
 }
 
+// Narrow streams of the square decomposition (narrow_square): int32 sums and uint16 counts.
+template <class T>
+struct Chord {
+    const T* hi;
+    const T* lo;
+};
+using V16u = std::uint32_t __attribute__((vector_size(64)));
+using V32h = std::uint16_t __attribute__((vector_size(64)));
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_flat_u32(
+    std::uint32_t* __restrict acc, const Chord<std::uint32_t>* rows, std::int64_t nrows,
+    std::int64_t nx) {
+    accumulate_flat<std::uint32_t, V16u>(acc, rows, nrows, nx);
+}
+
+// Window counts of one strip row in uint16 lanes (wrapping; exact below 2^16). The `box`
+// chords give each cell's count of valid cells in its bounding square of box_full cells: a
+// block of 32 cells whose bounding squares are all valid gets `cells` (the window's nominal
+// count) without reading its count chords.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void count_blocks_u16(
+    std::uint16_t* __restrict acc, const Chord<std::uint16_t>* rows, std::int64_t nrows,
+    const Chord<std::uint16_t>* box, std::int64_t nbox, std::uint16_t box_full, std::uint16_t cells,
+    std::int64_t nx) {
+    constexpr std::int64_t kL = 32;
+    V32h full, nominal;
+    for (int i = 0; i < int(kL); ++i) {
+        full[i] = box_full;
+        nominal[i] = cells;
+    }
+    std::int64_t x0 = 0;
+    for (; x0 + kL <= nx; x0 += kL) {
+        V32h b = {};
+        for (std::int64_t k = 0; k < nbox; ++k) {
+            V32h h, l;
+            __builtin_memcpy(&h, box[k].hi + x0, sizeof h);
+            __builtin_memcpy(&l, box[k].lo + x0, sizeof l);
+            b += h - l;
+        }
+        const V32h d = b ^ full;
+        std::uint64_t m[8];
+        __builtin_memcpy(m, &d, sizeof m);
+        if ((m[0] | m[1] | m[2] | m[3] | m[4] | m[5] | m[6] | m[7]) == 0) {
+            __builtin_memcpy(acc + x0, &nominal, sizeof nominal);
+            continue;
+        }
+        V32h a = {};
+        for (std::int64_t k = 0; k < nrows; ++k) {
+            V32h h, l;
+            __builtin_memcpy(&h, rows[k].hi + x0, sizeof h);
+            __builtin_memcpy(&l, rows[k].lo + x0, sizeof l);
+            a += h - l;
+        }
+        __builtin_memcpy(acc + x0, &a, sizeof a);
+    }
+    for (std::int64_t x = x0; x < nx; ++x) {
+        std::uint16_t b = 0;
+        for (std::int64_t k = 0; k < nbox; ++k) b = std::uint16_t(b + box[k].hi[x] - box[k].lo[x]);
+        if (b == box_full) {
+            acc[x] = cells;
+            continue;
+        }
+        std::uint16_t a = 0;
+        for (std::int64_t k = 0; k < nrows; ++k)
+            a = std::uint16_t(a + rows[k].hi[x] - rows[k].lo[x]);
+        acc[x] = a;
+    }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void extend_rows_u16(
+    const std::uint16_t* r, std::uint16_t* col, std::uint16_t* sat, const std::uint16_t* col_prev,
+    const std::uint16_t* sat_prev, std::int64_t len);
+
 // Extends the ring by prefix row r (entries 0..len, entry 0 zero) of a stream: the column
 // prefix col[j] = col_prev[j] + cell j (cells j < len) and the 2-D running sum
 // sat[i] = sat_prev[i] + r[i] (i <= len), both wrapping (integer: exact modulo 2^64, or for
@@ -265,6 +337,12 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void extend_rows_u6
 __attribute__((target_clones("avx512f", "avx2", "default"))) void extend_rows_u32(
     const std::uint32_t* r, std::uint32_t* col, std::uint32_t* sat, const std::uint32_t* col_prev,
     const std::uint32_t* sat_prev, std::int64_t len) {
+    extend_rows(r, col, sat, col_prev, sat_prev, len);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void extend_rows_u16(
+    const std::uint16_t* r, std::uint16_t* col, std::uint16_t* sat, const std::uint16_t* col_prev,
+    const std::uint16_t* sat_prev, std::int64_t len) {
     extend_rows(r, col, sat, col_prev, sat_prev, len);
 }
 
@@ -331,8 +409,12 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
     const std::int64_t nchords = square    ? 2 + 4 * (reach - half)
                                  : annulus ? 2 * (2 * reach + 1)
                                            : 2 * reach + 1;
+    // Narrow streams: int32 sums (exact: |window sum| < 2^31 as for packing) and uint16
+    // counts (exact: the bounding square's (2 reach + 1)^2 cells stay below 2^16).
+    const bool narrow = square && packed && counts.narrow_square && reach <= 127;
     // Strip width: the ring of all streams within ~384 KiB, at least 256 columns.
-    const std::int64_t bytes_per_col = ring * (NV * 8 + (packed ? 0 : 4)) * (square ? 3 : 1);
+    const std::int64_t bytes_per_col =
+        narrow ? ring * (NV * 4 + 2) * 3 : ring * (NV * 8 + (packed ? 0 : 4)) * (square ? 3 : 1);
     const std::int64_t strip = std::max<std::int64_t>(
         1, std::min(nx, counts.strip_cols > 0 ? counts.strip_cols
                                               : std::max<std::int64_t>(
@@ -355,6 +437,23 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
             std::vector<std::uint64_t> sat64(col64.size());
             std::vector<std::uint32_t> col32(square ? buf32.size() : 0);
             std::vector<std::uint32_t> sat32(col32.size());
+            // Narrow streams: row prefixes, column prefixes and 2-D running sums of the sums
+            // (per value stream) and of the counts.
+            const std::size_t nsz = narrow ? std::size_t(ring) * stride : 0;
+            std::vector<std::uint32_t> nr32(nsz * std::size_t(NV)), nc32(nr32.size()),
+                ns32(nr32.size());
+            std::vector<std::uint16_t> nr16(nsz), nc16(nsz), ns16(nsz);
+            std::vector<std::uint32_t> nacc(narrow ? std::size_t(NV) * std::size_t(strip) : 0);
+            std::vector<std::uint16_t> ncnt(narrow ? std::size_t(strip) : 0);
+            std::vector<Chord<std::uint32_t>> nrows32(narrow ? std::size_t(nchords) : 0);
+            std::vector<Chord<std::uint16_t>> nrows16(nrows32.size());
+            auto n32 = [&](std::vector<std::uint32_t>& b, int v, std::int64_t pr) {
+                return b.data() +
+                       (std::size_t(v) * std::size_t(ring) + std::size_t(pr % ring)) * stride;
+            };
+            auto n16 = [&](std::vector<std::uint16_t>& b, std::int64_t pr) {
+                return b.data() + std::size_t(pr % ring) * stride;
+            };
             // Accumulators: row j of a group at j * nv * strip, value stream v at + v * strip.
             const std::size_t nv = std::size_t(NV > 0 ? NV : 1);
             const std::size_t row_acc = nv * std::size_t(strip);
@@ -385,6 +484,20 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                 const std::int64_t c1 = xe + halo + reach;
                 const std::int64_t first_row = y0 + halo - reach;
                 auto build = [&](std::int64_t pr) {  // padded row index
+                    if (narrow) {
+                        const bool start = pr == first_row;
+                        for (int v = 0; v < NV; ++v) {
+                            fill_split_row(*vals[std::size_t(v)], pr, c0, c1, n32(nr32, v, pr),
+                                           v == 0 ? n16(nr16, pr) : nullptr);
+                            extend_rows_u32(n32(nr32, v, pr), n32(nc32, v, pr), n32(ns32, v, pr),
+                                            start ? nullptr : n32(nc32, v, pr - 1),
+                                            start ? nullptr : n32(ns32, v, pr - 1), c1 - c0);
+                        }
+                        extend_rows_u16(n16(nr16, pr), n16(nc16, pr), n16(ns16, pr),
+                                        start ? nullptr : n16(nc16, pr - 1),
+                                        start ? nullptr : n16(ns16, pr - 1), c1 - c0);
+                        return;
+                    }
                     if (packed) {
                         for (int v = 0; v < NV; ++v)
                             fill_packed_row(*vals[std::size_t(v)], pr, c0, c1, slot64(v, pr));
@@ -458,7 +571,42 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                     // A full group of rows through accumulate_rows, else one row at a time.
                     const std::int64_t g = y + group <= y1 ? group : 1;
                     for (; next <= y + g - 1 + halo + reach; ++next) build(next);
-                    if (square) {
+                    if (narrow) {
+                        for (int v = 0; v < NV; ++v) {
+                            const std::int64_t k = square_chords(
+                                y,
+                                [&](std::int64_t pr) -> const std::uint32_t* {
+                                    return n32(nr32, v, pr);
+                                },
+                                [&](std::int64_t pr) -> const std::uint32_t* {
+                                    return n32(nc32, v, pr);
+                                },
+                                [&](std::int64_t pr) -> const std::uint32_t* {
+                                    return n32(ns32, v, pr);
+                                },
+                                nrows32.data());
+                            accumulate_flat_u32(nacc.data() + std::size_t(v) * std::size_t(strip),
+                                                nrows32.data(), k, bw);
+                        }
+                        const std::int64_t k = square_chords(
+                            y,
+                            [&](std::int64_t pr) -> const std::uint16_t* { return n16(nr16, pr); },
+                            [&](std::int64_t pr) -> const std::uint16_t* { return n16(nc16, pr); },
+                            [&](std::int64_t pr) -> const std::uint16_t* { return n16(ns16, pr); },
+                            nrows16.data());
+                        // Bounding square rows py - reach .. py + reach: the 2-D running sums
+                        // of rows (py - reach, py + reach] plus row py - reach's chord.
+                        const std::int64_t py = y + halo;
+                        const std::uint16_t* sa = n16(ns16, py + reach) + reach;
+                        const std::uint16_t* sb = n16(ns16, py - reach) + reach;
+                        const std::uint16_t* rr = n16(nr16, py - reach) + reach;
+                        const Chord<std::uint16_t> box[3] = {{sa + reach + 1, sa - reach},
+                                                             {sb - reach, sb + reach + 1},
+                                                             {rr + reach + 1, rr - reach}};
+                        const std::int64_t side = 2 * reach + 1;
+                        count_blocks_u16(ncnt.data(), nrows16.data(), k, box, 3,
+                                         std::uint16_t(side * side), std::uint16_t(w.cells), bw);
+                    } else if (square) {
                         for (int v = 0; v < NV; ++v) {
                             const std::int64_t k = square_chords(
                                 y,
@@ -523,6 +671,20 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                         std::int32_t* cj = cnt.data() + std::size_t(j) * std::size_t(strip);
                         if (!packed) {
                             fn(y + j, xs, xe, cj, aj, aj + std::size_t(strip) * (NV > 1 ? 1 : 0));
+                            continue;
+                        }
+                        if (narrow) {  // g == 1
+                            for (std::int64_t x = 0; x < bw; ++x) cj[x] = ncnt[std::size_t(x)];
+                            for (int v = 0; v < NV; ++v) {
+                                const std::uint32_t* a =
+                                    nacc.data() + std::size_t(v) * std::size_t(strip);
+                                std::uint64_t* s =
+                                    sums.data() + std::size_t(v) * std::size_t(strip);
+                                for (std::int64_t x = 0; x < bw; ++x)
+                                    s[x] = std::uint64_t(std::int64_t(std::int32_t(a[x])));
+                            }
+                            fn(y, xs, xe, cj, sums.data(),
+                               sums.data() + std::size_t(strip) * (NV > 1 ? 1 : 0));
                             continue;
                         }
                         // Decode count * 2^32 + sum with |sum| < 2^31.

@@ -221,6 +221,36 @@ void fill_row(const RowPrefix& p, const T* src, const T* msk, std::int64_t pnx, 
     }
 }
 
+// Split form: wrapping uint32 prefix sums of the (fixed-point) values and, if count is not
+// null, wrapping uint16 prefix counts.
+template <class T>
+void fill_split(const RowPrefix& p, const T* src, const T* msk, std::int64_t pnx, std::uint32_t* s,
+                std::uint16_t* c) {
+    const int frac_bits = p.frac_bits;
+    std::uint32_t run_s = 0;
+    std::uint16_t run_c = 0;
+    s[0] = 0;
+    if (c != nullptr) c[0] = 0;
+    for (std::int64_t x = 0; x < pnx; ++x) {
+        const T v = src[x];
+        const bool valid = !is_nodata(v) && (msk == nullptr || !is_nodata(msk[x]));
+        std::uint32_t q = 0;
+        if constexpr (std::is_same_v<T, float>) {
+            std::int64_t qq = 0;
+            if (valid) fixed_ok(v, frac_bits, qq);  // validated by scan_source
+            q = std::uint32_t(std::uint64_t(qq));
+        } else {
+            q = valid ? std::uint32_t(v) : 0u;
+        }
+        run_s += q;
+        s[x + 1] = run_s;
+        if (c != nullptr) {
+            run_c = std::uint16_t(run_c + std::uint16_t(valid));
+            c[x + 1] = run_c;
+        }
+    }
+}
+
 template <bool kPacked>
 void fill_any(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1, std::int32_t* c,
               std::uint64_t* s) {
@@ -279,6 +309,19 @@ void fill_prefix_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::i
 void fill_packed_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
                      std::uint64_t* packed) {
     fill_any<true>(p, r, c0, c1, nullptr, packed);
+}
+
+void fill_split_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
+                    std::uint32_t* sum, std::uint16_t* count) {
+    const std::int64_t pnx = p.tile.padded_nx();
+    const std::size_t off = std::size_t(r) * std::size_t(pnx) + std::size_t(c0);
+    if (p.src_f32 != nullptr) {
+        const float* m = p.mask ? static_cast<const float*>(p.mask) + off : nullptr;
+        fill_split<float>(p, p.src_f32 + off, m, c1 - c0, sum, count);
+    } else {
+        const std::int32_t* m = p.mask ? static_cast<const std::int32_t*>(p.mask) + off : nullptr;
+        fill_split<std::int32_t>(p, p.src_i32 + off, m, c1 - c0, sum, count);
+    }
 }
 
 template <class T>

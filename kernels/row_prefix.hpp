@@ -65,6 +65,11 @@ struct RowPrefix {
     // either way (tests set 0 or a huge value); the default is where it was measured faster
     // (bench/RESULTS.md).
     std::int64_t square_min_reach = 8;
+    // Square-decomposed discs whose window sums fit the packed form (and reach <= 127) keep
+    // int32 sums and uint16 counts in separate streams (16 and 32 lanes per 64-byte vector
+    // instead of 8) and skip the count chords of 32-cell blocks whose bounding squares hold no
+    // nodata (count = the window's cells). Same bits either way; tests set both.
+    bool narrow_square = true;
 
     bool streaming() const { return src_i32 != nullptr || src_f32 != nullptr; }
 
@@ -128,6 +133,12 @@ void fill_prefix_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::i
 // window sum of the kernel satisfies |sum| < 2^31 (see max_abs).
 void fill_packed_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
                      std::uint64_t* packed);
+
+// The same split in two narrow streams: sum[x] = the prefix sum modulo 2^32 and, if count is
+// not null, count[x] = the prefix count modulo 2^16; usable when every window sum satisfies
+// |sum| < 2^31 and every window count (and bounding-square count) is below 2^16.
+void fill_split_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
+                    std::uint32_t* sum, std::uint16_t* count);
 
 // Prefix counts of valid cells only (sum left empty), for kernels that need just the count.
 template <class T>

@@ -575,13 +575,16 @@ void require_square_matches_brute(const kt::World<std::int32_t>& world,
     const BruteI32 ref = brute_i32(t, in, w);
     const std::size_t n = t.interior_size();
     omp_set_num_threads(threads);
-    for (const std::int64_t min_reach :
-         {std::int64_t(0), std::numeric_limits<std::int64_t>::max()}) {
-        INFO("radius " << radius << " threads " << threads << " strip " << strip
-                       << " square_min_reach " << min_reach);
+    // Square with narrow streams, square with packed / separate 64-bit streams, no square.
+    for (const int mode : {0, 1, 2}) {
+        const std::int64_t min_reach = mode < 2 ? 0 : std::numeric_limits<std::int64_t>::max();
+        const bool narrow = mode == 0;
+        INFO("radius " << radius << " threads " << threads << " strip " << strip << " mode "
+                       << mode);
         RowPrefix p = stream_row_prefix(t, std::span<const std::int32_t>(in));
         p.strip_cols = strip;
         p.square_min_reach = min_reach;
+        p.narrow_square = narrow;
         std::vector<std::int64_t> s64(n);
         std::vector<std::int32_t> c(n), c2(n), s32(n);
         std::vector<double> sd(n), mean(n), share(n);
@@ -597,11 +600,13 @@ void require_square_matches_brute(const kt::World<std::int32_t>& world,
         RowPrefix counts_only = stream_count_prefix(t, std::span<const std::int32_t>(in));
         counts_only.strip_cols = strip;
         counts_only.square_min_reach = min_reach;
+        counts_only.narrow_square = narrow;
         circular_count(counts_only, w, std::span(c2));
         auto [pa, pb] = stream_row_prefix_pair(t, std::span<const std::int32_t>(in),
                                                std::span<const std::int32_t>(in_b));
         pa.strip_cols = pb.strip_cols = strip;
         pa.square_min_reach = pb.square_min_reach = min_reach;
+        pa.narrow_square = pb.narrow_square = narrow;
         std::vector<std::int32_t> cp(n);
         circular_share(pa, pb, w, std::span(share), std::span(cp));
         bool fits = true;
@@ -674,6 +679,20 @@ TEST_CASE("disc square decomposition matches brute force at every radius 0-60 ce
     // All nodata: zero counts, nodata sums.
     const auto none = kt::random_i32(65, 9, 7, 2, 0, 9, 1.0);
     require_square_matches_brute(none, none, 500.0, 2, 0);
+    // Wide grids valid far beyond the windows (no halo nodata): whole 32-cell blocks skip their
+    // count chords (bounding squares all valid); a few nodata cells make other blocks count.
+    for (const int holes : {0, 3}) {
+        auto full = kt::random_i32(67 + holes, 90, 12, 40, -50, 500, 0.0);
+        std::mt19937_64 rng(99);
+        for (auto& v : full.data)
+            if (is_nodata(v)) v = std::int32_t(rng() % 500);
+        for (int i = 0; i < holes; ++i)
+            full.at(std::int64_t(rng() % 90), std::int64_t(rng() % 12)) = kNodataI32;
+        for (const double r : {800.0, 1500.5, 4000.0})
+            for (const int threads : {1, 2})
+                for (const std::int64_t strip : {0, 33})
+                    require_square_matches_brute(full, full, r, threads, strip);
+    }
     omp_set_num_threads(2);
 }
 
