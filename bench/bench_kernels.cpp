@@ -10,7 +10,8 @@
 // path with a conversion pass (sum_via_int64), and the chord pass with one output row
 // (chords_rows1) or 4 output rows (chords_rows4) per pass at every radius, both without the
 // disc's square decomposition; the whole Int32 kernel with the current defaults (kernel_i32)
-// and without the square decomposition (kernel_i32_nosquare). Env:
+// and without the square decomposition (kernel_i32_nosquare), also with the value bound
+// scanned first (kernel_i32_scan_nosquare, the previous algorithm). Env:
 // BENCH_SKIP_EXTRA=1 stops after the EDT; BENCH_STRIP_COLS sets the streaming strip width.
 
 #include <omp.h>
@@ -165,24 +166,27 @@ int main(int argc, char** argv) {
                     g_best_cpu);
         // Same-run baselines of the whole Int32 kernel (prefix set-up + chord pass + Int32
         // output, as BlockInputs runs it): the current defaults (kernel_i32) against the disc
-        // without the square decomposition (kernel_i32_nosquare), outputs compared bit for bit.
+        // without the square decomposition (kernel_i32_nosquare) and, in addition, with the
+        // input scanned for its value bound first (kernel_i32_scan_nosquare: the previous
+        // algorithm), outputs compared bit for bit.
         {
             std::vector<std::int32_t> o_new(n), o_old(n);
-            const auto run = [&](std::vector<std::int32_t>& o, bool square) {
+            const auto run = [&](std::vector<std::int32_t>& o, bool square, bool scan) {
                 return best_of(reps, [&] {
-                    auto q = kernels::stream_row_prefix(tile, in.span());
+                    auto q = kernels::stream_row_prefix(tile, in.span(), scan);
                     if (!square) q.square_min_reach = std::numeric_limits<std::int64_t>::max();
                     kernels::circular_sum(q, w, std::span(o));
                 });
             };
-            const double tn = run(o_new, true);
-            const double cn = g_best_cpu;
-            const double to = run(o_old, false);
-            std::printf("kernel_i32_%g_s %.6f\nkernel_i32_%g_cpu_s %.6f\n", r, tn, r, cn);
-            std::printf("kernel_i32_nosquare_%g_s %.6f\nkernel_i32_nosquare_%g_cpu_s %.6f\n", r, to,
-                        r, g_best_cpu);
-            if (std::memcmp(o_new.data(), o_old.data(), n * sizeof(std::int32_t)) != 0)
-                std::printf("MISMATCH square vs no square at radius %g\n", r);
+            const char* names[] = {"kernel_i32", "kernel_i32_nosquare", "kernel_i32_scan_nosquare"};
+            for (int m = 0; m < 3; ++m) {
+                auto& o = m == 0 ? o_new : o_old;
+                const double t = run(o, m == 0, m == 2);
+                std::printf("%s_%g_s %.6f\n%s_%g_cpu_s %.6f\n", names[m], r, t, names[m], r,
+                            g_best_cpu);
+                if (m > 0 && std::memcmp(o_new.data(), o_old.data(), n * sizeof(std::int32_t)) != 0)
+                    std::printf("MISMATCH %s vs kernel_i32 at radius %g\n", names[m], r);
+            }
             if (std::memcmp(o_new.data(), out.data(), n * sizeof(std::int32_t)) != 0)
                 std::printf("MISMATCH kernel_i32 vs BlockInputs at radius %g\n", r);
         }

@@ -359,13 +359,19 @@ std::int64_t square_half_side(const CircularWindow& w) {
     return s;
 }
 
-// Largest |window sum| bound: max_abs times the cells of the outer disc.
-bool fits_packed(const RowPrefix& p, const CircularWindow& w) {
+// Largest |cell value| for which every window sum fits the packed form: |sum| <= the value
+// times the cells of the outer disc <= 2^31 - 1.
+std::int64_t packed_value_limit(const CircularWindow& w) {
     std::int64_t cells = 0;
     for (const std::int32_t h : w.outer_half)
         if (h >= 0) cells += 2 * std::int64_t(h) + 1;
     constexpr std::int64_t kLimit = (std::int64_t(1) << 31) - 1;
-    return p.max_abs == 0 || cells <= kLimit / p.max_abs;
+    return kLimit / std::max<std::int64_t>(cells, 1);
+}
+
+// Known bound (max_abs >= 0) within the packed limit.
+bool fits_packed(const RowPrefix& p, const CircularWindow& w) {
+    return p.max_abs >= 0 && p.max_abs <= packed_value_limit(w);
 }
 
 // Per-thread scratch buffers of the streaming kernels, kept across calls: the rings and
@@ -451,8 +457,20 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
     const std::int64_t group =
         annulus || square || reach < counts.row_block_min_reach ? 1 : kRowBlock;
     const std::int64_t ring = 2 * reach + group;
+    // Packed (or narrow) streams when every value stream's bound fits; a stream without a
+    // known bound (max_abs < 0: lazy) starts packed and every row group checks the largest
+    // |value| of its window's rows (kept per ring row), switching its column strip to
+    // separate count and sum streams (rebuilding the ring) where the bound fails.
     bool packed = NV > 0;
-    for (int v = 0; v < NV; ++v) packed = packed && fits_packed(*vals[std::size_t(v)], w);
+    bool lazy = false;
+    for (int v = 0; v < NV; ++v) {
+        if (vals[std::size_t(v)]->max_abs < 0)
+            lazy = true;
+        else
+            packed = packed && fits_packed(*vals[std::size_t(v)], w);
+    }
+    lazy = lazy && packed;
+    const std::int64_t value_limit = packed_value_limit(w);
     const std::int64_t nchords = square    ? 2 + 4 * (reach - half)
                                  : annulus ? 2 * (2 * reach + 1)
                                            : 2 * reach + 1;
@@ -478,9 +496,11 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
         const std::int64_t y1 = ny * (tid + 1) / nt;
         if (y0 < y1 && nx > 0) {
             ScratchPool& pool = ScratchPool::for_call();
-            auto buf64 =
-                pool.take<std::uint64_t>(narrow ? 0 : std::size_t(ring) * stride * std::size_t(NV));
-            auto buf32 = pool.take<std::int32_t>(packed ? 0 : std::size_t(ring) * stride);
+            auto buf64 = pool.take<std::uint64_t>(
+                narrow && !lazy ? 0 : std::size_t(ring) * stride * std::size_t(NV));
+            auto buf32 = pool.take<std::int32_t>(packed && !lazy ? 0 : std::size_t(ring) * stride);
+            // Lazy bound: largest |value| of each value stream's ring rows.
+            auto row_most = pool.take<std::int64_t>(lazy ? std::size_t(ring) * std::size_t(NV) : 0);
             // Square decomposition: column prefixes and 2-D running sums, same layout.
             auto col64 = pool.take<std::uint64_t>(square ? buf64.size() : 0);
             auto sat64 = pool.take<std::uint64_t>(col64.size());
@@ -510,7 +530,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
             const std::size_t nv = std::size_t(NV > 0 ? NV : 1);
             const std::size_t row_acc = nv * std::size_t(strip);
             auto acc = pool.take<std::uint64_t>(std::size_t(group) * row_acc);
-            auto sums = pool.take<std::uint64_t>(row_acc);
+            auto sums = pool.take<std::int32_t>(row_acc);
             auto cnt = pool.take<std::int32_t>(std::size_t(group) * std::size_t(strip));
             auto rows = pool.take<ChordRow>(std::size_t(group) * std::size_t(nchords));
             auto rows32 = pool.take<ChordRow32>(std::size_t(group) * std::size_t(nchords));
@@ -534,13 +554,21 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                 // Padded columns [c0, c1) cover the strip and the reach on both sides.
                 const std::int64_t c0 = xs + halo - reach;
                 const std::int64_t c1 = xe + halo + reach;
-                const std::int64_t first_row = y0 + halo - reach;
+                // This strip's mode (a lazy bound may switch it to separate streams) and the
+                // first row of the running sums (column prefixes, 2-D sums).
+                bool pk = packed, nw = narrow;
+                std::int64_t first_row = y0 + halo - reach;
+                auto most = [&](int v, std::int64_t pr) -> std::int64_t& {
+                    return row_most[std::size_t(v) * std::size_t(ring) + std::size_t(pr % ring)];
+                };
                 auto build = [&](std::int64_t pr) {  // padded row index
-                    if (narrow) {
+                    if (nw) {
                         const bool start = pr == first_row;
                         for (int v = 0; v < NV; ++v) {
-                            fill_split_row(*vals[std::size_t(v)], pr, c0, c1, n32(nr32, v, pr),
-                                           v == 0 ? n16(nr16, pr) : nullptr);
+                            const std::int64_t m =
+                                fill_split_row(*vals[std::size_t(v)], pr, c0, c1, n32(nr32, v, pr),
+                                               v == 0 ? n16(nr16, pr) : nullptr);
+                            if (lazy) most(v, pr) = m;
                             extend_rows_u32(n32(nr32, v, pr), n32(nc32, v, pr), n32(ns32, v, pr),
                                             start ? nullptr : n32(nc32, v, pr - 1),
                                             start ? nullptr : n32(ns32, v, pr - 1), c1 - c0);
@@ -550,9 +578,12 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                                         start ? nullptr : n16(ns16, pr - 1), c1 - c0);
                         return;
                     }
-                    if (packed) {
-                        for (int v = 0; v < NV; ++v)
-                            fill_packed_row(*vals[std::size_t(v)], pr, c0, c1, slot64(v, pr));
+                    if (pk) {
+                        for (int v = 0; v < NV; ++v) {
+                            const std::int64_t m =
+                                fill_packed_row(*vals[std::size_t(v)], pr, c0, c1, slot64(v, pr));
+                            if (lazy) most(v, pr) = m;
+                        }
                     } else {
                         if (NV == 0) fill_prefix_row(counts, pr, c0, c1, slot32(pr), nullptr);
                         for (int v = 0; v < NV; ++v)
@@ -565,7 +596,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                         extend_rows_u64(slot64(v, pr), at64(col64, v, pr), at64(sat64, v, pr),
                                         start ? nullptr : at64(col64, v, pr - 1),
                                         start ? nullptr : at64(sat64, v, pr - 1), c1 - c0);
-                    if (!packed)
+                    if (!pk)
                         extend_rows_u32(reinterpret_cast<const std::uint32_t*>(slot32(pr)),
                                         at32(col32, pr), at32(sat32, pr),
                                         start ? nullptr : at32(col32, pr - 1),
@@ -623,7 +654,18 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                     // A full group of rows through accumulate_rows, else one row at a time.
                     const std::int64_t g = y + group <= y1 ? group : 1;
                     for (; next <= y + g - 1 + halo + reach; ++next) build(next);
-                    if (narrow) {
+                    if (lazy && pk) {
+                        bool fits = true;
+                        for (int v = 0; v < NV; ++v)
+                            for (std::int64_t pr = y + halo - reach; pr < next; ++pr)
+                                fits = fits && most(v, pr) <= value_limit;
+                        if (!fits) {  // separate streams from here to the strip's end
+                            pk = nw = false;
+                            first_row = y + halo - reach;
+                            for (std::int64_t pr = first_row; pr < next; ++pr) build(pr);
+                        }
+                    }
+                    if (nw) {
                         for (int v = 0; v < NV; ++v) {
                             const std::int64_t k = square_chords(
                                 y,
@@ -675,7 +717,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                             accumulate_flat_u64(acc.data() + std::size_t(v) * std::size_t(strip),
                                                 rows.data(), k, bw);
                         }
-                        if (!packed) {
+                        if (!pk) {
                             // Counts: uint32 ring rows read as int32 (values below 2^31).
                             const std::int64_t k = square_chords(
                                 y,
@@ -705,7 +747,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                         else
                             accumulate_u64(a, rows.data(), k, bw);
                     }
-                    if (!packed && !square) {
+                    if (!pk && !square) {
                         std::int64_t k = 0;
                         for (std::int64_t j = 0; j < g; ++j)
                             k = chords(
@@ -721,28 +763,32 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                     for (std::int64_t j = 0; j < g; ++j) {
                         const std::uint64_t* aj = acc.data() + std::size_t(j) * row_acc;
                         std::int32_t* cj = cnt.data() + std::size_t(j) * std::size_t(strip);
-                        if (!packed) {
+                        if (!pk) {
                             fn(y + j, xs, xe, cj, aj, aj + std::size_t(strip) * (NV > 1 ? 1 : 0));
                             continue;
                         }
-                        if (narrow) {  // g == 1; the sums as exact int32
+                        if (nw) {  // g == 1; the sums as exact int32
                             for (std::int64_t x = 0; x < bw; ++x) cj[x] = ncnt[std::size_t(x)];
                             const auto* a = reinterpret_cast<const std::int32_t*>(nacc.data());
                             fn(y, xs, xe, cj, a, a + std::size_t(strip) * (NV > 1 ? 1 : 0));
                             continue;
                         }
-                        // Decode count * 2^32 + sum with |sum| < 2^31.
+                        // Decode count * 2^32 + sum with |sum| < 2^31: the sum is the low
+                        // half as an exact int32.
                         for (int v = 0; v < NV; ++v) {
                             const std::uint64_t* a = aj + std::size_t(v) * std::size_t(strip);
-                            std::uint64_t* s = sums.data() + std::size_t(v) * std::size_t(strip);
+                            std::int32_t* s = sums.data() + std::size_t(v) * std::size_t(strip);
                             for (std::int64_t x = 0; x < bw; ++x) {
-                                const std::int64_t sv = std::int32_t(std::uint32_t(a[x]));
-                                s[x] = std::uint64_t(sv);
-                                if (v == 0) cj[x] = std::int32_t((a[x] - std::uint64_t(sv)) >> 32);
+                                const std::int32_t sv = std::int32_t(std::uint32_t(a[x]));
+                                s[x] = sv;
+                                if (v == 0)
+                                    cj[x] = std::int32_t((a[x] - std::uint64_t(std::int64_t(sv))) >>
+                                                         32);
                             }
                         }
-                        fn(y + j, xs, xe, cj, sums.data(),
-                           sums.data() + std::size_t(strip) * (NV > 1 ? 1 : 0));
+                        fn(y + j, xs, xe, cj, static_cast<const std::int32_t*>(sums.data()),
+                           static_cast<const std::int32_t*>(sums.data()) +
+                               std::size_t(strip) * (NV > 1 ? 1 : 0));
                     }
                     y += g;
                 }

@@ -176,7 +176,7 @@ std::int64_t scan_source(const TileDesc& t, std::span<const T> a, std::span<cons
 
 template <class T>
 RowPrefix stream(const TileDesc& tile, std::span<const T> values, std::span<const T> mask,
-                 int frac_bits, bool with_sum, const char* kernel) {
+                 int frac_bits, bool with_sum, const char* kernel, bool scan = false) {
     RowPrefix p = checked_prefix(tile, values.size(), mask.size(), frac_bits, kernel);
     p.with_sum = with_sum;
     if constexpr (std::is_same_v<T, float>)
@@ -184,16 +184,24 @@ RowPrefix stream(const TileDesc& tile, std::span<const T> values, std::span<cons
     else
         p.src_i32 = values.data();
     p.mask = mask.empty() ? nullptr : mask.data();
-    p.max_abs = with_sum ? scan_source<T>(tile, values, mask, frac_bits, kernel) : 0;
+    // Int32 values need no validation: unless asked to scan, leave the bound to the kernels,
+    // which take it from the rows they build (max_abs -1).
+    if (!with_sum)
+        p.max_abs = 0;
+    else if (std::is_same_v<T, std::int32_t> && !scan)
+        p.max_abs = -1;
+    else
+        p.max_abs = scan_source<T>(tile, values, mask, frac_bits, kernel);
     return p;
 }
 
 template <class T, bool kPacked>
-void fill_row(const RowPrefix& p, const T* src, const T* msk, std::int64_t pnx, std::int32_t* c,
-              std::uint64_t* s) {
+std::int64_t fill_row(const RowPrefix& p, const T* src, const T* msk, std::int64_t pnx,
+                      std::int32_t* c, std::uint64_t* s) {
     const int frac_bits = p.frac_bits;
     std::int32_t run_c = 0;
     std::uint64_t run_s = 0;
+    std::int64_t most = 0;  // largest |q| of a counted cell (packed form)
     if (!kPacked) c[0] = 0;
     if (s != nullptr) s[0] = 0;
     for (std::int64_t x = 0; x < pnx; ++x) {
@@ -210,6 +218,8 @@ void fill_row(const RowPrefix& p, const T* src, const T* msk, std::int64_t pnx, 
         if constexpr (kPacked) {
             run_s += q + (std::uint64_t(valid) << 32);
             s[x + 1] = run_s;
+            const std::int64_t sq = std::int64_t(q);
+            most = std::max(most, sq < 0 ? -sq : sq);
         } else {
             run_c += std::int32_t(valid);
             c[x + 1] = run_c;
@@ -219,14 +229,16 @@ void fill_row(const RowPrefix& p, const T* src, const T* msk, std::int64_t pnx, 
             }
         }
     }
+    return most;
 }
 
 // Split form: wrapping uint32 prefix sums of the (fixed-point) values and, if count is not
 // null, wrapping uint16 prefix counts.
 template <class T>
-void fill_split(const RowPrefix& p, const T* src, const T* msk, std::int64_t pnx, std::uint32_t* s,
-                std::uint16_t* c) {
+std::int64_t fill_split(const RowPrefix& p, const T* src, const T* msk, std::int64_t pnx,
+                        std::uint32_t* s, std::uint16_t* c) {
     const int frac_bits = p.frac_bits;
+    std::int64_t most = 0;  // largest |q| of a counted cell
     std::uint32_t run_s = 0;
     std::uint16_t run_c = 0;
     s[0] = 0;
@@ -234,41 +246,41 @@ void fill_split(const RowPrefix& p, const T* src, const T* msk, std::int64_t pnx
     for (std::int64_t x = 0; x < pnx; ++x) {
         const T v = src[x];
         const bool valid = !is_nodata(v) && (msk == nullptr || !is_nodata(msk[x]));
-        std::uint32_t q = 0;
+        std::int64_t qq = 0;
         if constexpr (std::is_same_v<T, float>) {
-            std::int64_t qq = 0;
             if (valid) fixed_ok(v, frac_bits, qq);  // validated by scan_source
-            q = std::uint32_t(std::uint64_t(qq));
         } else {
-            q = valid ? std::uint32_t(v) : 0u;
+            qq = valid ? std::int64_t(v) : 0;
         }
-        run_s += q;
+        most = std::max(most, qq < 0 ? -qq : qq);
+        run_s += std::uint32_t(std::uint64_t(qq));
         s[x + 1] = run_s;
         if (c != nullptr) {
             run_c = std::uint16_t(run_c + std::uint16_t(valid));
             c[x + 1] = run_c;
         }
     }
+    return most;
 }
 
 template <bool kPacked>
-void fill_any(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1, std::int32_t* c,
-              std::uint64_t* s) {
+std::int64_t fill_any(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
+                      std::int32_t* c, std::uint64_t* s) {
     const std::int64_t pnx = p.tile.padded_nx();
     const std::size_t off = std::size_t(r) * std::size_t(pnx) + std::size_t(c0);
     if (p.src_f32 != nullptr) {
         const float* m = p.mask ? static_cast<const float*>(p.mask) + off : nullptr;
-        fill_row<float, kPacked>(p, p.src_f32 + off, m, c1 - c0, c, s);
-    } else {
-        const std::int32_t* m = p.mask ? static_cast<const std::int32_t*>(p.mask) + off : nullptr;
-        fill_row<std::int32_t, kPacked>(p, p.src_i32 + off, m, c1 - c0, c, s);
+        return fill_row<float, kPacked>(p, p.src_f32 + off, m, c1 - c0, c, s);
     }
+    const std::int32_t* m = p.mask ? static_cast<const std::int32_t*>(p.mask) + off : nullptr;
+    return fill_row<std::int32_t, kPacked>(p, p.src_i32 + off, m, c1 - c0, c, s);
 }
 
 }  // namespace
 
-RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const std::int32_t> values) {
-    return stream<std::int32_t>(tile, values, {}, 0, true, "row prefix");
+RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const std::int32_t> values,
+                            bool scan_bound) {
+    return stream<std::int32_t>(tile, values, {}, 0, true, "row prefix", scan_bound);
 }
 
 RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const float> values, int frac_bits) {
@@ -278,10 +290,11 @@ RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const float> values,
 
 std::pair<RowPrefix, RowPrefix> stream_row_prefix_pair(const TileDesc& tile,
                                                        std::span<const std::int32_t> a,
-                                                       std::span<const std::int32_t> b) {
+                                                       std::span<const std::int32_t> b,
+                                                       bool scan_bound) {
     check_padded_span(tile, b.size(), "row prefix pair", "second input");
-    return {stream<std::int32_t>(tile, a, b, 0, true, "row prefix pair"),
-            stream<std::int32_t>(tile, b, a, 0, true, "row prefix pair")};
+    return {stream<std::int32_t>(tile, a, b, 0, true, "row prefix pair", scan_bound),
+            stream<std::int32_t>(tile, b, a, 0, true, "row prefix pair", scan_bound)};
 }
 
 std::pair<RowPrefix, RowPrefix> stream_row_prefix_pair(const TileDesc& tile,
@@ -306,22 +319,21 @@ void fill_prefix_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::i
     fill_any<false>(p, r, c0, c1, count, p.with_sum ? sum : nullptr);
 }
 
-void fill_packed_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
-                     std::uint64_t* packed) {
-    fill_any<true>(p, r, c0, c1, nullptr, packed);
+std::int64_t fill_packed_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
+                             std::uint64_t* packed) {
+    return fill_any<true>(p, r, c0, c1, nullptr, packed);
 }
 
-void fill_split_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
-                    std::uint32_t* sum, std::uint16_t* count) {
+std::int64_t fill_split_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
+                            std::uint32_t* sum, std::uint16_t* count) {
     const std::int64_t pnx = p.tile.padded_nx();
     const std::size_t off = std::size_t(r) * std::size_t(pnx) + std::size_t(c0);
     if (p.src_f32 != nullptr) {
         const float* m = p.mask ? static_cast<const float*>(p.mask) + off : nullptr;
-        fill_split<float>(p, p.src_f32 + off, m, c1 - c0, sum, count);
-    } else {
-        const std::int32_t* m = p.mask ? static_cast<const std::int32_t*>(p.mask) + off : nullptr;
-        fill_split<std::int32_t>(p, p.src_i32 + off, m, c1 - c0, sum, count);
+        return fill_split<float>(p, p.src_f32 + off, m, c1 - c0, sum, count);
     }
+    const std::int32_t* m = p.mask ? static_cast<const std::int32_t*>(p.mask) + off : nullptr;
+    return fill_split<std::int32_t>(p, p.src_i32 + off, m, c1 - c0, sum, count);
 }
 
 template <class T>

@@ -47,7 +47,10 @@ struct RowPrefix {
     const void* mask = nullptr;
     bool with_sum = true;
     // Largest |fixed-point value| of a counted cell (streaming form): decides whether window
-    // sums fit the packed 32+32-bit form that the kernels use when they can.
+    // sums fit the packed 32+32-bit form that the kernels use when they can. -1 (int32 streams
+    // unless scanned): not known in advance; the kernels start packed and bound every window
+    // from the largest |value| of the rows they build, switching a column strip to separate
+    // count and sum streams where the bound fails (same bits either way).
     std::int64_t max_abs = 0;
 
     // Column-strip width of the streaming kernels (0: sized for the cache; tests set it small
@@ -110,12 +113,16 @@ std::pair<RowPrefix, RowPrefix> build_row_prefix_pair(const TileDesc& tile,
 
 // Streaming prefixes (see RowPrefix): validate the input (float values must fit the fixed-point
 // range, as for build_row_prefix) and record max_abs, but store no prefix rows.
-RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const std::int32_t> values);
+// Int32: scan_bound false (default) leaves max_abs to the kernels (-1, no pass over the
+// input); true scans the input for it first (the previous behaviour, a same-run baseline).
+RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const std::int32_t> values,
+                            bool scan_bound = false);
 RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const float> values,
                             int frac_bits = kDefaultFracBits);
 std::pair<RowPrefix, RowPrefix> stream_row_prefix_pair(const TileDesc& tile,
                                                        std::span<const std::int32_t> a,
-                                                       std::span<const std::int32_t> b);
+                                                       std::span<const std::int32_t> b,
+                                                       bool scan_bound = false);
 std::pair<RowPrefix, RowPrefix> stream_row_prefix_pair(const TileDesc& tile,
                                                        std::span<const float> a,
                                                        std::span<const float> b,
@@ -131,14 +138,16 @@ void fill_prefix_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::i
                      std::int32_t* count, std::uint64_t* sum);
 // The same in the packed form: packed[x] = count * 2^32 + sum (wrapping), usable when every
 // window sum of the kernel satisfies |sum| < 2^31 (see max_abs).
-void fill_packed_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
-                     std::uint64_t* packed);
+// Returns the largest |(fixed-point) value| of a counted cell of the segment.
+std::int64_t fill_packed_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
+                             std::uint64_t* packed);
 
 // The same split in two narrow streams: sum[x] = the prefix sum modulo 2^32 and, if count is
 // not null, count[x] = the prefix count modulo 2^16; usable when every window sum satisfies
 // |sum| < 2^31 and every window count (and bounding-square count) is below 2^16.
-void fill_split_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
-                    std::uint32_t* sum, std::uint16_t* count);
+// Returns the largest |(fixed-point) value| of a counted cell of the segment.
+std::int64_t fill_split_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
+                            std::uint32_t* sum, std::uint16_t* count);
 
 // Prefix counts of valid cells only (sum left empty), for kernels that need just the count.
 template <class T>

@@ -575,13 +575,16 @@ void require_square_matches_brute(const kt::World<std::int32_t>& world,
     const BruteI32 ref = brute_i32(t, in, w);
     const std::size_t n = t.interior_size();
     omp_set_num_threads(threads);
-    // Square with narrow streams, square with packed / separate 64-bit streams, no square.
-    for (const int mode : {0, 1, 2}) {
-        const std::int64_t min_reach = mode < 2 ? 0 : std::numeric_limits<std::int64_t>::max();
-        const bool narrow = mode == 0;
+    // Square with narrow streams, square with packed / separate 64-bit streams, no square;
+    // each with the value bound found by the kernels (lazy) and scanned first (modes 3-5).
+    for (const int mode : {0, 1, 2, 3, 4, 5}) {
+        const std::int64_t min_reach = mode % 3 < 2 ? 0 : std::numeric_limits<std::int64_t>::max();
+        const bool narrow = mode % 3 == 0;
+        const bool scan = mode >= 3;
         INFO("radius " << radius << " threads " << threads << " strip " << strip << " mode "
                        << mode);
-        RowPrefix p = stream_row_prefix(t, std::span<const std::int32_t>(in));
+        RowPrefix p = stream_row_prefix(t, std::span<const std::int32_t>(in), scan);
+        REQUIRE((p.max_abs < 0) == !scan);
         p.strip_cols = strip;
         p.square_min_reach = min_reach;
         p.narrow_square = narrow;
@@ -603,7 +606,7 @@ void require_square_matches_brute(const kt::World<std::int32_t>& world,
         counts_only.narrow_square = narrow;
         circular_count(counts_only, w, std::span(c2));
         auto [pa, pb] = stream_row_prefix_pair(t, std::span<const std::int32_t>(in),
-                                               std::span<const std::int32_t>(in_b));
+                                               std::span<const std::int32_t>(in_b), scan);
         pa.strip_cols = pb.strip_cols = strip;
         pa.square_min_reach = pb.square_min_reach = min_reach;
         pa.narrow_square = pb.narrow_square = narrow;
@@ -679,6 +682,38 @@ TEST_CASE("disc square decomposition matches brute force at every radius 0-60 ce
     // All nodata: zero counts, nodata sums.
     const auto none = kt::random_i32(65, 9, 7, 2, 0, 9, 1.0);
     require_square_matches_brute(none, none, 500.0, 2, 0);
+    // Small values but for one or two huge cells: under a lazy bound the rows far from them
+    // run packed (or narrow) and each column strip switches to separate streams at the first
+    // row group whose window reaches one, rebuilding its ring (also mid-band, mid-strip).
+    for (const std::int32_t huge : {2000000000, -2000000000, 300000000}) {
+        auto spike = kt::random_i32(68, 37, 41, 3, -20, 300, 0.1);
+        spike.at(20, 25) = huge;
+        if (huge > 0) spike.at(3, 38) = huge / 2;
+        for (const double r : {100.0, 400.0, 900.0, 1500.5})
+            for (const int threads : {1, 2, 3})
+                for (const std::int64_t strip : {0, 7})
+                    require_square_matches_brute(spike, spike, r, threads, strip);
+        // The same switch in annuli and in 4-row blocks.
+        for (const auto& w :
+             {make_annulus_window(200.0, 900.0, 100.0), make_circular_window(600.0, 100.0)}) {
+            const TileDesc t = kt::tile_of(spike, 0, 0, spike.nx, spike.ny, w.reach);
+            const auto in = kt::cut(spike, t);
+            const BruteI32 ref = brute_i32(t, in, w);
+            for (const int threads : {1, 2, 3}) {
+                omp_set_num_threads(threads);
+                RowPrefix p = stream_row_prefix(t, std::span<const std::int32_t>(in));
+                p.square_min_reach = std::numeric_limits<std::int64_t>::max();
+                p.row_block_min_reach = 0;
+                std::vector<std::int64_t> out(t.interior_size());
+                std::vector<std::int32_t> c(t.interior_size());
+                circular_sum(p, w, std::span(out), std::span(c));
+                for (std::size_t i = 0; i < out.size(); ++i) {
+                    REQUIRE(c[i] == ref.count[i]);
+                    REQUIRE(out[i] == (ref.count[i] == 0 ? kNodataI64 : ref.sum[i]));
+                }
+            }
+        }
+    }
     // Wide grids valid far beyond the windows (no halo nodata): whole 32-cell blocks skip their
     // count chords (bounding squares all valid); a few nodata cells make other blocks count.
     for (const int holes : {0, 3}) {
