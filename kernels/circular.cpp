@@ -499,8 +499,6 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
             auto buf64 = pool.take<std::uint64_t>(
                 narrow && !lazy ? 0 : std::size_t(ring) * stride * std::size_t(NV));
             auto buf32 = pool.take<std::int32_t>(packed && !lazy ? 0 : std::size_t(ring) * stride);
-            // Lazy bound: largest |value| of each value stream's ring rows.
-            auto row_most = pool.take<std::int64_t>(lazy ? std::size_t(ring) * std::size_t(NV) : 0);
             // Square decomposition: column prefixes and 2-D running sums, same layout.
             auto col64 = pool.take<std::uint64_t>(square ? buf64.size() : 0);
             auto sat64 = pool.take<std::uint64_t>(col64.size());
@@ -558,8 +556,11 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                 // first row of the running sums (column prefixes, 2-D sums).
                 bool pk = packed, nw = narrow;
                 std::int64_t first_row = y0 + halo - reach;
-                auto most = [&](int v, std::int64_t pr) -> std::int64_t& {
-                    return row_most[std::size_t(v) * std::size_t(ring) + std::size_t(pr % ring)];
+                // Lazy bound: the last built row holding a |value| beyond the packed limit
+                // (rows are built in order, so a window's rows hold one iff it is in them).
+                std::int64_t last_bad = std::numeric_limits<std::int64_t>::min();
+                auto most = [&](std::int64_t pr, std::int64_t m) {
+                    if (m > value_limit) last_bad = pr;
                 };
                 auto build = [&](std::int64_t pr) {  // padded row index
                     if (nw) {
@@ -568,7 +569,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                             const std::int64_t m =
                                 fill_split_row(*vals[std::size_t(v)], pr, c0, c1, n32(nr32, v, pr),
                                                v == 0 ? n16(nr16, pr) : nullptr);
-                            if (lazy) most(v, pr) = m;
+                            if (lazy) most(pr, m);
                             extend_rows_u32(n32(nr32, v, pr), n32(nc32, v, pr), n32(ns32, v, pr),
                                             start ? nullptr : n32(nc32, v, pr - 1),
                                             start ? nullptr : n32(ns32, v, pr - 1), c1 - c0);
@@ -582,7 +583,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                         for (int v = 0; v < NV; ++v) {
                             const std::int64_t m =
                                 fill_packed_row(*vals[std::size_t(v)], pr, c0, c1, slot64(v, pr));
-                            if (lazy) most(v, pr) = m;
+                            if (lazy) most(pr, m);
                         }
                     } else {
                         if (NV == 0) fill_prefix_row(counts, pr, c0, c1, slot32(pr), nullptr);
@@ -655,11 +656,8 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                     const std::int64_t g = y + group <= y1 ? group : 1;
                     for (; next <= y + g - 1 + halo + reach; ++next) build(next);
                     if (lazy && pk) {
-                        bool fits = true;
-                        for (int v = 0; v < NV; ++v)
-                            for (std::int64_t pr = y + halo - reach; pr < next; ++pr)
-                                fits = fits && most(v, pr) <= value_limit;
-                        if (!fits) {  // separate streams from here to the strip's end
+                        if (last_bad >=
+                            y + halo - reach) {  // separate streams from here to the strip's end
                             pk = nw = false;
                             first_row = y + halo - reach;
                             for (std::int64_t pr = first_row; pr < next; ++pr) build(pr);
@@ -842,6 +840,12 @@ inline std::int64_t as_i64(std::int32_t v) {
     return v;
 }
 
+// o[x] = s[x] where cnt[x] != 0, else kNodataI32 (branch-free, vectorised).
+void select_sums(std::int32_t* __restrict o, const std::int32_t* __restrict cnt,
+                 const std::int32_t* __restrict s, std::int64_t n) {
+    for (std::int64_t x = 0; x < n; ++x) o[x] = cnt[x] == 0 ? kNodataI32 : s[x];
+}
+
 // Copies the counts of columns [x0, x1) of row y (cnt[0] is column x0).
 void write_count(std::span<std::int32_t> out_count, std::int64_t y, std::int64_t nx,
                  std::int64_t x0, std::int64_t x1, const std::int32_t* cnt) {
@@ -1005,7 +1009,7 @@ void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<std::in
             std::int32_t* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
             if constexpr (std::is_same_v<std::remove_cvref_t<decltype(*s)>, std::int32_t>) {
                 // Narrow sums: exact, and |sum| < 2^31 (the packing bound), never kNodataI32.
-                for (std::int64_t x = 0; x < x1 - x0; ++x) o[x] = cnt[x] == 0 ? kNodataI32 : s[x];
+                select_sums(o, cnt, s, x1 - x0);
                 write_count(out_count, y, nx, x0, x1, cnt);
                 return;
             }
