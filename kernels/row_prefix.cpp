@@ -195,6 +195,156 @@ RowPrefix stream(const TileDesc& tile, std::span<const T> values, std::span<cons
     return p;
 }
 
+// Vectorised prefix rows of int32 input (the streaming kernels' hot path): each block of
+// lanes is masked (nodata, and the mask raster's nodata, count nothing), scanned in registers
+// by log2(lanes) shifted additions, and offset by the running total. Integer wrapping
+// arithmetic: the same values as the scalar loops.
+using V8q = std::uint64_t __attribute__((vector_size(64)));
+using V8d = std::int32_t __attribute__((vector_size(32)));
+using V8l = std::int64_t __attribute__((vector_size(64)));
+using V16d = std::int32_t __attribute__((vector_size(64)));
+using V16u = std::uint32_t __attribute__((vector_size(64)));
+using V16h = std::uint16_t __attribute__((vector_size(32)));
+
+// Packed row: out[0] = 0, out[x + 1] = out[x] + q + 2^32 * valid; returns the largest |q|.
+template <bool kMask>
+__attribute__((always_inline)) inline std::int64_t scan_packed_i32(const std::int32_t* src,
+                                                                   const std::int32_t* msk,
+                                                                   std::int64_t n,
+                                                                   std::uint64_t* out) {
+    out[0] = 0;
+    std::uint64_t run = 0;
+    V8q run_v = {};
+    V8d most = {};
+    const V8q zero = {};
+    std::int64_t x = 0;
+    for (; x + 8 <= n; x += 8) {
+        V8d v;
+        __builtin_memcpy(&v, src + x, sizeof v);
+        V8d ok = v != kNodataI32;
+        if constexpr (kMask) {
+            V8d m;
+            __builtin_memcpy(&m, msk + x, sizeof m);
+            ok &= m != kNodataI32;
+        }
+        const V8d q = v & ok;
+        const V8d sgn = q >> 31;
+        const V8d aq = (q ^ sgn) - sgn;  // |q| < 2^31 (kNodataI32 is masked out)
+        most = aq > most ? aq : most;
+        V8q c = V8q(__builtin_convertvector(q, V8l)) -
+                (V8q(__builtin_convertvector(ok, V8l)) << 32);  // ok is -1: + 2^32
+        c += __builtin_shufflevector(zero, c, 0, 8, 9, 10, 11, 12, 13, 14);
+        c += __builtin_shufflevector(zero, c, 0, 1, 8, 9, 10, 11, 12, 13);
+        c += __builtin_shufflevector(zero, c, 0, 1, 2, 3, 8, 9, 10, 11);
+        // The running total as a broadcast vector: the carried dependency is one addition
+        // (the block total's broadcast does not wait for it).
+        const V8q out_c = c + run_v;
+        __builtin_memcpy(out + x + 1, &out_c, sizeof out_c);
+        run_v += __builtin_shufflevector(c, c, 7, 7, 7, 7, 7, 7, 7, 7);
+    }
+    run = run_v[0];
+    std::int64_t best = 0;
+    for (int i = 0; i < 8; ++i) best = std::max<std::int64_t>(best, most[i]);
+    for (; x < n; ++x) {
+        const std::int32_t v = src[x];
+        const bool valid = v != kNodataI32 && (!kMask || msk[x] != kNodataI32);
+        const std::int64_t q = valid ? std::int64_t(v) : 0;
+        best = std::max(best, q < 0 ? -q : q);
+        run += std::uint64_t(q) + (std::uint64_t(valid) << 32);
+        out[x + 1] = run;
+    }
+    return best;
+}
+
+// Split rows: sum[x + 1] = sum[x] + q (mod 2^32), count[x + 1] = count[x] + valid (mod 2^16,
+// if count is not null); returns the largest |q|.
+template <bool kMask>
+__attribute__((always_inline)) inline std::int64_t scan_split_i32(const std::int32_t* src,
+                                                                  const std::int32_t* msk,
+                                                                  std::int64_t n,
+                                                                  std::uint32_t* sum,
+                                                                  std::uint16_t* count) {
+    sum[0] = 0;
+    if (count != nullptr) count[0] = 0;
+    std::uint32_t run_s = 0, run_c = 0;
+    V16u run_sv = {}, run_cv = {};
+    V16d most = {};
+    const V16u zero = {};
+    std::int64_t x = 0;
+    for (; x + 16 <= n; x += 16) {
+        V16d v;
+        __builtin_memcpy(&v, src + x, sizeof v);
+        V16d ok = v != kNodataI32;
+        if constexpr (kMask) {
+            V16d m;
+            __builtin_memcpy(&m, msk + x, sizeof m);
+            ok &= m != kNodataI32;
+        }
+        const V16d q = v & ok;
+        const V16d sgn = q >> 31;
+        const V16d aq = (q ^ sgn) - sgn;
+        most = aq > most ? aq : most;
+        V16u s = V16u(q);
+        s += __builtin_shufflevector(zero, s, 0, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+                                     29, 30);
+        s += __builtin_shufflevector(zero, s, 0, 1, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+                                     28, 29);
+        s += __builtin_shufflevector(zero, s, 0, 1, 2, 3, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+                                     26, 27);
+        s += __builtin_shufflevector(zero, s, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22,
+                                     23);
+        const V16u out_s = s + run_sv;
+        __builtin_memcpy(sum + x + 1, &out_s, sizeof out_s);
+        run_sv += __builtin_shufflevector(s, s, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+                                          15, 15, 15);
+        if (count != nullptr) {
+            V16u c = zero - V16u(ok);  // 1 where valid
+            c += __builtin_shufflevector(zero, c, 0, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+                                         28, 29, 30);
+            c += __builtin_shufflevector(zero, c, 0, 1, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+                                         27, 28, 29);
+            c += __builtin_shufflevector(zero, c, 0, 1, 2, 3, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+                                         25, 26, 27);
+            c += __builtin_shufflevector(zero, c, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21,
+                                         22, 23);
+            const V16h c16 = __builtin_convertvector(c + run_cv, V16h);
+            __builtin_memcpy(count + x + 1, &c16, sizeof c16);
+            run_cv += __builtin_shufflevector(c, c, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+                                              15, 15, 15, 15);
+        }
+    }
+    run_s = run_sv[0];
+    run_c = run_cv[0];
+    std::int64_t best = 0;
+    for (int i = 0; i < 16; ++i) best = std::max<std::int64_t>(best, most[i]);
+    for (; x < n; ++x) {
+        const std::int32_t v = src[x];
+        const bool valid = v != kNodataI32 && (!kMask || msk[x] != kNodataI32);
+        const std::int64_t q = valid ? std::int64_t(v) : 0;
+        best = std::max(best, q < 0 ? -q : q);
+        run_s += std::uint32_t(std::uint64_t(q));
+        sum[x + 1] = run_s;
+        if (count != nullptr) {
+            run_c += std::uint32_t(valid);
+            count[x + 1] = std::uint16_t(run_c);
+        }
+    }
+    return best;
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) std::int64_t packed_row_i32(
+    const std::int32_t* src, const std::int32_t* msk, std::int64_t n, std::uint64_t* out) {
+    return msk != nullptr ? scan_packed_i32<true>(src, msk, n, out)
+                          : scan_packed_i32<false>(src, msk, n, out);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) std::int64_t split_row_i32(
+    const std::int32_t* src, const std::int32_t* msk, std::int64_t n, std::uint32_t* sum,
+    std::uint16_t* count) {
+    return msk != nullptr ? scan_split_i32<true>(src, msk, n, sum, count)
+                          : scan_split_i32<false>(src, msk, n, sum, count);
+}
+
 template <class T, bool kPacked>
 std::int64_t fill_row(const RowPrefix& p, const T* src, const T* msk, std::int64_t pnx,
                       std::int32_t* c, std::uint64_t* s) {
@@ -273,6 +423,8 @@ std::int64_t fill_any(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::
         return fill_row<float, kPacked>(p, p.src_f32 + off, m, c1 - c0, c, s);
     }
     const std::int32_t* m = p.mask ? static_cast<const std::int32_t*>(p.mask) + off : nullptr;
+    if constexpr (kPacked)
+        if (p.vector_fill) return packed_row_i32(p.src_i32 + off, m, c1 - c0, s);
     return fill_row<std::int32_t, kPacked>(p, p.src_i32 + off, m, c1 - c0, c, s);
 }
 
@@ -333,6 +485,7 @@ std::int64_t fill_split_row(const RowPrefix& p, std::int64_t r, std::int64_t c0,
         return fill_split<float>(p, p.src_f32 + off, m, c1 - c0, sum, count);
     }
     const std::int32_t* m = p.mask ? static_cast<const std::int32_t*>(p.mask) + off : nullptr;
+    if (p.vector_fill) return split_row_i32(p.src_i32 + off, m, c1 - c0, sum, count);
     return fill_split<std::int32_t>(p, p.src_i32 + off, m, c1 - c0, sum, count);
 }
 

@@ -73,6 +73,9 @@ struct RowPrefix {
     // instead of 8) and skip the count chords of 32-cell blocks whose bounding squares hold no
     // nodata (count = the window's cells). Same bits either way; tests set both.
     bool narrow_square = true;
+    // Int32 streams build packed and narrow prefix rows with a vectorised in-register scan
+    // (false: the scalar loop; same values, tests set both).
+    bool vector_fill = true;
 
     bool streaming() const { return src_i32 != nullptr || src_f32 != nullptr; }
 

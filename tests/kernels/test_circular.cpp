@@ -576,7 +576,8 @@ void require_square_matches_brute(const kt::World<std::int32_t>& world,
     const std::size_t n = t.interior_size();
     omp_set_num_threads(threads);
     // Square with narrow streams, square with packed / separate 64-bit streams, no square;
-    // each with the value bound found by the kernels (lazy) and scanned first (modes 3-5).
+    // each with the value bound found by the kernels (lazy) and scanned first (modes 3-5);
+    // vectorised prefix rows in even modes, scalar ones in odd modes.
     for (const int mode : {0, 1, 2, 3, 4, 5}) {
         const std::int64_t min_reach = mode % 3 < 2 ? 0 : std::numeric_limits<std::int64_t>::max();
         const bool narrow = mode % 3 == 0;
@@ -588,6 +589,7 @@ void require_square_matches_brute(const kt::World<std::int32_t>& world,
         p.strip_cols = strip;
         p.square_min_reach = min_reach;
         p.narrow_square = narrow;
+        p.vector_fill = mode % 2 == 0;  // vectorised or scalar prefix rows, across the modes
         std::vector<std::int64_t> s64(n);
         std::vector<std::int32_t> c(n), c2(n), s32(n);
         std::vector<double> sd(n), mean(n), share(n);
@@ -610,6 +612,7 @@ void require_square_matches_brute(const kt::World<std::int32_t>& world,
         pa.strip_cols = pb.strip_cols = strip;
         pa.square_min_reach = pb.square_min_reach = min_reach;
         pa.narrow_square = pb.narrow_square = narrow;
+        pa.vector_fill = pb.vector_fill = mode % 2 == 0;
         std::vector<std::int32_t> cp(n);
         circular_share(pa, pb, w, std::span(share), std::span(cp));
         bool fits = true;
