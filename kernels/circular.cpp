@@ -250,6 +250,12 @@ struct Chord {
 using V16u = std::uint32_t __attribute__((vector_size(64)));
 using V32h = std::uint16_t __attribute__((vector_size(64)));
 
+__attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_flat_u16(
+    std::uint16_t* __restrict acc, const Chord<std::uint16_t>* rows, std::int64_t nrows,
+    std::int64_t nx) {
+    accumulate_flat<std::uint16_t, V32h>(acc, rows, nrows, nx);
+}
+
 __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_flat_u32(
     std::uint32_t* __restrict acc, const Chord<std::uint32_t>* rows, std::int64_t nrows,
     std::int64_t nx) {
@@ -475,14 +481,15 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                                  : annulus ? 2 * (2 * reach + 1)
                                            : 2 * reach + 1;
     // Narrow streams: int32 sums (exact: |window sum| < 2^31 as for packing) and uint16
-    // counts (exact: the bounding square's (2 reach + 1)^2 cells stay below 2^16).
-    const bool narrow = square && packed && counts.narrow_square && reach <= 127;
+    // counts (exact: the bounding square's (2 reach + 1)^2 cells stay below 2^16), for the
+    // square decomposition and for row chords one output row at a time (annuli, small discs).
+    const bool narrow = packed && counts.narrow_square && reach <= 127 && group == 1;
     // Strip width: the ring of all streams within ~384 KiB, at least 256 columns (768 for the
     // square decomposition, whose rings are 3x larger: every strip rebuilds 2 * reach extra
     // columns of three streams, and at 5 km wider strips measured 10-15% faster than 256
     // although the ring then exceeds the L2 cache).
     const std::int64_t bytes_per_col =
-        narrow ? ring * (NV * 4 + 2) * 3 : ring * (NV * 8 + (packed ? 0 : 4)) * (square ? 3 : 1);
+        ring * (narrow ? NV * 4 + 2 : NV * 8 + (packed ? 0 : 4)) * (square ? 3 : 1);
     const std::int64_t min_strip = square ? 768 : 256;
     const std::int64_t strip = std::max<std::int64_t>(
         1, std::min(nx, counts.strip_cols > 0
@@ -513,11 +520,11 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
             // (per value stream) and of the counts.
             const std::size_t nsz = narrow ? std::size_t(ring) * stride : 0;
             auto nr32 = pool.take<std::uint32_t>(nsz * std::size_t(NV));
-            auto nc32 = pool.take<std::uint32_t>(nr32.size());
-            auto ns32 = pool.take<std::uint32_t>(nr32.size());
+            auto nc32 = pool.take<std::uint32_t>(square ? nr32.size() : 0);
+            auto ns32 = pool.take<std::uint32_t>(nc32.size());
             auto nr16 = pool.take<std::uint16_t>(nsz);
-            auto nc16 = pool.take<std::uint16_t>(nsz);
-            auto ns16 = pool.take<std::uint16_t>(nsz);
+            auto nc16 = pool.take<std::uint16_t>(square ? nsz : 0);
+            auto ns16 = pool.take<std::uint16_t>(nc16.size());
             auto nacc = pool.take<std::uint32_t>(narrow ? std::size_t(NV) * std::size_t(strip) : 0);
             auto ncnt = pool.take<std::uint16_t>(narrow ? std::size_t(strip) : 0);
             auto nrows32 = pool.take<Chord<std::uint32_t>>(narrow ? std::size_t(nchords) : 0);
@@ -575,13 +582,16 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                                 fill_split_row(*vals[std::size_t(v)], pr, c0, c1, n32(nr32, v, pr),
                                                v == 0 ? n16(nr16, pr) : nullptr);
                             if (lazy) most(pr, m);
-                            extend_rows_u32(n32(nr32, v, pr), n32(nc32, v, pr), n32(ns32, v, pr),
-                                            start ? nullptr : n32(nc32, v, pr - 1),
-                                            start ? nullptr : n32(ns32, v, pr - 1), c1 - c0);
+                            if (square)
+                                extend_rows_u32(n32(nr32, v, pr), n32(nc32, v, pr),
+                                                n32(ns32, v, pr),
+                                                start ? nullptr : n32(nc32, v, pr - 1),
+                                                start ? nullptr : n32(ns32, v, pr - 1), c1 - c0);
                         }
-                        extend_rows_u16(n16(nr16, pr), n16(nc16, pr), n16(ns16, pr),
-                                        start ? nullptr : n16(nc16, pr - 1),
-                                        start ? nullptr : n16(ns16, pr - 1), c1 - c0);
+                        if (square)
+                            extend_rows_u16(n16(nr16, pr), n16(nc16, pr), n16(ns16, pr),
+                                            start ? nullptr : n16(nc16, pr - 1),
+                                            start ? nullptr : n16(ns16, pr - 1), c1 - c0);
                         return;
                     }
                     if (pk) {
@@ -668,7 +678,23 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                             for (std::int64_t pr = first_row; pr < next; ++pr) build(pr);
                         }
                     }
-                    if (nw) {
+                    if (nw && !square) {  // row chords in narrow streams
+                        for (int v = 0; v < NV; ++v) {
+                            const std::int64_t k = chords(
+                                y,
+                                [&](std::int64_t pr) -> const std::uint32_t* {
+                                    return n32(nr32, v, pr);
+                                },
+                                nrows32.data());
+                            accumulate_flat_u32(nacc.data() + std::size_t(v) * std::size_t(strip),
+                                                nrows32.data(), k, bw);
+                        }
+                        const std::int64_t k = chords(
+                            y,
+                            [&](std::int64_t pr) -> const std::uint16_t* { return n16(nr16, pr); },
+                            nrows16.data());
+                        accumulate_flat_u16(ncnt.data(), nrows16.data(), k, bw);
+                    } else if (nw) {
                         for (int v = 0; v < NV; ++v) {
                             const std::int64_t k = square_chords(
                                 y,
@@ -735,7 +761,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                             accumulate_flat_i32(cnt.data(), rows32.data(), k, bw);
                         }
                     }
-                    for (int v = 0; v < NV && !square; ++v) {
+                    for (int v = 0; v < NV && !square && !nw; ++v) {
                         std::int64_t k = 0;
                         for (std::int64_t j = 0; j < g; ++j)
                             k = chords(

@@ -578,10 +578,12 @@ void require_square_matches_brute(const kt::World<std::int32_t>& world,
     // Square with narrow streams, square with packed / separate 64-bit streams, no square;
     // each with the value bound found by the kernels (lazy) and scanned first (modes 3-5);
     // vectorised prefix rows in even modes, scalar ones in odd modes.
-    for (const int mode : {0, 1, 2, 3, 4, 5}) {
-        const std::int64_t min_reach = mode % 3 < 2 ? 0 : std::numeric_limits<std::int64_t>::max();
-        const bool narrow = mode % 3 == 0;
-        const bool scan = mode >= 3;
+    // Modes 6 and 7: row chords (no square) in narrow streams.
+    for (const int mode : {0, 1, 2, 3, 4, 5, 6, 7}) {
+        const std::int64_t min_reach =
+            mode % 3 < 2 && mode < 6 ? 0 : std::numeric_limits<std::int64_t>::max();
+        const bool narrow = mode % 3 == 0 || mode >= 6;
+        const bool scan = (mode >= 3 && mode < 6) || mode == 7;
         INFO("radius " << radius << " threads " << threads << " strip " << strip << " mode "
                        << mode);
         RowPrefix p = stream_row_prefix(t, std::span<const std::int32_t>(in), scan);
