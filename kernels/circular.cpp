@@ -441,10 +441,13 @@ inline void add_chord(A* __restrict acc, const P* p, std::int64_t nx, std::int64
 // Streaming form of for_each_window_row: every thread takes one contiguous band of output
 // rows and walks it once per column strip, keeping a ring of 2 * reach + 1 prefix rows of the
 // strip (2 * reach + kRowBlock for row-blocked discs; plus the reach on both sides): each
-// prefix row is built only for the rows and
-// columns the thread needs, and the ring is sized to stay in the L2 cache at every radius.
-// When the window sums fit (fits_packed), a prefix row is one uint64 stream
-// count * 2^32 + sum, so a chord costs one subtraction for both.
+// prefix row is built only for the rows and columns the thread needs. Stream forms, by what
+// fits: packed (one uint64 stream count * 2^32 + sum, so a chord costs one subtraction for
+// both; row-blocked discs), narrow (int32 sums and uint16 counts; one output row at a time) or
+// separate count and 64-bit sum streams; a lazy bound (max_abs < 0) starts packed or narrow
+// and switches a strip to separate streams where a window's rows exceed it. Large discs use
+// the square decomposition (square_chords), whose rings also hold column prefixes and 2-D
+// running sums.
 template <int NV, class Fn>
 void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefix*, NV>& vals,
                         const CircularWindow& w, Fn&& fn) {
