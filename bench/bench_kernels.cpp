@@ -8,7 +8,10 @@
 // Prints one "key value" line per figure (seconds, best of reps; *_cpu_s: process CPU seconds of
 // all threads in the best repetition). Same-run baselines of the current circular sum: the int64
 // path with a conversion pass (sum_via_int64), and the chord pass with one output row
-// (chords_rows1) or 4 output rows (chords_rows4) per pass at every radius. Env:
+// (chords_rows1) or 4 output rows (chords_rows4) per pass at every radius, both without the
+// disc's square decomposition; the whole Int32 kernel with the current defaults (kernel_i32)
+// and without the square decomposition (kernel_i32_nosquare), also with the value bound
+// scanned first (kernel_i32_scan_nosquare, the previous algorithm). Env:
 // BENCH_SKIP_EXTRA=1 stops after the EDT; BENCH_STRIP_COLS sets the streaming strip width.
 
 #include <omp.h>
@@ -161,11 +164,38 @@ int main(int argc, char** argv) {
         const double tc = best_of(reps, [&] { kernels::circular_sum(p, w, e); });
         std::printf("prefix_%g_s %.6f\nchords_%g_s %.6f\nchords_%g_cpu_s %.6f\n", r, tp, r, tc, r,
                     g_best_cpu);
+        // Same-run baselines of the whole Int32 kernel (prefix set-up + chord pass + Int32
+        // output, as BlockInputs runs it): the current defaults (kernel_i32) against the disc
+        // without the square decomposition (kernel_i32_nosquare) and, in addition, with the
+        // input scanned for its value bound first (kernel_i32_scan_nosquare: the previous
+        // algorithm), outputs compared bit for bit.
+        {
+            std::vector<std::int32_t> o_new(n), o_old(n);
+            const auto run = [&](std::vector<std::int32_t>& o, bool square, bool scan) {
+                return best_of(reps, [&] {
+                    auto q = kernels::stream_row_prefix(tile, in.span(), scan);
+                    if (!square) q.square_min_reach = std::numeric_limits<std::int64_t>::max();
+                    kernels::circular_sum(q, w, std::span(o));
+                });
+            };
+            const char* names[] = {"kernel_i32", "kernel_i32_nosquare", "kernel_i32_scan_nosquare"};
+            for (int m = 0; m < 3; ++m) {
+                auto& o = m == 0 ? o_new : o_old;
+                const double t = run(o, m == 0, m == 2);
+                std::printf("%s_%g_s %.6f\n%s_%g_cpu_s %.6f\n", names[m], r, t, names[m], r,
+                            g_best_cpu);
+                if (m > 0 && std::memcmp(o_new.data(), o_old.data(), n * sizeof(std::int32_t)) != 0)
+                    std::printf("MISMATCH %s vs kernel_i32 at radius %g\n", names[m], r);
+            }
+            if (std::memcmp(o_new.data(), out.data(), n * sizeof(std::int32_t)) != 0)
+                std::printf("MISMATCH kernel_i32 vs BlockInputs at radius %g\n", r);
+        }
         // Same-run baseline of the chord pass: one output row at a time (the previous loop).
         {
             kernels::RowPrefix p1 = p, p4 = p;
             p1.row_block_min_reach = std::numeric_limits<std::int64_t>::max();
             p4.row_block_min_reach = 0;
+            p1.square_min_reach = p4.square_min_reach = std::numeric_limits<std::int64_t>::max();
             std::vector<std::int64_t> e4(n);
             const double t4 = best_of(reps, [&] { kernels::circular_sum(p4, w, e4); });
             std::printf("chords_rows4_%g_s %.6f\nchords_rows4_%g_cpu_s %.6f\n", r, t4, r,

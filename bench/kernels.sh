@@ -99,13 +99,14 @@ f3() { awk -v a="$1" 'BEGIN { if (a == "") print "-"; else printf "%.3f", a }'; 
   echo
   echo "Same-run baselines of the current changes, and CPU time (process CPU seconds of all threads; on this shared, often oversubscribed machine wall time also measures the other jobs; memcpy is one thread, so CPU ratios compare total work):"
   echo
-  echo "| radius | kernel (Int32 out) s | previous: int64 sums + conversion s | previous / kernel | chords, 4 rows per pass s | chords, one row s | one row / 4 rows | kernel CPU s | kernel CPU / memcpy CPU | chords 4 rows CPU s | chords one row CPU s |"
-  echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| radius | kernel (Int32 out) s | kernel CPU s | kernel CPU / memcpy CPU | no square decomposition s | no square / kernel | scanned bound, no square (previous algorithm) s | previous / kernel | previous CPU / kernel CPU | int64 sums + conversion s | chords 4 rows CPU s | chords one row CPU s |"
+  echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   b="$work/bk_$threads.txt"
   for r in "${radii[@]}"; do
-    k=$(val "sum_${r}_s" "$b"); o=$(val "sum_via_int64_${r}_s" "$b"); c=$(val "chords_${r}_s" "$b"); c1=$(val "chords_rows1_${r}_s" "$b")
-    kc=$(val "sum_${r}_cpu_s" "$b"); cc=$(val "chords_${r}_cpu_s" "$b"); cc1=$(val "chords_rows1_${r}_cpu_s" "$b")
-    echo "| $r m | $(f3 "$k") | $(f3 "$o") | $(r2 "$o" "$k")x | $(f3 "$c") | $(f3 "$c1") | $(r2 "$c1" "$c")x | $(f3 "$kc") | $(r2 "$kc" "$(val memcpy_cpu_s "$b")")x | $(f3 "$cc") | $(f3 "$cc1") |"
+    k=$(val "kernel_i32_${r}_s" "$b"); kc=$(val "kernel_i32_${r}_cpu_s" "$b")
+    ns=$(val "kernel_i32_nosquare_${r}_s" "$b"); pv=$(val "kernel_i32_scan_nosquare_${r}_s" "$b"); pc=$(val "kernel_i32_scan_nosquare_${r}_cpu_s" "$b")
+    o=$(val "sum_via_int64_${r}_s" "$b"); cc=$(val "chords_rows4_${r}_cpu_s" "$b"); cc1=$(val "chords_rows1_${r}_cpu_s" "$b")
+    echo "| $r m | $(f3 "$k") | $(f3 "$kc") | $(r2 "$kc" "$(val memcpy_cpu_s "$b")")x | $(f3 "$ns") | $(r2 "$ns" "$k")x | $(f3 "$pv") | $(r2 "$pv" "$k")x | $(r2 "$pc" "$kc")x | $(f3 "$o") | $(f3 "$cc") | $(f3 "$cc1") |"
   done
   echo
   echo "Exact EDT (distance to the nearest of $( $PY -c "from osgeo import gdal; import numpy as n; print(int(n.sum(gdal.Open('$work/features.tif').ReadAsArray())))" ) feature cells, uncapped):"

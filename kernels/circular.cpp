@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -196,14 +199,230 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_row
     accumulate_rows<std::int32_t, V16i>(acc, acc_stride, tables, nchords, nx);
 }
 
-// Largest |window sum| bound: max_abs times the cells of the outer disc.
-bool fits_packed(const RowPrefix& p, const CircularWindow& w) {
+// One output row from an arbitrary list of chords (hi - lo, wrapping), 4 vectors of V per
+// block: the disc decomposition's chords lie on unrelated rows and columns, so there is no row
+// locality for accumulate_rows to exploit.
+template <class T, class V, class Row>
+__attribute__((always_inline)) inline void accumulate_flat(T* __restrict acc, const Row* rows,
+                                                           std::int64_t nrows, std::int64_t nx) {
+    constexpr int kPer = int(sizeof(V) / sizeof(T));
+    constexpr int kVec = 4;
+    constexpr std::int64_t kL = kPer * kVec;
+    std::int64_t x0 = 0;
+    for (; x0 + kL <= nx; x0 += kL) {
+        V a[kVec] = {};
+        for (std::int64_t k = 0; k < nrows; ++k) {
+            const T* hi = rows[k].hi + x0;
+            const T* lo = rows[k].lo + x0;
+#pragma GCC unroll 4
+            for (int i = 0; i < kVec; ++i) {
+                V h, l;
+                __builtin_memcpy(&h, hi + kPer * i, sizeof h);
+                __builtin_memcpy(&l, lo + kPer * i, sizeof l);
+                a[i] += h - l;
+            }
+        }
+        __builtin_memcpy(acc + x0, a, sizeof a);
+    }
+    for (std::int64_t x = x0; x < nx; ++x) {
+        T a = 0;
+        for (std::int64_t k = 0; k < nrows; ++k) a += T(rows[k].hi[x] - rows[k].lo[x]);
+        acc[x] = a;
+    }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_flat_u64(
+    std::uint64_t* __restrict acc, const ChordRow* rows, std::int64_t nrows, std::int64_t nx) {
+    accumulate_flat<std::uint64_t, V8u>(acc, rows, nrows, nx);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_flat_i32(
+    std::int32_t* __restrict acc, const ChordRow32* rows, std::int64_t nrows, std::int64_t nx) {
+    accumulate_flat<std::int32_t, V16i>(acc, rows, nrows, nx);
+}
+
+// Narrow streams of the square decomposition (narrow_square): int32 sums and uint16 counts.
+template <class T>
+struct Chord {
+    const T* hi;
+    const T* lo;
+};
+using V16u = std::uint32_t __attribute__((vector_size(64)));
+using V32h = std::uint16_t __attribute__((vector_size(64)));
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_flat_u16(
+    std::uint16_t* __restrict acc, const Chord<std::uint16_t>* rows, std::int64_t nrows,
+    std::int64_t nx) {
+    accumulate_flat<std::uint16_t, V32h>(acc, rows, nrows, nx);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_flat_u32(
+    std::uint32_t* __restrict acc, const Chord<std::uint32_t>* rows, std::int64_t nrows,
+    std::int64_t nx) {
+    accumulate_flat<std::uint32_t, V16u>(acc, rows, nrows, nx);
+}
+
+// Window counts of one strip row in uint16 lanes (wrapping; exact below 2^16). The `box`
+// chords give each cell's count of valid cells in its bounding square of box_full cells: a
+// block of 32 cells whose bounding squares are all valid gets `cells` (the window's nominal
+// count) without reading its count chords.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void count_blocks_u16(
+    std::uint16_t* __restrict acc, const Chord<std::uint16_t>* rows, std::int64_t nrows,
+    const Chord<std::uint16_t>* box, std::int64_t nbox, std::uint16_t box_full, std::uint16_t cells,
+    std::int64_t nx) {
+    constexpr std::int64_t kL = 32;
+    V32h full, nominal;
+    for (int i = 0; i < int(kL); ++i) {
+        full[i] = box_full;
+        nominal[i] = cells;
+    }
+    std::int64_t x0 = 0;
+    for (; x0 + kL <= nx; x0 += kL) {
+        V32h b = {};
+        for (std::int64_t k = 0; k < nbox; ++k) {
+            V32h h, l;
+            __builtin_memcpy(&h, box[k].hi + x0, sizeof h);
+            __builtin_memcpy(&l, box[k].lo + x0, sizeof l);
+            b += h - l;
+        }
+        const V32h d = b ^ full;
+        std::uint64_t m[8];
+        __builtin_memcpy(m, &d, sizeof m);
+        if ((m[0] | m[1] | m[2] | m[3] | m[4] | m[5] | m[6] | m[7]) == 0) {
+            __builtin_memcpy(acc + x0, &nominal, sizeof nominal);
+            continue;
+        }
+        V32h a = {};
+        for (std::int64_t k = 0; k < nrows; ++k) {
+            V32h h, l;
+            __builtin_memcpy(&h, rows[k].hi + x0, sizeof h);
+            __builtin_memcpy(&l, rows[k].lo + x0, sizeof l);
+            a += h - l;
+        }
+        __builtin_memcpy(acc + x0, &a, sizeof a);
+    }
+    for (std::int64_t x = x0; x < nx; ++x) {
+        std::uint16_t b = 0;
+        for (std::int64_t k = 0; k < nbox; ++k) b = std::uint16_t(b + box[k].hi[x] - box[k].lo[x]);
+        if (b == box_full) {
+            acc[x] = cells;
+            continue;
+        }
+        std::uint16_t a = 0;
+        for (std::int64_t k = 0; k < nrows; ++k)
+            a = std::uint16_t(a + rows[k].hi[x] - rows[k].lo[x]);
+        acc[x] = a;
+    }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void extend_rows_u16(
+    const std::uint16_t* r, std::uint16_t* col, std::uint16_t* sat, const std::uint16_t* col_prev,
+    const std::uint16_t* sat_prev, std::int64_t len);
+
+// Extends the ring by prefix row r (entries 0..len, entry 0 zero) of a stream: the column
+// prefix col[j] = col_prev[j] + cell j (cells j < len) and the 2-D running sum
+// sat[i] = sat_prev[i] + r[i] (i <= len), both wrapping (integer: exact modulo 2^64, or for
+// counts never beyond the tile's cell count); prev == nullptr starts the running sums.
+template <class T>
+__attribute__((always_inline)) inline void extend_rows(const T* __restrict r, T* __restrict col,
+                                                       T* __restrict sat, const T* col_prev,
+                                                       const T* sat_prev, std::int64_t len) {
+    if (col_prev == nullptr) {
+        for (std::int64_t j = 0; j < len; ++j) col[j] = T(r[j + 1] - r[j]);
+        for (std::int64_t i = 0; i <= len; ++i) sat[i] = r[i];
+        return;
+    }
+    for (std::int64_t j = 0; j < len; ++j) col[j] = T(col_prev[j] + T(r[j + 1] - r[j]));
+    for (std::int64_t i = 0; i <= len; ++i) sat[i] = T(sat_prev[i] + r[i]);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void extend_rows_u64(
+    const std::uint64_t* r, std::uint64_t* col, std::uint64_t* sat, const std::uint64_t* col_prev,
+    const std::uint64_t* sat_prev, std::int64_t len) {
+    extend_rows(r, col, sat, col_prev, sat_prev, len);
+}
+
+// Counts: non-negative and at most the tile's cells, computed in uint32 (no signed overflow).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void extend_rows_u32(
+    const std::uint32_t* r, std::uint32_t* col, std::uint32_t* sat, const std::uint32_t* col_prev,
+    const std::uint32_t* sat_prev, std::int64_t len) {
+    extend_rows(r, col, sat, col_prev, sat_prev, len);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void extend_rows_u16(
+    const std::uint16_t* r, std::uint16_t* col, std::uint16_t* sat, const std::uint16_t* col_prev,
+    const std::uint16_t* sat_prev, std::int64_t len) {
+    extend_rows(r, col, sat, col_prev, sat_prev, len);
+}
+
+// Half side of the disc decomposition's central square: the largest s < reach with (s, s) in
+// the disc (the chord half-widths do not grow with |dy|, so every row |dy| <= s then covers
+// |dx| <= s). Below the reach, so that the running sums' row py - s - 1 is in the ring (a disc
+// holding its whole bounding square, 141.5 m on 100 m cells, keeps one cap row each side).
+std::int64_t square_half_side(const CircularWindow& w) {
+    std::int64_t s = 0;
+    while (s + 1 < w.reach && w.outer_half[std::size_t(w.reach + s + 1)] >= s + 1) ++s;
+    return s;
+}
+
+// Largest |cell value| for which every window sum fits the packed form: |sum| <= the value
+// times the cells of the outer disc <= 2^31 - 1.
+std::int64_t packed_value_limit(const CircularWindow& w) {
     std::int64_t cells = 0;
     for (const std::int32_t h : w.outer_half)
         if (h >= 0) cells += 2 * std::int64_t(h) + 1;
     constexpr std::int64_t kLimit = (std::int64_t(1) << 31) - 1;
-    return p.max_abs == 0 || cells <= kLimit / p.max_abs;
+    return kLimit / std::max<std::int64_t>(cells, 1);
 }
+
+// Known bound (max_abs >= 0) within the packed limit.
+bool fits_packed(const RowPrefix& p, const CircularWindow& w) {
+    return p.max_abs >= 0 && p.max_abs <= packed_value_limit(w);
+}
+
+// Per-thread scratch buffers of the streaming kernels, kept across calls: the rings and
+// accumulators are written before they are read, so a call neither zero-fills them nor touches
+// fresh pages (measured: zeroing and first-touch page faults of ~1.5 MB per thread and call
+// took a third of a 5 km disc's time). Slot i of a thread serves the i-th buffer a call takes.
+template <class T>
+struct Scratch {
+    T* ptr = nullptr;
+    std::size_t n = 0;
+    T* data() const { return ptr; }
+    std::size_t size() const { return n; }
+    T& operator[](std::size_t i) const { return ptr[i]; }
+};
+
+class ScratchPool {
+  public:
+    template <class T>
+    Scratch<T> take(std::size_t n) {
+        static_assert(std::is_trivially_destructible_v<T>);
+        if (next_ == slots_.size()) slots_.emplace_back();
+        Slot& s = slots_[next_++];
+        const std::size_t bytes = n * sizeof(T);
+        if (s.cap < bytes) {
+            s.mem.reset(new std::max_align_t[(bytes + sizeof(std::max_align_t) - 1) /
+                                             sizeof(std::max_align_t)]);
+            s.cap = bytes;
+        }
+        return {reinterpret_cast<T*>(s.mem.get()), n};
+    }
+    // Starts a call: slots are handed out again from the first.
+    static ScratchPool& for_call() {
+        thread_local ScratchPool pool;
+        pool.next_ = 0;
+        return pool;
+    }
+
+  private:
+    struct Slot {
+        std::unique_ptr<std::max_align_t[]> mem;
+        std::size_t cap = 0;
+    };
+    std::vector<Slot> slots_;
+    std::size_t next_ = 0;
+};
 
 // acc[x] += sum of the chord |dx| <= wo (minus the hole |dx| <= wi) around column x.
 template <class A, class P>
@@ -222,10 +441,13 @@ inline void add_chord(A* __restrict acc, const P* p, std::int64_t nx, std::int64
 // Streaming form of for_each_window_row: every thread takes one contiguous band of output
 // rows and walks it once per column strip, keeping a ring of 2 * reach + 1 prefix rows of the
 // strip (2 * reach + kRowBlock for row-blocked discs; plus the reach on both sides): each
-// prefix row is built only for the rows and
-// columns the thread needs, and the ring is sized to stay in the L2 cache at every radius.
-// When the window sums fit (fits_packed), a prefix row is one uint64 stream
-// count * 2^32 + sum, so a chord costs one subtraction for both.
+// prefix row is built only for the rows and columns the thread needs. Stream forms, by what
+// fits: packed (one uint64 stream count * 2^32 + sum, so a chord costs one subtraction for
+// both; row-blocked discs), narrow (int32 sums and uint16 counts; one output row at a time) or
+// separate count and 64-bit sum streams; a lazy bound (max_abs < 0) starts packed or narrow
+// and switches a strip to separate streams where a window's rows exceed it. Large discs use
+// the square decomposition (square_chords), whose rings also hold column prefixes and 2-D
+// running sums.
 template <int NV, class Fn>
 void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefix*, NV>& vals,
                         const CircularWindow& w, Fn&& fn) {
@@ -235,18 +457,48 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
     const std::int64_t reach = w.reach;
     const std::int64_t halo = t.halo;
     const bool annulus = w.is_annulus();
-    // Discs take kRowBlock output rows at a time (accumulate_rows); the ring holds their rows.
-    const std::int64_t group = annulus || reach < counts.row_block_min_reach ? 1 : kRowBlock;
+    // Discs from square_min_reach on: central square + caps (square_half_side), one output row
+    // at a time; each ring row then also holds the column prefix and the 2-D running sum.
+    const bool square = !annulus && reach >= 1 && reach >= counts.square_min_reach;
+    const std::int64_t half = square ? square_half_side(w) : 0;
+    // Other discs take kRowBlock output rows at a time (accumulate_rows); the ring holds their
+    // rows.
+    const std::int64_t group =
+        annulus || square || reach < counts.row_block_min_reach ? 1 : kRowBlock;
     const std::int64_t ring = 2 * reach + group;
+    // Packed (or narrow) streams when every value stream's bound fits; a stream without a
+    // known bound (max_abs < 0: lazy) starts packed and every row group checks the largest
+    // |value| of its window's rows (kept per ring row), switching its column strip to
+    // separate count and sum streams (rebuilding the ring) where the bound fails.
     bool packed = NV > 0;
-    for (int v = 0; v < NV; ++v) packed = packed && fits_packed(*vals[std::size_t(v)], w);
-    const std::int64_t nchords = annulus ? 2 * (2 * reach + 1) : 2 * reach + 1;
-    // Strip width: the ring of all streams within ~384 KiB, at least 256 columns.
-    const std::int64_t bytes_per_col = ring * (NV * 8 + (packed ? 0 : 4));
+    bool lazy = false;
+    for (int v = 0; v < NV; ++v) {
+        if (vals[std::size_t(v)]->max_abs < 0)
+            lazy = true;
+        else
+            packed = packed && fits_packed(*vals[std::size_t(v)], w);
+    }
+    lazy = lazy && packed;
+    const std::int64_t value_limit = packed_value_limit(w);
+    const std::int64_t nchords = square    ? 2 + 4 * (reach - half)
+                                 : annulus ? 2 * (2 * reach + 1)
+                                           : 2 * reach + 1;
+    // Narrow streams: int32 sums (exact: |window sum| < 2^31 as for packing) and uint16
+    // counts (exact: the bounding square's (2 reach + 1)^2 cells stay below 2^16), for the
+    // square decomposition and for row chords one output row at a time (annuli, small discs).
+    const bool narrow = packed && counts.narrow_square && reach <= 127 && group == 1;
+    // Strip width: the ring of all streams within ~384 KiB, at least 256 columns (768 for the
+    // square decomposition, whose rings are 3x larger: every strip rebuilds 2 * reach extra
+    // columns of three streams, and at 5 km wider strips measured 10-15% faster than 256
+    // although the ring then exceeds the L2 cache).
+    const std::int64_t bytes_per_col =
+        ring * (narrow ? NV * 4 + 2 : NV * 8 + (packed ? 0 : 4)) * (square ? 3 : 1);
+    const std::int64_t min_strip = square ? 768 : 256;
     const std::int64_t strip = std::max<std::int64_t>(
-        1, std::min(nx, counts.strip_cols > 0 ? counts.strip_cols
-                                              : std::max<std::int64_t>(
-                                                    256, (384 << 10) / bytes_per_col - 2 * reach)));
+        1, std::min(nx, counts.strip_cols > 0
+                            ? counts.strip_cols
+                            : std::max<std::int64_t>(min_strip,
+                                                     (384 << 10) / bytes_per_col - 2 * reach)));
     const std::size_t stride = std::size_t(strip + 2 * reach) + 1;
 #pragma omp parallel
     {
@@ -258,16 +510,43 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
         const std::int64_t y0 = ny * tid / nt;
         const std::int64_t y1 = ny * (tid + 1) / nt;
         if (y0 < y1 && nx > 0) {
-            std::vector<std::uint64_t> buf64(std::size_t(ring) * stride * std::size_t(NV));
-            std::vector<std::int32_t> buf32(packed ? 0 : std::size_t(ring) * stride);
+            ScratchPool& pool = ScratchPool::for_call();
+            auto buf64 = pool.take<std::uint64_t>(
+                narrow && !lazy ? 0 : std::size_t(ring) * stride * std::size_t(NV));
+            auto buf32 = pool.take<std::int32_t>(packed && !lazy ? 0 : std::size_t(ring) * stride);
+            // Square decomposition: column prefixes and 2-D running sums, same layout.
+            auto col64 = pool.take<std::uint64_t>(square ? buf64.size() : 0);
+            auto sat64 = pool.take<std::uint64_t>(col64.size());
+            auto col32 = pool.take<std::uint32_t>(square ? buf32.size() : 0);
+            auto sat32 = pool.take<std::uint32_t>(col32.size());
+            // Narrow streams: row prefixes, column prefixes and 2-D running sums of the sums
+            // (per value stream) and of the counts.
+            const std::size_t nsz = narrow ? std::size_t(ring) * stride : 0;
+            auto nr32 = pool.take<std::uint32_t>(nsz * std::size_t(NV));
+            auto nc32 = pool.take<std::uint32_t>(square ? nr32.size() : 0);
+            auto ns32 = pool.take<std::uint32_t>(nc32.size());
+            auto nr16 = pool.take<std::uint16_t>(nsz);
+            auto nc16 = pool.take<std::uint16_t>(square ? nsz : 0);
+            auto ns16 = pool.take<std::uint16_t>(nc16.size());
+            auto nacc = pool.take<std::uint32_t>(narrow ? std::size_t(NV) * std::size_t(strip) : 0);
+            auto ncnt = pool.take<std::uint16_t>(narrow ? std::size_t(strip) : 0);
+            auto nrows32 = pool.take<Chord<std::uint32_t>>(narrow ? std::size_t(nchords) : 0);
+            auto nrows16 = pool.take<Chord<std::uint16_t>>(nrows32.size());
+            auto n32 = [&](Scratch<std::uint32_t>& b, int v, std::int64_t pr) {
+                return b.data() +
+                       (std::size_t(v) * std::size_t(ring) + std::size_t(pr % ring)) * stride;
+            };
+            auto n16 = [&](Scratch<std::uint16_t>& b, std::int64_t pr) {
+                return b.data() + std::size_t(pr % ring) * stride;
+            };
             // Accumulators: row j of a group at j * nv * strip, value stream v at + v * strip.
             const std::size_t nv = std::size_t(NV > 0 ? NV : 1);
             const std::size_t row_acc = nv * std::size_t(strip);
-            std::vector<std::uint64_t> acc(std::size_t(group) * row_acc);
-            std::vector<std::uint64_t> sums(row_acc);
-            std::vector<std::int32_t> cnt(std::size_t(group) * std::size_t(strip));
-            std::vector<ChordRow> rows(std::size_t(group) * std::size_t(nchords));
-            std::vector<ChordRow32> rows32(std::size_t(group) * std::size_t(nchords));
+            auto acc = pool.take<std::uint64_t>(std::size_t(group) * row_acc);
+            auto sums = pool.take<std::int32_t>(row_acc);
+            auto cnt = pool.take<std::int32_t>(std::size_t(group) * std::size_t(strip));
+            auto rows = pool.take<ChordRow>(std::size_t(group) * std::size_t(nchords));
+            auto rows32 = pool.take<ChordRow32>(std::size_t(group) * std::size_t(nchords));
             auto slot64 = [&](int v, std::int64_t pr) {
                 return buf64.data() +
                        (std::size_t(v) * std::size_t(ring) + std::size_t(pr % ring)) * stride;
@@ -275,22 +554,102 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
             auto slot32 = [&](std::int64_t pr) {
                 return buf32.data() + std::size_t(pr % ring) * stride;
             };
+            auto at64 = [&](Scratch<std::uint64_t>& b, int v, std::int64_t pr) {
+                return b.data() +
+                       (std::size_t(v) * std::size_t(ring) + std::size_t(pr % ring)) * stride;
+            };
+            auto at32 = [&](Scratch<std::uint32_t>& b, std::int64_t pr) {
+                return b.data() + std::size_t(pr % ring) * stride;
+            };
             for (std::int64_t xs = 0; xs < nx; xs += strip) {
                 const std::int64_t xe = std::min(xs + strip, nx);
                 const std::int64_t bw = xe - xs;
                 // Padded columns [c0, c1) cover the strip and the reach on both sides.
                 const std::int64_t c0 = xs + halo - reach;
                 const std::int64_t c1 = xe + halo + reach;
+                // This strip's mode (a lazy bound may switch it to separate streams) and the
+                // first row of the running sums (column prefixes, 2-D sums).
+                bool pk = packed, nw = narrow;
+                std::int64_t first_row = y0 + halo - reach;
+                // Lazy bound: the last built row holding a |value| beyond the packed limit
+                // (rows are built in order, so a window's rows hold one iff it is in them).
+                std::int64_t last_bad = std::numeric_limits<std::int64_t>::min();
+                auto most = [&](std::int64_t pr, std::int64_t m) {
+                    if (m > value_limit) last_bad = pr;
+                };
                 auto build = [&](std::int64_t pr) {  // padded row index
-                    if (packed) {
-                        for (int v = 0; v < NV; ++v)
-                            fill_packed_row(*vals[std::size_t(v)], pr, c0, c1, slot64(v, pr));
+                    if (nw) {
+                        const bool start = pr == first_row;
+                        for (int v = 0; v < NV; ++v) {
+                            const std::int64_t m =
+                                fill_split_row(*vals[std::size_t(v)], pr, c0, c1, n32(nr32, v, pr),
+                                               v == 0 ? n16(nr16, pr) : nullptr);
+                            if (lazy) most(pr, m);
+                            if (square)
+                                extend_rows_u32(n32(nr32, v, pr), n32(nc32, v, pr),
+                                                n32(ns32, v, pr),
+                                                start ? nullptr : n32(nc32, v, pr - 1),
+                                                start ? nullptr : n32(ns32, v, pr - 1), c1 - c0);
+                        }
+                        if (square)
+                            extend_rows_u16(n16(nr16, pr), n16(nc16, pr), n16(ns16, pr),
+                                            start ? nullptr : n16(nc16, pr - 1),
+                                            start ? nullptr : n16(ns16, pr - 1), c1 - c0);
+                        return;
+                    }
+                    if (pk) {
+                        for (int v = 0; v < NV; ++v) {
+                            const std::int64_t m =
+                                fill_packed_row(*vals[std::size_t(v)], pr, c0, c1, slot64(v, pr));
+                            if (lazy) most(pr, m);
+                        }
                     } else {
                         if (NV == 0) fill_prefix_row(counts, pr, c0, c1, slot32(pr), nullptr);
                         for (int v = 0; v < NV; ++v)
                             fill_prefix_row(*vals[std::size_t(v)], pr, c0, c1, slot32(pr),
                                             slot64(v, pr));
                     }
+                    if (!square) return;
+                    const bool start = pr == first_row;
+                    for (int v = 0; v < NV; ++v)
+                        extend_rows_u64(slot64(v, pr), at64(col64, v, pr), at64(sat64, v, pr),
+                                        start ? nullptr : at64(col64, v, pr - 1),
+                                        start ? nullptr : at64(sat64, v, pr - 1), c1 - c0);
+                    if (!pk)
+                        extend_rows_u32(reinterpret_cast<const std::uint32_t*>(slot32(pr)),
+                                        at32(col32, pr), at32(sat32, pr),
+                                        start ? nullptr : at32(col32, pr - 1),
+                                        start ? nullptr : at32(sat32, pr - 1), c1 - c0);
+                };
+                // Chord table of output row y under the square decomposition: the central
+                // square |dx|, |dy| <= half as two differences of 2-D running sums, the rows
+                // half < |dy| <= reach as row chords, and the columns half < |dx| <= reach
+                // over rows |dy| <= min(half, w(dx)) as column chords (the disc is symmetric
+                // in dx and dy, so the column's half-height is the chord table's w(dx)).
+                // Entry `reach` of a prefix row is interior column xs; column prefix entry
+                // `reach` is the cell of interior column xs.
+                auto square_chords = [&](std::int64_t y, auto row, auto col, auto sat,
+                                         auto* out_rows) {
+                    std::int64_t k = 0;
+                    const std::int64_t py = y + halo;
+                    const auto* sa = sat(py + half) + reach;
+                    const auto* sb = sat(py - half - 1) + reach;
+                    out_rows[std::size_t(k++)] = {sa + half + 1, sa - half};
+                    out_rows[std::size_t(k++)] = {sb - half, sb + half + 1};
+                    for (std::int64_t d = half + 1; d <= reach; ++d) {
+                        const std::int64_t wo = w.outer_half[std::size_t(d + reach)];
+                        for (const std::int64_t dy : {-d, d}) {
+                            const auto* p = row(py + dy) + reach;
+                            out_rows[std::size_t(k++)] = {p + wo + 1, p - wo};
+                        }
+                        const std::int64_t h =
+                            std::min<std::int64_t>(half, w.outer_half[std::size_t(d + reach)]);
+                        const auto* chi = col(py + h) + reach;
+                        const auto* clo = col(py - h - 1) + reach;
+                        for (const std::int64_t dx : {-d, d})
+                            out_rows[std::size_t(k++)] = {chi + dx, clo + dx};
+                    }
+                    return k;
                 };
                 // Chord tables for output row y: entry k covers one row offset; annuli add the
                 // holes with hi and lo swapped (subtracted). Entry `reach` of a prefix row is
@@ -314,7 +673,98 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                     // A full group of rows through accumulate_rows, else one row at a time.
                     const std::int64_t g = y + group <= y1 ? group : 1;
                     for (; next <= y + g - 1 + halo + reach; ++next) build(next);
-                    for (int v = 0; v < NV; ++v) {
+                    if (lazy && pk) {
+                        if (last_bad >=
+                            y + halo - reach) {  // separate streams from here to the strip's end
+                            pk = nw = false;
+                            first_row = y + halo - reach;
+                            for (std::int64_t pr = first_row; pr < next; ++pr) build(pr);
+                        }
+                    }
+                    if (nw && !square) {  // row chords in narrow streams
+                        for (int v = 0; v < NV; ++v) {
+                            const std::int64_t k = chords(
+                                y,
+                                [&](std::int64_t pr) -> const std::uint32_t* {
+                                    return n32(nr32, v, pr);
+                                },
+                                nrows32.data());
+                            accumulate_flat_u32(nacc.data() + std::size_t(v) * std::size_t(strip),
+                                                nrows32.data(), k, bw);
+                        }
+                        const std::int64_t k = chords(
+                            y,
+                            [&](std::int64_t pr) -> const std::uint16_t* { return n16(nr16, pr); },
+                            nrows16.data());
+                        accumulate_flat_u16(ncnt.data(), nrows16.data(), k, bw);
+                    } else if (nw) {
+                        for (int v = 0; v < NV; ++v) {
+                            const std::int64_t k = square_chords(
+                                y,
+                                [&](std::int64_t pr) -> const std::uint32_t* {
+                                    return n32(nr32, v, pr);
+                                },
+                                [&](std::int64_t pr) -> const std::uint32_t* {
+                                    return n32(nc32, v, pr);
+                                },
+                                [&](std::int64_t pr) -> const std::uint32_t* {
+                                    return n32(ns32, v, pr);
+                                },
+                                nrows32.data());
+                            accumulate_flat_u32(nacc.data() + std::size_t(v) * std::size_t(strip),
+                                                nrows32.data(), k, bw);
+                        }
+                        const std::int64_t k = square_chords(
+                            y,
+                            [&](std::int64_t pr) -> const std::uint16_t* { return n16(nr16, pr); },
+                            [&](std::int64_t pr) -> const std::uint16_t* { return n16(nc16, pr); },
+                            [&](std::int64_t pr) -> const std::uint16_t* { return n16(ns16, pr); },
+                            nrows16.data());
+                        // Bounding square rows py - reach .. py + reach: the 2-D running sums
+                        // of rows (py - reach, py + reach] plus row py - reach's chord.
+                        const std::int64_t py = y + halo;
+                        const std::uint16_t* sa = n16(ns16, py + reach) + reach;
+                        const std::uint16_t* sb = n16(ns16, py - reach) + reach;
+                        const std::uint16_t* rr = n16(nr16, py - reach) + reach;
+                        const Chord<std::uint16_t> box[3] = {{sa + reach + 1, sa - reach},
+                                                             {sb - reach, sb + reach + 1},
+                                                             {rr + reach + 1, rr - reach}};
+                        const std::int64_t side = 2 * reach + 1;
+                        count_blocks_u16(ncnt.data(), nrows16.data(), k, box, 3,
+                                         std::uint16_t(side * side), std::uint16_t(w.cells), bw);
+                    } else if (square) {
+                        for (int v = 0; v < NV; ++v) {
+                            const std::int64_t k = square_chords(
+                                y,
+                                [&](std::int64_t pr) -> const std::uint64_t* {
+                                    return slot64(v, pr);
+                                },
+                                [&](std::int64_t pr) -> const std::uint64_t* {
+                                    return at64(col64, v, pr);
+                                },
+                                [&](std::int64_t pr) -> const std::uint64_t* {
+                                    return at64(sat64, v, pr);
+                                },
+                                rows.data());
+                            accumulate_flat_u64(acc.data() + std::size_t(v) * std::size_t(strip),
+                                                rows.data(), k, bw);
+                        }
+                        if (!pk) {
+                            // Counts: uint32 ring rows read as int32 (values below 2^31).
+                            const std::int64_t k = square_chords(
+                                y,
+                                [&](std::int64_t pr) -> const std::int32_t* { return slot32(pr); },
+                                [&](std::int64_t pr) -> const std::int32_t* {
+                                    return reinterpret_cast<const std::int32_t*>(at32(col32, pr));
+                                },
+                                [&](std::int64_t pr) -> const std::int32_t* {
+                                    return reinterpret_cast<const std::int32_t*>(at32(sat32, pr));
+                                },
+                                rows32.data());
+                            accumulate_flat_i32(cnt.data(), rows32.data(), k, bw);
+                        }
+                    }
+                    for (int v = 0; v < NV && !square && !nw; ++v) {
                         std::int64_t k = 0;
                         for (std::int64_t j = 0; j < g; ++j)
                             k = chords(
@@ -329,7 +779,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                         else
                             accumulate_u64(a, rows.data(), k, bw);
                     }
-                    if (!packed) {
+                    if (!pk && !square) {
                         std::int64_t k = 0;
                         for (std::int64_t j = 0; j < g; ++j)
                             k = chords(
@@ -345,22 +795,32 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                     for (std::int64_t j = 0; j < g; ++j) {
                         const std::uint64_t* aj = acc.data() + std::size_t(j) * row_acc;
                         std::int32_t* cj = cnt.data() + std::size_t(j) * std::size_t(strip);
-                        if (!packed) {
+                        if (!pk) {
                             fn(y + j, xs, xe, cj, aj, aj + std::size_t(strip) * (NV > 1 ? 1 : 0));
                             continue;
                         }
-                        // Decode count * 2^32 + sum with |sum| < 2^31.
+                        if (nw) {  // g == 1; the sums as exact int32
+                            for (std::int64_t x = 0; x < bw; ++x) cj[x] = ncnt[std::size_t(x)];
+                            const auto* a = reinterpret_cast<const std::int32_t*>(nacc.data());
+                            fn(y, xs, xe, cj, a, a + std::size_t(strip) * (NV > 1 ? 1 : 0));
+                            continue;
+                        }
+                        // Decode count * 2^32 + sum with |sum| < 2^31: the sum is the low
+                        // half as an exact int32.
                         for (int v = 0; v < NV; ++v) {
                             const std::uint64_t* a = aj + std::size_t(v) * std::size_t(strip);
-                            std::uint64_t* s = sums.data() + std::size_t(v) * std::size_t(strip);
+                            std::int32_t* s = sums.data() + std::size_t(v) * std::size_t(strip);
                             for (std::int64_t x = 0; x < bw; ++x) {
-                                const std::int64_t sv = std::int32_t(std::uint32_t(a[x]));
-                                s[x] = std::uint64_t(sv);
-                                if (v == 0) cj[x] = std::int32_t((a[x] - std::uint64_t(sv)) >> 32);
+                                const std::int32_t sv = std::int32_t(std::uint32_t(a[x]));
+                                s[x] = sv;
+                                if (v == 0)
+                                    cj[x] = std::int32_t((a[x] - std::uint64_t(std::int64_t(sv))) >>
+                                                         32);
                             }
                         }
-                        fn(y + j, xs, xe, cj, sums.data(),
-                           sums.data() + std::size_t(strip) * (NV > 1 ? 1 : 0));
+                        fn(y + j, xs, xe, cj, static_cast<const std::int32_t*>(sums.data()),
+                           static_cast<const std::int32_t*>(sums.data()) +
+                               std::size_t(strip) * (NV > 1 ? 1 : 0));
                     }
                     y += g;
                 }
@@ -372,7 +832,8 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
 // Runs the chord accumulation for every interior row and hands each finished row segment to
 // `fn` (row, first column x0, end column x1, counts, sums of value prefix 0, sums of value
 // prefix 1; the arrays start at column x0). Sums are wrapping uint64 that
-// the caller reinterprets as int64 (exact, see row_prefix.hpp).
+// the caller reinterprets as int64 (exact, see row_prefix.hpp), or exact int32 from the narrow
+// square decomposition: `fn` takes both (as_i64 converts either).
 template <int NV, class Fn>
 void for_each_window_row(const RowPrefix& counts, const std::array<const RowPrefix*, NV>& vals,
                          const CircularWindow& w, Fn&& fn) {
@@ -408,6 +869,21 @@ void for_each_window_row(const RowPrefix& counts, const std::array<const RowPref
 inline std::int64_t as_i64(std::uint64_t v) {
     return static_cast<std::int64_t>(v);
 }
+// Narrow sums (square decomposition, see stream_window_rows) are exact int32 already.
+inline std::int64_t as_i64(std::int32_t v) {
+    return v;
+}
+
+// o[x] = s[x] where cnt[x] != 0, else kNodataI32 (branch-free, vectorised).
+void select_sums(std::int32_t* __restrict o, const std::int32_t* __restrict cnt,
+                 const std::int32_t* __restrict s, std::int64_t n) {
+    for (std::int64_t x = 0; x < n; ++x) {
+        // Both loads unconditional and a mask select: GCC does not if-convert the conditional
+        // load of s[x] in `cnt[x] == 0 ? kNodataI32 : s[x]` (measured scalar and branchy).
+        const std::int32_t keep = -std::int32_t(cnt[x] != 0);
+        o[x] = (s[x] & keep) | (kNodataI32 & ~keep);
+    }
+}
 
 // Copies the counts of columns [x0, x1) of row y (cnt[0] is column x0).
 void write_count(std::span<std::int32_t> out_count, std::int64_t y, std::int64_t nx,
@@ -436,7 +912,7 @@ void ratio_kernel(const RowPrefix& a, const RowPrefix& b, const CircularWindow& 
     for_each_window_row<2>(
         a, {&a, &b}, w,
         [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
-            const std::uint64_t* sa, const std::uint64_t* sb) {
+            const auto* sa, const auto* sb) {
             double* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
             for (std::int64_t x = 0; x < x1 - x0; ++x) {
                 const std::int64_t den = as_i64(sb[x]);
@@ -543,15 +1019,15 @@ void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<std::in
     check_interior_span(p.tile, out.size(), kernel, "output");
     check_interior_span(p.tile, out_count.size(), kernel, "count output", true);
     const std::int64_t nx = p.tile.nx;
-    for_each_window_row<1>(
-        p, {&p}, w,
-        [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
-            const std::uint64_t* s, const std::uint64_t*) {
-            std::int64_t* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
-            for (std::int64_t x = 0; x < x1 - x0; ++x)
-                o[x] = cnt[x] == 0 ? kNodataI64 : as_i64(s[x]);
-            write_count(out_count, y, nx, x0, x1, cnt);
-        });
+    for_each_window_row<1>(p, {&p}, w,
+                           [&](std::int64_t y, std::int64_t x0, std::int64_t x1,
+                               const std::int32_t* cnt, const auto* s, const auto*) {
+                               std::int64_t* o =
+                                   out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
+                               for (std::int64_t x = 0; x < x1 - x0; ++x)
+                                   o[x] = cnt[x] == 0 ? kNodataI64 : as_i64(s[x]);
+                               write_count(out_count, y, nx, x0, x1, cnt);
+                           });
 }
 
 void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<std::int32_t> out,
@@ -568,8 +1044,14 @@ void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<std::in
     for_each_window_row<1>(
         p, {&p}, w,
         [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
-            const std::uint64_t* s, const std::uint64_t*) {
+            const auto* s, const auto*) {
             std::int32_t* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
+            if constexpr (std::is_same_v<std::remove_cvref_t<decltype(*s)>, std::int32_t>) {
+                // Narrow sums: exact, and |sum| < 2^31 (the packing bound), never kNodataI32.
+                select_sums(o, cnt, s, x1 - x0);
+                write_count(out_count, y, nx, x0, x1, cnt);
+                return;
+            }
             // v fits (kNodataI32, 2^31) iff u = v + 2^31 (wrapping) is in [1, 2^32 - 1], i.e.
             // u - 1 < 2^32 - 1 (wrapping): branch-free, so the loop vectorises.
             std::uint64_t bad = 0;
@@ -593,15 +1075,15 @@ void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<double>
     check_interior_span(p.tile, out.size(), kernel, "output");
     check_interior_span(p.tile, out_count.size(), kernel, "count output", true);
     const std::int64_t nx = p.tile.nx;
-    for_each_window_row<1>(
-        p, {&p}, w,
-        [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
-            const std::uint64_t* s, const std::uint64_t*) {
-            double* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
-            for (std::int64_t x = 0; x < x1 - x0; ++x)
-                o[x] = cnt[x] == 0 ? kNodataF64 : p.to_value(as_i64(s[x]));
-            write_count(out_count, y, nx, x0, x1, cnt);
-        });
+    for_each_window_row<1>(p, {&p}, w,
+                           [&](std::int64_t y, std::int64_t x0, std::int64_t x1,
+                               const std::int32_t* cnt, const auto* s, const auto*) {
+                               double* o =
+                                   out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
+                               for (std::int64_t x = 0; x < x1 - x0; ++x)
+                                   o[x] = cnt[x] == 0 ? kNodataF64 : p.to_value(as_i64(s[x]));
+                               write_count(out_count, y, nx, x0, x1, cnt);
+                           });
 }
 
 void circular_count(const RowPrefix& p, const CircularWindow& w, std::span<std::int32_t> out) {
@@ -611,8 +1093,8 @@ void circular_count(const RowPrefix& p, const CircularWindow& w, std::span<std::
     const std::int64_t nx = p.tile.nx;
     for_each_window_row<0>(
         p, {}, w,
-        [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
-            const std::uint64_t*, const std::uint64_t*) { write_count(out, y, nx, x0, x1, cnt); });
+        [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt, const auto*,
+            const auto*) { write_count(out, y, nx, x0, x1, cnt); });
 }
 
 void circular_mean(const RowPrefix& p, const CircularWindow& w, std::span<double> out,
@@ -625,7 +1107,7 @@ void circular_mean(const RowPrefix& p, const CircularWindow& w, std::span<double
     for_each_window_row<1>(
         p, {&p}, w,
         [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
-            const std::uint64_t* s, const std::uint64_t*) {
+            const auto* s, const auto*) {
             double* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
             for (std::int64_t x = 0; x < x1 - x0; ++x)
                 o[x] = cnt[x] == 0 ? kNodataF64 : p.to_value(as_i64(s[x])) / double(cnt[x]);
@@ -645,7 +1127,7 @@ void circular_density(const RowPrefix& p, const CircularWindow& w, DensityArea a
     for_each_window_row<1>(
         p, {&p}, w,
         [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
-            const std::uint64_t* s, const std::uint64_t*) {
+            const auto* s, const auto*) {
             double* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
             for (std::int64_t x = 0; x < x1 - x0; ++x) {
                 const double km2 =

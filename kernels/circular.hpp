@@ -4,11 +4,14 @@
 // Sums, counts and everything derived from them use RowPrefix: for each row offset dy the
 // window adds one chord P[x + w + 1] - P[x - w] with w = the exact chord half-width, so a cell
 // costs O(radius) integer operations, the x loop vectorises, and one prefix pass serves every
-// radius. Min and max use the van Herk / Gil-Werman running extremum per chord (O(radius) per
-// cell as well). Nodata policy for every op: nodata cells are skipped; the optional out_count
-// receives the number of valid cells in each window; a window without valid cells yields
-// nodata (kNodataI64 / kNodataI32 / NaN); a zero denominator yields NaN, never inf.
-// Windows must fit in the halo (reach <= halo) and share the tile's cell size.
+// radius. Large discs (streaming prefixes, RowPrefix::square_min_reach) are split into a
+// central square read from 2-D running sums, row chords for the top and bottom caps and column
+// chords for the side caps (2 + 4 (reach - s) terms instead of 2 reach + 1), with int32 sums
+// and uint16 counts where the sums provably fit. Min and max use the van Herk / Gil-Werman running
+// extremum per chord (O(radius) per cell as well). Nodata policy for every op: nodata cells are
+// skipped; the optional out_count receives the number of valid cells in each window; a window
+// without valid cells yields nodata (kNodataI64 / kNodataI32 / NaN); a zero denominator yields NaN,
+// never inf. Windows must fit in the halo (reach <= halo) and share the tile's cell size.
 
 #include <cstdint>
 #include <span>

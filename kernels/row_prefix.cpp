@@ -176,7 +176,7 @@ std::int64_t scan_source(const TileDesc& t, std::span<const T> a, std::span<cons
 
 template <class T>
 RowPrefix stream(const TileDesc& tile, std::span<const T> values, std::span<const T> mask,
-                 int frac_bits, bool with_sum, const char* kernel) {
+                 int frac_bits, bool with_sum, const char* kernel, bool scan = false) {
     RowPrefix p = checked_prefix(tile, values.size(), mask.size(), frac_bits, kernel);
     p.with_sum = with_sum;
     if constexpr (std::is_same_v<T, float>)
@@ -184,16 +184,174 @@ RowPrefix stream(const TileDesc& tile, std::span<const T> values, std::span<cons
     else
         p.src_i32 = values.data();
     p.mask = mask.empty() ? nullptr : mask.data();
-    p.max_abs = with_sum ? scan_source<T>(tile, values, mask, frac_bits, kernel) : 0;
+    // Int32 values need no validation: unless asked to scan, leave the bound to the kernels,
+    // which take it from the rows they build (max_abs -1).
+    if (!with_sum)
+        p.max_abs = 0;
+    else if (std::is_same_v<T, std::int32_t> && !scan)
+        p.max_abs = -1;
+    else
+        p.max_abs = scan_source<T>(tile, values, mask, frac_bits, kernel);
     return p;
 }
 
+// Vectorised prefix rows of int32 input (the streaming kernels' hot path): each block of
+// lanes is masked (nodata, and the mask raster's nodata, count nothing), scanned in registers
+// by log2(lanes) shifted additions, and offset by the running total. Integer wrapping
+// arithmetic: the same values as the scalar loops.
+using V8q = std::uint64_t __attribute__((vector_size(64)));
+using V8d = std::int32_t __attribute__((vector_size(32)));
+using V8l = std::int64_t __attribute__((vector_size(64)));
+using V16d = std::int32_t __attribute__((vector_size(64)));
+using V16u = std::uint32_t __attribute__((vector_size(64)));
+using V16h = std::uint16_t __attribute__((vector_size(32)));
+
+// Packed row: out[0] = 0, out[x + 1] = out[x] + q + 2^32 * valid; returns the largest |q|.
+template <bool kMask>
+__attribute__((always_inline)) inline std::int64_t scan_packed_i32(const std::int32_t* src,
+                                                                   const std::int32_t* msk,
+                                                                   std::int64_t n,
+                                                                   std::uint64_t* out) {
+    out[0] = 0;
+    std::uint64_t run = 0;
+    V8q run_v = {};
+    V8d most = {};
+    const V8q zero = {};
+    std::int64_t x = 0;
+    for (; x + 8 <= n; x += 8) {
+        V8d v;
+        __builtin_memcpy(&v, src + x, sizeof v);
+        V8d ok = v != kNodataI32;
+        if constexpr (kMask) {
+            V8d m;
+            __builtin_memcpy(&m, msk + x, sizeof m);
+            ok &= m != kNodataI32;
+        }
+        const V8d q = v & ok;
+        const V8d sgn = q >> 31;
+        const V8d aq = (q ^ sgn) - sgn;  // |q| < 2^31 (kNodataI32 is masked out)
+        most = aq > most ? aq : most;
+        V8q c = V8q(__builtin_convertvector(q, V8l)) -
+                (V8q(__builtin_convertvector(ok, V8l)) << 32);  // ok is -1: + 2^32
+        c += __builtin_shufflevector(zero, c, 0, 8, 9, 10, 11, 12, 13, 14);
+        c += __builtin_shufflevector(zero, c, 0, 1, 8, 9, 10, 11, 12, 13);
+        c += __builtin_shufflevector(zero, c, 0, 1, 2, 3, 8, 9, 10, 11);
+        // The running total as a broadcast vector: the carried dependency is one addition
+        // (the block total's broadcast does not wait for it).
+        const V8q out_c = c + run_v;
+        __builtin_memcpy(out + x + 1, &out_c, sizeof out_c);
+        run_v += __builtin_shufflevector(c, c, 7, 7, 7, 7, 7, 7, 7, 7);
+    }
+    run = run_v[0];
+    std::int64_t best = 0;
+    for (int i = 0; i < 8; ++i) best = std::max<std::int64_t>(best, most[i]);
+    for (; x < n; ++x) {
+        const std::int32_t v = src[x];
+        const bool valid = v != kNodataI32 && (!kMask || msk[x] != kNodataI32);
+        const std::int64_t q = valid ? std::int64_t(v) : 0;
+        best = std::max(best, q < 0 ? -q : q);
+        run += std::uint64_t(q) + (std::uint64_t(valid) << 32);
+        out[x + 1] = run;
+    }
+    return best;
+}
+
+// Split rows: sum[x + 1] = sum[x] + q (mod 2^32), count[x + 1] = count[x] + valid (mod 2^16,
+// if count is not null); returns the largest |q|.
+template <bool kMask>
+__attribute__((always_inline)) inline std::int64_t scan_split_i32(const std::int32_t* src,
+                                                                  const std::int32_t* msk,
+                                                                  std::int64_t n,
+                                                                  std::uint32_t* sum,
+                                                                  std::uint16_t* count) {
+    sum[0] = 0;
+    if (count != nullptr) count[0] = 0;
+    std::uint32_t run_s = 0, run_c = 0;
+    V16u run_sv = {}, run_cv = {};
+    V16d most = {};
+    const V16u zero = {};
+    std::int64_t x = 0;
+    for (; x + 16 <= n; x += 16) {
+        V16d v;
+        __builtin_memcpy(&v, src + x, sizeof v);
+        V16d ok = v != kNodataI32;
+        if constexpr (kMask) {
+            V16d m;
+            __builtin_memcpy(&m, msk + x, sizeof m);
+            ok &= m != kNodataI32;
+        }
+        const V16d q = v & ok;
+        const V16d sgn = q >> 31;
+        const V16d aq = (q ^ sgn) - sgn;
+        most = aq > most ? aq : most;
+        V16u s = V16u(q);
+        s += __builtin_shufflevector(zero, s, 0, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+                                     29, 30);
+        s += __builtin_shufflevector(zero, s, 0, 1, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+                                     28, 29);
+        s += __builtin_shufflevector(zero, s, 0, 1, 2, 3, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+                                     26, 27);
+        s += __builtin_shufflevector(zero, s, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22,
+                                     23);
+        const V16u out_s = s + run_sv;
+        __builtin_memcpy(sum + x + 1, &out_s, sizeof out_s);
+        run_sv += __builtin_shufflevector(s, s, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+                                          15, 15, 15);
+        if (count != nullptr) {
+            V16u c = zero - V16u(ok);  // 1 where valid
+            c += __builtin_shufflevector(zero, c, 0, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+                                         28, 29, 30);
+            c += __builtin_shufflevector(zero, c, 0, 1, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+                                         27, 28, 29);
+            c += __builtin_shufflevector(zero, c, 0, 1, 2, 3, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+                                         25, 26, 27);
+            c += __builtin_shufflevector(zero, c, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21,
+                                         22, 23);
+            const V16h c16 = __builtin_convertvector(c + run_cv, V16h);
+            __builtin_memcpy(count + x + 1, &c16, sizeof c16);
+            run_cv += __builtin_shufflevector(c, c, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+                                              15, 15, 15, 15);
+        }
+    }
+    run_s = run_sv[0];
+    run_c = run_cv[0];
+    std::int64_t best = 0;
+    for (int i = 0; i < 16; ++i) best = std::max<std::int64_t>(best, most[i]);
+    for (; x < n; ++x) {
+        const std::int32_t v = src[x];
+        const bool valid = v != kNodataI32 && (!kMask || msk[x] != kNodataI32);
+        const std::int64_t q = valid ? std::int64_t(v) : 0;
+        best = std::max(best, q < 0 ? -q : q);
+        run_s += std::uint32_t(std::uint64_t(q));
+        sum[x + 1] = run_s;
+        if (count != nullptr) {
+            run_c += std::uint32_t(valid);
+            count[x + 1] = std::uint16_t(run_c);
+        }
+    }
+    return best;
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) std::int64_t packed_row_i32(
+    const std::int32_t* src, const std::int32_t* msk, std::int64_t n, std::uint64_t* out) {
+    return msk != nullptr ? scan_packed_i32<true>(src, msk, n, out)
+                          : scan_packed_i32<false>(src, msk, n, out);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) std::int64_t split_row_i32(
+    const std::int32_t* src, const std::int32_t* msk, std::int64_t n, std::uint32_t* sum,
+    std::uint16_t* count) {
+    return msk != nullptr ? scan_split_i32<true>(src, msk, n, sum, count)
+                          : scan_split_i32<false>(src, msk, n, sum, count);
+}
+
 template <class T, bool kPacked>
-void fill_row(const RowPrefix& p, const T* src, const T* msk, std::int64_t pnx, std::int32_t* c,
-              std::uint64_t* s) {
+std::int64_t fill_row(const RowPrefix& p, const T* src, const T* msk, std::int64_t pnx,
+                      std::int32_t* c, std::uint64_t* s) {
     const int frac_bits = p.frac_bits;
     std::int32_t run_c = 0;
     std::uint64_t run_s = 0;
+    std::int64_t most = 0;  // largest |q| of a counted cell (packed form)
     if (!kPacked) c[0] = 0;
     if (s != nullptr) s[0] = 0;
     for (std::int64_t x = 0; x < pnx; ++x) {
@@ -210,6 +368,8 @@ void fill_row(const RowPrefix& p, const T* src, const T* msk, std::int64_t pnx, 
         if constexpr (kPacked) {
             run_s += q + (std::uint64_t(valid) << 32);
             s[x + 1] = run_s;
+            const std::int64_t sq = std::int64_t(q);
+            most = std::max(most, sq < 0 ? -sq : sq);
         } else {
             run_c += std::int32_t(valid);
             c[x + 1] = run_c;
@@ -219,26 +379,60 @@ void fill_row(const RowPrefix& p, const T* src, const T* msk, std::int64_t pnx, 
             }
         }
     }
+    return most;
+}
+
+// Split form: wrapping uint32 prefix sums of the (fixed-point) values and, if count is not
+// null, wrapping uint16 prefix counts.
+template <class T>
+std::int64_t fill_split(const RowPrefix& p, const T* src, const T* msk, std::int64_t pnx,
+                        std::uint32_t* s, std::uint16_t* c) {
+    const int frac_bits = p.frac_bits;
+    std::int64_t most = 0;  // largest |q| of a counted cell
+    std::uint32_t run_s = 0;
+    std::uint16_t run_c = 0;
+    s[0] = 0;
+    if (c != nullptr) c[0] = 0;
+    for (std::int64_t x = 0; x < pnx; ++x) {
+        const T v = src[x];
+        const bool valid = !is_nodata(v) && (msk == nullptr || !is_nodata(msk[x]));
+        std::int64_t qq = 0;
+        if constexpr (std::is_same_v<T, float>) {
+            if (valid) fixed_ok(v, frac_bits, qq);  // validated by scan_source
+        } else {
+            qq = valid ? std::int64_t(v) : 0;
+        }
+        most = std::max(most, qq < 0 ? -qq : qq);
+        run_s += std::uint32_t(std::uint64_t(qq));
+        s[x + 1] = run_s;
+        if (c != nullptr) {
+            run_c = std::uint16_t(run_c + std::uint16_t(valid));
+            c[x + 1] = run_c;
+        }
+    }
+    return most;
 }
 
 template <bool kPacked>
-void fill_any(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1, std::int32_t* c,
-              std::uint64_t* s) {
+std::int64_t fill_any(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
+                      std::int32_t* c, std::uint64_t* s) {
     const std::int64_t pnx = p.tile.padded_nx();
     const std::size_t off = std::size_t(r) * std::size_t(pnx) + std::size_t(c0);
     if (p.src_f32 != nullptr) {
         const float* m = p.mask ? static_cast<const float*>(p.mask) + off : nullptr;
-        fill_row<float, kPacked>(p, p.src_f32 + off, m, c1 - c0, c, s);
-    } else {
-        const std::int32_t* m = p.mask ? static_cast<const std::int32_t*>(p.mask) + off : nullptr;
-        fill_row<std::int32_t, kPacked>(p, p.src_i32 + off, m, c1 - c0, c, s);
+        return fill_row<float, kPacked>(p, p.src_f32 + off, m, c1 - c0, c, s);
     }
+    const std::int32_t* m = p.mask ? static_cast<const std::int32_t*>(p.mask) + off : nullptr;
+    if constexpr (kPacked)
+        if (p.vector_fill) return packed_row_i32(p.src_i32 + off, m, c1 - c0, s);
+    return fill_row<std::int32_t, kPacked>(p, p.src_i32 + off, m, c1 - c0, c, s);
 }
 
 }  // namespace
 
-RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const std::int32_t> values) {
-    return stream<std::int32_t>(tile, values, {}, 0, true, "row prefix");
+RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const std::int32_t> values,
+                            bool scan_bound) {
+    return stream<std::int32_t>(tile, values, {}, 0, true, "row prefix", scan_bound);
 }
 
 RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const float> values, int frac_bits) {
@@ -248,10 +442,11 @@ RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const float> values,
 
 std::pair<RowPrefix, RowPrefix> stream_row_prefix_pair(const TileDesc& tile,
                                                        std::span<const std::int32_t> a,
-                                                       std::span<const std::int32_t> b) {
+                                                       std::span<const std::int32_t> b,
+                                                       bool scan_bound) {
     check_padded_span(tile, b.size(), "row prefix pair", "second input");
-    return {stream<std::int32_t>(tile, a, b, 0, true, "row prefix pair"),
-            stream<std::int32_t>(tile, b, a, 0, true, "row prefix pair")};
+    return {stream<std::int32_t>(tile, a, b, 0, true, "row prefix pair", scan_bound),
+            stream<std::int32_t>(tile, b, a, 0, true, "row prefix pair", scan_bound)};
 }
 
 std::pair<RowPrefix, RowPrefix> stream_row_prefix_pair(const TileDesc& tile,
@@ -276,9 +471,22 @@ void fill_prefix_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::i
     fill_any<false>(p, r, c0, c1, count, p.with_sum ? sum : nullptr);
 }
 
-void fill_packed_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
-                     std::uint64_t* packed) {
-    fill_any<true>(p, r, c0, c1, nullptr, packed);
+std::int64_t fill_packed_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
+                             std::uint64_t* packed) {
+    return fill_any<true>(p, r, c0, c1, nullptr, packed);
+}
+
+std::int64_t fill_split_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
+                            std::uint32_t* sum, std::uint16_t* count) {
+    const std::int64_t pnx = p.tile.padded_nx();
+    const std::size_t off = std::size_t(r) * std::size_t(pnx) + std::size_t(c0);
+    if (p.src_f32 != nullptr) {
+        const float* m = p.mask ? static_cast<const float*>(p.mask) + off : nullptr;
+        return fill_split<float>(p, p.src_f32 + off, m, c1 - c0, sum, count);
+    }
+    const std::int32_t* m = p.mask ? static_cast<const std::int32_t*>(p.mask) + off : nullptr;
+    if (p.vector_fill) return split_row_i32(p.src_i32 + off, m, c1 - c0, sum, count);
+    return fill_split<std::int32_t>(p, p.src_i32 + off, m, c1 - c0, sum, count);
 }
 
 template <class T>

@@ -47,7 +47,10 @@ struct RowPrefix {
     const void* mask = nullptr;
     bool with_sum = true;
     // Largest |fixed-point value| of a counted cell (streaming form): decides whether window
-    // sums fit the packed 32+32-bit form that the kernels use when they can.
+    // sums fit the packed 32+32-bit form that the kernels use when they can. -1 (int32 streams
+    // unless scanned): not known in advance; the kernels start packed and bound every window
+    // from the largest |value| of the rows they build, switching a column strip to separate
+    // count and sum streams where the bound fails (same bits either way).
     std::int64_t max_abs = 0;
 
     // Column-strip width of the streaming kernels (0: sized for the cache; tests set it small
@@ -58,6 +61,21 @@ struct RowPrefix {
     // bench/RESULTS.md); smaller ones take one row at a time. Same bits either way: tests set 0
     // (always) or a huge value (never).
     std::int64_t row_block_min_reach = 25;
+    // Disc kernels whose reach is at least this many cells (and at least 1) split the disc into
+    // a central square (2-D running sums: 2 chords), top and bottom caps (row chords) and left
+    // and right caps (column chords): 2 + 4 (reach - s) chords per cell instead of 2 reach + 1,
+    // s = the largest half side with (s, s) in the disc (r = 50: 62 instead of 101). Same bits
+    // either way (tests set 0 or a huge value); the default is where it was measured faster
+    // (bench/RESULTS.md).
+    std::int64_t square_min_reach = 8;
+    // Square-decomposed discs whose window sums fit the packed form (and reach <= 127) keep
+    // int32 sums and uint16 counts in separate streams (16 and 32 lanes per 64-byte vector
+    // instead of 8) and skip the count chords of 32-cell blocks whose bounding squares hold no
+    // nodata (count = the window's cells). Same bits either way; tests set both.
+    bool narrow_square = true;
+    // Int32 streams build packed and narrow prefix rows with a vectorised in-register scan
+    // (false: the scalar loop; same values, tests set both).
+    bool vector_fill = true;
 
     bool streaming() const { return src_i32 != nullptr || src_f32 != nullptr; }
 
@@ -98,12 +116,16 @@ std::pair<RowPrefix, RowPrefix> build_row_prefix_pair(const TileDesc& tile,
 
 // Streaming prefixes (see RowPrefix): validate the input (float values must fit the fixed-point
 // range, as for build_row_prefix) and record max_abs, but store no prefix rows.
-RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const std::int32_t> values);
+// Int32: scan_bound false (default) leaves max_abs to the kernels (-1, no pass over the
+// input); true scans the input for it first (the previous behaviour, a same-run baseline).
+RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const std::int32_t> values,
+                            bool scan_bound = false);
 RowPrefix stream_row_prefix(const TileDesc& tile, std::span<const float> values,
                             int frac_bits = kDefaultFracBits);
 std::pair<RowPrefix, RowPrefix> stream_row_prefix_pair(const TileDesc& tile,
                                                        std::span<const std::int32_t> a,
-                                                       std::span<const std::int32_t> b);
+                                                       std::span<const std::int32_t> b,
+                                                       bool scan_bound = false);
 std::pair<RowPrefix, RowPrefix> stream_row_prefix_pair(const TileDesc& tile,
                                                        std::span<const float> a,
                                                        std::span<const float> b,
@@ -119,8 +141,16 @@ void fill_prefix_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::i
                      std::int32_t* count, std::uint64_t* sum);
 // The same in the packed form: packed[x] = count * 2^32 + sum (wrapping), usable when every
 // window sum of the kernel satisfies |sum| < 2^31 (see max_abs).
-void fill_packed_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
-                     std::uint64_t* packed);
+// Returns the largest |(fixed-point) value| of a counted cell of the segment.
+std::int64_t fill_packed_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
+                             std::uint64_t* packed);
+
+// The same split in two narrow streams: sum[x] = the prefix sum modulo 2^32 and, if count is
+// not null, count[x] = the prefix count modulo 2^16; usable when every window sum satisfies
+// |sum| < 2^31 and every window count (and bounding-square count) is below 2^16.
+// Returns the largest |(fixed-point) value| of a counted cell of the segment.
+std::int64_t fill_split_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
+                            std::uint32_t* sum, std::uint16_t* count);
 
 // Prefix counts of valid cells only (sum left empty), for kernels that need just the count.
 template <class T>

@@ -509,6 +509,7 @@ TEST_CASE("row-blocked discs equal one row at a time; Int32 sums equal int64 sum
                     RowPrefix blocked = stream_row_prefix(t, std::span<const std::int32_t>(in));
                     blocked.strip_cols = strip;
                     blocked.row_block_min_reach = 0;
+                    blocked.square_min_reach = std::numeric_limits<std::int64_t>::max();
                     RowPrefix one = blocked;
                     one.row_block_min_reach = std::numeric_limits<std::int64_t>::max();
                     const std::size_t n = t.interior_size();
@@ -556,5 +557,196 @@ TEST_CASE("row-blocked discs equal one row at a time; Int32 sums equal int64 sum
         } else {
             CHECK_THROWS_AS(circular_sum(np, w1, std::span(o32)), std::overflow_error);
         }
+    }
+}
+
+namespace {
+
+// Every streaming op with the disc's square decomposition forced on (square_min_reach 0) and
+// off, against brute force: sums (int64, Int32, double), counts, count-only prefixes, means
+// and pair shares (two value streams).
+void require_square_matches_brute(const kt::World<std::int32_t>& world,
+                                  const kt::World<std::int32_t>& den, double radius, int threads,
+                                  std::int64_t strip) {
+    const CircularWindow w = make_circular_window(radius, world.cell);
+    const TileDesc t = kt::tile_of(world, 0, 0, world.nx, world.ny, w.reach);
+    const auto in = kt::cut(world, t);
+    const auto in_b = kt::cut(den, t);
+    const BruteI32 ref = brute_i32(t, in, w);
+    const std::size_t n = t.interior_size();
+    omp_set_num_threads(threads);
+    // Square with narrow streams, square with packed / separate 64-bit streams, no square;
+    // each with the value bound found by the kernels (lazy) and scanned first (modes 3-5);
+    // vectorised prefix rows in even modes, scalar ones in odd modes.
+    // Modes 6 and 7: row chords (no square) in narrow streams.
+    for (const int mode : {0, 1, 2, 3, 4, 5, 6, 7}) {
+        const std::int64_t min_reach =
+            mode % 3 < 2 && mode < 6 ? 0 : std::numeric_limits<std::int64_t>::max();
+        const bool narrow = mode % 3 == 0 || mode >= 6;
+        const bool scan = (mode >= 3 && mode < 6) || mode == 7;
+        INFO("radius " << radius << " threads " << threads << " strip " << strip << " mode "
+                       << mode);
+        RowPrefix p = stream_row_prefix(t, std::span<const std::int32_t>(in), scan);
+        REQUIRE((p.max_abs < 0) == !scan);
+        p.strip_cols = strip;
+        p.square_min_reach = min_reach;
+        p.narrow_square = narrow;
+        p.vector_fill = mode % 2 == 0;  // vectorised or scalar prefix rows, across the modes
+        std::vector<std::int64_t> s64(n);
+        std::vector<std::int32_t> c(n), c2(n), s32(n);
+        std::vector<double> sd(n), mean(n), share(n);
+        circular_sum(p, w, std::span(s64), std::span(c));
+        circular_sum(p, w, std::span(sd));
+        circular_mean(p, w, std::span(mean));
+        bool int32_ok = true;
+        try {
+            circular_sum(p, w, std::span(s32));
+        } catch (const std::overflow_error&) {
+            int32_ok = false;
+        }
+        RowPrefix counts_only = stream_count_prefix(t, std::span<const std::int32_t>(in));
+        counts_only.strip_cols = strip;
+        counts_only.square_min_reach = min_reach;
+        counts_only.narrow_square = narrow;
+        circular_count(counts_only, w, std::span(c2));
+        auto [pa, pb] = stream_row_prefix_pair(t, std::span<const std::int32_t>(in),
+                                               std::span<const std::int32_t>(in_b), scan);
+        pa.strip_cols = pb.strip_cols = strip;
+        pa.square_min_reach = pb.square_min_reach = min_reach;
+        pa.narrow_square = pb.narrow_square = narrow;
+        pa.vector_fill = pb.vector_fill = mode % 2 == 0;
+        std::vector<std::int32_t> cp(n);
+        circular_share(pa, pb, w, std::span(share), std::span(cp));
+        bool fits = true;
+        for (std::size_t i = 0; i < n; ++i) {
+            INFO("cell " << i);
+            REQUIRE(c[i] == ref.count[i]);
+            REQUIRE(c2[i] == ref.count[i]);
+            if (ref.count[i] == 0) {
+                REQUIRE(s64[i] == kNodataI64);
+                REQUIRE(std::isnan(sd[i]));
+                REQUIRE(std::isnan(mean[i]));
+                if (int32_ok) REQUIRE(s32[i] == kNodataI32);
+                continue;
+            }
+            REQUIRE(s64[i] == ref.sum[i]);
+            REQUIRE(sd[i] == double(ref.sum[i]));
+            REQUIRE(mean[i] == double(ref.sum[i]) / double(ref.count[i]));
+            fits = fits && ref.sum[i] > std::int64_t(kNodataI32) && ref.sum[i] <= 2147483647;
+            if (int32_ok) REQUIRE(s32[i] == ref.sum[i]);
+        }
+        REQUIRE(int32_ok == fits);
+        for (std::int64_t y = 0; y < t.ny; ++y)
+            for (std::int64_t x = 0; x < t.nx; ++x) {
+                std::int64_t sa = 0, sb = 0, cc = 0;
+                for (std::int64_t dy = -w.reach; dy <= w.reach; ++dy)
+                    for (std::int64_t dx = -w.reach; dx <= w.reach; ++dx) {
+                        if (!w.contains(dx, dy)) continue;
+                        const auto a = in[t.padded_index(x + dx, y + dy)];
+                        const auto d = in_b[t.padded_index(x + dx, y + dy)];
+                        if (is_nodata(a) || is_nodata(d)) continue;
+                        sa += a;
+                        sb += d;
+                        ++cc;
+                    }
+                const std::size_t i = t.interior_index(x, y);
+                REQUIRE(cp[i] == cc);
+                if (cc == 0 || sb == 0)
+                    REQUIRE(std::isnan(share[i]));
+                else
+                    REQUIRE(share[i] == double(sa) / double(sb));
+            }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("disc square decomposition matches brute force at every radius 0-60 cells",
+          "[circular]") {
+    // Small values (packed count + sum stream), large ones (separate count and sum streams,
+    // and sums beyond Int32); odd, even and prime grid sizes, grids smaller than the window,
+    // nodata; strips of 1 and 7 columns and the automatic width; 1-3 threads.
+    const auto small = kt::random_i32(61, 13, 11, 0, -30, 200, 0.2);
+    const auto small_b = kt::random_i32(62, 13, 11, 0, 0, 50, 0.1);
+    const auto large = kt::random_i32(63, 8, 9, 0, -2000000000, 2000000000, 0.2);
+    const auto large_b = kt::random_i32(64, 8, 9, 0, 0, 2000000000, 0.1);
+    for (int cells = 0; cells <= 60; ++cells) {
+        const double r = cells == 0 ? 50.0 : cells * 100.0 + (cells % 5 == 2 ? 50.5 : 0.0);
+        const int threads = 1 + cells % 3;
+        require_square_matches_brute(small, small_b, r, threads, cells % 2 == 0 ? 0 : 7);
+        require_square_matches_brute(large, large_b, r, threads, cells % 4 == 1 ? 1 : 0);
+    }
+    for (const auto& [nx, ny] : {std::pair{32, 18}, std::pair{41, 29}, std::pair{2, 3}}) {
+        const auto a = kt::random_i32(nx * 3 + ny, nx, ny, 4, -1000, 100000, 0.15);
+        const auto b = kt::random_i32(nx * 3 + ny + 1, nx, ny, 4, -3, 3, 0.3);
+        for (const double r : {100.0, 141.5, 300.0, 707.5, 1234.5, 2500.0})
+            for (const int threads : {1, 2, 3})
+                for (const std::int64_t strip : {0, 1, 7})
+                    require_square_matches_brute(a, b, r, threads, strip);
+    }
+    // All nodata: zero counts, nodata sums.
+    const auto none = kt::random_i32(65, 9, 7, 2, 0, 9, 1.0);
+    require_square_matches_brute(none, none, 500.0, 2, 0);
+    // Small values but for one or two huge cells: under a lazy bound the rows far from them
+    // run packed (or narrow) and each column strip switches to separate streams at the first
+    // row group whose window reaches one, rebuilding its ring (also mid-band, mid-strip).
+    for (const std::int32_t huge : {2000000000, -2000000000, 300000000}) {
+        auto spike = kt::random_i32(68, 37, 41, 3, -20, 300, 0.1);
+        spike.at(20, 25) = huge;
+        if (huge > 0) spike.at(3, 38) = huge / 2;
+        for (const double r : {100.0, 400.0, 900.0, 1500.5})
+            for (const int threads : {1, 2, 3})
+                for (const std::int64_t strip : {0, 7})
+                    require_square_matches_brute(spike, spike, r, threads, strip);
+        // The same switch in annuli and in 4-row blocks.
+        for (const auto& w :
+             {make_annulus_window(200.0, 900.0, 100.0), make_circular_window(600.0, 100.0)}) {
+            const TileDesc t = kt::tile_of(spike, 0, 0, spike.nx, spike.ny, w.reach);
+            const auto in = kt::cut(spike, t);
+            const BruteI32 ref = brute_i32(t, in, w);
+            for (const int threads : {1, 2, 3}) {
+                omp_set_num_threads(threads);
+                RowPrefix p = stream_row_prefix(t, std::span<const std::int32_t>(in));
+                p.square_min_reach = std::numeric_limits<std::int64_t>::max();
+                p.row_block_min_reach = 0;
+                std::vector<std::int64_t> out(t.interior_size());
+                std::vector<std::int32_t> c(t.interior_size());
+                circular_sum(p, w, std::span(out), std::span(c));
+                for (std::size_t i = 0; i < out.size(); ++i) {
+                    REQUIRE(c[i] == ref.count[i]);
+                    REQUIRE(out[i] == (ref.count[i] == 0 ? kNodataI64 : ref.sum[i]));
+                }
+            }
+        }
+    }
+    // Wide grids valid far beyond the windows (no halo nodata): whole 32-cell blocks skip their
+    // count chords (bounding squares all valid); a few nodata cells make other blocks count.
+    for (const int holes : {0, 3}) {
+        auto full = kt::random_i32(67 + holes, 90, 12, 40, -50, 500, 0.0);
+        std::mt19937_64 rng(99);
+        for (auto& v : full.data)
+            if (is_nodata(v)) v = std::int32_t(rng() % 500);
+        for (int i = 0; i < holes; ++i)
+            full.at(std::int64_t(rng() % 90), std::int64_t(rng() % 12)) = kNodataI32;
+        for (const double r : {800.0, 1500.5, 4000.0})
+            for (const int threads : {1, 2})
+                for (const std::int64_t strip : {0, 33})
+                    require_square_matches_brute(full, full, r, threads, strip);
+    }
+    omp_set_num_threads(2);
+}
+
+TEST_CASE("disc square decomposition is bit-identical across tile splits", "[circular]") {
+    const auto wi = kt::random_i32(66, 47, 31, 9, -100, 100, 0.15);
+    const CircularWindow w = make_circular_window(850.0, 100.0);
+    for (std::int64_t halo : {8, 10}) {
+        kt::require_split_invariant<std::int64_t>(
+            wi, halo, [&](const TileDesc& t, const std::vector<std::int32_t>& in) {
+                std::vector<std::int64_t> out(t.interior_size());
+                RowPrefix p = stream_row_prefix(t, std::span<const std::int32_t>(in));
+                p.square_min_reach = 0;
+                circular_sum(p, w, std::span(out));
+                return out;
+            });
     }
 }
