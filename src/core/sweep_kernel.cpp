@@ -91,6 +91,27 @@ void flush(std::int64_t* hist, std::size_t mk, std::size_t nc, std::size_t zone,
     }
 }
 
+// Adds a run's cumulative class counts of the AVX-512 paths (ge[t][j][m]: residents * 2^32 +
+// cells of member m of tile t scoring at least limit j; `total` the same over all classes) into
+// the zone's statistics, as differences of neighbouring limits.
+template <std::size_t NT>
+void flush_cumulative(const std::int64_t (*ge)[NT][kTile], std::size_t ntiles, std::size_t mk,
+                      std::int64_t total, std::size_t zone, std::vector<YearZoneStats>& year,
+                      std::size_t m0) {
+    constexpr std::size_t nc = NT + 1;
+    for (std::size_t t = 0; t < ntiles; ++t)
+        for (std::size_t m = 0; m < kTile && t * kTile + m < mk; ++m) {
+            YearZoneStats& s = year[m0 + t * kTile + m];
+            for (std::size_t c = 0; c < nc; ++c) {
+                const std::int64_t hi = c == 0 ? total : ge[t][c - 1][m];
+                const std::int64_t lo = c == NT ? 0 : ge[t][c][m];
+                const std::int64_t v = hi - lo;  // branch-free: mostly nonzero anyway
+                s.res_class[zone * nc + c] += v >> 32;
+                s.cells_class[zone * nc + c] += v & 0xffffffff;
+            }
+        }
+}
+
 // Portable path: int64 scores, the model's own classify.
 void tile_portable(const SweepPrepared& p, const ClassScheme& classes, const std::int32_t* wq,
                    std::size_t mk, std::vector<YearZoneStats>& year, std::size_t m0) {
@@ -207,7 +228,7 @@ __attribute__((target("avx512f"))) void group_avx512(const SweepPrepared& p, con
                                                      std::size_t mk,
                                                      std::vector<YearZoneStats>& year,
                                                      std::size_t m0) {
-    const std::size_t ni = p.indicators, nc = NT + 1;
+    const std::size_t ni = p.indicators;
     alignas(64) double zd[kBlock * 64];  // block cells x indicators (ni <= 64)
     alignas(64) double sc[kBlock * kTile];
     alignas(64) std::int64_t ge[kGroup][NT][kTile];
@@ -277,18 +298,7 @@ __attribute__((target("avx512f"))) void group_avx512(const SweepPrepared& p, con
                     _mm512_store_si512(ge[t][j], g0[j]), _mm512_store_si512(ge[t][j] + 8, g1[j]);
             }
         }
-        const std::size_t zone = std::size_t(p.run_zone[r]);
-        for (std::size_t t = 0; t < ntiles; ++t)
-            for (std::size_t m = 0; m < kTile && t * kTile + m < mk; ++m) {
-                YearZoneStats& s = year[m0 + t * kTile + m];
-                for (std::size_t c = 0; c < nc; ++c) {
-                    const std::int64_t hi = c == 0 ? total : ge[t][c - 1][m];
-                    const std::int64_t lo = c == NT ? 0 : ge[t][c][m];
-                    const std::int64_t v = hi - lo;  // branch-free: mostly nonzero anyway
-                    s.res_class[zone * nc + c] += v >> 32;
-                    s.cells_class[zone * nc + c] += v & 0xffffffff;
-                }
-            }
+        flush_cumulative<NT>(ge, ntiles, mk, total, std::size_t(p.run_zone[r]), year, m0);
     }
 }
 
@@ -391,7 +401,7 @@ template <std::size_t NT>
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void group_vnni(
     const SweepPrepared& p, const VnniWeights& W, std::size_t ntiles, const std::int64_t* Tq,
     std::size_t mk, std::vector<YearZoneStats>& year, std::size_t m0) {
-    const std::size_t nc = NT + 1, np = W.np, nh = W.nh;
+    const std::size_t np = W.np, nh = W.nh;
     const std::size_t nlo = W.lo_end.size(), nhi = nh ? W.hi_end.size() : 0;
     alignas(64) std::int64_t sc[kBlock * kTile];
     alignas(64) std::int64_t ge[kGroup][NT][kTile];
@@ -479,18 +489,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void group_vnni(
                     _mm512_store_si512(ge[t][j], g0[j]), _mm512_store_si512(ge[t][j] + 8, g1[j]);
             }
         }
-        const std::size_t zone = std::size_t(p.run_zone[r]);
-        for (std::size_t t = 0; t < ntiles; ++t)
-            for (std::size_t m = 0; m < kTile && t * kTile + m < mk; ++m) {
-                YearZoneStats& s = year[m0 + t * kTile + m];
-                for (std::size_t c = 0; c < nc; ++c) {
-                    const std::int64_t hi = c == 0 ? total : ge[t][c - 1][m];
-                    const std::int64_t lo = c == NT ? 0 : ge[t][c][m];
-                    const std::int64_t v = hi - lo;  // branch-free: mostly nonzero anyway
-                    s.res_class[zone * nc + c] += v >> 32;
-                    s.cells_class[zone * nc + c] += v & 0xffffffff;
-                }
-            }
+        flush_cumulative<NT>(ge, ntiles, mk, total, std::size_t(p.run_zone[r]), year, m0);
     }
 }
 
