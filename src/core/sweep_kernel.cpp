@@ -397,12 +397,39 @@ __attribute__((target("avx512f"), always_inline)) inline void widen(__m512i a, _
     hi = _mm512_add_epi64(hi, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(a, 1)));
 }
 
+// The chunked products of the kBlock cells zr[j] against one tile of weight rows w (16 members,
+// int16 pairs): weight row i multiplies z pair col(i); each chunk (rows up to ends[ch]) sums in
+// int32 lanes, bounded so they cannot overflow, then widens into the int64 sums out[2 j],
+// out[2 j + 1] (members 0-7, 8-15 of cell j).
+template <class Col>
+__attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline)) inline void dot_chunks(
+    const std::vector<std::size_t>& ends, const std::int32_t* w, const std::int32_t* const* zr,
+    Col col, __m512i* out) {
+#pragma GCC unroll 16
+    for (std::size_t j = 0; j < 2 * kBlock; ++j) out[j] = _mm512_setzero_si512();
+    std::size_t i = 0;
+    for (const std::size_t end : ends) {
+        __m512i a[kBlock];
+#pragma GCC unroll 8
+        for (std::size_t j = 0; j < kBlock; ++j) a[j] = _mm512_setzero_si512();
+        for (; i < end; ++i) {
+            const std::size_t q = col(i);
+            const __m512i wi = _mm512_load_si512(w + i * kTile);
+#pragma GCC unroll 8
+            for (std::size_t j = 0; j < kBlock; ++j)
+                a[j] = _mm512_dpwssd_epi32(a[j], _mm512_set1_epi32(zr[j][q]), wi);
+        }
+#pragma GCC unroll 8
+        for (std::size_t j = 0; j < kBlock; ++j) widen(a[j], out[2 * j], out[2 * j + 1]);
+    }
+}
+
 template <std::size_t NT>
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void group_vnni(
     const SweepPrepared& p, const VnniWeights& W, std::size_t ntiles, const std::int64_t* Tq,
     std::size_t mk, std::vector<YearZoneStats>& year, std::size_t m0) {
     const std::size_t np = W.np, nh = W.nh;
-    const std::size_t nlo = W.lo_end.size(), nhi = nh ? W.hi_end.size() : 0;
+    const std::size_t nhi = nh ? W.hi_end.size() : 0;
     alignas(64) std::int64_t sc[kBlock * kTile];
     alignas(64) std::int64_t ge[kGroup][NT][kTile];
     alignas(64) std::int32_t zpad[kMaxVirtual / 2] = {};
@@ -423,47 +450,16 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void group_vnni(
                 for (std::size_t j = 0; j < kBlock; ++j) zr[j] = j < nb ? zv + (cb + j) * np : zpad;
                 {
                     __m512i sv[2 * kBlock];
-#pragma GCC unroll 16
-                    for (std::size_t j = 0; j < 2 * kBlock; ++j) sv[j] = _mm512_setzero_si512();
-                    std::size_t k = 0;
-                    for (std::size_t ch = 0; ch < nlo; ++ch) {
-                        __m512i a[kBlock];
-#pragma GCC unroll 8
-                        for (std::size_t j = 0; j < kBlock; ++j) a[j] = _mm512_setzero_si512();
-                        for (const std::size_t ke = W.lo_end[ch]; k < ke; ++k) {
-                            const __m512i w = _mm512_load_si512(wl + k * kTile);
-#pragma GCC unroll 8
-                            for (std::size_t j = 0; j < kBlock; ++j)
-                                a[j] = _mm512_dpwssd_epi32(a[j], _mm512_set1_epi32(zr[j][k]), w);
-                        }
-#pragma GCC unroll 8
-                        for (std::size_t j = 0; j < kBlock; ++j)
-                            widen(a[j], sv[2 * j], sv[2 * j + 1]);
-                    }
+                    dot_chunks(
+                        W.lo_end, wl, zr, [](std::size_t k) { return k; }, sv);
 #pragma GCC unroll 16
                     for (std::size_t j = 0; j < 2 * kBlock; ++j)
                         _mm512_store_si512(sc + j * 8, sv[j]);
                 }
                 if (nhi) {
                     __m512i hv[2 * kBlock];
-#pragma GCC unroll 16
-                    for (std::size_t j = 0; j < 2 * kBlock; ++j) hv[j] = _mm512_setzero_si512();
-                    std::size_t h = 0;
-                    for (std::size_t ch = 0; ch < nhi; ++ch) {
-                        __m512i a[kBlock];
-#pragma GCC unroll 8
-                        for (std::size_t j = 0; j < kBlock; ++j) a[j] = _mm512_setzero_si512();
-                        for (const std::size_t he = W.hi_end[ch]; h < he; ++h) {
-                            const std::size_t q = W.hi_pair[h];
-                            const __m512i w = _mm512_load_si512(wh + h * kTile);
-#pragma GCC unroll 8
-                            for (std::size_t j = 0; j < kBlock; ++j)
-                                a[j] = _mm512_dpwssd_epi32(a[j], _mm512_set1_epi32(zr[j][q]), w);
-                        }
-#pragma GCC unroll 8
-                        for (std::size_t j = 0; j < kBlock; ++j)
-                            widen(a[j], hv[2 * j], hv[2 * j + 1]);
-                    }
+                    dot_chunks(
+                        W.hi_end, wh, zr, [&](std::size_t h) { return W.hi_pair[h]; }, hv);
 #pragma GCC unroll 16
                     for (std::size_t j = 0; j < 2 * kBlock; ++j)
                         _mm512_store_si512(sc + j * 8,
