@@ -70,9 +70,9 @@ struct ProblemParams {
     // post-war districts around them.
     double core_social_cut = 0.7;
     double core_private_rent = 0.25;
-    // Nightlife and shopping crowds: incidents per visitor-equivalent in centres, relative to the
-    // base rates (nuisance 0.01, violence 0.002, vandalism 0.001 per person-equivalent), so that
-    // many centre buurten are among the least safe while their total stays above average.
+    // Nightlife and shopping crowds: incidents per visitor-equivalent in centres, as a multiple of
+    // the base rates (nuisance 0.01, violence 0.002, vandalism 0.001 per person-equivalent).
+    // Centres are less safe than their housing suggests (the calibration moved little with it).
     double centre_incidents = 4.0;
 };
 
