@@ -448,15 +448,20 @@ inline void add_chord(A* __restrict acc, const P* p, std::int64_t nx, std::int64
 // and switches a strip to separate streams where a window's rows exceed it. Large discs use
 // the square decomposition (square_chords), whose rings also hold column prefixes and 2-D
 // running sums.
+// `presence`: the caller only tests the counts for zero (sums, shares and rates without a count
+// output), so under narrow streams a block of cells whose centre cells are all valid gets a
+// nonzero count (the window's nominal count) without reading its count chords; elsewhere the
+// counts stay exact. Discs only (an annulus does not hold its centre cell).
 template <int NV, class Fn>
 void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefix*, NV>& vals,
-                        const CircularWindow& w, Fn&& fn) {
+                        const CircularWindow& w, bool presence, Fn&& fn) {
     const TileDesc& t = counts.tile;
     const std::int64_t nx = t.nx;
     const std::int64_t ny = t.ny;
     const std::int64_t reach = w.reach;
     const std::int64_t halo = t.halo;
     const bool annulus = w.is_annulus();
+    presence = presence && !annulus;
     // Discs from square_min_reach on: central square + caps (square_half_side), one output row
     // at a time; each ring row then also holds the column prefix and the 2-D running sum.
     const bool square = !annulus && reach >= 1 && reach >= counts.square_min_reach;
@@ -696,7 +701,14 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                             y,
                             [&](std::int64_t pr) -> const std::uint16_t* { return n16(nr16, pr); },
                             nrows16.data());
-                        accumulate_flat_u16(ncnt.data(), nrows16.data(), k, bw);
+                        if (presence) {  // centre cells all valid: nonzero, no count chords
+                            const std::uint16_t* pc = n16(nr16, y + halo) + reach;
+                            const Chord<std::uint16_t> centre[1] = {{pc + 1, pc}};
+                            count_blocks_u16(ncnt.data(), nrows16.data(), k, centre, 1, 1,
+                                             std::uint16_t(w.cells), bw);
+                        } else {
+                            accumulate_flat_u16(ncnt.data(), nrows16.data(), k, bw);
+                        }
                     } else if (nw) {
                         for (int v = 0; v < NV; ++v) {
                             const std::int64_t k = square_chords(
@@ -730,8 +742,16 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                                                              {sb - reach, sb + reach + 1},
                                                              {rr + reach + 1, rr - reach}};
                         const std::int64_t side = 2 * reach + 1;
-                        count_blocks_u16(ncnt.data(), nrows16.data(), k, box, 3,
-                                         std::uint16_t(side * side), std::uint16_t(w.cells), bw);
+                        if (presence) {  // centre cells all valid: nonzero, no count chords
+                            const std::uint16_t* pc = n16(nr16, py) + reach;
+                            const Chord<std::uint16_t> centre[1] = {{pc + 1, pc}};
+                            count_blocks_u16(ncnt.data(), nrows16.data(), k, centre, 1, 1,
+                                             std::uint16_t(w.cells), bw);
+                        } else {
+                            count_blocks_u16(ncnt.data(), nrows16.data(), k, box, 3,
+                                             std::uint16_t(side * side), std::uint16_t(w.cells),
+                                             bw);
+                        }
                     } else if (square) {
                         for (int v = 0; v < NV; ++v) {
                             const std::int64_t k = square_chords(
@@ -833,12 +853,14 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
 // `fn` (row, first column x0, end column x1, counts, sums of value prefix 0, sums of value
 // prefix 1; the arrays start at column x0). Sums are wrapping uint64 that
 // the caller reinterprets as int64 (exact, see row_prefix.hpp), or exact int32 from the narrow
-// square decomposition: `fn` takes both (as_i64 converts either).
+// square decomposition: `fn` takes both (as_i64 converts either). `presence`: `fn` only tests
+// the counts for zero, so they may be any nonzero value where the window holds a valid cell
+// (see stream_window_rows); exact otherwise.
 template <int NV, class Fn>
 void for_each_window_row(const RowPrefix& counts, const std::array<const RowPrefix*, NV>& vals,
-                         const CircularWindow& w, Fn&& fn) {
+                         const CircularWindow& w, bool presence, Fn&& fn) {
     if (counts.streaming()) {
-        stream_window_rows<NV>(counts, vals, w, std::forward<Fn>(fn));
+        stream_window_rows<NV>(counts, vals, w, presence, std::forward<Fn>(fn));
         return;
     }
     const std::int64_t nx = counts.tile.nx;
@@ -910,7 +932,7 @@ void ratio_kernel(const RowPrefix& a, const RowPrefix& b, const CircularWindow& 
     check_interior_span(t, out_count.size(), kernel, "count output", true);
     const std::int64_t nx = t.nx;
     for_each_window_row<2>(
-        a, {&a, &b}, w,
+        a, {&a, &b}, w, out_count.empty(),
         [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
             const auto* sa, const auto* sb) {
             double* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
@@ -1019,7 +1041,7 @@ void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<std::in
     check_interior_span(p.tile, out.size(), kernel, "output");
     check_interior_span(p.tile, out_count.size(), kernel, "count output", true);
     const std::int64_t nx = p.tile.nx;
-    for_each_window_row<1>(p, {&p}, w,
+    for_each_window_row<1>(p, {&p}, w, out_count.empty(),
                            [&](std::int64_t y, std::int64_t x0, std::int64_t x1,
                                const std::int32_t* cnt, const auto* s, const auto*) {
                                std::int64_t* o =
@@ -1042,7 +1064,7 @@ void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<std::in
     const std::int64_t nx = p.tile.nx;
     std::atomic<bool> overflow{false};
     for_each_window_row<1>(
-        p, {&p}, w,
+        p, {&p}, w, out_count.empty(),
         [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
             const auto* s, const auto*) {
             std::int32_t* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
@@ -1075,7 +1097,7 @@ void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<double>
     check_interior_span(p.tile, out.size(), kernel, "output");
     check_interior_span(p.tile, out_count.size(), kernel, "count output", true);
     const std::int64_t nx = p.tile.nx;
-    for_each_window_row<1>(p, {&p}, w,
+    for_each_window_row<1>(p, {&p}, w, out_count.empty(),
                            [&](std::int64_t y, std::int64_t x0, std::int64_t x1,
                                const std::int32_t* cnt, const auto* s, const auto*) {
                                double* o =
@@ -1092,7 +1114,7 @@ void circular_count(const RowPrefix& p, const CircularWindow& w, std::span<std::
     check_interior_span(p.tile, out.size(), kernel, "output");
     const std::int64_t nx = p.tile.nx;
     for_each_window_row<0>(
-        p, {}, w,
+        p, {}, w, false,
         [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt, const auto*,
             const auto*) { write_count(out, y, nx, x0, x1, cnt); });
 }
@@ -1105,7 +1127,7 @@ void circular_mean(const RowPrefix& p, const CircularWindow& w, std::span<double
     check_interior_span(p.tile, out_count.size(), kernel, "count output", true);
     const std::int64_t nx = p.tile.nx;
     for_each_window_row<1>(
-        p, {&p}, w,
+        p, {&p}, w, false,
         [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
             const auto* s, const auto*) {
             double* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
@@ -1125,7 +1147,7 @@ void circular_density(const RowPrefix& p, const CircularWindow& w, DensityArea a
     const double cell_km2 = p.tile.cell_size * p.tile.cell_size / 1e6;
     const double nominal_km2 = double(w.cells) * cell_km2;
     for_each_window_row<1>(
-        p, {&p}, w,
+        p, {&p}, w, area == DensityArea::kNominal && out_count.empty(),
         [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
             const auto* s, const auto*) {
             double* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);

@@ -1,5 +1,6 @@
 // Circular-window statistics against brute-force references, split/thread invariance and
 // parameter checks.
+#include <cstring>
 #include <catch2/catch.hpp>
 #include <limits>
 
@@ -564,7 +565,8 @@ namespace {
 
 // Every streaming op with the disc's square decomposition forced on (square_min_reach 0) and
 // off, against brute force: sums (int64, Int32, double), counts, count-only prefixes, means
-// and pair shares (two value streams).
+// and pair shares (two value streams); sums, shares and nominal densities also without a count
+// output (the kernels then skip the count chords of blocks whose centre cells are all valid).
 void require_square_matches_brute(const kt::World<std::int32_t>& world,
                                   const kt::World<std::int32_t>& den, double radius, int threads,
                                   std::int64_t strip) {
@@ -594,8 +596,12 @@ void require_square_matches_brute(const kt::World<std::int32_t>& world,
         p.vector_fill = mode % 2 == 0;  // vectorised or scalar prefix rows, across the modes
         std::vector<std::int64_t> s64(n);
         std::vector<std::int32_t> c(n), c2(n), s32(n);
-        std::vector<double> sd(n), mean(n), share(n);
+        std::vector<std::int64_t> s64p(n);
+        std::vector<double> sd(n), mean(n), share(n), sharep(n), dens(n), densc(n);
         circular_sum(p, w, std::span(s64), std::span(c));
+        circular_sum(p, w, std::span(s64p));
+        circular_density(p, w, DensityArea::kNominal, std::span(dens));
+        circular_density(p, w, DensityArea::kNominal, std::span(densc), std::span(c2));
         circular_sum(p, w, std::span(sd));
         circular_mean(p, w, std::span(mean));
         bool int32_ok = true;
@@ -609,6 +615,7 @@ void require_square_matches_brute(const kt::World<std::int32_t>& world,
         counts_only.square_min_reach = min_reach;
         counts_only.narrow_square = narrow;
         circular_count(counts_only, w, std::span(c2));
+        for (std::size_t i = 0; i < n; ++i) REQUIRE(c2[i] == ref.count[i]);
         auto [pa, pb] = stream_row_prefix_pair(t, std::span<const std::int32_t>(in),
                                                std::span<const std::int32_t>(in_b), scan);
         pa.strip_cols = pb.strip_cols = strip;
@@ -617,13 +624,16 @@ void require_square_matches_brute(const kt::World<std::int32_t>& world,
         pa.vector_fill = pb.vector_fill = mode % 2 == 0;
         std::vector<std::int32_t> cp(n);
         circular_share(pa, pb, w, std::span(share), std::span(cp));
+        circular_share(pa, pb, w, std::span(sharep));
         bool fits = true;
         for (std::size_t i = 0; i < n; ++i) {
             INFO("cell " << i);
             REQUIRE(c[i] == ref.count[i]);
-            REQUIRE(c2[i] == ref.count[i]);
+            REQUIRE(s64p[i] == s64[i]);
+            REQUIRE(std::memcmp(&dens[i], &densc[i], sizeof(double)) == 0);
             if (ref.count[i] == 0) {
                 REQUIRE(s64[i] == kNodataI64);
+                REQUIRE(std::isnan(dens[i]));
                 REQUIRE(std::isnan(sd[i]));
                 REQUIRE(std::isnan(mean[i]));
                 if (int32_ok) REQUIRE(s32[i] == kNodataI32);
@@ -651,10 +661,13 @@ void require_square_matches_brute(const kt::World<std::int32_t>& world,
                     }
                 const std::size_t i = t.interior_index(x, y);
                 REQUIRE(cp[i] == cc);
-                if (cc == 0 || sb == 0)
+                if (cc == 0 || sb == 0) {
                     REQUIRE(std::isnan(share[i]));
-                else
+                    REQUIRE(std::isnan(sharep[i]));
+                } else {
                     REQUIRE(share[i] == double(sa) / double(sb));
+                    REQUIRE(sharep[i] == share[i]);
+                }
             }
     }
 }
