@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -14,6 +15,9 @@
 
 #ifdef _OPENMP
 #include <omp.h>
+#endif
+#if defined(__SSE2__)
+#include <emmintrin.h>
 #endif
 
 #include "kernels/checks.hpp"
@@ -223,6 +227,23 @@ __attribute__((always_inline)) inline void accumulate_flat(T* __restrict acc, co
             }
         }
         __builtin_memcpy(acc + x0, a, sizeof a);
+    }
+    // The rest one vector at a time, the last vector ending at nx (it may overlap the one
+    // before: the same lanes get the same sums); scalar only for rows narrower than a vector.
+    const auto one = [&](std::int64_t x) {
+        V a = {};
+        for (std::int64_t k = 0; k < nrows; ++k) {
+            V h, l;
+            __builtin_memcpy(&h, rows[k].hi + x, sizeof h);
+            __builtin_memcpy(&l, rows[k].lo + x, sizeof l);
+            a += h - l;
+        }
+        __builtin_memcpy(acc + x, &a, sizeof a);
+    };
+    if (x0 < nx && nx >= kPer) {
+        for (; x0 + kPer <= nx; x0 += kPer) one(x0);
+        if (x0 < nx) one(nx - kPer);
+        return;
     }
     for (std::int64_t x = x0; x < nx; ++x) {
         T a = 0;
@@ -438,6 +459,65 @@ inline void add_chord(A* __restrict acc, const P* p, std::int64_t nx, std::int64
     }
 }
 
+// o[x] = s[x] where cnt[x] != 0, else kNodataI32 (branch-free, vectorised), with streaming
+// (non-temporal) stores: the output is written once and not read back by the kernel, and the
+// row segments of a strip lie far apart, so ordinary stores waited on a read for ownership of
+// every line (the store was half of the kernel loop's samples at 5 km). Callers fence
+// (stream_fence) before the output is read.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void select_sums(
+    std::int32_t* __restrict o, const std::int32_t* __restrict cnt,
+    const std::int32_t* __restrict s, std::int64_t n) {
+    // Both loads unconditional and a mask select: GCC does not if-convert the conditional
+    // load of s[x] in `cnt[x] == 0 ? kNodataI32 : s[x]` (measured scalar and branchy).
+    const V16i nodata = V16i{} + kNodataI32;
+    const auto select = [&](std::int64_t x) {
+        V16i c, v;
+        __builtin_memcpy(&c, cnt + x, sizeof c);
+        __builtin_memcpy(&v, s + x, sizeof v);
+        const V16i keep = c != 0;  // all ones where kept
+        return (v & keep) | (nodata & ~keep);
+    };
+    if (n < 16) {
+        for (std::int64_t x = 0; x < n; ++x) {
+            const std::int32_t keep = -std::int32_t(cnt[x] != 0);
+            o[x] = (s[x] & keep) | (kNodataI32 & ~keep);
+        }
+        return;
+    }
+    // Ordinary (unaligned) stores of the first and last vectors, streaming stores of the
+    // 64-byte aligned vectors between them (the edges may overlap: same values).
+    {
+        const V16i r = select(0);
+        __builtin_memcpy(o, &r, sizeof r);
+    }
+    std::int64_t x = std::int64_t((64 - (reinterpret_cast<std::uintptr_t>(o) & 63)) & 63) /
+                     std::int64_t(sizeof(std::int32_t));
+    for (; x + 16 <= n; x += 16) {
+        const V16i r = select(x);
+#if defined(__SSE2__)
+        __m128i q[4];
+        __builtin_memcpy(q, &r, sizeof q);
+        for (int i = 0; i < 4; ++i) _mm_stream_si128(reinterpret_cast<__m128i*>(o + x) + i, q[i]);
+#else
+        __builtin_memcpy(o + x, &r, sizeof r);
+#endif
+    }
+    {
+        const V16i r = select(n - 16);
+        __builtin_memcpy(o + n - 16, &r, sizeof r);
+    }
+}
+
+// Orders this thread's streaming stores before later loads and stores (e.g. another thread's
+// read of the output after the parallel region).
+inline void stream_fence() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_sfence();
+#else
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
 // Streaming form of for_each_window_row: every thread takes one contiguous band of output
 // rows and walks it once per column strip, keeping a ring of 2 * reach + 1 prefix rows of the
 // strip (2 * reach + kRowBlock for row-blocked discs; plus the reach on both sides): each
@@ -531,12 +611,16 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
             auto nc32 = pool.take<std::uint32_t>(square ? nr32.size() : 0);
             auto ns32 = pool.take<std::uint32_t>(nc32.size());
             auto nr16 = pool.take<std::uint16_t>(nsz);
-            auto nc16 = pool.take<std::uint16_t>(square ? nsz : 0);
+            // Presence counts under the square decomposition use row chords (only blocks with
+            // a nodata centre read them), so the ring keeps no count column prefixes or 2-D
+            // running sums.
+            auto nc16 = pool.take<std::uint16_t>(square && !presence ? nsz : 0);
             auto ns16 = pool.take<std::uint16_t>(nc16.size());
             auto nacc = pool.take<std::uint32_t>(narrow ? std::size_t(NV) * std::size_t(strip) : 0);
             auto ncnt = pool.take<std::uint16_t>(narrow ? std::size_t(strip) : 0);
             auto nrows32 = pool.take<Chord<std::uint32_t>>(narrow ? std::size_t(nchords) : 0);
-            auto nrows16 = pool.take<Chord<std::uint16_t>>(nrows32.size());
+            auto nrows16 = pool.take<Chord<std::uint16_t>>(
+                narrow ? std::size_t(std::max(nchords, 2 * reach + 1)) : 0);
             auto n32 = [&](Scratch<std::uint32_t>& b, int v, std::int64_t pr) {
                 return b.data() +
                        (std::size_t(v) * std::size_t(ring) + std::size_t(pr % ring)) * stride;
@@ -596,7 +680,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                                                 start ? nullptr : n32(nc32, v, pr - 1),
                                                 start ? nullptr : n32(ns32, v, pr - 1), c1 - c0);
                         }
-                        if (square)
+                        if (square && !presence)
                             extend_rows_u16(n16(nr16, pr), n16(nc16, pr), n16(ns16, pr),
                                             start ? nullptr : n16(nc16, pr - 1),
                                             start ? nullptr : n16(ns16, pr - 1), c1 - c0);
@@ -726,28 +810,40 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                             accumulate_flat_u32(nacc.data() + std::size_t(v) * std::size_t(strip),
                                                 nrows32.data(), k, bw);
                         }
-                        const std::int64_t k = square_chords(
-                            y,
-                            [&](std::int64_t pr) -> const std::uint16_t* { return n16(nr16, pr); },
-                            [&](std::int64_t pr) -> const std::uint16_t* { return n16(nc16, pr); },
-                            [&](std::int64_t pr) -> const std::uint16_t* { return n16(ns16, pr); },
-                            nrows16.data());
-                        // Bounding square rows py - reach .. py + reach: the 2-D running sums
-                        // of rows (py - reach, py + reach] plus row py - reach's chord.
                         const std::int64_t py = y + halo;
-                        const std::uint16_t* sa = n16(ns16, py + reach) + reach;
-                        const std::uint16_t* sb = n16(ns16, py - reach) + reach;
-                        const std::uint16_t* rr = n16(nr16, py - reach) + reach;
-                        const Chord<std::uint16_t> box[3] = {{sa + reach + 1, sa - reach},
-                                                             {sb - reach, sb + reach + 1},
-                                                             {rr + reach + 1, rr - reach}};
-                        const std::int64_t side = 2 * reach + 1;
                         if (presence) {  // centre cells all valid: nonzero, no count chords
+                            const std::int64_t k = chords(
+                                y,
+                                [&](std::int64_t pr) -> const std::uint16_t* {
+                                    return n16(nr16, pr);
+                                },
+                                nrows16.data());
                             const std::uint16_t* pc = n16(nr16, py) + reach;
                             const Chord<std::uint16_t> centre[1] = {{pc + 1, pc}};
                             count_blocks_u16(ncnt.data(), nrows16.data(), k, centre, 1, 1,
                                              std::uint16_t(w.cells), bw);
                         } else {
+                            const std::int64_t k = square_chords(
+                                y,
+                                [&](std::int64_t pr) -> const std::uint16_t* {
+                                    return n16(nr16, pr);
+                                },
+                                [&](std::int64_t pr) -> const std::uint16_t* {
+                                    return n16(nc16, pr);
+                                },
+                                [&](std::int64_t pr) -> const std::uint16_t* {
+                                    return n16(ns16, pr);
+                                },
+                                nrows16.data());
+                            // Bounding square rows py - reach .. py + reach: the 2-D running
+                            // sums of rows (py - reach, py + reach] plus row py - reach's chord.
+                            const std::uint16_t* sa = n16(ns16, py + reach) + reach;
+                            const std::uint16_t* sb = n16(ns16, py - reach) + reach;
+                            const std::uint16_t* rr = n16(nr16, py - reach) + reach;
+                            const Chord<std::uint16_t> box[3] = {{sa + reach + 1, sa - reach},
+                                                                 {sb - reach, sb + reach + 1},
+                                                                 {rr + reach + 1, rr - reach}};
+                            const std::int64_t side = 2 * reach + 1;
                             count_blocks_u16(ncnt.data(), nrows16.data(), k, box, 3,
                                              std::uint16_t(side * side), std::uint16_t(w.cells),
                                              bw);
@@ -846,6 +942,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                 }
             }
         }
+        stream_fence();  // `fn` may have written the output with streaming stores
     }
 }
 
@@ -894,17 +991,6 @@ inline std::int64_t as_i64(std::uint64_t v) {
 // Narrow sums (square decomposition, see stream_window_rows) are exact int32 already.
 inline std::int64_t as_i64(std::int32_t v) {
     return v;
-}
-
-// o[x] = s[x] where cnt[x] != 0, else kNodataI32 (branch-free, vectorised).
-void select_sums(std::int32_t* __restrict o, const std::int32_t* __restrict cnt,
-                 const std::int32_t* __restrict s, std::int64_t n) {
-    for (std::int64_t x = 0; x < n; ++x) {
-        // Both loads unconditional and a mask select: GCC does not if-convert the conditional
-        // load of s[x] in `cnt[x] == 0 ? kNodataI32 : s[x]` (measured scalar and branchy).
-        const std::int32_t keep = -std::int32_t(cnt[x] != 0);
-        o[x] = (s[x] & keep) | (kNodataI32 & ~keep);
-    }
 }
 
 // Copies the counts of columns [x0, x1) of row y (cnt[0] is column x0).
