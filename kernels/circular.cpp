@@ -470,12 +470,12 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void select_sums(
     // Both loads unconditional and a mask select: GCC does not if-convert the conditional
     // load of s[x] in `cnt[x] == 0 ? kNodataI32 : s[x]` (measured scalar and branchy).
     const V16i nodata = V16i{} + kNodataI32;
-    const auto select = [&](std::int64_t x) {
+    const auto select = [&](std::int64_t x, V16i& r) {
         V16i c, v;
         __builtin_memcpy(&c, cnt + x, sizeof c);
         __builtin_memcpy(&v, s + x, sizeof v);
         const V16i keep = c != 0;  // all ones where kept
-        return (v & keep) | (nodata & ~keep);
+        r = (v & keep) | (nodata & ~keep);
     };
     if (n < 16) {
         for (std::int64_t x = 0; x < n; ++x) {
@@ -487,13 +487,15 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void select_sums(
     // Ordinary (unaligned) stores of the first and last vectors, streaming stores of the
     // 64-byte aligned vectors between them (the edges may overlap: same values).
     {
-        const V16i r = select(0);
+        V16i r;
+        select(0, r);
         __builtin_memcpy(o, &r, sizeof r);
     }
     std::int64_t x = std::int64_t((64 - (reinterpret_cast<std::uintptr_t>(o) & 63)) & 63) /
                      std::int64_t(sizeof(std::int32_t));
     for (; x + 16 <= n; x += 16) {
-        const V16i r = select(x);
+        V16i r;
+        select(x, r);
 #if defined(__SSE2__)
         __m128i q[4];
         __builtin_memcpy(q, &r, sizeof q);
@@ -503,7 +505,8 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void select_sums(
 #endif
     }
     {
-        const V16i r = select(n - 16);
+        V16i r;
+        select(n - 16, r);
         __builtin_memcpy(o + n - 16, &r, sizeof r);
     }
 }
