@@ -212,8 +212,7 @@ __attribute__((always_inline)) inline void accumulate_flat(T* __restrict acc, co
     constexpr int kPer = int(sizeof(V) / sizeof(T));
     constexpr int kVec = 4;
     constexpr std::int64_t kL = kPer * kVec;
-    std::int64_t x0 = 0;
-    for (; x0 + kL <= nx; x0 += kL) {
+    const auto block = [&](std::int64_t x0) {
         V a[kVec] = {};
         for (std::int64_t k = 0; k < nrows; ++k) {
             const T* hi = rows[k].hi + x0;
@@ -227,22 +226,14 @@ __attribute__((always_inline)) inline void accumulate_flat(T* __restrict acc, co
             }
         }
         __builtin_memcpy(acc + x0, a, sizeof a);
-    }
-    // The rest one vector at a time, the last vector ending at nx (it may overlap the one
-    // before: the same lanes get the same sums); scalar only for rows narrower than a vector.
-    const auto one = [&](std::int64_t x) {
-        V a = {};
-        for (std::int64_t k = 0; k < nrows; ++k) {
-            V h, l;
-            __builtin_memcpy(&h, rows[k].hi + x, sizeof h);
-            __builtin_memcpy(&l, rows[k].lo + x, sizeof l);
-            a += h - l;
-        }
-        __builtin_memcpy(acc + x, &a, sizeof a);
     };
-    if (x0 < nx && nx >= kPer) {
-        for (; x0 + kPer <= nx; x0 += kPer) one(x0);
-        if (x0 < nx) one(nx - kPer);
+    std::int64_t x0 = 0;
+    for (; x0 + kL <= nx; x0 += kL) block(x0);
+    if (x0 == nx) return;
+    // The rest as one more block ending at nx (it overlaps the one before: the same lanes get
+    // the same sums); scalar only for rows narrower than a block.
+    if (nx >= kL) {
+        block(nx - kL);
         return;
     }
     for (std::int64_t x = x0; x < nx; ++x) {
