@@ -1,8 +1,8 @@
 #include "kernels/row_prefix.hpp"
 
-#include <cstdlib>
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <type_traits>

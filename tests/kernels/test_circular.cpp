@@ -1,7 +1,7 @@
 // Circular-window statistics against brute-force references, split/thread invariance and
 // parameter checks.
-#include <cstring>
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <limits>
 
 #include "kernels/circular.hpp"
