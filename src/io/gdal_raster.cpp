@@ -5,6 +5,7 @@
 #include <gdal.h>
 #include <ogr_srs_api.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -13,9 +14,21 @@
 
 #include "core/error.hpp"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 namespace leefbaar::io {
 
 namespace {
+
+int compression_threads() {
+#ifdef _OPENMP
+    return std::max(1, omp_get_max_threads());
+#else
+    return 1;
+#endif
+}
 
 template <class T>
 GDALDataType gdal_type() {
@@ -202,12 +215,16 @@ void write_geotiff(const std::string& path, const GridSpec& grid, std::span<cons
     const std::string tmp = path + ".partial";
     GDALDriverH drv = GDALGetDriverByName("GTiff");
     if (!drv) throw Error("geotiff", "GDAL has no GTiff driver");
+    // Tiles are compressed by GDAL's worker threads, as many as this process's OpenMP threads
+    // (each tile alone, written in tile order: the file does not depend on the count).
+    const std::string threads = "NUM_THREADS=" + std::to_string(compression_threads());
     const char* opts[] = {"TILED=YES",
                           "BLOCKXSIZE=256",
                           "BLOCKYSIZE=256",
                           "COMPRESS=DEFLATE",
                           std::is_floating_point_v<T> ? "PREDICTOR=1" : "PREDICTOR=2",
                           "BIGTIFF=IF_SAFER",
+                          threads.c_str(),
                           nullptr};
     {
         Dataset ds{GDALCreate(drv, tmp.c_str(), int(grid.nx), int(grid.ny), 1, gdal_type<T>(),

@@ -1,3 +1,5 @@
+#include <omp.h>
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -123,4 +125,36 @@ TEST_CASE("bad rasters are refused with the file and what was expected", "[io][g
     const std::string cut = read("cut.tif");
     CHECK_THAT(cut, Catch::Contains("cut.tif"));
     CHECK(cut != "(no error)");
+}
+
+TEST_CASE("a GeoTIFF's bytes do not depend on the thread count (tiles compressed in parallel)",
+          "[io][gdal]") {
+    // 700 x 600 cells: 3 x 3 tiles of 256 cells, compressed by 1 and by 3 GDAL worker threads
+    // (NUM_THREADS follows the OpenMP thread count).
+    ScratchDir dir("gdal-threads");
+    const GridSpec g = GridSpec::from_extent(100000, 400000, 170000, 460000, 100);
+    REQUIRE(g.nx == 700);
+    REQUIRE(g.ny == 600);
+    std::vector<std::int32_t> v(std::size_t(g.cells()));
+    std::uint32_t state = 7;
+    for (auto& x : v) {
+        state = state * 1664525u + 1013904223u;
+        x = (state >> 28) == 0 ? -1 : std::int32_t(state >> 20);
+    }
+    const auto bytes = [](const std::string& f) {
+        std::ifstream in(f, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    const int before = omp_get_max_threads();
+    omp_set_num_threads(1);
+    io::write_geotiff<std::int32_t>(dir.file("one.tif"), g, v, -1);
+    omp_set_num_threads(3);
+    io::write_geotiff<std::int32_t>(dir.file("three.tif"), g, v, -1);
+    omp_set_num_threads(before);
+    const std::string a = bytes(dir.file("one.tif"));
+    REQUIRE(a.size() > 1000);
+    CHECK(a == bytes(dir.file("three.tif")));
+    Raster<std::int32_t> r(Window{0, 0, g.nx, g.ny}, 0, -1);
+    io::read_window(dir.file("three.tif"), g, r, "layer 'three'");
+    CHECK(std::equal(v.begin(), v.end(), r.span().begin()));
 }
