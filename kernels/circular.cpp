@@ -750,6 +750,23 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                     }
                     return k;
                 };
+                // Narrow counts of output row y by row chords (ncnt); with `skip`, a block whose
+                // centre cells are all valid takes the window's nominal count (nonzero) without
+                // reading its chords (presence counts).
+                const auto row16 = [&](std::int64_t pr) -> const std::uint16_t* {
+                    return n16(nr16, pr);
+                };
+                const auto row_chord_counts = [&](std::int64_t y, bool skip) {
+                    const std::int64_t k = chords(y, row16, nrows16.data());
+                    if (!skip) {
+                        accumulate_flat_u16(ncnt.data(), nrows16.data(), k, bw);
+                        return;
+                    }
+                    const std::uint16_t* pc = n16(nr16, y + halo) + reach;
+                    const Chord<std::uint16_t> centre[1] = {{pc + 1, pc}};
+                    count_blocks_u16(ncnt.data(), nrows16.data(), k, centre, 1, 1,
+                                     std::uint16_t(w.cells), bw);
+                };
                 // Padded rows y0 + halo - reach .. y1 + halo + reach - 1.
                 std::int64_t next = y0 + halo - reach;
                 for (std::int64_t y = y0; y < y1;) {
@@ -775,18 +792,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                             accumulate_flat_u32(nacc.data() + std::size_t(v) * std::size_t(strip),
                                                 nrows32.data(), k, bw);
                         }
-                        const std::int64_t k = chords(
-                            y,
-                            [&](std::int64_t pr) -> const std::uint16_t* { return n16(nr16, pr); },
-                            nrows16.data());
-                        if (presence) {  // centre cells all valid: nonzero, no count chords
-                            const std::uint16_t* pc = n16(nr16, y + halo) + reach;
-                            const Chord<std::uint16_t> centre[1] = {{pc + 1, pc}};
-                            count_blocks_u16(ncnt.data(), nrows16.data(), k, centre, 1, 1,
-                                             std::uint16_t(w.cells), bw);
-                        } else {
-                            accumulate_flat_u16(ncnt.data(), nrows16.data(), k, bw);
-                        }
+                        row_chord_counts(y, presence);
                     } else if (nw) {
                         for (int v = 0; v < NV; ++v) {
                             const std::int64_t k = square_chords(
@@ -805,23 +811,11 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                                                 nrows32.data(), k, bw);
                         }
                         const std::int64_t py = y + halo;
-                        if (presence) {  // centre cells all valid: nonzero, no count chords
-                            const std::int64_t k = chords(
-                                y,
-                                [&](std::int64_t pr) -> const std::uint16_t* {
-                                    return n16(nr16, pr);
-                                },
-                                nrows16.data());
-                            const std::uint16_t* pc = n16(nr16, py) + reach;
-                            const Chord<std::uint16_t> centre[1] = {{pc + 1, pc}};
-                            count_blocks_u16(ncnt.data(), nrows16.data(), k, centre, 1, 1,
-                                             std::uint16_t(w.cells), bw);
+                        if (presence) {  // blocks with a nodata centre count by row chords
+                            row_chord_counts(y, true);
                         } else {
                             const std::int64_t k = square_chords(
-                                y,
-                                [&](std::int64_t pr) -> const std::uint16_t* {
-                                    return n16(nr16, pr);
-                                },
+                                y, row16,
                                 [&](std::int64_t pr) -> const std::uint16_t* {
                                     return n16(nc16, pr);
                                 },
