@@ -13,6 +13,7 @@
 // and without the square decomposition (kernel_i32_nosquare), also with the value bound
 // scanned first (kernel_i32_scan_nosquare, the previous algorithm). Env:
 // BENCH_SKIP_EXTRA=1 stops after the EDT; BENCH_STRIP_COLS sets the streaming strip width.
+// BENCH_ONLY_SUM=1 times only the circular sum of each radius (e.g. under perf).
 
 #include <omp.h>
 

@@ -275,9 +275,10 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_fla
 }
 
 // Window counts of one strip row in uint16 lanes (wrapping; exact below 2^16). The `box`
-// chords give each cell's count of valid cells in its bounding square of box_full cells: a
-// block of 32 cells whose bounding squares are all valid gets `cells` (the window's nominal
-// count) without reading its count chords.
+// chords give each cell a count that equals box_full where the cell needs no chords: the valid
+// cells of its bounding square (box_full cells; all valid: the count is the window's nominal
+// one) or of its centre cell alone (box_full 1; presence counts, where any nonzero count
+// serves). A block of 32 such cells gets `cells` without reading its count chords.
 __attribute__((target_clones("avx512f", "avx2", "default"))) void count_blocks_u16(
     std::uint16_t* __restrict acc, const Chord<std::uint16_t>* rows, std::int64_t nrows,
     const Chord<std::uint16_t>* box, std::int64_t nbox, std::uint16_t box_full, std::uint16_t cells,
