@@ -17,6 +17,7 @@ packages=(
   librandom123-dev
   libxxhash-dev
   libpng-dev
+  zlib1g-dev
   chromium
   clang-format
   python3

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "io/rle_deflate.hpp"
 
 namespace leefbaar::io {
 
@@ -202,6 +203,7 @@ bool is_hdf5(const std::string& path) {
 H5File::H5File(const std::string& path, MPI_Comm comm, Mode mode, Driver driver)
     : path_(path), comm_(comm), posix_(driver == Driver::posix) {
     static SilenceHdf5 silence;
+    register_fast_deflate_filter();
     H5Id fapl(H5Pcreate(H5P_FILE_ACCESS));
     if (posix_) {
         checked_status(H5Pset_fapl_sec2(fapl), path, "set POSIX driver");
@@ -369,6 +371,13 @@ void H5File::transfer(hid_t dset, hid_t memtype, hid_t filespace, hid_t memspace
     last_io_mode_ = convert(mode);
 }
 
+hsize_t grid_chunk_extent(hsize_t n) {
+    if (n <= 512) return std::max<hsize_t>(n, 1);
+    for (hsize_t d = 512; d >= 256; --d)
+        if (n % d == 0) return d;
+    return 512;
+}
+
 H5Id H5File::dataset_for_grid(const std::string& path, hid_t type, const GridSpec& grid,
                               const void* fill) {
     if (exists(path)) {
@@ -386,9 +395,7 @@ H5Id H5File::dataset_for_grid(const std::string& path, hid_t type, const GridSpe
     hsize_t dims[2] = {hsize_t(grid.ny), hsize_t(grid.nx)};
     H5Id space(H5Screate_simple(2, dims, nullptr));
     H5Id dcpl(H5Pcreate(H5P_DATASET_CREATE));
-    // About 1 MiB chunks for 4-byte cells; whole rows of chunks keep row-block ranks apart.
-    const hsize_t cw = std::min<hsize_t>(dims[1], 512), ch = std::min<hsize_t>(dims[0], 512);
-    hsize_t chunk[2] = {std::max<hsize_t>(ch, 1), std::max<hsize_t>(cw, 1)};
+    hsize_t chunk[2] = {grid_chunk_extent(dims[0]), grid_chunk_extent(dims[1])};
     H5Pset_chunk(dcpl, 2, chunk);
     H5Pset_shuffle(dcpl);
     H5Pset_deflate(dcpl, 1);

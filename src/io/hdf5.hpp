@@ -43,6 +43,13 @@ class H5Id {
 template <class T>
 hid_t h5_type();
 
+// The chunk extent of a grid dimension of n cells: the largest divisor of n in [256, 512] (so
+// no chunk hangs over the grid's edge: HDF5 reads back, inflates and merges every chunk a write
+// does not cover whole, and an edge chunk is never covered whole), else 512; n when n <= 512.
+// The national grid's 3250 x 2800 cells give 325 x 400 chunks, ~1 MB of doubles, which also
+// fits HDF5's default 1 MiB chunk cache of readers such as GDAL.
+hsize_t grid_chunk_extent(hsize_t n);
+
 // How the last collective transfer was actually done (H5Pget_mpio_actual_io_mode).
 enum class IoMode { none, independent, collective_chunk, collective_contiguous, mixed };
 const char* to_string(IoMode m);

@@ -6,10 +6,13 @@
 #include <cstring>
 #include <filesystem>
 
+#include <zlib.h>
+
 #include "dist/comm.hpp"
 #include "dist/decomposition.hpp"
 #include "io/gdal_raster.hpp"
 #include "io/hdf5.hpp"
+#include "io/rle_deflate.hpp"
 
 using namespace leefbaar;
 
@@ -116,4 +119,91 @@ TEST_CASE("a grid written by n ranks reads back bit for bit, collectively", "[io
         GDALClose(ds);
         std::filesystem::remove_all(dir);
     }
+}
+
+namespace {
+
+// A sparse double grid as the results file holds them: ~5% of cells scored, the rest nodata.
+double sparse_value(std::int64_t col, std::int64_t row) {
+    const std::uint64_t h = std::uint64_t(col * 73856093) ^ std::uint64_t(row * 19349663);
+    return h % 19 == 0 ? double(col) * 1e-3 - double(row) * 7e-4 + 0.125 : -9999.0;
+}
+
+}  // namespace
+
+TEST_CASE("grids are stored as standard shuffle + deflate chunks that stock zlib decodes",
+          "[io][hdf5][deflate]") {
+    // The fast deflate filter must be in place on this HDF5 (else the writes are only slower).
+    REQUIRE(io::register_fast_deflate_filter());
+    const std::string dir = scratch("h5-deflate");
+    const std::string file = dir + "/grids.h5";
+    // 975 x 1200 cells: chunks of 325 x 400 tile it exactly (grid_chunk_extent).
+    const GridSpec g = GridSpec::from_extent(0, 400000, 120000, 497500, 100);
+    REQUIRE(g.nx == 1200);
+    REQUIRE(g.ny == 975);
+    dist::Decomposition d(g, MPI_COMM_WORLD);
+    const Window b = d.block();
+    std::vector<double> vals(std::size_t(b.cells()));
+    for (std::int64_t r = 0; r < b.nrows; ++r)
+        for (std::int64_t c = 0; c < b.ncols; ++c)
+            vals[std::size_t(r * b.ncols + c)] = sparse_value(b.col0 + c, b.row0 + r);
+    {
+        io::H5File f(file, d.comm(), io::H5File::Mode::create);
+        f.write_georeference(g);
+        f.write_grid<double>("/2018/score", g, b, vals, -9999.0, "liveability score", "1");
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (dist::rank() != 0) return;
+    // Rank 0 alone, through the stock library calls: every stored chunk, raw, inflated by zlib
+    // (what any HDF5 reader's deflate filter does) and unshuffled, equals the grid's cells.
+    const hid_t fh = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(fh >= 0);
+    const hid_t ds = H5Dopen2(fh, "/2018/score", H5P_DEFAULT);
+    REQUIRE(ds >= 0);
+    const hid_t dcpl = H5Dget_create_plist(ds);
+    hsize_t chunk[2] = {0, 0};
+    REQUIRE(H5Pget_chunk(dcpl, 2, chunk) == 2);
+    CHECK(chunk[0] == 325);
+    CHECK(chunk[1] == 400);
+    REQUIRE(H5Pget_nfilters(dcpl) == 2);
+    unsigned flags = 0, cd[4] = {0, 0, 0, 0};
+    std::size_t ncd = 4;
+    CHECK(H5Pget_filter2(dcpl, 0, &flags, &ncd, cd, 0, nullptr, nullptr) == H5Z_FILTER_SHUFFLE);
+    ncd = 4;
+    CHECK(H5Pget_filter2(dcpl, 1, &flags, &ncd, cd, 0, nullptr, nullptr) == H5Z_FILTER_DEFLATE);
+    const hid_t space = H5Dget_space(ds);
+    hsize_t nchunks = 0;
+    REQUIRE(H5Dget_num_chunks(ds, space, &nchunks) >= 0);
+    REQUIRE(nchunks == 9);
+    const std::size_t cells = std::size_t(chunk[0] * chunk[1]);
+    std::int64_t wrong = 0, stored_bytes = 0;
+    for (hsize_t k = 0; k < nchunks; ++k) {
+        hsize_t offset[2] = {0, 0}, size = 0;
+        unsigned mask = 0;
+        haddr_t addr = 0;
+        REQUIRE(H5Dget_chunk_info(ds, space, k, offset, &mask, &addr, &size) >= 0);
+        CHECK(mask == 0);  // both filters applied
+        std::vector<std::uint8_t> raw(size), shuffled(cells * 8);
+        std::uint32_t filters = 0;
+        REQUIRE(H5Dread_chunk(ds, H5P_DEFAULT, offset, &filters, raw.data()) >= 0);
+        uLongf n = uLongf(shuffled.size());
+        REQUIRE(uncompress(shuffled.data(), &n, raw.data(), uLong(raw.size())) == Z_OK);
+        REQUIRE(n == shuffled.size());
+        stored_bytes += std::int64_t(size);
+        for (std::size_t i = 0; i < cells; ++i) {
+            std::uint8_t bytes[8];
+            for (std::size_t j = 0; j < 8; ++j) bytes[j] = shuffled[j * cells + i];
+            double v = 0;
+            std::memcpy(&v, bytes, 8);
+            const double want = sparse_value(std::int64_t(offset[1] + i % chunk[1]),
+                                             std::int64_t(offset[0] + i / chunk[1]));
+            wrong += std::memcmp(&v, &want, 8) != 0;
+        }
+    }
+    CHECK(wrong == 0);
+    CHECK(stored_bytes < g.cells() * 8 / 4);  // compressed
+    H5Sclose(space);
+    H5Pclose(dcpl);
+    H5Dclose(ds);
+    H5Fclose(fh);
 }
