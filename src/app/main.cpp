@@ -24,6 +24,7 @@ const char* kExitCodes =
 
 int main(int argc, char** argv) {
     using namespace leefbaar;
+    app::use_huge_page_malloc(argv);  // may re-execute this binary: before MPI starts
     dist::MpiSession mpi(&argc, &argv);
     CLI::App cli{"leefbaar " LEEFBAAR_VERSION
                  ": national 100 m liveability recompute (MPI + OpenMP, GDAL, parallel HDF5)"};

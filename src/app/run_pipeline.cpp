@@ -17,6 +17,7 @@
 #include "app/aggregate_stage.hpp"
 #include "app/cell_table.hpp"
 #include "app/log.hpp"
+#include "app/memory.hpp"
 #include "app/report.hpp"
 #include "core/error.hpp"
 #include "core/indicators.hpp"
@@ -570,6 +571,7 @@ void run_pipeline(const RunOptions& opt) {
         for (std::size_t i = 0; i < files.size(); ++i) j["inputs"][files[i]] = hashes[i];
         j["ranks"] = d.size();
         j["threads_per_rank"] = omp_get_max_threads();
+        j["malloc_huge_pages"] = huge_page_malloc();  // GLIBC_TUNABLES, see app/memory.hpp
         j["decomposition"] = {
             {"kind", "space"}, {"px", d.px()}, {"py", d.py()}, {"halo_cells", halo}};
         j["grid"] = g.describe();
