@@ -304,16 +304,22 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
     const TypologyRules& rules = ag.typology;
     std::int64_t counts[3] = {0, 0, 0};
     if (int(ny) >= rules.min_measurements) {
+        const double national_last_delta = pfine ? roll_up(Ps(kn), to_nation, 1).mean_delta(0) : 0;
+        // Per member only the flags count: no near-miss texts; zone classes computed once per
+        // level and year (the buurt level serves two types).
         auto series = [&](std::size_t k) {
             LevelSeries s;
             s.level = &x.levels[k];
             for (std::size_t y = 0; y < ny; ++y) s.years.push_back(&Ys(k, y));
             if (pfine) {
                 s.last_period = &Ps(k);
-                s.national_last_delta = roll_up(Ps(kn), to_nation, 1).mean_delta(0);
+                s.national_last_delta = national_last_delta;
             }
+            s.explain = false;
+            s.classes = zone_classes(m, s);
             return s;
         };
+        const LevelSeries buurten = series(kb);
         auto put = [&](const TypologyResult& t, const std::string& field, int slot) {
             const auto off = L[field].offset;
             for (std::size_t z = 0; z < t.member.size(); ++z) {
@@ -321,11 +327,11 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
                 counts[slot] += t.member[z];
             }
         };
-        put(aandachtsbuurten(rules, m, series(kb)), "typology/aandachtsbuurt", 0);
+        put(aandachtsbuurten(rules, m, buurten), "typology/aandachtsbuurt", 0);
         {
             // Contiguous clusters of buurten meeting the wijk criteria, with at least
             // cluster_min_residents residents in the latest year (as the run's aggregation).
-            const auto t1b = kwetsbare_buurten(rules, m, series(kb));
+            const auto t1b = kwetsbare_buurten(rules, m, buurten);
             const auto cluster_of = clusters(t1b.member, x.adjacency);
             std::map<std::int32_t, std::int64_t> res;
             for (std::size_t z = 0; z < cluster_of.size(); ++z)
@@ -644,10 +650,13 @@ void score_members(const RunContext& x, const RowLayout& L, const std::vector<Sw
 #pragma omp parallel
     {
         std::vector<std::vector<YearZoneStats>> ys(x.ny, std::vector<YearZoneStats>(tile));
-        for (auto& yv : ys)
-            for (auto& s : yv) s.resize(nz, x.nd, x.nc);
         std::vector<PeriodZoneStats> ps(x.last_period ? tile : 0);
-        for (auto& p : ps) p.resize(nz, x.nd, 0);
+        {
+            Section sec("score/allocate statistics");
+            for (auto& yv : ys)
+                for (auto& s : yv) s.resize(nz, x.nd, x.nc);
+            for (auto& p : ps) p.resize(nz, x.nd, 0);
+        }
         std::vector<PeriodZoneStats> none;
         std::vector<YearZoneStats> fine(x.ny);
 #pragma omp for schedule(dynamic, 1)
@@ -1225,9 +1234,16 @@ void run_sweep(const SweepOptions& opt) {
         std::copy(w.begin(), w.end(), W.begin() + std::ptrdiff_t(m * x.ni));
     }
     // Rank 0 holds every member's row (its own first), so the gather needs no second copy.
-    std::vector<double> rows(std::size_t(rank == 0 ? n : std::int64_t(k)) * L.width);
+    std::vector<double> rows;
+    {
+        Section sec("score/allocate rows");
+        rows.resize(std::size_t(rank == 0 ? n : std::int64_t(k)) * L.width);
+    }
     score_members(x, L, pr, W, k, std::max<std::size_t>(1, opt.tile), rows);
-    MPI_Barrier(comm);  // the score phase ends with the slowest rank
+    {
+        Section sec("score/wait for the other ranks");
+        MPI_Barrier(comm);  // the score phase ends with the slowest rank
+    }
     const auto t2 = std::chrono::steady_clock::now();
     double score_cpu = cpu_now() - c1;
     MPI_Allreduce(MPI_IN_PLACE, &score_cpu, 1, MPI_DOUBLE, MPI_SUM, comm);

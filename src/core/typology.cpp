@@ -37,23 +37,23 @@ struct Criterion {
 };
 
 TypologyResult combine(std::size_t zones, const std::vector<Criterion>& cs,
-                       std::vector<std::string> words) {
+                       std::vector<std::string> words, bool explain) {
     TypologyResult r;
     r.member.assign(zones, 0);
-    r.missed.assign(zones, "");
+    if (explain) r.missed.assign(zones, "");
     r.criteria = std::move(words);
     for (std::size_t z = 0; z < zones; ++z) {
         int fails = 0;
-        std::string which;
+        const std::string* which = nullptr;
         for (const auto& c : cs)
             if (!c.ok[z]) {
                 ++fails;
-                which = c.name;
+                which = &c.name;
             }
         if (fails == 0)
             r.member[z] = 1;
-        else if (fails == 1)
-            r.missed[z] = which;
+        else if (fails == 1 && explain)
+            r.missed[z] = *which;
     }
     return r;
 }
@@ -76,14 +76,14 @@ std::size_t safety_index(const ModelConfig& m, const std::string& dim) {
 std::vector<std::uint8_t> weak_for_years(const ModelConfig& m, const LevelSeries& s, int max_class,
                                          int n) {
     const std::size_t zones = s.level->size();
+    const auto computed =
+        s.classes.empty() ? zone_classes(m, s) : std::vector<std::vector<std::uint8_t>>{};
+    const auto& classes = s.classes.empty() ? computed : s.classes;
     std::vector<std::uint8_t> ok(zones, 0);
     for (std::size_t z = 0; z < zones; ++z) {
         int count = 0;
-        for (const auto* y : s.years) {
-            const int c = zone_class(m, *y, z);
-            count += c >= 1 && c <= max_class;
-        }
-        const int last = zone_class(m, *s.years.back(), z);
+        for (const auto& yc : classes) count += yc[z] >= 1 && yc[z] <= max_class;
+        const int last = classes.back()[z];
         ok[z] = count >= n && last >= 1 && last <= max_class;
     }
     return ok;
@@ -136,10 +136,19 @@ TypologyResult pressure_areas(const TypologyRules& r, const ModelConfig& m, cons
         buurt_level ? "buurt-level candidates form contiguous clusters of at least " +
                           std::to_string(r.cluster_min_residents) + " residents"
                     : "at least " + std::to_string(r.wijk_min_residents) + " residents"};
-    return combine(zones, {weak, trend, unsafe, share, size}, words);
+    return combine(zones, {weak, trend, unsafe, share, size}, words, s.explain);
 }
 
 }  // namespace
+
+std::vector<std::vector<std::uint8_t>> zone_classes(const ModelConfig& m, const LevelSeries& s) {
+    const std::size_t zones = s.level->size();
+    std::vector<std::vector<std::uint8_t>> out(s.years.size(), std::vector<std::uint8_t>(zones));
+    for (std::size_t y = 0; y < s.years.size(); ++y)
+        for (std::size_t z = 0; z < zones; ++z)
+            out[y][z] = std::uint8_t(zone_class(m, *s.years[y], z));
+    return out;
+}
 
 TypologyResult kwetsbare_wijken(const TypologyRules& r, const ModelConfig& m,
                                 const LevelSeries& s) {
@@ -178,7 +187,7 @@ TypologyResult aandachtsbuurten(const TypologyRules& r, const ModelConfig& m,
         "safety dimension (" + r.safety_dimension + ") among the lowest " +
             pct(r.buurt_safety_percentile) + " of buurten in the latest year",
         "at least " + std::to_string(r.buurt_min_residents) + " residents in the latest year"};
-    return combine(zones, {weak, onv, unsafe, size}, words);
+    return combine(zones, {weak, onv, unsafe, size}, words, s.explain);
 }
 
 TypologyResult aandachtsregios(const TypologyRules& r, const LevelSeries& s) {
@@ -228,7 +237,7 @@ TypologyResult aandachtsregios(const TypologyRules& r, const LevelSeries& s) {
             " among the lowest " + pct(r.region_good_share_bottom_percent) +
             " of regions in at least " + std::to_string(r.min_measurements) +
             " measurements, the latest included"};
-    return combine(zones, {a, b}, words);
+    return combine(zones, {a, b}, words, s.explain);
 }
 
 std::vector<std::int32_t> clusters(

@@ -49,7 +49,15 @@ struct LevelSeries {
     std::vector<const YearZoneStats*> years;
     const PeriodZoneStats* last_period = nullptr;  // may be null with < 2 years
     double national_last_delta = 0;
+    // Optional, for callers that evaluate several types on one level (sweeps, per member):
+    // the class of each zone's mean deviation per year (zone_classes), else computed per call.
+    std::vector<std::vector<std::uint8_t>> classes;
+    // false: leave TypologyResult::missed empty (no near-miss explanations).
+    bool explain = true;
 };
+
+// The class of each zone's mean deviation (0: no residents), per year of `s`.
+std::vector<std::vector<std::uint8_t>> zone_classes(const ModelConfig& m, const LevelSeries& s);
 
 TypologyResult aandachtsbuurten(const TypologyRules& r, const ModelConfig& m,
                                 const LevelSeries& buurten);
