@@ -85,6 +85,34 @@ TEST_CASE("a run killed with SIGKILL resumes to the same result", "[model][run][
     CHECK(std::system((bin + " info " + (dir / "nothing.h5").string() + " 2>/dev/null").c_str()) !=
           0);
 
+    // Huge pages (app/memory.hpp: the CLI re-executes itself with glibc's malloc on transparent
+    // huge pages) are recorded in run.json, can be turned off, and change no byte of the results.
+    {
+        std::ifstream thp("/sys/kernel/mm/transparent_hugepage/enabled");
+        std::string mode;
+        std::getline(thp, mode);
+        const bool offered = mode.find("[madvise]") != std::string::npos ||
+                             mode.find("[always]") != std::string::npos;
+        auto recorded = [&](const fs::path& run_dir) {
+            std::ifstream j(run_dir / "run.json");
+            const std::string text((std::istreambuf_iterator<char>(j)), {});
+            return text.find("\"malloc_huge_pages\": true") != std::string::npos;
+        };
+        INFO("transparent_hugepage/enabled: " << mode);
+        if (offered) CHECK(recorded(dir / "ref"));  // glibc 2.36 on Debian 12
+        REQUIRE(std::system(
+                    ("LEEFBAAR_NO_HUGE_PAGES=1 " + run + " --out " + (dir / "small-pages").string())
+                        .c_str()) == 0);
+        CHECK_FALSE(recorded(dir / "small-pages"));
+        const auto c =
+            leefbaar::testing::dataset_bytes((dir / "small-pages" / "leefbaar.h5").string());
+        REQUIRE(c.size() == a.size());
+        for (const auto& [name, bytes] : a) {
+            INFO(name);
+            CHECK(bytes == c.at(name));
+        }
+    }
+
     // A changed model: --resume refuses, names the file, exits 2.
     fs::copy_file(model, dir / "model2.toml");
     {
