@@ -54,14 +54,18 @@ inline void use_huge_page_malloc(char** argv) {
     std::getline(thp, mode);
     if (mode.find("[madvise]") == std::string::npos && mode.find("[always]") == std::string::npos)
         return;
-    std::string value;
-    if (const char* t = std::getenv("GLIBC_TUNABLES"); t && *t) {
-        value = t;
-        value += ':';
-    }
+    const char* before = std::getenv("GLIBC_TUNABLES");
+    const std::string old = before ? before : "";
+    std::string value = old.empty() ? "" : old + ':';
     value += "glibc.malloc.hugetlb=1";
     if (setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
     execv("/proc/self/exe", argv);
+    // Still here: the exec failed. Put the environment back, so that huge_page_malloc (and
+    // run.json) does not claim a setting this process did not start with.
+    if (before)
+        setenv("GLIBC_TUNABLES", old.c_str(), 1);
+    else
+        unsetenv("GLIBC_TUNABLES");
 }
 
 }  // namespace leefbaar::app
