@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
+
+#include "core/error.hpp"
 
 namespace leefbaar {
 
@@ -10,6 +13,10 @@ void YearZoneStats::resize(std::size_t z, std::size_t d, std::size_t c) {
     zones = z;
     dims = d;
     classes = c;
+    band_top.clear();
+    dim_ids.clear();
+    total_res_class.clear();
+    total_cells_class.clear();
     residents.assign(z, 0);
     dwellings.assign(z, 0);
     cells.assign(z, 0);
@@ -26,7 +33,28 @@ void add_to(std::vector<T>& a, const std::vector<T>& b) {
 }
 }  // namespace
 
+void YearZoneStats::resize_compact(std::size_t z, std::vector<int> dims_kept,
+                                   std::vector<int> tops) {
+    if (tops.empty())
+        throw Error("aggregate", "internal: a compact layout needs at least one class band");
+    for (std::size_t b = 0; b < tops.size(); ++b)
+        if (tops[b] < 1 || (b > 0 && tops[b] <= tops[b - 1]))
+            throw Error("aggregate", "internal: class band tops must be increasing and >= 1");
+    for (std::size_t d = 1; d < dims_kept.size(); ++d)
+        if (dims_kept[d] <= dims_kept[d - 1])
+            throw Error("aggregate", "internal: kept dimensions must be increasing");
+    resize(z, dims_kept.size(), tops.size());
+    total_res_class.assign(std::size_t(tops.back()), 0);
+    total_cells_class.assign(std::size_t(tops.back()), 0);
+    band_top = std::move(tops);
+    dim_ids = std::move(dims_kept);
+}
+
 void YearZoneStats::add(const YearZoneStats& o) {
+    if (band_top != o.band_top || dim_ids != o.dim_ids)
+        throw Error("aggregate", "internal: adding statistics of different layouts");
+    add_to(total_res_class, o.total_res_class);
+    add_to(total_cells_class, o.total_cells_class);
     add_to(residents, o.residents);
     add_to(dwellings, o.dwellings);
     add_to(cells, o.cells);
@@ -40,19 +68,75 @@ double YearZoneStats::mean_deviation(std::size_t z) const {
     return wide_mean_fixed(wsum_dev[z], residents[z]);
 }
 double YearZoneStats::mean_dimension(std::size_t z, std::size_t d) const {
-    return wide_mean_fixed(wsum_dim[z * dims + d], residents[z]);
+    std::size_t slot = d;
+    if (!dim_ids.empty()) {
+        const auto it = std::find(dim_ids.begin(), dim_ids.end(), int(d));
+        if (it == dim_ids.end())
+            throw Error("aggregate", "internal: dimension " + std::to_string(d) +
+                                         " is not kept in these statistics");
+        slot = std::size_t(it - dim_ids.begin());
+    }
+    return wide_mean_fixed(wsum_dim[z * dims + slot], residents[z]);
 }
-std::int64_t YearZoneStats::residents_in_classes(std::size_t z, int lo, int hi) const {
+
+namespace {
+// The sum of v[z * classes + band] over the classes lo..hi (1-based, clipped to the classes).
+std::int64_t sum_classes(const YearZoneStats& s, const std::vector<std::int64_t>& v,
+                         std::size_t z, int lo, int hi) {
     std::int64_t n = 0;
-    for (int c = lo; c <= hi && c <= int(classes); ++c)
-        if (c >= 1) n += res_class[z * classes + std::size_t(c - 1)];
+    if (!s.banded()) {
+        for (int c = std::max(lo, 1); c <= hi && c <= int(s.classes); ++c)
+            n += v[z * s.classes + std::size_t(c - 1)];
+        return n;
+    }
+    const int a = std::max(lo, 1), b = std::min(hi, s.band_top.back());
+    int first = 1;
+    for (std::size_t k = 0; k < s.band_top.size(); first = s.band_top[k] + 1, ++k) {
+        const int last = s.band_top[k];
+        if (last < a || first > b) continue;  // outside the range
+        if (first < a || last > b)
+            throw Error("aggregate", "internal: classes " + std::to_string(lo) + ".." +
+                                         std::to_string(hi) + " cut the class band " +
+                                         std::to_string(first) + ".." + std::to_string(last));
+        n += v[z * s.classes + k];
+    }
     return n;
+}
+}  // namespace
+
+std::int64_t YearZoneStats::residents_in_classes(std::size_t z, int lo, int hi) const {
+    return sum_classes(*this, res_class, z, lo, hi);
 }
 std::int64_t YearZoneStats::cells_in_classes(std::size_t z, int lo, int hi) const {
-    std::int64_t n = 0;
-    for (int c = lo; c <= hi && c <= int(classes); ++c)
-        if (c >= 1) n += cells_class[z * classes + std::size_t(c - 1)];
-    return n;
+    return sum_classes(*this, cells_class, z, lo, hi);
+}
+
+YearZoneStats compact(const YearZoneStats& full, const std::vector<int>& dims_kept,
+                      const std::vector<int>& tops) {
+    if (full.banded() || !full.dim_ids.empty())
+        throw Error("aggregate", "internal: compact() takes full statistics");
+    if (tops.empty() || std::size_t(tops.back()) != full.classes)
+        throw Error("aggregate", "internal: the last class band must end at the last class");
+    YearZoneStats c;
+    c.resize_compact(full.zones, dims_kept, tops);
+    c.residents = full.residents;
+    c.dwellings = full.dwellings;
+    c.cells = full.cells;
+    c.wsum_dev = full.wsum_dev;
+    const std::size_t nc = full.classes, nb = tops.size(), nk = dims_kept.size();
+    for (std::size_t z = 0; z < full.zones; ++z) {
+        for (std::size_t k = 0; k < nk; ++k)
+            c.wsum_dim[z * nk + k] = full.wsum_dim[z * full.dims + std::size_t(dims_kept[k])];
+        std::size_t b = 0;
+        for (std::size_t cl = 0; cl < nc; ++cl) {
+            while (int(cl) + 1 > tops[b]) ++b;
+            c.res_class[z * nb + b] += full.res_class[z * nc + cl];
+            c.cells_class[z * nb + b] += full.cells_class[z * nc + cl];
+            c.total_res_class[cl] += full.res_class[z * nc + cl];
+            c.total_cells_class[cl] += full.cells_class[z * nc + cl];
+        }
+    }
+    return c;
 }
 
 void PeriodZoneStats::resize(std::size_t z, std::size_t d, std::size_t i) {
@@ -244,6 +328,8 @@ YearZoneStats roll_up(const YearZoneStats& s, std::span<const std::int32_t> pare
                       std::size_t np) {
     YearZoneStats p;
     p.resize(np, s.dims, s.classes);
+    p.band_top = s.band_top;
+    p.dim_ids = s.dim_ids;
     for (std::size_t z = 0; z < s.zones; ++z) {
         const std::int32_t q = parent[z];
         if (q < 0) continue;

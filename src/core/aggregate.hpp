@@ -33,8 +33,23 @@ struct YearZoneStats {
     std::vector<Wide> wsum_dim;             // zones x dims
     std::vector<std::int64_t> res_class;    // zones x classes: residents per class
     std::vector<std::int64_t> cells_class;  // zones x classes: scored cells per class
+    // Compact layout (sweeps keep per member only what their outputs read; see resize_compact).
+    // band_top: the highest class (1-based, increasing, the last = the number of classes) of
+    // each stored class band; empty = one band per class. When set, `classes` is the number of
+    // bands, res_class and cells_class hold zones x bands, and residents_in_classes /
+    // cells_in_classes accept only class ranges made of whole bands (else they throw).
+    // dim_ids: the model dimensions kept in wsum_dim (increasing); empty = all `dims`; when
+    // set, `dims` is their number and mean_dimension takes a model dimension that is kept.
+    // total_res_class / total_cells_class: per class (not band), the sums over all zones,
+    // filled by the producers of banded statistics (the bands lose the per-class split);
+    // empty otherwise; roll_up, add and compact leave them as documented there.
+    std::vector<int> band_top, dim_ids;
+    std::vector<std::int64_t> total_res_class, total_cells_class;
     void resize(std::size_t z, std::size_t d, std::size_t c);
-    void add(const YearZoneStats& o);            // element-wise (same shape)
+    // Zero statistics in the compact layout (totals sized band_top.back(), zeroed).
+    void resize_compact(std::size_t z, std::vector<int> dims_kept, std::vector<int> tops);
+    bool banded() const { return !band_top.empty(); }
+    void add(const YearZoneStats& o);  // element-wise (same shape and layout), totals included
     double mean_deviation(std::size_t z) const;  // NaN when no residents
     double mean_dimension(std::size_t z, std::size_t d) const;
     std::int64_t residents_in_classes(std::size_t z, int lo,
@@ -98,7 +113,14 @@ CellPassStats accumulate_cells(std::span<const YearCellsView> years,
                                std::size_t dims, std::size_t classes, std::size_t indicators,
                                bool national_extras);
 
-// Rolls statistics up one level: parent[z] is the coarser zone of zone z (-1 = dropped).
+// Full statistics (one band per class, every dimension) in the compact layout of
+// resize_compact(z, dims_kept, tops), totals included: the reference for compact producers.
+YearZoneStats compact(const YearZoneStats& full, const std::vector<int>& dims_kept,
+                      const std::vector<int>& tops);
+
+// Rolls statistics up one level: parent[z] is the coarser zone of zone z (-1 = dropped). The
+// layout (bands, kept dimensions) is kept; the per-class totals are not carried (a dropped
+// zone would make them wrong).
 YearZoneStats roll_up(const YearZoneStats& s, std::span<const std::int32_t> parent,
                       std::size_t parent_zones);
 PeriodZoneStats roll_up(const PeriodZoneStats& s, std::span<const std::int32_t> parent,

@@ -50,6 +50,19 @@ constexpr std::size_t kTile = 16;  // members per micro-kernel tile (4 vectors o
 constexpr std::int64_t kRunLimit = std::int64_t(1) << 30;  // residents or cells per run
 constexpr std::size_t kMaxVirtual = 128;  // VNNI: z part columns (even), else no VNNI
 constexpr std::int64_t kPart = 32767;     // VNNI: largest |part| of z
+constexpr std::size_t kMaxClasses = 16;   // classes (limits + 1) the kernels handle
+
+// Where the kernel puts its results (YearZoneStats::band_top, dim_ids; PeriodZoneStats::dims):
+// the class bands (0-based first and last class of each, the band of each class) and the slot
+// of each model dimension in the year's and the period's dimension sums (-1 = not kept).
+struct StatsLayout {
+    std::size_t classes = 0, bands = 0;
+    bool banded = false;
+    std::size_t band_first[kMaxClasses] = {}, band_last[kMaxClasses] = {},
+                                          band_of[kMaxClasses] = {};
+    std::vector<int> year_slot, period_slot;
+    std::size_t year_dims = 0, period_dims = 0;  // strides of the dimension sums
+};
 
 // Part p of x in 16-bit parts: x = sum over p of part_of(x, p), |part_of| <= kPart.
 inline std::int64_t part_of(std::int64_t x, std::int64_t p) {
@@ -76,16 +89,22 @@ struct AlignedAlloc {
 };
 
 // Adds a tile's class histograms (members x classes, residents * 2^32 + cells) of one run into
-// the zone's statistics and clears them.
+// the zone's statistics (its bands, and the per-class totals of banded stats) and clears them.
 void flush(std::int64_t* hist, std::size_t mk, std::size_t nc, std::size_t zone,
-           std::vector<YearZoneStats>& year, std::size_t m0) {
+           std::vector<YearZoneStats>& year, std::size_t m0, const StatsLayout& L) {
+    const std::size_t nb = L.bands;
     for (std::size_t m = 0; m < mk; ++m) {
         YearZoneStats& s = year[m0 + m];
         std::int64_t* h = hist + m * nc;
         for (std::size_t c = 0; c < nc; ++c)
             if (h[c]) {
-                s.res_class[zone * nc + c] += h[c] >> 32;
-                s.cells_class[zone * nc + c] += h[c] & 0xffffffff;
+                const std::size_t b = L.band_of[c];
+                s.res_class[zone * nb + b] += h[c] >> 32;
+                s.cells_class[zone * nb + b] += h[c] & 0xffffffff;
+                if (L.banded) {
+                    s.total_res_class[c] += h[c] >> 32;
+                    s.total_cells_class[c] += h[c] & 0xffffffff;
+                }
                 h[c] = 0;
             }
     }
@@ -93,29 +112,40 @@ void flush(std::int64_t* hist, std::size_t mk, std::size_t nc, std::size_t zone,
 
 // Adds a run's cumulative class counts of the AVX-512 paths (ge[t][j][m]: residents * 2^32 +
 // cells of member m of tile t scoring at least limit j; `total` the same over all classes) into
-// the zone's statistics, as differences of neighbouring limits.
+// the zone's statistics, as differences of cumulative counts at the band edges (G(c) = the count
+// in classes >= c, 0-based: G(0) = total, G(c) = ge[c - 1], G(NT + 1) = 0); banded stats also
+// get every class's count into their per-class totals.
 template <std::size_t NT>
 void flush_cumulative(const std::int64_t (*ge)[NT][kTile], std::size_t ntiles, std::size_t mk,
                       std::int64_t total, std::size_t zone, std::vector<YearZoneStats>& year,
-                      std::size_t m0) {
+                      std::size_t m0, const StatsLayout& L) {
     constexpr std::size_t nc = NT + 1;
+    const std::size_t nb = L.bands;
     for (std::size_t t = 0; t < ntiles; ++t)
         for (std::size_t m = 0; m < kTile && t * kTile + m < mk; ++m) {
             YearZoneStats& s = year[m0 + t * kTile + m];
-            for (std::size_t c = 0; c < nc; ++c) {
-                const std::int64_t hi = c == 0 ? total : ge[t][c - 1][m];
-                const std::int64_t lo = c == NT ? 0 : ge[t][c][m];
-                const std::int64_t v = hi - lo;  // branch-free: mostly nonzero anyway
-                s.res_class[zone * nc + c] += v >> 32;
-                s.cells_class[zone * nc + c] += v & 0xffffffff;
+            auto G = [&](std::size_t c) -> std::int64_t {
+                return c == 0 ? total : c > NT ? 0 : ge[t][c - 1][m];
+            };
+            for (std::size_t b = 0; b < nb; ++b) {
+                // branch-free: mostly nonzero anyway
+                const std::int64_t v = G(L.band_first[b]) - G(L.band_last[b] + 1);
+                s.res_class[zone * nb + b] += v >> 32;
+                s.cells_class[zone * nb + b] += v & 0xffffffff;
             }
+            if (L.banded)
+                for (std::size_t c = 0; c < nc; ++c) {
+                    const std::int64_t v = G(c) - G(c + 1);
+                    s.total_res_class[c] += v >> 32;
+                    s.total_cells_class[c] += v & 0xffffffff;
+                }
         }
 }
 
 // Portable path: int64 scores, the model's own classify.
 void tile_portable(const SweepPrepared& p, const ClassScheme& classes, const std::int32_t* wq,
-                   std::size_t mk, std::vector<YearZoneStats>& year, std::size_t m0) {
-    const std::size_t ni = p.indicators, nc = year[m0].classes;
+                   std::size_t mk, std::vector<YearZoneStats>& year, std::size_t m0, const StatsLayout& L) {
+    const std::size_t ni = p.indicators, nc = L.classes;
     std::vector<std::int64_t> hist(mk * nc, 0);
     for (std::size_t r = 0; r + 1 < p.run_begin.size(); ++r) {
         for (std::size_t c = p.run_begin[r]; c < p.run_begin[r + 1]; ++c) {
@@ -128,7 +158,7 @@ void tile_portable(const SweepPrepared& p, const ClassScheme& classes, const std
                 hist[m * nc + std::size_t(cls - 1)] += p.packed[c];
             }
         }
-        flush(hist.data(), mk, nc, std::size_t(p.run_zone[r]), year, m0);
+        flush(hist.data(), mk, nc, std::size_t(p.run_zone[r]), year, m0, L);
     }
 }
 
@@ -160,7 +190,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void classify_add(
 __attribute__((target("avx2,fma"))) void tile_avx2(const SweepPrepared& p, const double* wd,
                                                    const double* T, std::size_t nt, std::size_t mk,
                                                    std::vector<YearZoneStats>& year,
-                                                   std::size_t m0) {
+                                                   std::size_t m0, const StatsLayout& L) {
     const std::size_t ni = p.indicators, nc = nt + 1;
     std::vector<std::int64_t> hist(kTile * nc, 0);
     std::vector<double> zb(2 * ni + 8);
@@ -206,7 +236,7 @@ __attribute__((target("avx2,fma"))) void tile_avx2(const SweepPrepared& p, const
             }
             classify_add(hist.data(), nc, a00, a01, a02, a03, p.packed[c], T, nt);
         }
-        flush(hist.data(), mk, nc, std::size_t(p.run_zone[r]), year, m0);
+        flush(hist.data(), mk, nc, std::size_t(p.run_zone[r]), year, m0, L);
         // Padding members (mk < 16) have weights 0; their histograms are dropped.
         std::fill(hist.begin() + std::ptrdiff_t(mk * nc), hist.end(), 0);
     }
@@ -227,7 +257,7 @@ __attribute__((target("avx512f"))) void group_avx512(const SweepPrepared& p, con
                                                      std::size_t ntiles, const double* T,
                                                      std::size_t mk,
                                                      std::vector<YearZoneStats>& year,
-                                                     std::size_t m0) {
+                                                     std::size_t m0, const StatsLayout& L) {
     const std::size_t ni = p.indicators;
     alignas(64) double zd[kBlock * 64];  // block cells x indicators (ni <= 64)
     alignas(64) double sc[kBlock * kTile];
@@ -298,7 +328,7 @@ __attribute__((target("avx512f"))) void group_avx512(const SweepPrepared& p, con
                     _mm512_store_si512(ge[t][j], g0[j]), _mm512_store_si512(ge[t][j] + 8, g1[j]);
             }
         }
-        flush_cumulative<NT>(ge, ntiles, mk, total, std::size_t(p.run_zone[r]), year, m0);
+        flush_cumulative<NT>(ge, ntiles, mk, total, std::size_t(p.run_zone[r]), year, m0, L);
     }
 }
 
@@ -427,7 +457,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline)) inline voi
 template <std::size_t NT>
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void group_vnni(
     const SweepPrepared& p, const VnniWeights& W, std::size_t ntiles, const std::int64_t* Tq,
-    std::size_t mk, std::vector<YearZoneStats>& year, std::size_t m0) {
+    std::size_t mk, std::vector<YearZoneStats>& year, std::size_t m0, const StatsLayout& L) {
     const std::size_t np = W.np, nh = W.nh;
     const std::size_t nhi = nh ? W.hi_end.size() : 0;
     alignas(64) std::int64_t sc[kBlock * kTile];
@@ -485,12 +515,13 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void group_vnni(
                     _mm512_store_si512(ge[t][j], g0[j]), _mm512_store_si512(ge[t][j] + 8, g1[j]);
             }
         }
-        flush_cumulative<NT>(ge, ntiles, mk, total, std::size_t(p.run_zone[r]), year, m0);
+        flush_cumulative<NT>(ge, ntiles, mk, total, std::size_t(p.run_zone[r]), year, m0, L);
     }
 }
 
 using VnniFn = void (*)(const SweepPrepared&, const VnniWeights&, std::size_t, const std::int64_t*,
-                        std::size_t, std::vector<YearZoneStats>&, std::size_t);
+                        std::size_t, std::vector<YearZoneStats>&, std::size_t,
+                        const StatsLayout&);
 template <std::size_t... N>
 VnniFn vnni_fn(std::size_t nt, std::index_sequence<N...>) {
     VnniFn f = nullptr;
@@ -504,12 +535,13 @@ VnniFn vnni_fn(std::size_t nt, std::index_sequence<N...>) {
 // that |v| < 2^53 and sum_i |w_m[i]| max_z |v[z][i]| < 2^53 for every member, so every partial
 // sum is an integer below 2^53 in any order; the lanes are converted to int64 (vcvtpd2qq) before
 // they are added to the Wide sums.
-// order: the indicators grouped by dimension, dim_begin: nd + 1 offsets into order.
+// order: the indicators grouped by dimension, dim_begin: nd + 1 offsets into order; slot[d]:
+// where dimension d goes in a zone's ns sums (-1 = not kept).
 __attribute__((target("avx512f,avx512dq"))) void linear_avx512(
     const double* wd /* ni x 8, member fastest, in `order` */, std::size_t mk,
     const std::int64_t* v, std::size_t nz, std::size_t ni, const std::size_t* order,
-    const std::size_t* dim_begin, std::size_t nd, Wide* const* sums, Wide* const* sums_all,
-    bool assign) {
+    const std::size_t* dim_begin, std::size_t nd, const int* slot, std::size_t ns,
+    Wide* const* sums, Wide* const* sums_all, bool assign) {
     alignas(64) double zr[64];
     alignas(64) std::int64_t out[17][8];
     for (std::size_t z = 0; z < nz; ++z) {
@@ -526,12 +558,14 @@ __attribute__((target("avx512f,avx512dq"))) void linear_avx512(
         }
         _mm512_store_si512(out[nd], all);
         for (std::size_t m = 0; m < mk; ++m) {
-            Wide* sm = sums[m] + z * nd;
+            Wide* sm = sums[m] + z * ns;
             if (assign) {
-                for (std::size_t d = 0; d < nd; ++d) sm[d] = out[d][m];
+                for (std::size_t d = 0; d < nd; ++d)
+                    if (slot[d] >= 0) sm[slot[d]] = out[d][m];
                 sums_all[m][z] = out[nd][m];
             } else {
-                for (std::size_t d = 0; d < nd; ++d) sm[d] += out[d][m];
+                for (std::size_t d = 0; d < nd; ++d)
+                    if (slot[d] >= 0) sm[slot[d]] += out[d][m];
                 sums_all[m][z] += out[nd][m];
             }
         }
@@ -539,7 +573,8 @@ __attribute__((target("avx512f,avx512dq"))) void linear_avx512(
 }
 
 using GroupFn = void (*)(const SweepPrepared&, const double*, std::size_t, const double*,
-                         std::size_t, std::vector<YearZoneStats>&, std::size_t);
+                         std::size_t, std::vector<YearZoneStats>&, std::size_t,
+                        const StatsLayout&);
 template <std::size_t... N>
 GroupFn group_fn(std::size_t nt, std::index_sequence<N...>) {
     GroupFn f = nullptr;
@@ -749,6 +784,63 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
                           std::vector<PeriodZoneStats>& period, SweepKernelPath path,
                           bool overwrite) {
     const std::size_t ni = p.indicators, nz = p.zones;
+    if (k == 0) return;
+    // Where the results go: the stats' class bands and kept dimensions (the same for every
+    // member).
+    const std::size_t nc = classes.labels.size();
+    if (classes.limits.size() + 1 != nc)
+        throw Error("sweep", "internal: class limits and labels disagree");
+    if (nc > kMaxClasses)
+        throw UsageError("sweep", "a sweep handles at most " + std::to_string(kMaxClasses) +
+                                      " classes; the model has " + std::to_string(nc));
+    StatsLayout L;
+    L.classes = nc;
+    {
+        const YearZoneStats& s0 = year[0];
+        L.banded = s0.banded();
+        std::vector<int> tops = s0.band_top;
+        if (!L.banded)
+            for (std::size_t c = 1; c <= nc; ++c) tops.push_back(int(c));
+        if (std::size_t(tops.back()) != nc || s0.classes != tops.size())
+            throw Error("sweep", "internal: stats sized for other classes");
+        L.bands = tops.size();
+        std::size_t first = 0;
+        for (std::size_t b = 0; b < L.bands; ++b) {
+            L.band_first[b] = first;
+            L.band_last[b] = std::size_t(tops[b]) - 1;
+            for (std::size_t c = first; c <= L.band_last[b]; ++c) L.band_of[c] = b;
+            first = std::size_t(tops[b]);
+        }
+        L.year_slot.assign(nd, -1);
+        if (s0.dim_ids.empty()) {
+            if (s0.dims != nd) throw Error("sweep", "internal: stats sized for other dimensions");
+            for (std::size_t d = 0; d < nd; ++d) L.year_slot[d] = int(d);
+        } else
+            for (std::size_t j = 0; j < s0.dim_ids.size(); ++j) {
+                if (s0.dim_ids[j] < 0 || std::size_t(s0.dim_ids[j]) >= nd)
+                    throw Error("sweep", "internal: a kept dimension is not a model dimension");
+                L.year_slot[std::size_t(s0.dim_ids[j])] = int(j);
+            }
+        L.year_dims = s0.dims;
+        L.period_slot.assign(nd, -1);
+        if (p.period && !period.empty()) {
+            L.period_dims = period[0].dims;
+            if (L.period_dims == nd)
+                for (std::size_t d = 0; d < nd; ++d) L.period_slot[d] = int(d);
+            else if (L.period_dims != 0)
+                throw Error("sweep", "internal: period stats hold neither all nor no dimensions");
+        }
+        for (std::size_t m = 0; m < k; ++m) {
+            const YearZoneStats& s = year[m];
+            if (s.zones != nz || s.classes != s0.classes || s.dims != s0.dims ||
+                s.band_top != s0.band_top || s.dim_ids != s0.dim_ids ||
+                (L.banded && (s.total_res_class.size() != nc || s.total_cells_class.size() != nc)))
+                throw Error("sweep", "internal: the members' stats differ in shape");
+            if (p.period && (period.size() < k || period[m].dims != L.period_dims ||
+                             period[m].zones != nz))
+                throw Error("sweep", "internal: the members' period stats differ in shape");
+        }
+    }
     // Member-independent and linear parts (int64 sums when no partial sum can overflow).
     auto maxabs = [&](const std::vector<std::int64_t>& v) {
         std::vector<double> mx(ni, 0.0);
@@ -758,10 +850,12 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
     };
     const std::vector<double> rz_max = maxabs(p.rz), pz_max = maxabs(p.pz);
     std::vector<std::int64_t> acc(nd);
-    // sums[z * nd + d] += sum over i of dimension d of w_i * v[z * ni + i]; sums_all[z] += total.
+    std::vector<Wide> wacc(nd);
+    // sums[z * ns + slot[d]] += sum over i of dimension d of w_i * v[z * ni + i] (kept dimensions
+    // only); sums_all[z] += the sum over all dimensions.
     auto linear = [&](const std::int32_t* w, const std::vector<std::int64_t>& v,
-                      const std::vector<double>& vmax, std::vector<Wide>& sums,
-                      std::vector<Wide>& sums_all) {
+                      const std::vector<double>& vmax, const std::vector<int>& slot,
+                      std::size_t ns, std::vector<Wide>& sums, std::vector<Wide>& sums_all) {
         double bound = 0;
         for (std::size_t i = 0; i < ni; ++i) bound += std::fabs(double(w[i])) * vmax[i];
         if (bound < 0x1.0p62) {
@@ -771,7 +865,10 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
                 for (std::size_t i = 0; i < ni; ++i) acc[std::size_t(dim_of[i])] += w[i] * r[i];
                 std::int64_t all = 0;
                 for (std::size_t d = 0; d < nd; ++d) {
-                    sums[z * nd + d] = (overwrite ? Wide(0) : sums[z * nd + d]) + acc[d];
+                    if (slot[d] >= 0) {
+                        Wide& o = sums[z * ns + std::size_t(slot[d])];
+                        o = (overwrite ? Wide(0) : o) + acc[d];
+                    }
                     all += acc[d];
                 }
                 sums_all[z] = (overwrite ? Wide(0) : sums_all[z]) + all;
@@ -780,12 +877,15 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
         }
         for (std::size_t z = 0; z < nz; ++z) {
             const std::int64_t* r = &v[z * ni];
+            std::fill(wacc.begin(), wacc.end(), Wide(0));
+            for (std::size_t i = 0; i < ni; ++i) wacc[std::size_t(dim_of[i])] += Wide(w[i]) * r[i];
             Wide all = 0;
-            if (overwrite) std::fill_n(sums.begin() + std::ptrdiff_t(z * nd), nd, Wide(0));
-            for (std::size_t i = 0; i < ni; ++i) {
-                const Wide t = Wide(w[i]) * r[i];
-                sums[z * nd + std::size_t(dim_of[i])] += t;
-                all += t;
+            for (std::size_t d = 0; d < nd; ++d) {
+                if (slot[d] >= 0) {
+                    Wide& o = sums[z * ns + std::size_t(slot[d])];
+                    o = (overwrite ? Wide(0) : o) + wacc[d];
+                }
+                all += wacc[d];
             }
             sums_all[z] = (overwrite ? Wide(0) : sums_all[z]) + all;
         }
@@ -826,13 +926,15 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
             std::copy(p.ncells.begin(), p.ncells.end(), s.cells.begin());
             std::fill(s.res_class.begin(), s.res_class.end(), 0);
             std::fill(s.cells_class.begin(), s.cells_class.end(), 0);
+            std::fill(s.total_res_class.begin(), s.total_res_class.end(), 0);
+            std::fill(s.total_cells_class.begin(), s.total_cells_class.end(), 0);
         } else
             for (std::size_t z = 0; z < nz; ++z) {
                 s.residents[z] += p.residents[z];
                 s.dwellings[z] += p.dwellings[z];
                 s.cells[z] += p.ncells[z];
             }
-        if (!fast[m]) linear(w, p.rz, rz_max, s.wsum_dim, s.wsum_dev);
+        if (!fast[m]) linear(w, p.rz, rz_max, L.year_slot, L.year_dims, s.wsum_dim, s.wsum_dev);
         if (p.period) {
             PeriodZoneStats& q = period[m];
             if (overwrite) {
@@ -843,7 +945,7 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
                     q.residents[z] += p.p_residents[z];
                     q.cells[z] += p.p_cells[z];
                 }
-            if (!fast[m]) linear(w, p.pz, pz_max, q.wsum_ddim, q.wsum_delta);
+            if (!fast[m]) linear(w, p.pz, pz_max, L.period_slot, L.period_dims, q.wsum_ddim, q.wsum_delta);
         }
     }
 #ifdef LEEFBAAR_SWEEP_AVX2
@@ -864,23 +966,18 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
                 sums[j] = year[idx[g + j]].wsum_dim.data(),
                 alls[j] = year[idx[g + j]].wsum_dev.data();
             linear_avx512(wd.data(), mk, p.rz.data(), nz, ni, order.data(), dim_begin.data(), nd,
-                          sums, alls, overwrite);
+                          L.year_slot.data(), L.year_dims, sums, alls, overwrite);
             if (p.period) {
                 for (std::size_t j = 0; j < mk; ++j)
                     sums[j] = period[idx[g + j]].wsum_ddim.data(),
                     alls[j] = period[idx[g + j]].wsum_delta.data();
                 linear_avx512(wd.data(), mk, p.pz.data(), nz, ni, order.data(), dim_begin.data(),
-                              nd, sums, alls, overwrite);
+                              nd, L.period_slot.data(), L.period_dims, sums, alls, overwrite);
             }
         }
     }
 #endif
     // Classes: the fused product over the cells, a tile of members at a time.
-    const std::size_t nc = classes.labels.size();
-    if (classes.limits.size() + 1 != nc)
-        throw Error("sweep", "internal: class limits and labels disagree");
-    for (std::size_t m = 0; m < k; ++m)
-        if (year[m].classes != nc) throw Error("sweep", "internal: stats sized for other classes");
     std::vector<double> T(classes.limits.size());
     for (std::size_t j = 0; j < T.size(); ++j) T[j] = std::ldexp(classes.limits[j], kScoreFracBits);
     // The double paths are exact when every partial sum is bounded by 2^52 (below).
@@ -916,7 +1013,7 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
             const std::size_t nt = (gk + kTile - 1) / kTile;
             if (vfn && p.nzv > 0 && p.zv.size() == p.cells * p.nzv) {
                 const VnniWeights W = vnni_weights(p, wq.data() + done * ni, gk);
-                vfn(p, W, nt, Tq.data(), gk, year, done);
+                vfn(p, W, nt, Tq.data(), gk, year, done, L);
                 continue;
             }
             std::vector<double, AlignedAlloc<double>> wd(nt * ni * kTile, 0.0);
@@ -924,7 +1021,7 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
                 for (std::size_t i = 0; i < ni; ++i)
                     wd[(m / kTile) * ni * kTile + i * kTile + m % kTile] =
                         double(wq[(done + m) * ni + i]);
-            gfn(p, wd.data(), nt, T.data(), gk, year, done);
+            gfn(p, wd.data(), nt, T.data(), gk, year, done, L);
         }
 #else
     const std::size_t done = 0;
@@ -945,11 +1042,11 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
             std::vector<double> wd(ni * kTile, 0.0);
             for (std::size_t m = 0; m < mk; ++m)
                 for (std::size_t i = 0; i < ni; ++i) wd[i * kTile + m] = double(w[m * ni + i]);
-            tile_avx2(p, wd.data(), T.data(), T.size(), mk, year, m0);
+            tile_avx2(p, wd.data(), T.data(), T.size(), mk, year, m0, L);
             continue;
         }
 #endif
-        tile_portable(p, classes, w, mk, year, m0);
+        tile_portable(p, classes, w, mk, year, m0, L);
     }
 }
 

@@ -49,6 +49,61 @@ TEST_CASE("zone statistics by hand, and roll-up equals direct accumulation", "[a
     CHECK(copy.res_class == s.res_class);
 }
 
+TEST_CASE("compact zone statistics: class bands and kept dimensions", "[aggregate]") {
+    // The cells of the test above: classes 2, 4, 5 (buurt 0: 2 and 4; buurt 1: 5).
+    const std::vector<std::int32_t> zone{0, 0, 1, -1}, res{10, 30, 5, 7}, dw{4, 12, 3, 2};
+    const std::vector<std::int64_t> dev{fx(-0.2), fx(0.2), fx(0.5), fx(1.0)};
+    const std::vector<std::int64_t> dim{fx(-0.1), fx(-0.1), fx(0.1), fx(0.1),
+                                        fx(0.25), fx(0.25), fx(0.5), fx(0.5)};
+    const std::vector<std::uint8_t> cls{2, 4, 5, 9};
+    YearZoneStats full;
+    full.resize(3, 2, 9);
+    accumulate_year(full, zone, res, dw, dev, dim, cls);
+    // Bands 1-3, 4-5, 6-7, 8-9; dimension 1 kept.
+    const auto c = compact(full, {1}, {3, 5, 7, 9});
+    CHECK(c.banded());
+    CHECK(c.classes == 4);
+    CHECK(c.dims == 1);
+    CHECK(c.res_class == std::vector<std::int64_t>{10, 30, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0});
+    CHECK(c.cells_class == std::vector<std::int64_t>{1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0});
+    CHECK(c.total_res_class == std::vector<std::int64_t>{0, 10, 0, 30, 5, 0, 0, 0, 0});
+    CHECK(c.total_cells_class == std::vector<std::int64_t>{0, 1, 0, 1, 1, 0, 0, 0, 0});
+    // Whole bands: the same answers as the full statistics.
+    for (std::size_t z = 0; z < 3; ++z) {
+        CHECK(c.residents_in_classes(z, 1, 3) == full.residents_in_classes(z, 1, 3));
+        CHECK(c.residents_in_classes(z, 1, 5) == full.residents_in_classes(z, 1, 5));
+        CHECK(c.residents_in_classes(z, 0, 99) == full.residents_in_classes(z, 0, 99));
+        CHECK(c.cells_in_classes(z, 8, 99) == full.cells_in_classes(z, 8, 99));
+        CHECK(c.cells_in_classes(z, 4, 7) == full.cells_in_classes(z, 4, 7));
+    }
+    CHECK(c.residents_in_classes(0, 4, 5) == 30);
+    CHECK(c.residents_in_classes(0, 10, 12) == 0);  // beyond the classes: none
+    // A range that cuts a band cannot be answered: an error, not a wrong number.
+    CHECK_THROWS_WITH(c.residents_in_classes(0, 1, 4), Catch::Contains("cut the class band 4..5"));
+    CHECK_THROWS(c.cells_in_classes(0, 2, 3));
+    // The kept dimension by its model index; another one is an error.
+    CHECK(c.mean_dimension(0, 1) == full.mean_dimension(0, 1));
+    CHECK_THROWS_WITH(c.mean_dimension(0, 0), Catch::Contains("not kept"));
+    // Roll-up keeps the layout (not the totals) and equals the compact roll-up of the full stats.
+    const std::vector<std::int32_t> parent{0, 0, 1};
+    const auto rc = roll_up(c, parent, 2);
+    const auto want = compact(roll_up(full, parent, 2), {1}, {3, 5, 7, 9});
+    CHECK(rc.band_top == c.band_top);
+    CHECK(rc.dim_ids == c.dim_ids);
+    CHECK(rc.res_class == want.res_class);
+    CHECK(rc.cells_class == want.cells_class);
+    CHECK(rc.wsum_dim == want.wsum_dim);
+    CHECK(rc.total_res_class.empty());
+    // Adding stats of another layout is refused; resize() goes back to the full layout.
+    YearZoneStats other;
+    other.resize_compact(3, {1}, {4, 9});
+    CHECK_THROWS(other.add(c));
+    other.resize(3, 2, 9);
+    CHECK_FALSE(other.banded());
+    CHECK(other.dim_ids.empty());
+    CHECK_THROWS(YearZoneStats{}.resize_compact(3, {}, {3, 2}));
+}
+
 TEST_CASE("lowest-percent selection and clusters", "[aggregate][typology]") {
     const std::vector<double> v{5, 1, 3, 2, 4, std::nan(""), 0};
     const std::vector<std::int64_t> res{1, 1, 1, 1, 1, 1, 0};  // the last zone has no residents

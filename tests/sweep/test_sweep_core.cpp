@@ -207,6 +207,44 @@ TEST_CASE("the fused kernel equals a serial reference for any slicing", "[sweep]
                     if (with_prev) REQUIRE(same(pow[m], pref[m]));
                 }
             }
+            // The compact layout (class bands, one kept dimension, periods without dimensions;
+            // what sweeps keep per member) holds the reference's sums over the bands and its
+            // per-class totals, on every path, accumulating or overwriting.
+            for (const std::vector<int>& tops :
+                 {std::vector<int>{3, 5, 7}, std::vector<int>{1, 2, 3, 4, 5, 6, 7},
+                  std::vector<int>{7}, std::vector<int>{2, 6, 7}}) {
+                const std::vector<int> kept{1};
+                for (auto path : {SweepKernelPath::automatic, SweepKernelPath::avx512,
+                                  SweepKernelPath::avx2, SweepKernelPath::portable})
+                    for (bool ow : {false, true}) {
+                        std::vector<YearZoneStats> cs(k);
+                        std::vector<PeriodZoneStats> cp(k);
+                        for (auto& st : cs) {
+                            st.resize_compact(nz, kept, tops);
+                            if (ow) {
+                                std::fill(st.res_class.begin(), st.res_class.end(), 5);
+                                std::fill(st.total_cells_class.begin(),
+                                          st.total_cells_class.end(), -9);
+                                std::fill(st.wsum_dim.begin(), st.wsum_dim.end(), Wide(3));
+                            }
+                        }
+                        for (auto& pp : cp) pp.resize(nz, 0, 0);
+                        sweep_score_prepared(p, dim_of, nd, cls, wq, k, cs, cp, path, ow);
+                        for (std::size_t m = 0; m < k; ++m) {
+                            INFO("compact, tops " << tops.size() << " path " << int(path)
+                                                  << " overwrite " << ow << " member " << m);
+                            const YearZoneStats want = compact(ref[m], kept, tops);
+                            REQUIRE(same(cs[m], want));
+                            REQUIRE(cs[m].total_res_class == want.total_res_class);
+                            REQUIRE(cs[m].total_cells_class == want.total_cells_class);
+                            if (with_prev) {
+                                REQUIRE(cp[m].wsum_delta == pref[m].wsum_delta);
+                                REQUIRE(cp[m].residents == pref[m].residents);
+                                REQUIRE(cp[m].cells == pref[m].cells);
+                            }
+                        }
+                    }
+            }
             // Member slices of 1, 5, 16 and 70 give the same per-member bits.
             for (std::size_t slice : {1u, 5u, 16u, 70u}) {
                 for (std::size_t m0 = 0; m0 < k; m0 += slice) {
