@@ -81,8 +81,8 @@ double YearZoneStats::mean_dimension(std::size_t z, std::size_t d) const {
 
 namespace {
 // The sum of v[z * classes + band] over the classes lo..hi (1-based, clipped to the classes).
-std::int64_t sum_classes(const YearZoneStats& s, const std::vector<std::int64_t>& v,
-                         std::size_t z, int lo, int hi) {
+std::int64_t sum_classes(const YearZoneStats& s, const std::vector<std::int64_t>& v, std::size_t z,
+                         int lo, int hi) {
     std::int64_t n = 0;
     if (!s.banded()) {
         for (int c = std::max(lo, 1); c <= hi && c <= int(s.classes); ++c)

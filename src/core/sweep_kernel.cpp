@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <utility>
 
@@ -51,6 +52,8 @@ constexpr std::int64_t kRunLimit = std::int64_t(1) << 30;  // residents or cells
 constexpr std::size_t kMaxVirtual = 128;  // VNNI: z part columns (even), else no VNNI
 constexpr std::int64_t kPart = 32767;     // VNNI: largest |part| of z
 constexpr std::size_t kMaxClasses = 16;   // classes (limits + 1) the kernels handle
+constexpr std::size_t kGroup = 4;         // AVX-512: tiles of 16 members per pass over the cells
+constexpr std::size_t kBlock = 8;         // AVX-512: cells per block (a multiple of 4)
 
 // Where the kernel puts its results (YearZoneStats::band_top, dim_ids; PeriodZoneStats::dims):
 // the class bands (0-based first and last class of each, the band of each class) and the slot
@@ -59,7 +62,7 @@ struct StatsLayout {
     std::size_t classes = 0, bands = 0;
     bool banded = false;
     std::size_t band_first[kMaxClasses] = {}, band_last[kMaxClasses] = {},
-                                          band_of[kMaxClasses] = {};
+                band_of[kMaxClasses] = {};
     std::vector<int> year_slot, period_slot;
     std::size_t year_dims = 0, period_dims = 0;  // strides of the dimension sums
 };
@@ -110,16 +113,37 @@ void flush(std::int64_t* hist, std::size_t mk, std::size_t nc, std::size_t zone,
     }
 }
 
+// The per-class totals of a group of members on the AVX-512 paths, kept cumulative as the
+// counts are (res[t][j][m]: residents of member m of tile t scoring at least limit j over all
+// runs so far; all_*: over all classes) and turned into classes once per group (write).
+template <std::size_t NT>
+struct CumulativeTotals {
+    alignas(64) std::int64_t res[kGroup][NT][kTile] = {}, cells[kGroup][NT][kTile] = {};
+    std::int64_t all_res = 0, all_cells = 0;
+    void write(std::size_t ntiles, std::size_t mk, std::vector<YearZoneStats>& year,
+               std::size_t m0) const {
+        for (std::size_t t = 0; t < ntiles; ++t)
+            for (std::size_t m = 0; m < kTile && t * kTile + m < mk; ++m) {
+                YearZoneStats& s = year[m0 + t * kTile + m];
+                for (std::size_t c = 0; c <= NT; ++c) {
+                    s.total_res_class[c] +=
+                        (c == 0 ? all_res : res[t][c - 1][m]) - (c == NT ? 0 : res[t][c][m]);
+                    s.total_cells_class[c] +=
+                        (c == 0 ? all_cells : cells[t][c - 1][m]) - (c == NT ? 0 : cells[t][c][m]);
+                }
+            }
+    }
+};
+
 // Adds a run's cumulative class counts of the AVX-512 paths (ge[t][j][m]: residents * 2^32 +
 // cells of member m of tile t scoring at least limit j; `total` the same over all classes) into
 // the zone's statistics, as differences of cumulative counts at the band edges (G(c) = the count
 // in classes >= c, 0-based: G(0) = total, G(c) = ge[c - 1], G(NT + 1) = 0); banded stats also
-// get every class's count into their per-class totals.
+// add the run's counts to the group's cumulative totals (tot; null = not banded).
 template <std::size_t NT>
 void flush_cumulative(const std::int64_t (*ge)[NT][kTile], std::size_t ntiles, std::size_t mk,
                       std::int64_t total, std::size_t zone, std::vector<YearZoneStats>& year,
-                      std::size_t m0, const StatsLayout& L) {
-    constexpr std::size_t nc = NT + 1;
+                      std::size_t m0, const StatsLayout& L, CumulativeTotals<NT>* tot) {
     const std::size_t nb = L.bands;
     for (std::size_t t = 0; t < ntiles; ++t)
         for (std::size_t m = 0; m < kTile && t * kTile + m < mk; ++m) {
@@ -133,18 +157,22 @@ void flush_cumulative(const std::int64_t (*ge)[NT][kTile], std::size_t ntiles, s
                 s.res_class[zone * nb + b] += v >> 32;
                 s.cells_class[zone * nb + b] += v & 0xffffffff;
             }
-            if (L.banded)
-                for (std::size_t c = 0; c < nc; ++c) {
-                    const std::int64_t v = G(c) - G(c + 1);
-                    s.total_res_class[c] += v >> 32;
-                    s.total_cells_class[c] += v & 0xffffffff;
-                }
         }
+    if (!tot) return;
+    tot->all_res += total >> 32;
+    tot->all_cells += total & 0xffffffff;
+    for (std::size_t t = 0; t < ntiles; ++t)
+        for (std::size_t j = 0; j < NT; ++j)
+            for (std::size_t m = 0; m < kTile; ++m) {
+                tot->res[t][j][m] += ge[t][j][m] >> 32;
+                tot->cells[t][j][m] += ge[t][j][m] & 0xffffffff;
+            }
 }
 
 // Portable path: int64 scores, the model's own classify.
 void tile_portable(const SweepPrepared& p, const ClassScheme& classes, const std::int32_t* wq,
-                   std::size_t mk, std::vector<YearZoneStats>& year, std::size_t m0, const StatsLayout& L) {
+                   std::size_t mk, std::vector<YearZoneStats>& year, std::size_t m0,
+                   const StatsLayout& L) {
     const std::size_t ni = p.indicators, nc = L.classes;
     std::vector<std::int64_t> hist(mk * nc, 0);
     for (std::size_t r = 0; r + 1 < p.run_begin.size(); ++r) {
@@ -189,8 +217,8 @@ __attribute__((target("avx2,fma"), always_inline)) inline void classify_add(
 // Double path on a full tile of 16 members. wd: indicators x 16 (member fastest).
 __attribute__((target("avx2,fma"))) void tile_avx2(const SweepPrepared& p, const double* wd,
                                                    const double* T, std::size_t nt, std::size_t mk,
-                                                   std::vector<YearZoneStats>& year,
-                                                   std::size_t m0, const StatsLayout& L) {
+                                                   std::vector<YearZoneStats>& year, std::size_t m0,
+                                                   const StatsLayout& L) {
     const std::size_t ni = p.indicators, nc = nt + 1;
     std::vector<std::int64_t> hist(kTile * nc, 0);
     std::vector<double> zb(2 * ni + 8);
@@ -249,8 +277,6 @@ __attribute__((target("avx2,fma"))) void tile_avx2(const SweepPrepared& p, const
 // >= threshold j, one masked add per threshold (no scatter); class c of a run is then
 // ge[c - 1] - ge[c] (ge[-1] = the run's total, ge[NT] = 0). All integer sums: the same bits as
 // the other paths.
-constexpr std::size_t kGroup = 4;  // tiles of 16 members per pass over the cells
-constexpr std::size_t kBlock = 8;  // cells per block (a multiple of 4)
 
 template <std::size_t NT>
 __attribute__((target("avx512f"))) void group_avx512(const SweepPrepared& p, const double* wd,
@@ -262,6 +288,7 @@ __attribute__((target("avx512f"))) void group_avx512(const SweepPrepared& p, con
     alignas(64) double zd[kBlock * 64];  // block cells x indicators (ni <= 64)
     alignas(64) double sc[kBlock * kTile];
     alignas(64) std::int64_t ge[kGroup][NT][kTile];
+    auto tot = L.banded ? std::make_unique<CumulativeTotals<NT>>() : nullptr;
     for (std::size_t r = 0; r + 1 < p.run_begin.size(); ++r) {
         const std::size_t b = p.run_begin[r], e = p.run_begin[r + 1];
         std::memset(ge, 0, ntiles * sizeof ge[0]);
@@ -328,8 +355,10 @@ __attribute__((target("avx512f"))) void group_avx512(const SweepPrepared& p, con
                     _mm512_store_si512(ge[t][j], g0[j]), _mm512_store_si512(ge[t][j] + 8, g1[j]);
             }
         }
-        flush_cumulative<NT>(ge, ntiles, mk, total, std::size_t(p.run_zone[r]), year, m0, L);
+        flush_cumulative<NT>(ge, ntiles, mk, total, std::size_t(p.run_zone[r]), year, m0, L,
+                             tot.get());
     }
+    if (tot) tot->write(ntiles, mk, year, m0);
 }
 
 // VNNI path (AVX-512 VNNI, vpdpwssd: 16 lanes of int32 += int16 x int16 + int16 x int16): the
@@ -462,6 +491,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void group_vnni(
     const std::size_t nhi = nh ? W.hi_end.size() : 0;
     alignas(64) std::int64_t sc[kBlock * kTile];
     alignas(64) std::int64_t ge[kGroup][NT][kTile];
+    auto tot = L.banded ? std::make_unique<CumulativeTotals<NT>>() : nullptr;
     alignas(64) std::int32_t zpad[kMaxVirtual / 2] = {};
     const auto* zv = reinterpret_cast<const std::int32_t*>(p.zv.data());
     for (std::size_t r = 0; r + 1 < p.run_begin.size(); ++r) {
@@ -515,13 +545,14 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void group_vnni(
                     _mm512_store_si512(ge[t][j], g0[j]), _mm512_store_si512(ge[t][j] + 8, g1[j]);
             }
         }
-        flush_cumulative<NT>(ge, ntiles, mk, total, std::size_t(p.run_zone[r]), year, m0, L);
+        flush_cumulative<NT>(ge, ntiles, mk, total, std::size_t(p.run_zone[r]), year, m0, L,
+                             tot.get());
     }
+    if (tot) tot->write(ntiles, mk, year, m0);
 }
 
 using VnniFn = void (*)(const SweepPrepared&, const VnniWeights&, std::size_t, const std::int64_t*,
-                        std::size_t, std::vector<YearZoneStats>&, std::size_t,
-                        const StatsLayout&);
+                        std::size_t, std::vector<YearZoneStats>&, std::size_t, const StatsLayout&);
 template <std::size_t... N>
 VnniFn vnni_fn(std::size_t nt, std::index_sequence<N...>) {
     VnniFn f = nullptr;
@@ -573,8 +604,7 @@ __attribute__((target("avx512f,avx512dq"))) void linear_avx512(
 }
 
 using GroupFn = void (*)(const SweepPrepared&, const double*, std::size_t, const double*,
-                         std::size_t, std::vector<YearZoneStats>&, std::size_t,
-                        const StatsLayout&);
+                         std::size_t, std::vector<YearZoneStats>&, std::size_t, const StatsLayout&);
 template <std::size_t... N>
 GroupFn group_fn(std::size_t nt, std::index_sequence<N...>) {
     GroupFn f = nullptr;
@@ -836,8 +866,8 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
                 s.band_top != s0.band_top || s.dim_ids != s0.dim_ids ||
                 (L.banded && (s.total_res_class.size() != nc || s.total_cells_class.size() != nc)))
                 throw Error("sweep", "internal: the members' stats differ in shape");
-            if (p.period && (period.size() < k || period[m].dims != L.period_dims ||
-                             period[m].zones != nz))
+            if (p.period &&
+                (period.size() < k || period[m].dims != L.period_dims || period[m].zones != nz))
                 throw Error("sweep", "internal: the members' period stats differ in shape");
         }
     }
@@ -854,8 +884,8 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
     // sums[z * ns + slot[d]] += sum over i of dimension d of w_i * v[z * ni + i] (kept dimensions
     // only); sums_all[z] += the sum over all dimensions.
     auto linear = [&](const std::int32_t* w, const std::vector<std::int64_t>& v,
-                      const std::vector<double>& vmax, const std::vector<int>& slot,
-                      std::size_t ns, std::vector<Wide>& sums, std::vector<Wide>& sums_all) {
+                      const std::vector<double>& vmax, const std::vector<int>& slot, std::size_t ns,
+                      std::vector<Wide>& sums, std::vector<Wide>& sums_all) {
         double bound = 0;
         for (std::size_t i = 0; i < ni; ++i) bound += std::fabs(double(w[i])) * vmax[i];
         if (bound < 0x1.0p62) {
@@ -945,7 +975,8 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
                     q.residents[z] += p.p_residents[z];
                     q.cells[z] += p.p_cells[z];
                 }
-            if (!fast[m]) linear(w, p.pz, pz_max, L.period_slot, L.period_dims, q.wsum_ddim, q.wsum_delta);
+            if (!fast[m])
+                linear(w, p.pz, pz_max, L.period_slot, L.period_dims, q.wsum_ddim, q.wsum_delta);
         }
     }
 #ifdef LEEFBAAR_SWEEP_AVX2

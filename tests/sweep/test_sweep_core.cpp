@@ -223,8 +223,8 @@ TEST_CASE("the fused kernel equals a serial reference for any slicing", "[sweep]
                             st.resize_compact(nz, kept, tops);
                             if (ow) {
                                 std::fill(st.res_class.begin(), st.res_class.end(), 5);
-                                std::fill(st.total_cells_class.begin(),
-                                          st.total_cells_class.end(), -9);
+                                std::fill(st.total_cells_class.begin(), st.total_cells_class.end(),
+                                          -9);
                                 std::fill(st.wsum_dim.begin(), st.wsum_dim.end(), Wide(3));
                             }
                         }
