@@ -303,6 +303,7 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
     const AggregationConfig& ag = x.rc.aggregation;
     const std::size_t nl = x.levels.size(), ny = x.ny, nc = x.nc;
     std::copy(w.begin(), w.end(), row + L["weights"].offset);
+    auto sec = std::make_unique<Section>("score/member_row/roll-up");
     // Coarser levels rolled up from the finest (level 0 is `fine` itself, not copied).
     std::vector<std::vector<YearZoneStats>> rolled(nl);
     auto Ys = [&](std::size_t k, std::size_t y) -> const YearZoneStats& {
@@ -316,6 +317,7 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
     if (pfine)
         for (std::size_t k = 1; k < nl; ++k)
             prolled[k] = roll_up(Ps(k - 1), x.levels[k - 1].parent, x.levels[k].size());
+    sec = std::make_unique<Section>("score/member_row/national, onvoldoende, zone means");
     std::uint8_t* onv_flags = L.flags(row, L["onvoldoende/" + x.levels[std::size_t(x.kb)].name]);
     // National totals from the coarsest level when every zone of every finer level has a
     // parent (integer sums: the same values as from the finest level, at a fraction of the
@@ -355,6 +357,7 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
         for (std::size_t z = 0; z < s.zones; ++z) row[off + z] = s.mean_deviation(z);
     }
     const TypologyRules& rules = ag.typology;
+    sec = std::make_unique<Section>("score/member_row/typology: zone classes");
     std::int64_t counts[3] = {0, 0, 0};
     if (int(ny) >= rules.min_measurements) {
         const double national_last_delta = pfine ? roll_up(Ps(kn), to_nation, 1).mean_delta(0) : 0;
@@ -372,7 +375,10 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
             s.classes = zone_classes(m, s);
             return s;
         };
-        const LevelSeries buurten = series(kb);
+        LevelSeries buurten = series(kb);
+        // Both buurt types read the same safety selection: made once.
+        buurten.unsafe_percent = rules.buurt_safety_percentile;
+        buurten.unsafe = safety_lowest(rules, m, buurten, buurten.unsafe_percent);
         auto put = [&](const TypologyResult& t, const std::string& field, int slot) {
             std::uint8_t* f = L.flags(row, L[field]);
             for (std::size_t z = 0; z < t.member.size(); ++z) {
@@ -380,27 +386,34 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
                 counts[slot] += t.member[z];
             }
         };
+        sec = std::make_unique<Section>("score/member_row/typology: aandachtsbuurten");
         put(aandachtsbuurten(rules, m, buurten), "typology/aandachtsbuurt", 0);
+        sec = std::make_unique<Section>("score/member_row/typology: buurt clusters");
         {
             // Contiguous clusters of buurten meeting the wijk criteria, with at least
             // cluster_min_residents residents in the latest year (as the run's aggregation).
             const auto t1b = kwetsbare_buurten(rules, m, buurten);
             const auto cluster_of = clusters(t1b.member, x.adjacency);
-            std::map<std::int32_t, std::int64_t> res;
+            // Residents per cluster, by its root (the cluster's smallest buurt index).
+            std::vector<std::int64_t> res(cluster_of.size(), -1);
             for (std::size_t z = 0; z < cluster_of.size(); ++z)
-                if (cluster_of[z] >= 0) res[cluster_of[z]] += Ys(kb, ny - 1).residents[z];
+                if (cluster_of[z] >= 0) {
+                    std::int64_t& t = res[std::size_t(cluster_of[z])];
+                    t = std::max<std::int64_t>(t, 0) + Ys(kb, ny - 1).residents[z];
+                }
             std::uint8_t* f = L.flags(row, L["typology/kwetsbaar_cluster"]);
             std::int64_t nclu = 0, nbu = 0;
-            for (const auto& [id, r] : res) nclu += r >= rules.cluster_min_residents;
+            for (const std::int64_t r : res) nclu += r >= 0 && r >= rules.cluster_min_residents;
             for (std::size_t z = 0; z < cluster_of.size(); ++z) {
-                const bool in =
-                    cluster_of[z] >= 0 && res[cluster_of[z]] >= rules.cluster_min_residents;
+                const bool in = cluster_of[z] >= 0 &&
+                                res[std::size_t(cluster_of[z])] >= rules.cluster_min_residents;
                 f[z] = in;
                 nbu += in;
             }
             row[L["typology/cluster_counts"].offset] = double(nclu);
             row[L["typology/cluster_counts"].offset + 1] = double(nbu);
         }
+        sec = std::make_unique<Section>("score/member_row/typology: wijken, regions");
         if (x.iw >= 0)
             put(kwetsbare_wijken(rules, m, series(std::size_t(x.iw))), "typology/kwetsbare_wijk",
                 1);

@@ -135,8 +135,16 @@ std::vector<std::int64_t> pack_ints(const PeriodZoneStats& s);
 std::vector<Wide> pack_wide(const PeriodZoneStats& s);
 void unpack(PeriodZoneStats& s, std::span<const std::int64_t> ints, std::span<const Wide> wide);
 
+// double(v), the same rounding: through int64 (one instruction) when v fits, else the 128-bit
+// conversion (a library call).
+inline double wide_to_double(Wide v) {
+    const bool fits = v >= Wide(std::numeric_limits<std::int64_t>::min()) &&
+                      v <= Wide(std::numeric_limits<std::int64_t>::max());
+    return fits ? double(std::int64_t(v)) : double(v);
+}
+
 inline double wide_mean_fixed(Wide sum, std::int64_t weight) {
-    return weight > 0 ? double(sum) / double(weight) * 0x1.0p-32
+    return weight > 0 ? wide_to_double(sum) / double(weight) * 0x1.0p-32
                       : std::numeric_limits<double>::quiet_NaN();
 }
 

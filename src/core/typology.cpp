@@ -89,6 +89,13 @@ std::vector<std::uint8_t> weak_for_years(const ModelConfig& m, const LevelSeries
     return ok;
 }
 
+// safety_lowest, or the series' precomputed selection when it is for this percentile.
+std::vector<std::uint8_t> lowest_safety(const TypologyRules& r, const ModelConfig& m,
+                                        const LevelSeries& s, double percent) {
+    if (!s.unsafe.empty() && s.unsafe_percent == percent) return s.unsafe;
+    return safety_lowest(r, m, s, percent);
+}
+
 std::string pct(double p) {
     std::ostringstream o;
     o << p << "%";
@@ -99,14 +106,10 @@ TypologyResult pressure_areas(const TypologyRules& r, const ModelConfig& m, cons
                               bool buurt_level) {
     const std::size_t zones = s.level->size();
     const YearZoneStats& last = *s.years.back();
-    const std::size_t sd = safety_index(m, r.safety_dimension);
-    std::vector<double> safety(zones);
-    for (std::size_t z = 0; z < zones; ++z) safety[z] = last.mean_dimension(z, sd);
     const double pctl = buurt_level ? r.buurt_safety_percentile : r.wijk_safety_percentile;
     Criterion weak{"weak in >= " + std::to_string(r.min_measurements) + " measurements",
                    weak_for_years(m, s, r.wijk_max_class, r.min_measurements)};
-    Criterion unsafe{"safety among the lowest " + pct(pctl),
-                     in_lowest_percent(safety, last.residents, pctl)};
+    Criterion unsafe{"safety among the lowest " + pct(pctl), lowest_safety(r, m, s, pctl)};
     Criterion share{"onvoldoende area share", std::vector<std::uint8_t>(zones, 0)};
     Criterion trend{"negative trend", std::vector<std::uint8_t>(zones, 0)};
     Criterion size{"residents", std::vector<std::uint8_t>(zones, 0)};
@@ -141,6 +144,15 @@ TypologyResult pressure_areas(const TypologyRules& r, const ModelConfig& m, cons
 
 }  // namespace
 
+std::vector<std::uint8_t> safety_lowest(const TypologyRules& r, const ModelConfig& m,
+                                        const LevelSeries& s, double percent) {
+    const YearZoneStats& last = *s.years.back();
+    const std::size_t sd = safety_index(m, r.safety_dimension);
+    std::vector<double> safety(s.level->size());
+    for (std::size_t z = 0; z < safety.size(); ++z) safety[z] = last.mean_dimension(z, sd);
+    return in_lowest_percent(safety, last.residents, percent);
+}
+
 std::vector<std::vector<std::uint8_t>> zone_classes(const ModelConfig& m, const LevelSeries& s) {
     const std::size_t zones = s.level->size();
     std::vector<std::vector<std::uint8_t>> out(s.years.size(), std::vector<std::uint8_t>(zones));
@@ -164,14 +176,11 @@ TypologyResult aandachtsbuurten(const TypologyRules& r, const ModelConfig& m,
                                 const LevelSeries& s) {
     const std::size_t zones = s.level->size();
     const YearZoneStats& last = *s.years.back();
-    const std::size_t sd = safety_index(m, r.safety_dimension);
-    std::vector<double> safety(zones);
-    for (std::size_t z = 0; z < zones; ++z) safety[z] = last.mean_dimension(z, sd);
     Criterion weak{"at best zwak in >= " + std::to_string(r.min_measurements) + " measurements",
                    weak_for_years(m, s, r.buurt_max_class, r.min_measurements)};
     Criterion onv{"onvoldoende cells present", std::vector<std::uint8_t>(zones, 0)};
     Criterion unsafe{"safety among the lowest " + pct(r.buurt_safety_percentile),
-                     in_lowest_percent(safety, last.residents, r.buurt_safety_percentile)};
+                     lowest_safety(r, m, s, r.buurt_safety_percentile)};
     Criterion size{">= " + std::to_string(r.buurt_min_residents) + " residents",
                    std::vector<std::uint8_t>(zones, 0)};
     for (std::size_t z = 0; z < zones; ++z) {

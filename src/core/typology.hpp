@@ -52,9 +52,18 @@ struct LevelSeries {
     // Optional, for callers that evaluate several types on one level (sweeps, per member):
     // the class of each zone's mean deviation per year (zone_classes), else computed per call.
     std::vector<std::vector<std::uint8_t>> classes;
+    // Optional, likewise: the zones whose safety dimension is among the lowest unsafe_percent
+    // per cent in the latest year (safety_lowest), used when a type asks for that percentile.
+    std::vector<std::uint8_t> unsafe;
+    double unsafe_percent = -1;
     // false: leave TypologyResult::missed empty (no near-miss explanations).
     bool explain = true;
 };
+
+// The zones whose mean safety dimension (rules.safety_dimension) is among the lowest `percent`
+// per cent of the zones with residents in the latest year of `s`.
+std::vector<std::uint8_t> safety_lowest(const TypologyRules& r, const ModelConfig& m,
+                                        const LevelSeries& s, double percent);
 
 // The class of each zone's mean deviation (0: no residents), per year of `s`.
 std::vector<std::vector<std::uint8_t>> zone_classes(const ModelConfig& m, const LevelSeries& s);

@@ -221,3 +221,20 @@ TEST_CASE("aandachtsbuurten at each rule's boundary", "[typology]") {
         CHECK_THAT(t.missed[0], Catch::Contains("onvoldoende"));
     }
 }
+
+TEST_CASE("wide_to_double rounds as the 128-bit conversion does", "[aggregate]") {
+    const Wide two63 = Wide(1) << 63;
+    std::vector<Wide> vs{
+        0,      1,     -1,         (Wide(1) << 53) + 1, -(Wide(1) << 53) - 1, two63 - 1,
+        -two63, two63, -two63 - 1, two63 * 5 + 12345,   -(two63 * 7) - 1};
+    std::uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 1000; ++i) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        vs.push_back(Wide(std::int64_t(x)) >> (i % 64));
+        vs.push_back(Wide(std::int64_t(x)) * (i + 1) * 1000003);  // beyond int64 as well
+    }
+    for (const Wide v : vs) {
+        INFO(double(v));
+        CHECK(wide_to_double(v) == double(v));
+    }
+}

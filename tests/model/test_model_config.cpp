@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -80,6 +82,17 @@ TEST_CASE("a valid model parses", "[model][config]") {
     CHECK(m.classes.classify(-0.3) == 1);
     CHECK(m.classes.classify(-0.2) == 2);  // a limit belongs to the class above it
     CHECK(m.classes.classify(0.25) == 4);
+    // The same answer as upper_bound over the limits, everywhere (NaN and infinities included).
+    std::vector<double> probe{std::nan(""), -INFINITY, INFINITY, -0.0, 0.0};
+    for (const double l : m.classes.limits)
+        probe.insert(probe.end(), {l, std::nextafter(l, -INFINITY), std::nextafter(l, INFINITY)});
+    for (int i = -400; i <= 400; ++i) probe.push_back(i * 0.0025);
+    for (const double v : probe) {
+        INFO(v);
+        const auto& L = m.classes.limits;
+        CHECK(m.classes.classify(v) ==
+              1 + int(std::upper_bound(L.begin(), L.end(), v) - L.begin()));
+    }
 }
 
 TEST_CASE("invalid models are rejected naming the key and its line", "[model][config][bad-input]") {
