@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -605,11 +606,21 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
                 mx.z[y] = f->read_rows<float>("/matrix/" + std::to_string(x.years[y]) + "/z", 0,
                                               std::int64_t(mx.residents[y].size()));
         };
-        for (std::size_t y = 0; y < ny; ++y) {
-            if (owner(y) != nr) continue;
+        // This rank's years: z read one after the other (HDF5 is not thread-safe), then the
+        // years prepared on the OpenMP threads (each year's result is the same on any thread).
+        std::vector<std::size_t> mine_y;
+        for (std::size_t y = 0; y < ny; ++y)
+            if (owner(y) == nr) {
+                mine_y.push_back(y);
+                read_z(y);
+                if (x.last_period && y + 1 == ny) read_z(y - 1);
+            }
+        Section sec("read/prepare (sort, quantise)");
+        std::exception_ptr failed;
+#pragma omp parallel for schedule(dynamic, 1)
+        for (std::size_t j = 0; j < mine_y.size(); ++j) try {
+            const std::size_t y = mine_y[j];
             const bool with_prev = x.last_period && y + 1 == ny;
-            read_z(y);
-            if (with_prev) read_z(y - 1);
             SweepYearInput in;
             in.cells = mx.residents[y].size();
             in.indicators = ni;
@@ -621,15 +632,13 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
                 in.prev_z = mx.z[y - 1].data();
                 in.prev_index = mx.prev_index[y].data();
             }
-            {
-                Section sec("read/prepare (sort, quantise)");
-                out.years[y] = sweep_prepare(in, nz, zq_of(y), packed_of(y), false);
-            }
-            // Keep z of year ny - 2 for the last period when this rank prepares that too.
-            if (!(x.last_period && y + 2 == ny && owner(ny - 1) == nr))
-                std::vector<float>().swap(mx.z[y]);
-            if (with_prev) std::vector<float>().swap(mx.z[y - 1]);
+            out.years[y] = sweep_prepare(in, nz, zq_of(y), packed_of(y), false);
+        } catch (...) {
+#pragma omp critical(leefbaar_sweep_prepare_failed)
+            if (!failed) failed = std::current_exception();
         }
+        if (failed) std::rethrow_exception(failed);
+        for (auto& z : mx.z) std::vector<float>().swap(z);
     }
     MPI_Win_sync(out.win);
     MPI_Barrier(out.node);
@@ -688,6 +697,7 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
             zsegs[std::size_t(r)] = static_cast<char*>(q);
         }
         MPI_Win_lock_all(MPI_MODE_NOCHECK, out.zwin);
+#pragma omp parallel for schedule(dynamic, 1)
         for (std::size_t y = 0; y < ny; ++y) {
             if (!has[y]) continue;
             auto* zv = reinterpret_cast<std::int16_t*>(zsegs[std::size_t(owner(y))] + zoff[y]);
