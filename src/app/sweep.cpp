@@ -619,24 +619,24 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
         std::exception_ptr failed;
 #pragma omp parallel for schedule(dynamic, 1)
         for (std::size_t j = 0; j < mine_y.size(); ++j) try {
-            const std::size_t y = mine_y[j];
-            const bool with_prev = x.last_period && y + 1 == ny;
-            SweepYearInput in;
-            in.cells = mx.residents[y].size();
-            in.indicators = ni;
-            in.z = mx.z[y].data();
-            in.residents = mx.residents[y].data();
-            in.dwellings = mx.dwellings[y].data();
-            in.zone = mx.zone[y].data();
-            if (with_prev) {
-                in.prev_z = mx.z[y - 1].data();
-                in.prev_index = mx.prev_index[y].data();
-            }
-            out.years[y] = sweep_prepare(in, nz, zq_of(y), packed_of(y), false);
-        } catch (...) {
+                const std::size_t y = mine_y[j];
+                const bool with_prev = x.last_period && y + 1 == ny;
+                SweepYearInput in;
+                in.cells = mx.residents[y].size();
+                in.indicators = ni;
+                in.z = mx.z[y].data();
+                in.residents = mx.residents[y].data();
+                in.dwellings = mx.dwellings[y].data();
+                in.zone = mx.zone[y].data();
+                if (with_prev) {
+                    in.prev_z = mx.z[y - 1].data();
+                    in.prev_index = mx.prev_index[y].data();
+                }
+                out.years[y] = sweep_prepare(in, nz, zq_of(y), packed_of(y), false);
+            } catch (...) {
 #pragma omp critical(leefbaar_sweep_prepare_failed)
-            if (!failed) failed = std::current_exception();
-        }
+                if (!failed) failed = std::current_exception();
+            }
         if (failed) std::rethrow_exception(failed);
         for (auto& z : mx.z) std::vector<float>().swap(z);
     }
@@ -932,6 +932,18 @@ double quantile_sorted(const std::vector<double>& v, double q) {
     const auto hi = std::min(lo + 1, v.size() - 1);
     return v[lo] + (pos - double(lo)) * (v[hi] - v[lo]);
 }
+// quantile_sorted(v sorted, q) by selection (nth_element) instead of a full sort: the same two
+// order statistics, the same arithmetic. v (finite values) is reordered.
+double quantile_select(std::vector<double>& v, double q) {
+    if (v.empty()) return std::nan("");
+    const double pos = q * double(v.size() - 1);
+    const auto lo = std::size_t(std::floor(pos));
+    const auto hi = std::min(lo + 1, v.size() - 1);
+    std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(lo), v.end());
+    const double a = v[lo];
+    const double b = hi == lo ? a : *std::min_element(v.begin() + std::ptrdiff_t(hi), v.end());
+    return a + (pos - double(lo)) * (b - a);
+}
 double quantile(std::vector<double> v, double q) {
     v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }),
             v.end());
@@ -1107,24 +1119,24 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
                     const int bc = std::isfinite(b) ? m.classes.classify(b) : 0;
                     int cmin = 99, cmax = 0;
                     std::size_t differs = 0, nfin = 0;
-                    std::vector<double> sorted;
-                    sorted.reserve(K);
+                    std::vector<double> finite;
+                    finite.reserve(K);
                     for (double s : v)
                         if (std::isfinite(s)) {
                             const int c = m.classes.classify(s);
                             cmin = std::min(cmin, c), cmax = std::max(cmax, c), differs += c != bc,
                             ++nfin;
-                            sorted.push_back(s);
+                            finite.push_back(s);
                         }
-                    std::sort(sorted.begin(), sorted.end());
                     std::vector<std::string> row{lv.name, lv.codes[z], lv.names[z]};
                     auto score = [&](double s) {
                         return io::csv_number(std::isfinite(s) ? m.reference_level + s : s);
                     };
                     double mn = std::nan(""), mx = std::nan("");
-                    if (nfin) mn = quantile_sorted(sorted, 0.0), mx = quantile_sorted(sorted, 1.0);
-                    for (double s : {b, mean_of(v), std::nan(""), mn, quantile_sorted(sorted, 0.05),
-                                     quantile_sorted(sorted, 0.95), mx})
+                    if (nfin) mn = quantile_select(finite, 0.0), mx = quantile_select(finite, 1.0);
+                    const double p05 = quantile_select(finite, 0.05),
+                                 p95 = quantile_select(finite, 0.95);
+                    for (double s : {b, mean_of(v), std::nan(""), mn, p05, p95, mx})
                         row.push_back(score(s));
                     row[5] = io::csv_number(sd_of(v));
                     row.push_back(bc ? std::to_string(bc) : "");

@@ -318,11 +318,18 @@ std::vector<double> member_weights(const SweepSpec& s, std::int64_t member) {
 namespace {
 // Average ranks (1-based) of v over the positions idx: sorted (value, position) pairs, so ties
 // are in position order and share their average rank.
-std::vector<double> average_ranks(const std::vector<double>& v,
-                                  const std::vector<std::size_t>& idx) {
+// Average ranks (1-based, ties averaged) of v[idx[i]]. hint: a permutation of 0..n-1 in which
+// v[idx[.]] is expected to be nearly sorted (a sweep member against the base run): the pairs
+// are sorted from that order, which the sort does faster; the sorted pairs are distinct, so
+// the result does not depend on the order they start in.
+std::vector<double> average_ranks(const std::vector<double>& v, const std::vector<std::size_t>& idx,
+                                  const std::vector<std::size_t>* hint = nullptr) {
     const std::size_t n = idx.size();
     std::vector<std::pair<double, std::size_t>> o(n);
-    for (std::size_t i = 0; i < n; ++i) o[i] = {v[idx[i]], i};
+    if (hint)
+        for (std::size_t i = 0; i < n; ++i) o[i] = {v[idx[(*hint)[i]]], (*hint)[i]};
+    else
+        for (std::size_t i = 0; i < n; ++i) o[i] = {v[idx[i]], i};
     std::sort(o.begin(), o.end());
     std::vector<double> r(n);
     for (std::size_t i = 0; i < n;) {
@@ -365,6 +372,11 @@ SpearmanReference::SpearmanReference(std::vector<double> a) : a_(std::move(a)) {
     if (idx_.size() >= 2) {
         ra_ = average_ranks(a_, idx_);
         ma_ = std::accumulate(ra_.begin(), ra_.end(), 0.0) / double(idx_.size());
+        order_.resize(idx_.size());
+        std::iota(order_.begin(), order_.end(), std::size_t(0));
+        std::sort(order_.begin(), order_.end(), [&](std::size_t x, std::size_t y) {
+            return std::make_pair(a_[idx_[x]], x) < std::make_pair(a_[idx_[y]], y);
+        });
     }
 }
 
@@ -373,7 +385,7 @@ double SpearmanReference::operator()(const std::vector<double>& b) const {
     bool same = b.size() >= a_.size() && idx_.size() >= 2;
     for (std::size_t k = 0; k < idx_.size() && same; ++k) same = std::isfinite(b[idx_[k]]);
     if (!same) return spearman(a_, b);
-    return correlate(ra_, ma_, average_ranks(b, idx_));
+    return correlate(ra_, ma_, average_ranks(b, idx_, &order_));
 }
 
 }  // namespace leefbaar

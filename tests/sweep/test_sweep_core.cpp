@@ -409,4 +409,20 @@ TEST_CASE("Spearman's rho", "[sweep]") {
         const double want = spearman(a, b), got = ref(b);
         CHECK((want == got || (std::isnan(want) && std::isnan(got))));
     }
+    // A sweep-like case: 3,000 zones, members near the base with ties and missing zones; the
+    // reference form (ranks sorted from the base's order) gives spearman's bits.
+    std::mt19937_64 rng(5);
+    std::normal_distribution<double> nd(0, 1);
+    std::vector<double> base(3000);
+    for (std::size_t i = 0; i < base.size(); ++i)
+        base[i] = i % 97 == 0 ? NAN : std::round(nd(rng) * 50) / 50;  // ties
+    const SpearmanReference bref(base);
+    for (int m = 0; m < 20; ++m) {
+        std::vector<double> b(base);
+        for (auto& v : b) v += nd(rng) * 0.01 * m;
+        if (m % 5 == 4) b[10] = NAN;
+        const double want = spearman(base, b), got = bref(b);
+        INFO("member " << m);
+        CHECK(want == got);
+    }
 }
