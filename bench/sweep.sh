@@ -6,7 +6,9 @@
 #   bench/sweep.sh [RUN_DIR]      env: NP (ranks, default 2), OMP_NUM_THREADS (default 1),
 #                                      KS ("250 500 1000"), LEEFBAAR (binary), WORK (scratch),
 #                                      CONFIG (run config, passed as --config; default: the one
-#                                      named in RUN_DIR/run.json)
+#                                      named in RUN_DIR/run.json), REPS (sweeps per K, default 2:
+#                                      the fastest counts, as the sgemm's best of 3; the first
+#                                      process after a pause runs ~1 s slower on this VM)
 #
 # RUN_DIR defaults to out/nl-synthetic when it holds a complete run (leefbaar.h5 with status
 # complete and summary.json), else a small synthetic run is made in $WORK. The sgemm baseline is
@@ -114,7 +116,16 @@ PY
 SECTIONS=""
 for K in $KS; do
   printf '[sweep]\nkind = "montecarlo"\nmembers = %d\nseed = 1\nscale = 0.1\n' "$K" > "$WORK/mc$K.toml"
-  "${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/mc$K.toml" --out "$WORK/sweep$K" ${CONFIG:+--config "$CONFIG"}
+  BEST=""
+  for ((rep = 1; rep <= ${REPS:-2}; rep++)); do
+    "${MPIRUN[@]}" "$LEEFBAAR" -q sweep "$RUN" --weights "$WORK/mc$K.toml" --out "$WORK/sweep$K-rep$rep" ${CONFIG:+--config "$CONFIG"}
+    T=$(python3 -c "import json;print(json.load(open('$WORK/sweep$K-rep$rep/timing.json'))['seconds']['total'])")
+    echo "K=$K rep $rep: total $T s" >&2
+    if [[ -z $BEST ]] || python3 -c "import sys;sys.exit(0 if $T < $BEST_T else 1)"; then BEST=$rep BEST_T=$T; fi
+  done
+  rm -rf "$WORK/sweep$K"
+  mv "$WORK/sweep$K-rep$BEST" "$WORK/sweep$K"
+  rm -rf "$WORK"/sweep"$K"-rep*
   read -r CELLS NI TOT RD SC WR KERNEL SCPU < <(python3 -c "import json;t=json.load(open('$WORK/sweep$K/timing.json'));s=t['seconds'];print(t['cells'],t['indicators'],s['total'],s['read'],s['score'],s['write'],t.get('kernel','?'),t.get('cpu_seconds',{}).get('score',float('nan')))")
   read -r SG SGCPU _ < <("$WORK/sgemm" "$CELLS" "$NI" "$K")
   LOAD=$(cut -d' ' -f1 /proc/loadavg)

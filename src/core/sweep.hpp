@@ -139,8 +139,11 @@ bool sweep_kernel_has_avx512();
 // Scores `k` members (quantised weights wq: k x indicators, quantise_weight) on one prepared
 // year and adds each member's cells into year[m] (and period[m] when p.period; period may be
 // empty otherwise); overwrite = true: sets them instead (year[m] and period[m] need not be
-// zeroed). The stats must be sized (zones, dimensions, classes) by the caller. Integer
-// sums: exact in any order, so the result is independent of tiles, threads and ranks.
+// zeroed). The stats must be sized by the caller, all members alike: full (resize(zones,
+// dimensions, classes)) or compact (YearZoneStats::resize_compact: class bands, kept
+// dimensions, per-class totals; period stats with all or no dimensions), and the kernel fills
+// exactly what they hold. Integer sums: exact in any order, so the result is independent of
+// tiles, threads and ranks.
 void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, std::size_t dims,
                           const ClassScheme& classes, std::span<const std::int32_t> wq,
                           std::size_t k, std::vector<YearZoneStats>& year,
