@@ -48,10 +48,6 @@ json num(double v) {
     return std::isnan(v) ? json(nullptr) : json(v);
 }
 
-std::string str(std::int64_t v) {
-    return std::to_string(v);
-}
-
 // Wall time of consecutive sections of the stage.
 class Sections {
   public:

@@ -297,27 +297,53 @@ MemberStatsLayout member_stats_layout(const RunContext& x) {
     return out;
 }
 
+// A thread's statistics of the coarser levels, reused member after member: their member-
+// independent fields (residents, dwellings, cells) are the same for every member, so the first
+// member rolls everything up and the others only their scores and class counts.
+struct MemberScratch {
+    std::vector<std::vector<YearZoneStats>> rolled;  // levels x years (level 0: unused)
+    std::vector<PeriodZoneStats> prolled;            // levels (level 0: unused)
+    bool primed = false;
+};
+
 // From one member's finest-level statistics (compact: member_stats_layout) to its row.
 void member_row(const RunContext& x, const RowLayout& L, std::span<const double> w,
-                const std::vector<YearZoneStats>& fine, const PeriodZoneStats* pfine, double* row) {
+                const std::vector<YearZoneStats>& fine, const PeriodZoneStats* pfine, double* row,
+                MemberScratch& scratch) {
     const ModelConfig& m = x.rc.model;
     const AggregationConfig& ag = x.rc.aggregation;
     const std::size_t nl = x.levels.size(), ny = x.ny, nc = x.nc;
     std::copy(w.begin(), w.end(), row + L["weights"].offset);
     auto sec = std::make_unique<Section>("score/member_row/roll-up");
     // Coarser levels rolled up from the finest (level 0 is `fine` itself, not copied).
-    std::vector<std::vector<YearZoneStats>> rolled(nl);
+    auto& rolled = scratch.rolled;
+    auto& prolled = scratch.prolled;
+    const bool first = !scratch.primed;
+    if (first) {
+        rolled.assign(nl, std::vector<YearZoneStats>(ny));
+        prolled.assign(nl, PeriodZoneStats{});
+    }
     auto Ys = [&](std::size_t k, std::size_t y) -> const YearZoneStats& {
         return k == 0 ? fine[y] : rolled[k][y];
     };
     for (std::size_t k = 1; k < nl; ++k)
-        for (std::size_t y = 0; y < ny; ++y)
-            rolled[k].push_back(roll_up(Ys(k - 1, y), x.levels[k - 1].parent, x.levels[k].size()));
-    std::vector<PeriodZoneStats> prolled(nl);
+        for (std::size_t y = 0; y < ny; ++y) {
+            const auto& parent = x.levels[k - 1].parent;
+            if (first)
+                rolled[k][y] = roll_up(Ys(k - 1, y), parent, x.levels[k].size());
+            else
+                roll_up_scores(Ys(k - 1, y), parent, rolled[k][y]);
+        }
     auto Ps = [&](std::size_t k) -> const PeriodZoneStats& { return k == 0 ? *pfine : prolled[k]; };
     if (pfine)
-        for (std::size_t k = 1; k < nl; ++k)
-            prolled[k] = roll_up(Ps(k - 1), x.levels[k - 1].parent, x.levels[k].size());
+        for (std::size_t k = 1; k < nl; ++k) {
+            const auto& parent = x.levels[k - 1].parent;
+            if (first)
+                prolled[k] = roll_up(Ps(k - 1), parent, x.levels[k].size());
+            else
+                roll_up_scores(Ps(k - 1), parent, prolled[k]);
+        }
+    scratch.primed = true;
     sec = std::make_unique<Section>("score/member_row/national, onvoldoende, zone means");
     std::uint8_t* onv_flags = L.flags(row, L["onvoldoende/" + x.levels[std::size_t(x.kb)].name]);
     // National totals from the coarsest level when every zone of every finer level has a
@@ -344,9 +370,9 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
                 : 0.0;
         std::int64_t n = 0;
         const auto& b = Ys(kb, y);
+        const auto onv_span = b.class_span(1, ag.onvoldoende_max_class);
         for (std::size_t z = 0; z < b.zones; ++z) {
-            const bool onv = b.residents_in_classes(z, 1, ag.onvoldoende_max_class) >=
-                             ag.onvoldoende_min_residents;
+            const bool onv = b.residents_in(z, onv_span) >= ag.onvoldoende_min_residents;
             n += onv;
             if (y + 1 == ny) onv_flags[z] = onv;
         }
@@ -750,12 +776,17 @@ void score_members(const RunContext& x, const RowLayout& L, const std::vector<Sw
         auto& [ys, ps] = per_thread[std::size_t(omp_get_thread_num())];
         std::vector<PeriodZoneStats> none;
         std::vector<YearZoneStats> fine(x.ny);
+        MemberScratch scratch;
+        // Per year: the thread's first `primed` member slots hold that year's member-
+        // independent fields already (set by an earlier call): later calls set the scores only.
+        std::vector<std::size_t> primed(x.ny, 0);
 #pragma omp for schedule(dynamic, 1)
         for (std::size_t t = 0; t < ntiles; ++t) {
             const std::size_t m0 = t * tile, mk = std::min(tile, k - m0);
             std::vector<PeriodZoneStats> pt;
             for (std::size_t y = 0; y < x.ny; ++y) {
-                // The kernel sets every field (overwrite): no zeroing pass over the stats.
+                // The kernel sets every field (overwrite): no zeroing pass over the stats; the
+                // member-independent ones only in slots not used for this year before.
                 std::vector<YearZoneStats> yt;  // the tile's members, moved in and back out
                 for (std::size_t m = 0; m < mk; ++m) yt.push_back(std::move(ys[y][m]));
                 const bool with_prev = x.last_period && y + 1 == x.ny;
@@ -764,18 +795,21 @@ void score_members(const RunContext& x, const RowLayout& L, const std::vector<Sw
                         pt.push_back(std::move(ps[m]));
                     }
                 Section sec("score/kernel");
+                const SweepStatsMode mode =
+                    mk <= primed[y] ? SweepStatsMode::overwrite_scores : SweepStatsMode::overwrite;
                 sweep_score_prepared(
                     pr[y], x.dim_of, x.nd, x.rc.model.classes,
                     std::span<const std::int32_t>(wq.data() + m0 * x.ni, mk * x.ni), mk, yt,
-                    with_prev ? pt : none, SweepKernelPath::automatic, true);
+                    with_prev ? pt : none, SweepKernelPath::automatic, mode);
+                primed[y] = std::max(primed[y], mk);
                 for (std::size_t m = 0; m < mk; ++m) ys[y][m] = std::move(yt[m]);
             }
             for (std::size_t m = 0; m < mk; ++m) {
                 for (std::size_t y = 0; y < x.ny; ++y) std::swap(fine[y], ys[y][m]);
                 Section sec("score/member_row");
                 member_row(x, L, std::span<const double>(weights.data() + (m0 + m) * x.ni, x.ni),
-                           fine, x.last_period ? &pt[m] : nullptr,
-                           rows.data() + (m0 + m) * L.width);
+                           fine, x.last_period ? &pt[m] : nullptr, rows.data() + (m0 + m) * L.width,
+                           scratch);
                 for (std::size_t y = 0; y < x.ny; ++y) std::swap(fine[y], ys[y][m]);
             }
             for (std::size_t m = 0; m < pt.size(); ++m) ps[m] = std::move(pt[m]);

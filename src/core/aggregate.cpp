@@ -64,9 +64,6 @@ void YearZoneStats::add(const YearZoneStats& o) {
     add_to(cells_class, o.cells_class);
 }
 
-double YearZoneStats::mean_deviation(std::size_t z) const {
-    return wide_mean_fixed(wsum_dev[z], residents[z]);
-}
 double YearZoneStats::mean_dimension(std::size_t z, std::size_t d) const {
     std::size_t slot = d;
     if (!dim_ids.empty()) {
@@ -79,36 +76,32 @@ double YearZoneStats::mean_dimension(std::size_t z, std::size_t d) const {
     return wide_mean_fixed(wsum_dim[z * dims + slot], residents[z]);
 }
 
-namespace {
-// The sum of v[z * classes + band] over the classes lo..hi (1-based, clipped to the classes).
-std::int64_t sum_classes(const YearZoneStats& s, const std::vector<std::int64_t>& v, std::size_t z,
-                         int lo, int hi) {
-    std::int64_t n = 0;
-    if (!s.banded()) {
-        for (int c = std::max(lo, 1); c <= hi && c <= int(s.classes); ++c)
-            n += v[z * s.classes + std::size_t(c - 1)];
-        return n;
+YearZoneStats::ClassSpan YearZoneStats::class_span(int lo, int hi) const {
+    if (!banded()) {
+        const int a = std::max(lo, 1), b = std::min(hi, int(classes));
+        return a > b ? ClassSpan{0, 0} : ClassSpan{std::size_t(a - 1), std::size_t(b)};
     }
-    const int a = std::max(lo, 1), b = std::min(hi, s.band_top.back());
-    int first = 1;
-    for (std::size_t k = 0; k < s.band_top.size(); first = s.band_top[k] + 1, ++k) {
-        const int last = s.band_top[k];
-        if (last < a || first > b) continue;  // outside the range
-        if (first < a || last > b)
+    const int a = std::max(lo, 1), b = std::min(hi, band_top.back());
+    std::size_t first = band_top.size(), last = 0;
+    int start = 1;
+    for (std::size_t k = 0; k < band_top.size(); start = band_top[k] + 1, ++k) {
+        const int top = band_top[k];
+        if (top < a || start > b) continue;  // outside the range
+        if (start < a || top > b)
             throw Error("aggregate", "internal: classes " + std::to_string(lo) + ".." +
                                          std::to_string(hi) + " cut the class band " +
-                                         std::to_string(first) + ".." + std::to_string(last));
-        n += v[z * s.classes + k];
+                                         std::to_string(start) + ".." + std::to_string(top));
+        first = std::min(first, k);
+        last = k + 1;
     }
-    return n;
+    return first < last ? ClassSpan{first, last} : ClassSpan{0, 0};
 }
-}  // namespace
 
 std::int64_t YearZoneStats::residents_in_classes(std::size_t z, int lo, int hi) const {
-    return sum_classes(*this, res_class, z, lo, hi);
+    return residents_in(z, class_span(lo, hi));
 }
 std::int64_t YearZoneStats::cells_in_classes(std::size_t z, int lo, int hi) const {
-    return sum_classes(*this, cells_class, z, lo, hi);
+    return cells_in(z, class_span(lo, hi));
 }
 
 YearZoneStats compact(const YearZoneStats& full, const std::vector<int>& dims_kept,
@@ -365,6 +358,47 @@ PeriodZoneStats roll_up(const PeriodZoneStats& s, std::span<const std::int32_t> 
             p.wsum_dind[qi * s.indicators + i] += s.wsum_dind[z * s.indicators + i];
     }
     return p;
+}
+
+void roll_up_scores(const YearZoneStats& s, std::span<const std::int32_t> parent,
+                    YearZoneStats& p) {
+    if (p.dims != s.dims || p.classes != s.classes || p.band_top != s.band_top ||
+        p.dim_ids != s.dim_ids)
+        throw Error("aggregate", "internal: roll_up_scores into statistics of another layout");
+    std::fill(p.wsum_dev.begin(), p.wsum_dev.end(), Wide(0));
+    std::fill(p.wsum_dim.begin(), p.wsum_dim.end(), Wide(0));
+    std::fill(p.res_class.begin(), p.res_class.end(), 0);
+    std::fill(p.cells_class.begin(), p.cells_class.end(), 0);
+    const std::size_t nd = s.dims, nc = s.classes;
+    for (std::size_t z = 0; z < s.zones; ++z) {
+        const std::int32_t q = parent[z];
+        if (q < 0) continue;
+        const auto qi = std::size_t(q);
+        p.wsum_dev[qi] += s.wsum_dev[z];
+        for (std::size_t d = 0; d < nd; ++d) p.wsum_dim[qi * nd + d] += s.wsum_dim[z * nd + d];
+        for (std::size_t c = 0; c < nc; ++c) {
+            p.res_class[qi * nc + c] += s.res_class[z * nc + c];
+            p.cells_class[qi * nc + c] += s.cells_class[z * nc + c];
+        }
+    }
+}
+
+void roll_up_scores(const PeriodZoneStats& s, std::span<const std::int32_t> parent,
+                    PeriodZoneStats& p) {
+    if (p.dims != s.dims || p.indicators != s.indicators)
+        throw Error("aggregate", "internal: roll_up_scores into statistics of another layout");
+    std::fill(p.wsum_delta.begin(), p.wsum_delta.end(), Wide(0));
+    std::fill(p.wsum_ddim.begin(), p.wsum_ddim.end(), Wide(0));
+    std::fill(p.wsum_dind.begin(), p.wsum_dind.end(), Wide(0));
+    const std::size_t nd = s.dims, ni = s.indicators;
+    for (std::size_t z = 0; z < s.zones; ++z) {
+        const std::int32_t q = parent[z];
+        if (q < 0) continue;
+        const auto qi = std::size_t(q);
+        p.wsum_delta[qi] += s.wsum_delta[z];
+        for (std::size_t d = 0; d < nd; ++d) p.wsum_ddim[qi * nd + d] += s.wsum_ddim[z * nd + d];
+        for (std::size_t i = 0; i < ni; ++i) p.wsum_dind[qi * ni + i] += s.wsum_dind[z * ni + i];
+    }
 }
 
 namespace {

@@ -8,6 +8,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/exact_sum.hpp"
@@ -16,6 +17,19 @@
 namespace leefbaar {
 
 using Wide = ExactSum::Raw;  // __int128
+
+// double(v), the same rounding: through int64 (one instruction) when v fits, else the 128-bit
+// conversion (a library call).
+inline double wide_to_double(Wide v) {
+    const bool fits = v >= Wide(std::numeric_limits<std::int64_t>::min()) &&
+                      v <= Wide(std::numeric_limits<std::int64_t>::max());
+    return fits ? double(std::int64_t(v)) : double(v);
+}
+
+inline double wide_mean_fixed(Wide sum, std::int64_t weight) {
+    return weight > 0 ? wide_to_double(sum) / double(weight) * 0x1.0p-32
+                      : std::numeric_limits<double>::quiet_NaN();
+}
 
 // One zone level: codes, names, and the index of each zone's parent in the next level.
 struct ZoneLevelTable {
@@ -50,11 +64,28 @@ struct YearZoneStats {
     void resize_compact(std::size_t z, std::vector<int> dims_kept, std::vector<int> tops);
     bool banded() const { return !band_top.empty(); }
     void add(const YearZoneStats& o);  // element-wise (same shape and layout), totals included
-    double mean_deviation(std::size_t z) const;  // NaN when no residents
+    double mean_deviation(std::size_t z) const {  // NaN when no residents
+        return wide_mean_fixed(wsum_dev[z], residents[z]);
+    }
     double mean_dimension(std::size_t z, std::size_t d) const;
     std::int64_t residents_in_classes(std::size_t z, int lo,
                                       int hi) const;  // classes lo..hi (1-based)
     std::int64_t cells_in_classes(std::size_t z, int lo, int hi) const;
+    // The stored classes or bands [first, second) that make up classes lo..hi (1-based,
+    // clipped to the classes; empty when none); throws when the range cuts a band. Loops over
+    // zones take it once and sum with residents_in / cells_in.
+    using ClassSpan = std::pair<std::size_t, std::size_t>;
+    ClassSpan class_span(int lo, int hi) const;
+    std::int64_t residents_in(std::size_t z, ClassSpan sp) const {
+        std::int64_t n = 0;
+        for (std::size_t b = sp.first; b < sp.second; ++b) n += res_class[z * classes + b];
+        return n;
+    }
+    std::int64_t cells_in(std::size_t z, ClassSpan sp) const {
+        std::int64_t n = 0;
+        for (std::size_t b = sp.first; b < sp.second; ++b) n += cells_class[z * classes + b];
+        return n;
+    }
 };
 
 // Statistics of one period on one level, over cells scored in both years, weighted by the
@@ -125,6 +156,14 @@ YearZoneStats roll_up(const YearZoneStats& s, std::span<const std::int32_t> pare
                       std::size_t parent_zones);
 PeriodZoneStats roll_up(const PeriodZoneStats& s, std::span<const std::int32_t> parent,
                         std::size_t parent_zones);
+// roll_up into `out`, which holds roll_up(s, parent, ...) of statistics with the same member-
+// independent fields as s (residents, dwellings, cells: a sweep's members of one year) and is
+// left with them: only the score sums and class counts are rolled up (the same values as
+// roll_up). For statistics rolled up member after member without reallocating.
+void roll_up_scores(const YearZoneStats& s, std::span<const std::int32_t> parent,
+                    YearZoneStats& out);
+void roll_up_scores(const PeriodZoneStats& s, std::span<const std::int32_t> parent,
+                    PeriodZoneStats& out);
 
 // The integer arrays of the stats as one buffer of int64 and one of Wide, for reductions
 // across ranks (pack, reduce, unpack).
@@ -134,18 +173,5 @@ void unpack(YearZoneStats& s, std::span<const std::int64_t> ints, std::span<cons
 std::vector<std::int64_t> pack_ints(const PeriodZoneStats& s);
 std::vector<Wide> pack_wide(const PeriodZoneStats& s);
 void unpack(PeriodZoneStats& s, std::span<const std::int64_t> ints, std::span<const Wide> wide);
-
-// double(v), the same rounding: through int64 (one instruction) when v fits, else the 128-bit
-// conversion (a library call).
-inline double wide_to_double(Wide v) {
-    const bool fits = v >= Wide(std::numeric_limits<std::int64_t>::min()) &&
-                      v <= Wide(std::numeric_limits<std::int64_t>::max());
-    return fits ? double(std::int64_t(v)) : double(v);
-}
-
-inline double wide_mean_fixed(Wide sum, std::int64_t weight) {
-    return weight > 0 ? wide_to_double(sum) / double(weight) * 0x1.0p-32
-                      : std::numeric_limits<double>::quiet_NaN();
-}
 
 }  // namespace leefbaar

@@ -69,15 +69,6 @@ double TransformSpec::apply(double x) const {
     return x;
 }
 
-int ClassScheme::classify(double v) const {
-    // 1 + the position upper_bound would give on the increasing limits: the number of limits
-    // that v is not below (NaN: all of them, as upper_bound), counted without branches (a
-    // binary search over 8 limits mispredicts on every other step).
-    int n = 1;
-    for (const double l : limits) n += !(v < l);
-    return n;
-}
-
 int ModelConfig::dimension_index(const std::string& d) const {
     const auto it = std::find(dimensions.begin(), dimensions.end(), d);
     return it == dimensions.end() ? -1 : int(it - dimensions.begin());

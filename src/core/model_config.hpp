@@ -48,8 +48,15 @@ struct IndicatorSpec {
 struct ClassScheme {
     std::vector<double> limits;       // increasing; n limits give n+1 classes
     std::vector<std::string> labels;  // n+1 labels
-    // 1-based class of a value: 1 + the number of limits <= v.
-    int classify(double v) const;
+    // 1-based class of a value: 1 + the number of limits <= v; the position upper_bound would
+    // give on the increasing limits (NaN: all of them, as upper_bound), counted without branches
+    // (a binary search over 8 limits mispredicts on every other step). Inline: it runs per
+    // cell and per zone and member of a sweep.
+    int classify(double v) const {
+        int n = 1;
+        for (const double l : limits) n += !(v < l);
+        return n;
+    }
 };
 
 struct ScoringRule {

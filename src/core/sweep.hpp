@@ -136,10 +136,19 @@ bool sweep_kernel_has_avx2();
 bool sweep_kernel_has_vnni();
 bool sweep_kernel_has_avx512();
 
+// What sweep_score_prepared does with the statistics it is given.
+enum class SweepStatsMode {
+    accumulate,  // adds each member's cells to what the stats hold
+    overwrite,   // sets every field (the stats need not be zeroed)
+    // sets the member-dependent fields only: the stats hold this prepared year's member-
+    // independent fields already (residents, dwellings, cells; the period's residents and
+    // cells), from an earlier overwrite call on the same prepared year (stats reused per tile)
+    overwrite_scores,
+};
+
 // Scores `k` members (quantised weights wq: k x indicators, quantise_weight) on one prepared
-// year and adds each member's cells into year[m] (and period[m] when p.period; period may be
-// empty otherwise); overwrite = true: sets them instead (year[m] and period[m] need not be
-// zeroed). The stats must be sized by the caller, all members alike: full (resize(zones,
+// year into year[m] (and period[m] when p.period; period may be empty otherwise), as `mode`
+// says. The stats must be sized by the caller, all members alike: full (resize(zones,
 // dimensions, classes)) or compact (YearZoneStats::resize_compact: class bands, kept
 // dimensions, per-class totals; period stats with all or no dimensions), and the kernel fills
 // exactly what they hold. Integer sums: exact in any order, so the result is independent of
@@ -149,7 +158,7 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
                           std::size_t k, std::vector<YearZoneStats>& year,
                           std::vector<PeriodZoneStats>& period,
                           SweepKernelPath path = SweepKernelPath::automatic,
-                          bool overwrite = false);
+                          SweepStatsMode mode = SweepStatsMode::accumulate);
 
 // Quantised weights (k x indicators) of weights (k x indicators); throws on |w| >= 2^11.
 std::vector<std::int32_t> quantise_weights(std::span<const double> weights);

@@ -65,6 +65,8 @@ struct StatsLayout {
                 band_of[kMaxClasses] = {};
     std::vector<int> year_slot, period_slot;
     std::size_t year_dims = 0, period_dims = 0;  // strides of the dimension sums
+    // The AVX-512 paths set the class counts of every zone (no zeroing pass before them).
+    bool assign = false;
 };
 
 // Part p of x in 16-bit parts: x = sum over p of part_of(x, p), |part_of| <= kPart.
@@ -150,6 +152,7 @@ struct BandStage {
     std::vector<std::int64_t> v;  // kRuns x bands x kLanes
     std::size_t zone[kRuns] = {};
     std::size_t n = 0;
+    std::size_t next_zone = 0;  // L.assign: zones below it are set in every member's stats
     explicit BandStage(const StatsLayout& L) : v(kRuns * L.bands * kLanes) {}
     void add(const std::int64_t (*ge)[NT][kTile], std::size_t ntiles, std::int64_t total,
              std::size_t z, const StatsLayout& L, CumulativeTotals<NT>* tot) {
@@ -174,23 +177,53 @@ struct BandStage {
                 }
     }
     bool full() const { return n == kRuns; }
+    // L.assign: the first run of a zone (runs come in zone order) sets its counts, and the
+    // zones it skips over (no cells) are zeroed; else every run adds.
     void flush(std::size_t mk, std::vector<YearZoneStats>& year, std::size_t m0,
                const StatsLayout& L) {
         const std::size_t nb = L.bands;
+        std::size_t next = next_zone;
         for (std::size_t m = 0; m < mk; ++m) {
             YearZoneStats& s = year[m0 + m];
+            std::size_t zn = next_zone;
             for (std::size_t i = 0; i < n; ++i) {
                 const std::int64_t* src = v.data() + i * nb * kLanes + m;
                 std::int64_t* rc = s.res_class.data() + zone[i] * nb;
                 std::int64_t* cc = s.cells_class.data() + zone[i] * nb;
+                if (L.assign && zone[i] >= zn) {
+                    std::fill(s.res_class.data() + zn * nb, rc, 0);
+                    std::fill(s.cells_class.data() + zn * nb, cc, 0);
+                    for (std::size_t b = 0; b < nb; ++b) {
+                        const std::int64_t x = src[b * kLanes];
+                        rc[b] = x >> 32;
+                        cc[b] = x & 0xffffffff;
+                    }
+                    zn = zone[i] + 1;
+                    continue;
+                }
                 for (std::size_t b = 0; b < nb; ++b) {
                     const std::int64_t x = src[b * kLanes];
                     rc[b] += x >> 32;
                     cc[b] += x & 0xffffffff;
                 }
             }
+            next = zn;
         }
+        next_zone = next;  // the same for every member
         n = 0;
+    }
+    // The last flush; L.assign: the zones after the last run are zeroed.
+    void finish(std::size_t mk, std::vector<YearZoneStats>& year, std::size_t m0,
+                const StatsLayout& L, std::size_t zones) {
+        flush(mk, year, m0, L);
+        if (!L.assign) return;
+        for (std::size_t m = 0; m < mk; ++m) {
+            YearZoneStats& s = year[m0 + m];
+            std::fill(s.res_class.begin() + std::ptrdiff_t(next_zone * L.bands),
+                      s.res_class.begin() + std::ptrdiff_t(zones * L.bands), 0);
+            std::fill(s.cells_class.begin() + std::ptrdiff_t(next_zone * L.bands),
+                      s.cells_class.begin() + std::ptrdiff_t(zones * L.bands), 0);
+        }
     }
 };
 
@@ -384,7 +417,7 @@ __attribute__((target("avx512f"))) void group_avx512(const SweepPrepared& p, con
         stage.add(ge, ntiles, total, std::size_t(p.run_zone[r]), L, tot.get());
         if (stage.full()) stage.flush(mk, year, m0, L);
     }
-    stage.flush(mk, year, m0, L);
+    stage.finish(mk, year, m0, L, p.zones);
     if (tot) tot->write(ntiles, mk, year, m0);
 }
 
@@ -576,7 +609,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void group_vnni(
         stage.add(ge, ntiles, total, std::size_t(p.run_zone[r]), L, tot.get());
         if (stage.full()) stage.flush(mk, year, m0, L);
     }
-    stage.flush(mk, year, m0, L);
+    stage.finish(mk, year, m0, L, p.zones);
     if (tot) tot->write(ntiles, mk, year, m0);
 }
 
@@ -841,7 +874,9 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
                           const ClassScheme& classes, std::span<const std::int32_t> wq,
                           std::size_t k, std::vector<YearZoneStats>& year,
                           std::vector<PeriodZoneStats>& period, SweepKernelPath path,
-                          bool overwrite) {
+                          SweepStatsMode mode) {
+    const bool overwrite = mode != SweepStatsMode::accumulate;
+    const bool fixed_set = mode == SweepStatsMode::overwrite_scores;
     const std::size_t ni = p.indicators, nz = p.zones;
     if (k == 0) return;
     // Where the results go: the stats' class bands and kept dimensions (the same for every
@@ -854,6 +889,7 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
                                       " classes; the model has " + std::to_string(nc));
     StatsLayout L;
     L.classes = nc;
+    L.assign = mode != SweepStatsMode::accumulate;  // for the AVX-512 paths
     {
         const YearZoneStats& s0 = year[0];
         L.banded = s0.banded();
@@ -980,11 +1016,12 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
         YearZoneStats& s = year[m];
         const std::int32_t* w = wq.data() + m * ni;
         if (overwrite) {
-            std::copy(p.residents.begin(), p.residents.end(), s.residents.begin());
-            std::copy(p.dwellings.begin(), p.dwellings.end(), s.dwellings.begin());
-            std::copy(p.ncells.begin(), p.ncells.end(), s.cells.begin());
-            std::fill(s.res_class.begin(), s.res_class.end(), 0);
-            std::fill(s.cells_class.begin(), s.cells_class.end(), 0);
+            // The class counts are set by the AVX-512 paths, zeroed before the others (below).
+            if (!fixed_set) {
+                std::copy(p.residents.begin(), p.residents.end(), s.residents.begin());
+                std::copy(p.dwellings.begin(), p.dwellings.end(), s.dwellings.begin());
+                std::copy(p.ncells.begin(), p.ncells.end(), s.cells.begin());
+            }
             std::fill(s.total_res_class.begin(), s.total_res_class.end(), 0);
             std::fill(s.total_cells_class.begin(), s.total_cells_class.end(), 0);
         } else
@@ -997,8 +1034,10 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
         if (p.period) {
             PeriodZoneStats& q = period[m];
             if (overwrite) {
-                std::copy(p.p_residents.begin(), p.p_residents.end(), q.residents.begin());
-                std::copy(p.p_cells.begin(), p.p_cells.end(), q.cells.begin());
+                if (!fixed_set) {
+                    std::copy(p.p_residents.begin(), p.p_residents.end(), q.residents.begin());
+                    std::copy(p.p_cells.begin(), p.p_cells.end(), q.cells.begin());
+                }
             } else
                 for (std::size_t z = 0; z < nz; ++z) {
                     q.residents[z] += p.p_residents[z];
@@ -1086,6 +1125,13 @@ void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, s
 #else
     const std::size_t done = 0;
 #endif
+    // The other paths add into the class counts: zeroed first when overwriting.
+    L.assign = false;
+    if (overwrite)
+        for (std::size_t m = done; m < k; ++m) {
+            std::fill(year[m].res_class.begin(), year[m].res_class.end(), 0);
+            std::fill(year[m].cells_class.begin(), year[m].cells_class.end(), 0);
+        }
     for (std::size_t m0 = done; m0 < k; m0 += kTile) {
         const std::size_t mk = std::min(kTile, k - m0);
         const std::int32_t* w = wq.data() + m0 * ni;

@@ -113,11 +113,10 @@ TypologyResult pressure_areas(const TypologyRules& r, const ModelConfig& m, cons
     Criterion share{"onvoldoende area share", std::vector<std::uint8_t>(zones, 0)};
     Criterion trend{"negative trend", std::vector<std::uint8_t>(zones, 0)};
     Criterion size{"residents", std::vector<std::uint8_t>(zones, 0)};
+    const auto onv_span = last.class_span(1, r.onvoldoende_max_class);
     for (std::size_t z = 0; z < zones; ++z) {
         const std::int64_t cells = last.cells[z];
-        const double sh =
-            cells > 0 ? double(last.cells_in_classes(z, 1, r.onvoldoende_max_class)) / double(cells)
-                      : 0.0;
+        const double sh = cells > 0 ? double(last.cells_in(z, onv_span)) / double(cells) : 0.0;
         share.ok[z] = sh >= r.wijk_min_onvoldoende_share;
         if (s.last_period) {
             const double d = s.last_period->mean_delta(z);
@@ -183,8 +182,9 @@ TypologyResult aandachtsbuurten(const TypologyRules& r, const ModelConfig& m,
                      lowest_safety(r, m, s, r.buurt_safety_percentile)};
     Criterion size{">= " + std::to_string(r.buurt_min_residents) + " residents",
                    std::vector<std::uint8_t>(zones, 0)};
+    const auto onv_span = last.class_span(1, r.onvoldoende_max_class);
     for (std::size_t z = 0; z < zones; ++z) {
-        onv.ok[z] = last.residents_in_classes(z, 1, r.onvoldoende_max_class) > 0;
+        onv.ok[z] = last.residents_in(z, onv_span) > 0;
         size.ok[z] = last.residents[z] >= r.buurt_min_residents;
     }
     std::vector<std::string> words{
@@ -206,16 +206,15 @@ TypologyResult aandachtsregios(const TypologyRules& r, const LevelSeries& s) {
     for (std::size_t k = 0; k < s.years.size(); ++k) {
         const YearZoneStats& y = *s.years[k];
         std::vector<double> weak_share(zones), good_share(zones), neg_weak(zones);
+        const auto weak_span = y.class_span(1, r.region_max_class),
+                   good_span = y.class_span(r.region_min_good_class, 99);
         for (std::size_t z = 0; z < zones; ++z) {
             weak_share[z] = y.residents[z] > 0
-                                ? double(y.residents_in_classes(z, 1, r.region_max_class)) /
-                                      double(y.residents[z])
+                                ? double(y.residents_in(z, weak_span)) / double(y.residents[z])
                                 : std::nan("");
             neg_weak[z] = -weak_share[z];
-            good_share[z] = y.cells[z] > 0
-                                ? double(y.cells_in_classes(z, r.region_min_good_class, 99)) /
-                                      double(y.cells[z])
-                                : std::nan("");
+            good_share[z] = y.cells[z] > 0 ? double(y.cells_in(z, good_span)) / double(y.cells[z])
+                                           : std::nan("");
         }
         const auto top = in_lowest_percent(neg_weak, y.residents, r.region_weak_share_top_percent);
         const auto bottom =

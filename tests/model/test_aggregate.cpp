@@ -238,3 +238,40 @@ TEST_CASE("wide_to_double rounds as the 128-bit conversion does", "[aggregate]")
         CHECK(wide_to_double(v) == double(v));
     }
 }
+
+TEST_CASE("roll_up_scores equals roll_up when the member-independent fields are the same",
+          "[aggregate]") {
+    // Two "members": the same cells, residents and zones, other scores and classes.
+    const std::vector<std::int32_t> zone{0, 0, 1, 2, 2, 3}, res{10, 30, 5, 7, 0, 12},
+        dw{4, 12, 3, 2, 1, 5};
+    const std::vector<std::int32_t> parent{1, 0, 1, -1};
+    auto stats = [&](double shift) {
+        std::vector<std::int64_t> dev, dim;
+        std::vector<std::uint8_t> cls;
+        for (std::size_t c = 0; c < zone.size(); ++c) {
+            const double v = 0.1 * double(c) - 0.3 + shift;
+            dev.push_back(fx(v));
+            dim.push_back(fx(v / 2));
+            dim.push_back(fx(-v));
+            cls.push_back(std::uint8_t(1 + (c * 3 + std::size_t(shift * 10)) % 9));
+        }
+        YearZoneStats s;
+        s.resize(4, 2, 9);
+        accumulate_year(s, zone, res, dw, dev, dim, cls);
+        return compact(s, {1}, {3, 5, 7, 9});
+    };
+    const auto a = stats(0.0), b = stats(0.45);
+    YearZoneStats out = roll_up(a, parent, 2);
+    roll_up_scores(b, parent, out);
+    const YearZoneStats want = roll_up(b, parent, 2);
+    CHECK(out.residents == want.residents);
+    CHECK(out.cells == want.cells);
+    CHECK(out.wsum_dev == want.wsum_dev);
+    CHECK(out.wsum_dim == want.wsum_dim);
+    CHECK(out.res_class == want.res_class);
+    CHECK(out.cells_class == want.cells_class);
+    CHECK(out.wsum_dev != roll_up(a, parent, 2).wsum_dev);  // b's scores, not a's
+    YearZoneStats full;
+    full.resize(2, 2, 9);
+    CHECK_THROWS(roll_up_scores(b, parent, full));  // another layout
+}

@@ -200,11 +200,25 @@ TEST_CASE("the fused kernel equals a serial reference for any slicing", "[sweep]
                     std::fill(pp.wsum_delta.begin(), pp.wsum_delta.end(), Wide(8));
                     std::fill(pp.wsum_ddim.begin(), pp.wsum_ddim.end(), Wide(-8));
                 }
-                sweep_score_prepared(p, dim_of, nd, cls, wq, k, ow, pow, path, true);
+                sweep_score_prepared(p, dim_of, nd, cls, wq, k, ow, pow, path,
+                                     SweepStatsMode::overwrite);
                 for (std::size_t m = 0; m < k; ++m) {
                     INFO("overwrite, path " << int(path) << " member " << m);
                     REQUIRE(same(ow[m], ref[m]));
                     if (with_prev) REQUIRE(same(pow[m], pref[m]));
+                }
+                // The same stats again with the members in reverse order, setting the scores
+                // only (the member-independent fields are this year's already).
+                std::vector<std::int32_t> wrev(wq.size());
+                for (std::size_t m = 0; m < k; ++m)
+                    std::copy_n(wq.begin() + std::ptrdiff_t((k - 1 - m) * ni), ni,
+                                wrev.begin() + std::ptrdiff_t(m * ni));
+                sweep_score_prepared(p, dim_of, nd, cls, wrev, k, ow, pow, path,
+                                     SweepStatsMode::overwrite_scores);
+                for (std::size_t m = 0; m < k; ++m) {
+                    INFO("overwrite scores, path " << int(path) << " member " << m);
+                    REQUIRE(same(ow[m], ref[k - 1 - m]));
+                    if (with_prev) REQUIRE(same(pow[m], pref[k - 1 - m]));
                 }
             }
             // The compact layout (class bands, one kept dimension, periods without dimensions;
@@ -229,7 +243,9 @@ TEST_CASE("the fused kernel equals a serial reference for any slicing", "[sweep]
                             }
                         }
                         for (auto& pp : cp) pp.resize(nz, 0, 0);
-                        sweep_score_prepared(p, dim_of, nd, cls, wq, k, cs, cp, path, ow);
+                        sweep_score_prepared(
+                            p, dim_of, nd, cls, wq, k, cs, cp, path,
+                            ow ? SweepStatsMode::overwrite : SweepStatsMode::accumulate);
                         for (std::size_t m = 0; m < k; ++m) {
                             INFO("compact, tops " << tops.size() << " path " << int(path)
                                                   << " overwrite " << ow << " member " << m);
