@@ -317,27 +317,32 @@ CellPassStats accumulate_cells(std::span<const YearCellsView> years,
     return out;
 }
 
+namespace {
+// dst[parent[z] * w + j] += src[z * w + j] for every zone z with a parent (j < w): one field
+// of a roll-up (integer sums: exact in any order).
+template <class T>
+void add_by_parent(std::vector<T>& dst, const std::vector<T>& src,
+                   std::span<const std::int32_t> parent, std::size_t zones, std::size_t w) {
+    for (std::size_t z = 0; z < zones; ++z) {
+        const std::int32_t q = parent[z];
+        if (q < 0) continue;
+        T* d = dst.data() + std::size_t(q) * w;
+        const T* x = src.data() + z * w;
+        for (std::size_t j = 0; j < w; ++j) d[j] += x[j];
+    }
+}
+}  // namespace
+
 YearZoneStats roll_up(const YearZoneStats& s, std::span<const std::int32_t> parent,
                       std::size_t np) {
     YearZoneStats p;
     p.resize(np, s.dims, s.classes);
     p.band_top = s.band_top;
     p.dim_ids = s.dim_ids;
-    for (std::size_t z = 0; z < s.zones; ++z) {
-        const std::int32_t q = parent[z];
-        if (q < 0) continue;
-        const auto qi = std::size_t(q);
-        p.residents[qi] += s.residents[z];
-        p.dwellings[qi] += s.dwellings[z];
-        p.cells[qi] += s.cells[z];
-        p.wsum_dev[qi] += s.wsum_dev[z];
-        for (std::size_t d = 0; d < s.dims; ++d)
-            p.wsum_dim[qi * s.dims + d] += s.wsum_dim[z * s.dims + d];
-        for (std::size_t c = 0; c < s.classes; ++c) {
-            p.res_class[qi * s.classes + c] += s.res_class[z * s.classes + c];
-            p.cells_class[qi * s.classes + c] += s.cells_class[z * s.classes + c];
-        }
-    }
+    add_by_parent(p.residents, s.residents, parent, s.zones, 1);
+    add_by_parent(p.dwellings, s.dwellings, parent, s.zones, 1);
+    add_by_parent(p.cells, s.cells, parent, s.zones, 1);
+    roll_up_scores(s, parent, p);
     return p;
 }
 
@@ -345,18 +350,9 @@ PeriodZoneStats roll_up(const PeriodZoneStats& s, std::span<const std::int32_t> 
                         std::size_t np) {
     PeriodZoneStats p;
     p.resize(np, s.dims, s.indicators);
-    for (std::size_t z = 0; z < s.zones; ++z) {
-        const std::int32_t q = parent[z];
-        if (q < 0) continue;
-        const auto qi = std::size_t(q);
-        p.residents[qi] += s.residents[z];
-        p.cells[qi] += s.cells[z];
-        p.wsum_delta[qi] += s.wsum_delta[z];
-        for (std::size_t d = 0; d < s.dims; ++d)
-            p.wsum_ddim[qi * s.dims + d] += s.wsum_ddim[z * s.dims + d];
-        for (std::size_t i = 0; i < s.indicators; ++i)
-            p.wsum_dind[qi * s.indicators + i] += s.wsum_dind[z * s.indicators + i];
-    }
+    add_by_parent(p.residents, s.residents, parent, s.zones, 1);
+    add_by_parent(p.cells, s.cells, parent, s.zones, 1);
+    roll_up_scores(s, parent, p);
     return p;
 }
 
@@ -369,18 +365,10 @@ void roll_up_scores(const YearZoneStats& s, std::span<const std::int32_t> parent
     std::fill(p.wsum_dim.begin(), p.wsum_dim.end(), Wide(0));
     std::fill(p.res_class.begin(), p.res_class.end(), 0);
     std::fill(p.cells_class.begin(), p.cells_class.end(), 0);
-    const std::size_t nd = s.dims, nc = s.classes;
-    for (std::size_t z = 0; z < s.zones; ++z) {
-        const std::int32_t q = parent[z];
-        if (q < 0) continue;
-        const auto qi = std::size_t(q);
-        p.wsum_dev[qi] += s.wsum_dev[z];
-        for (std::size_t d = 0; d < nd; ++d) p.wsum_dim[qi * nd + d] += s.wsum_dim[z * nd + d];
-        for (std::size_t c = 0; c < nc; ++c) {
-            p.res_class[qi * nc + c] += s.res_class[z * nc + c];
-            p.cells_class[qi * nc + c] += s.cells_class[z * nc + c];
-        }
-    }
+    add_by_parent(p.wsum_dev, s.wsum_dev, parent, s.zones, 1);
+    add_by_parent(p.wsum_dim, s.wsum_dim, parent, s.zones, s.dims);
+    add_by_parent(p.res_class, s.res_class, parent, s.zones, s.classes);
+    add_by_parent(p.cells_class, s.cells_class, parent, s.zones, s.classes);
 }
 
 void roll_up_scores(const PeriodZoneStats& s, std::span<const std::int32_t> parent,
@@ -390,15 +378,9 @@ void roll_up_scores(const PeriodZoneStats& s, std::span<const std::int32_t> pare
     std::fill(p.wsum_delta.begin(), p.wsum_delta.end(), Wide(0));
     std::fill(p.wsum_ddim.begin(), p.wsum_ddim.end(), Wide(0));
     std::fill(p.wsum_dind.begin(), p.wsum_dind.end(), Wide(0));
-    const std::size_t nd = s.dims, ni = s.indicators;
-    for (std::size_t z = 0; z < s.zones; ++z) {
-        const std::int32_t q = parent[z];
-        if (q < 0) continue;
-        const auto qi = std::size_t(q);
-        p.wsum_delta[qi] += s.wsum_delta[z];
-        for (std::size_t d = 0; d < nd; ++d) p.wsum_ddim[qi * nd + d] += s.wsum_ddim[z * nd + d];
-        for (std::size_t i = 0; i < ni; ++i) p.wsum_dind[qi * ni + i] += s.wsum_dind[z * ni + i];
-    }
+    add_by_parent(p.wsum_delta, s.wsum_delta, parent, s.zones, 1);
+    add_by_parent(p.wsum_ddim, s.wsum_ddim, parent, s.zones, s.dims);
+    add_by_parent(p.wsum_dind, s.wsum_dind, parent, s.zones, s.indicators);
 }
 
 namespace {

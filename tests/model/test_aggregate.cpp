@@ -11,18 +11,29 @@ namespace {
 std::int64_t fx(double v) {
     return std::int64_t(std::llround(v * 0x1.0p32));
 }
+
+// Four cells in three buurten (buurt 2 has none; the fourth cell has no zone), two dimensions,
+// classes 2, 4, 5 and 9.
+struct HandCells {
+    std::vector<std::int32_t> zone{0, 0, 1, -1}, res{10, 30, 5, 7}, dw{4, 12, 3, 2};
+    std::vector<std::int64_t> dev{fx(-0.2), fx(0.2), fx(0.5), fx(1.0)};
+    std::vector<std::int64_t> dim{fx(-0.1), fx(-0.1), fx(0.1), fx(0.1),
+                                  fx(0.25), fx(0.25), fx(0.5), fx(0.5)};
+    std::vector<std::uint8_t> cls{2, 4, 5, 9};
+    YearZoneStats stats(std::size_t zones) const {
+        YearZoneStats s;
+        s.resize(zones, 2, 9);
+        accumulate_year(s, zone, res, dw, dev, dim, cls);
+        return s;
+    }
+};
 }  // namespace
 
 TEST_CASE("zone statistics by hand, and roll-up equals direct accumulation", "[aggregate]") {
     // Four cells in three buurten (buurt 2 has none); buurten 0,1 in wijk 0, buurt 2 in wijk 1.
-    const std::vector<std::int32_t> zone{0, 0, 1, -1}, res{10, 30, 5, 7}, dw{4, 12, 3, 2};
-    const std::vector<std::int64_t> dev{fx(-0.2), fx(0.2), fx(0.5), fx(1.0)};
-    const std::vector<std::int64_t> dim{fx(-0.1), fx(-0.1), fx(0.1), fx(0.1),
-                                        fx(0.25), fx(0.25), fx(0.5), fx(0.5)};
-    const std::vector<std::uint8_t> cls{2, 4, 5, 9};
-    YearZoneStats s;
-    s.resize(3, 2, 9);
-    accumulate_year(s, zone, res, dw, dev, dim, cls);
+    const HandCells h;
+    const auto& [zone, res, dw, dev, dim, cls] = h;
+    const YearZoneStats s = h.stats(3);
     CHECK(s.residents == std::vector<std::int64_t>{40, 5, 0});
     CHECK(s.cells == std::vector<std::int64_t>{2, 1, 0});
     // Resident-weighted mean: (10 * -0.2 + 30 * 0.2) / 40 = 0.1
@@ -51,14 +62,7 @@ TEST_CASE("zone statistics by hand, and roll-up equals direct accumulation", "[a
 
 TEST_CASE("compact zone statistics: class bands and kept dimensions", "[aggregate]") {
     // The cells of the test above: classes 2, 4, 5 (buurt 0: 2 and 4; buurt 1: 5).
-    const std::vector<std::int32_t> zone{0, 0, 1, -1}, res{10, 30, 5, 7}, dw{4, 12, 3, 2};
-    const std::vector<std::int64_t> dev{fx(-0.2), fx(0.2), fx(0.5), fx(1.0)};
-    const std::vector<std::int64_t> dim{fx(-0.1), fx(-0.1), fx(0.1), fx(0.1),
-                                        fx(0.25), fx(0.25), fx(0.5), fx(0.5)};
-    const std::vector<std::uint8_t> cls{2, 4, 5, 9};
-    YearZoneStats full;
-    full.resize(3, 2, 9);
-    accumulate_year(full, zone, res, dw, dev, dim, cls);
+    const YearZoneStats full = HandCells{}.stats(3);
     // Bands 1-3, 4-5, 6-7, 8-9; dimension 1 kept.
     const auto c = compact(full, {1}, {3, 5, 7, 9});
     CHECK(c.banded());
