@@ -64,16 +64,13 @@ void YearZoneStats::add(const YearZoneStats& o) {
     add_to(cells_class, o.cells_class);
 }
 
-double YearZoneStats::mean_dimension(std::size_t z, std::size_t d) const {
-    std::size_t slot = d;
-    if (!dim_ids.empty()) {
-        const auto it = std::find(dim_ids.begin(), dim_ids.end(), int(d));
-        if (it == dim_ids.end())
-            throw Error("aggregate", "internal: dimension " + std::to_string(d) +
-                                         " is not kept in these statistics");
-        slot = std::size_t(it - dim_ids.begin());
-    }
-    return wide_mean_fixed(wsum_dim[z * dims + slot], residents[z]);
+std::size_t YearZoneStats::dim_slot(std::size_t d) const {
+    if (dim_ids.empty()) return d;
+    const auto it = std::find(dim_ids.begin(), dim_ids.end(), int(d));
+    if (it == dim_ids.end())
+        throw Error("aggregate", "internal: dimension " + std::to_string(d) +
+                                     " is not kept in these statistics");
+    return std::size_t(it - dim_ids.begin());
 }
 
 YearZoneStats::ClassSpan YearZoneStats::class_span(int lo, int hi) const {

@@ -67,7 +67,14 @@ struct YearZoneStats {
     double mean_deviation(std::size_t z) const {  // NaN when no residents
         return wide_mean_fixed(wsum_dev[z], residents[z]);
     }
-    double mean_dimension(std::size_t z, std::size_t d) const;
+    double mean_dimension(std::size_t z, std::size_t d) const {
+        return mean_dimension_at(z, dim_slot(d));
+    }
+    // Where model dimension d is in wsum_dim (throws when it is not kept); for loops over zones.
+    std::size_t dim_slot(std::size_t d) const;
+    double mean_dimension_at(std::size_t z, std::size_t slot) const {
+        return wide_mean_fixed(wsum_dim[z * dims + slot], residents[z]);
+    }
     std::int64_t residents_in_classes(std::size_t z, int lo,
                                       int hi) const;  // classes lo..hi (1-based)
     std::int64_t cells_in_classes(std::size_t z, int lo, int hi) const;

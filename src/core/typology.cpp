@@ -148,7 +148,8 @@ std::vector<std::uint8_t> safety_lowest(const TypologyRules& r, const ModelConfi
     const YearZoneStats& last = *s.years.back();
     const std::size_t sd = safety_index(m, r.safety_dimension);
     std::vector<double> safety(s.level->size());
-    for (std::size_t z = 0; z < safety.size(); ++z) safety[z] = last.mean_dimension(z, sd);
+    const std::size_t slot = last.dim_slot(sd);
+    for (std::size_t z = 0; z < safety.size(); ++z) safety[z] = last.mean_dimension_at(z, slot);
     return in_lowest_percent(safety, last.residents, percent);
 }
 
