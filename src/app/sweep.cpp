@@ -10,7 +10,6 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -243,10 +242,6 @@ struct RowLayout {
     const std::uint8_t* flags(const double* row, const Field& f) const {
         return reinterpret_cast<const std::uint8_t*>(row + flag_base) + f.offset;
     }
-    // Column c of field f of a row, whatever its type.
-    double get(const double* row, const Field& f, std::size_t c) const {
-        return f.type == 'u' ? double(flags(row, f)[c]) : row[f.offset + c];
-    }
 };
 
 RowLayout layout_of(const RunContext& x) {
@@ -274,7 +269,7 @@ RowLayout layout_of(const RunContext& x) {
 // where member_row and the typology read class ranges (the onvoldoende classes, the regions'
 // weak and good classes), per-class totals for the national distribution, and the safety
 // dimension, the only dimension the typology reads (all dimensions when the model has none of
-// that name: the typology then reports that itself). A member-year then holds ~1.1 MB instead of
+// that name: the typology then reports that itself). A member-year then holds ~1.6 MB instead of
 // ~3.4 MB nationally: less memory to fill, flush and roll up per member.
 struct MemberStatsLayout {
     std::vector<int> dims, tops;

@@ -335,7 +335,6 @@ __attribute__((target("avx2,fma"))) void tile_avx2(const SweepPrepared& p, const
 // >= threshold j, one masked add per threshold (no scatter); class c of a run is then
 // ge[c - 1] - ge[c] (ge[-1] = the run's total, ge[NT] = 0). All integer sums: the same bits as
 // the other paths.
-
 template <std::size_t NT>
 __attribute__((target("avx512f"))) void group_avx512(const SweepPrepared& p, const double* wd,
                                                      std::size_t ntiles, const double* T,
