@@ -106,6 +106,10 @@ struct RunContext {
     std::vector<ZoneLevelTable> levels;  // finest first
     int kb = 0, iw = -1, ir = -1;        // buurt, wijk, region level indices
     bool last_period = false;            // (years[-2], years[-1]) is a period of the run
+    // The level national totals come from: the coarsest when every zone of every finer level
+    // has a parent (integer sums: the same values as from the finest level, at a fraction of
+    // the zones), else the finest.
+    std::size_t national_level = 0;
     // Finest-level zones that share a cell edge (a < b), for the type 1 clusters; filled by
     // run_sweep from the rasterised zones (not needed to merge or summarise).
     std::vector<std::pair<std::int32_t, std::int32_t>> adjacency;
@@ -202,6 +206,10 @@ RunContext load_context(const std::string& run_dir, const std::string& config) {
     for (const auto& p : x.rc.periods)
         if (x.ny >= 2 && p == std::make_pair(x.years[x.ny - 2], x.years[x.ny - 1]))
             x.last_period = true;
+    bool chained = true;
+    for (std::size_t k = 0; k + 1 < x.levels.size() && chained; ++k)
+        for (const std::int32_t q : x.levels[k].parent) chained = chained && q >= 0;
+    x.national_level = chained ? x.levels.size() - 1 : 0;
     return x;
 }
 
@@ -341,13 +349,7 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
     scratch.primed = true;
     sec = std::make_unique<Section>("score/member_row/national, onvoldoende, zone means");
     std::uint8_t* onv_flags = L.flags(row, L["onvoldoende/" + x.levels[std::size_t(x.kb)].name]);
-    // National totals from the coarsest level when every zone of every finer level has a
-    // parent (integer sums: the same values as from the finest level, at a fraction of the
-    // zones), else from the finest level.
-    bool chained = true;
-    for (std::size_t k = 0; k + 1 < nl && chained; ++k)
-        for (const std::int32_t q : x.levels[k].parent) chained = chained && q >= 0;
-    const std::size_t kn = chained ? nl - 1 : 0;
+    const std::size_t kn = x.national_level;
     const std::vector<std::int32_t> to_nation(x.levels[kn].size(), 0);
     const std::size_t kb = std::size_t(x.kb);
     for (std::size_t y = 0; y < ny; ++y) {

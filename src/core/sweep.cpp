@@ -317,8 +317,7 @@ std::vector<double> member_weights(const SweepSpec& s, std::int64_t member) {
 
 namespace {
 // Average ranks (1-based) of v over the positions idx: sorted (value, position) pairs, so ties
-// are in position order and share their average rank.
-// Average ranks (1-based, ties averaged) of v[idx[i]]. hint: a permutation of 0..n-1 in which
+// are in position order and share their average rank. hint: a permutation of 0..n-1 in which
 // v[idx[.]] is expected to be nearly sorted (a sweep member against the base run): the pairs
 // are sorted from that order, which the sort does faster; the sorted pairs are distinct, so
 // the result does not depend on the order they start in.
