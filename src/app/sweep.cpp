@@ -460,7 +460,6 @@ void member_row(const RunContext& x, const RowLayout& L, std::span<const double>
 // The scored cells of every year, on every rank (the kernel reads all of them).
 struct Matrix {
     std::vector<std::pair<std::int32_t, std::int32_t>> adjacency;  // finest zones sharing an edge
-    std::vector<std::vector<float>> z;
     std::vector<std::vector<std::int32_t>> residents, dwellings, zone, prev_index;
 };
 
@@ -472,7 +471,7 @@ Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
     // each rank rasterises a band of rows, and the bands are gathered on every rank (the
     // cell-centre rule gives a cell the same zone in any window).
     auto sec = std::make_unique<Section>("read/rasterise zones");
-    Raster<std::int32_t> ids(g.window(), 0, 0);
+    Raster<std::int32_t> ids;
     {
         int rank = 0, size = 1;
         MPI_Comm_rank(comm, &rank);
@@ -487,12 +486,19 @@ Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
         Window band = g.window();
         band.row0 = g.ny * rank / size;
         band.nrows = g.ny * (rank + 1) / size - band.row0;
-        std::vector<std::int32_t> mine;
-        if (band.nrows > 0)
-            mine = io::rasterise_zones(zone_source(ds, ds.levels[0]), g, band, 0).ids.data;
-        mine.resize(std::size_t(counts[std::size_t(rank)]), 0);
-        MPI_Allgatherv(mine.data(), counts[std::size_t(rank)], MPI_INT32_T, ids.data.data(),
-                       counts.data(), displs.data(), MPI_INT32_T, comm);
+        // The run has counted overlapping zones already: not counted again.
+        if (size == 1) {
+            ids = io::rasterise_zones(zone_source(ds, ds.levels[0]), g, band, 0, false).ids;
+        } else {
+            std::vector<std::int32_t> mine;
+            if (band.nrows > 0)
+                mine =
+                    io::rasterise_zones(zone_source(ds, ds.levels[0]), g, band, 0, false).ids.data;
+            mine.resize(std::size_t(counts[std::size_t(rank)]), 0);
+            ids = Raster<std::int32_t>(g.window(), 0, 0);
+            MPI_Allgatherv(mine.data(), counts[std::size_t(rank)], MPI_INT32_T, ids.data.data(),
+                           counts.data(), displs.data(), MPI_INT32_T, comm);
+        }
     }
     struct {
         Raster<std::int32_t> ids;
@@ -523,7 +529,6 @@ Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
             throw Error("sweep", x.results + ": " + M + "/z missing or not cells x indicators");
         const std::int64_t n = (*shape)[0];
         cells[k] = f.read_rows<std::int64_t>(M + "/cell", 0, n);
-        mx.z.emplace_back();  // read year by year in prepare_years
         mx.residents.push_back(f.read_rows<std::int32_t>(M + "/residents", 0, n));
         mx.dwellings.push_back(f.read_rows<std::int32_t>(M + "/dwellings", 0, n));
         std::vector<std::int32_t> zone(static_cast<std::size_t>(n));
@@ -552,13 +557,17 @@ Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
 
 // Every year of the matrix prepared for the kernel (sorted by zone, z quantised), shared by the
 // ranks of a node: the years are dealt out over the node's ranks (year y to node rank y mod
-// ranks), each rank reads and prepares its years straight into its segment of an MPI
-// shared-memory window (zq and packed, the bulk), and the small per-zone parts are broadcast
-// over the node. So a node reads, quantises and first-touches the matrix once instead of once
-// per rank. The float matrix of a year is read just before and released right after.
+// ranks), each rank prepares its years (z read a block of rows at a time) into MPI shared-memory
+// windows, and the small per-zone parts are broadcast over the node. So a node reads, quantises
+// and first-touches the matrix once instead of once per rank.
+// Where the CPU has VNNI the kernel reads z only as 16-bit parts (zv): the owner quantises zq
+// into its private memory, splits it into the parts window, and frees it (on this VM a fresh
+// page costs ~2 ms per MB to touch: the 253 MB of national zq are then the memory the members'
+// rows and statistics reuse instead of shared memory held to the end); a year whose z does not
+// split (too many parts) gets its zq in a shared window as on other CPUs.
 struct SharedPrepared {
     std::vector<SweepPrepared> years;
-    MPI_Win win = MPI_WIN_NULL, zwin = MPI_WIN_NULL;
+    MPI_Win win = MPI_WIN_NULL, zwin = MPI_WIN_NULL, qwin = MPI_WIN_NULL;
     MPI_Comm node = MPI_COMM_NULL;
     SharedPrepared() = default;
     SharedPrepared(const SharedPrepared&) = delete;
@@ -566,8 +575,8 @@ struct SharedPrepared {
     // Collective over the node.
     void release() {
         years.clear();
-        if (zwin != MPI_WIN_NULL) MPI_Win_free(&zwin);
-        if (win != MPI_WIN_NULL) MPI_Win_free(&win);
+        for (MPI_Win* w : {&qwin, &zwin, &win})
+            if (*w != MPI_WIN_NULL) MPI_Win_free(w);
         if (node != MPI_COMM_NULL) MPI_Comm_free(&node);
     }
 };
@@ -580,6 +589,32 @@ void bcast_vec(std::vector<T>& v, int root, MPI_Comm c) {
     if (n) MPI_Bcast(v.data(), int(n * sizeof(T)), MPI_BYTE, root, c);
 }
 
+// A node-shared window of bytes[r] on node rank r (collective over the node), locked for
+// access; the base of every rank's segment.
+std::vector<char*> shared_segments(const std::vector<std::size_t>& bytes, int nr, MPI_Comm node,
+                                   MPI_Win& win) {
+    void* mine = nullptr;
+    MPI_Win_allocate_shared(MPI_Aint(std::max<std::size_t>(bytes[std::size_t(nr)], 64)), 64,
+                            MPI_INFO_NULL, node, &mine, &win);
+    std::vector<char*> segs(bytes.size());
+    for (std::size_t r = 0; r < bytes.size(); ++r) {
+        MPI_Aint sz = 0;
+        int du = 0;
+        void* q = nullptr;
+        MPI_Win_shared_query(win, int(r), &sz, &du, &q);
+        segs[r] = static_cast<char*>(q);
+    }
+    MPI_Win_lock_all(MPI_MODE_NOCHECK, win);
+    return segs;
+}
+// Makes the owners' writes into win visible to the node, and unlocks it (collective).
+void publish(MPI_Win win, MPI_Comm node) {
+    MPI_Win_sync(win);
+    MPI_Barrier(node);
+    MPI_Win_sync(win);
+    MPI_Win_unlock_all(win);
+}
+
 void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepared& out) {
     MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &out.node);
     int nr = 0, ns = 1;
@@ -588,56 +623,54 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
     const std::size_t nz = x.levels[0].size(), ni = x.ni, ny = x.ny;
     auto owner = [&](std::size_t y) { return int(y % std::size_t(ns)); };
     auto up64 = [](std::size_t b) { return (b + 63) & ~std::size_t(63); };
+    // zq private until split into parts (VNNI), else shared from the start.
+    const bool parts = sweep_kernel_has_vnni();
     // Cells with a zone per year (every rank has the zones), and each year's offset in its
-    // owner's segment.
-    std::vector<std::size_t> ncz(ny, 0), off(ny, 0), seg_bytes(std::size_t(ns), 0);
+    // owner's segment (packed, then zq when shared) and in the owner's private zq.
+    std::vector<std::size_t> ncz(ny, 0), off(ny, 0), seg_bytes(std::size_t(ns), 0), qoff(ny, 0);
+    std::size_t private_q = 0;
     for (std::size_t y = 0; y < ny; ++y) {
         for (const std::int32_t z : mx.zone[y]) ncz[y] += z >= 0;
         auto& sb = seg_bytes[std::size_t(owner(y))];
         off[y] = sb;
-        sb += up64(ncz[y] * ni * sizeof(std::int32_t)) + up64(ncz[y] * sizeof(std::int64_t));
+        sb += up64(ncz[y] * sizeof(std::int64_t)) +
+              (parts ? 0 : up64(ncz[y] * ni * sizeof(std::int32_t)));
+        if (owner(y) == nr) qoff[y] = private_q, private_q += ncz[y] * ni;
     }
-    void* mine = nullptr;
-    MPI_Win_allocate_shared(MPI_Aint(std::max<std::size_t>(seg_bytes[std::size_t(nr)], 64)), 64,
-                            MPI_INFO_NULL, out.node, &mine, &out.win);
-    std::vector<char*> segs(static_cast<std::size_t>(ns));
-    for (int r = 0; r < ns; ++r) {
-        MPI_Aint sz = 0;
-        int du = 0;
-        void* q = nullptr;
-        MPI_Win_shared_query(out.win, r, &sz, &du, &q);
-        segs[std::size_t(r)] = static_cast<char*>(q);
-    }
-    auto zq_of = [&](std::size_t y) {
-        return reinterpret_cast<std::int32_t*>(segs[std::size_t(owner(y))] + off[y]);
-    };
+    std::vector<std::int32_t> zq_private(parts ? private_q : 0);
+    const std::vector<char*> segs = shared_segments(seg_bytes, nr, out.node, out.win);
     auto packed_of = [&](std::size_t y) {
-        return reinterpret_cast<std::int64_t*>(segs[std::size_t(owner(y))] + off[y] +
-                                               up64(ncz[y] * ni * sizeof(std::int32_t)));
+        return reinterpret_cast<std::int64_t*>(segs[std::size_t(owner(y))] + off[y]);
+    };
+    auto zq_of = [&](std::size_t y) {  // the owner's zq; any rank's when shared
+        return parts ? zq_private.data() + qoff[y]
+                     : reinterpret_cast<std::int32_t*>(segs[std::size_t(owner(y))] + off[y] +
+                                                       up64(ncz[y] * sizeof(std::int64_t)));
     };
     out.years.resize(ny);
-    MPI_Win_lock_all(MPI_MODE_NOCHECK, out.win);
     {
-        std::unique_ptr<io::H5File> f;
-        auto read_z = [&](std::size_t y) {
-            Section sec("read/hdf5 matrix");
-            if (!f)
-                f = std::make_unique<io::H5File>(x.results, MPI_COMM_SELF,
-                                                 io::H5File::Mode::read_only,
-                                                 io::H5File::Driver::posix);
-            if (mx.z[y].empty())
-                mx.z[y] = f->read_rows<float>("/matrix/" + std::to_string(x.years[y]) + "/z", 0,
-                                              std::int64_t(mx.residents[y].size()));
+        // z is read a block of rows at a time while each year is prepared (the float matrices
+        // are never held whole: ~63 MB of fresh memory per national year saved), from one file
+        // handle (HDF5 is not thread-safe: one block read at a time); the years are prepared on
+        // the OpenMP threads (each year's result is the same on any thread).
+        io::H5File f(x.results, MPI_COMM_SELF, io::H5File::Mode::read_only,
+                     io::H5File::Driver::posix);
+        auto reader = [&](std::size_t y) {
+            return [&f, &x, ni, y](std::size_t r0, std::size_t n, float* dst) {
+                Section sec("read/hdf5 matrix");
+                const std::string path = "/matrix/" + std::to_string(x.years[y]) + "/z";
+                std::vector<float> v;
+#pragma omp critical(leefbaar_sweep_hdf5)
+                v = f.read_rows<float>(path, std::int64_t(r0), std::int64_t(n));
+                if (v.size() != n * ni)
+                    throw Error("sweep", x.results + ": " + path + ": rows " + std::to_string(r0) +
+                                             ".." + std::to_string(r0 + n) + " not all there");
+                std::copy(v.begin(), v.end(), dst);
+            };
         };
-        // This rank's years: z read one after the other (HDF5 is not thread-safe), then the
-        // years prepared on the OpenMP threads (each year's result is the same on any thread).
         std::vector<std::size_t> mine_y;
         for (std::size_t y = 0; y < ny; ++y)
-            if (owner(y) == nr) {
-                mine_y.push_back(y);
-                read_z(y);
-                if (x.last_period && y + 1 == ny) read_z(y - 1);
-            }
+            if (owner(y) == nr) mine_y.push_back(y);
         Section sec("read/prepare (sort, quantise)");
         std::exception_ptr failed;
 #pragma omp parallel for schedule(dynamic, 1)
@@ -647,12 +680,12 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
                 SweepYearInput in;
                 in.cells = mx.residents[y].size();
                 in.indicators = ni;
-                in.z = mx.z[y].data();
+                in.read_z = reader(y);
                 in.residents = mx.residents[y].data();
                 in.dwellings = mx.dwellings[y].data();
                 in.zone = mx.zone[y].data();
                 if (with_prev) {
-                    in.prev_z = mx.z[y - 1].data();
+                    in.read_prev_z = reader(y - 1);
                     in.prev_index = mx.prev_index[y].data();
                 }
                 out.years[y] = sweep_prepare(in, nz, zq_of(y), packed_of(y), false);
@@ -661,11 +694,8 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
                 if (!failed) failed = std::current_exception();
             }
         if (failed) std::rethrow_exception(failed);
-        for (auto& z : mx.z) std::vector<float>().swap(z);
     }
-    MPI_Win_sync(out.win);
-    MPI_Barrier(out.node);
-    MPI_Win_sync(out.win);
+    publish(out.win, out.node);
     {
         Section sec("read/share prepared years (node)");
         for (std::size_t y = 0; y < ny; ++y) {
@@ -675,7 +705,7 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
                 p.cells = ncz[y];
                 p.indicators = ni;
                 p.zones = nz;
-                p.zq = std::span<const std::int32_t>(zq_of(y), ncz[y] * ni);
+                if (!parts) p.zq = std::span<const std::int32_t>(zq_of(y), ncz[y] * ni);
                 p.packed = std::span<const std::int64_t>(packed_of(y), ncz[y]);
             }
             bcast_vec(p.run_zone, root, out.node);
@@ -693,45 +723,41 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
             bcast_vec(p.pz, root, out.node);
         }
     }
-    MPI_Win_unlock_all(out.win);
     mx = Matrix{};
+    if (!parts) return;
     // The VNNI kernel's 16-bit z parts, in a second window: every rank plans the columns from
-    // the broadcast zq_maxabs (the same plan), each year's owner fills them.
-    {
-        Section sec("read/prepare (sort, quantise)");
-        std::vector<std::size_t> zoff(ny, 0), zbytes(static_cast<std::size_t>(ns), 0);
-        std::vector<std::uint8_t> has(ny, 0);
-        for (std::size_t y = 0; y < ny; ++y) {
-            has[y] = sweep_plan_zparts(out.years[y]);
-            if (!has[y]) continue;
-            auto& sb = zbytes[std::size_t(owner(y))];
-            zoff[y] = sb;
-            sb += up64(ncz[y] * out.years[y].nzv * sizeof(std::int16_t));
-        }
-        void* zmine = nullptr;
-        MPI_Win_allocate_shared(MPI_Aint(std::max<std::size_t>(zbytes[std::size_t(nr)], 64)), 64,
-                                MPI_INFO_NULL, out.node, &zmine, &out.zwin);
-        std::vector<char*> zsegs(static_cast<std::size_t>(ns));
-        for (int r = 0; r < ns; ++r) {
-            MPI_Aint sz = 0;
-            int du = 0;
-            void* q = nullptr;
-            MPI_Win_shared_query(out.zwin, r, &sz, &du, &q);
-            zsegs[std::size_t(r)] = static_cast<char*>(q);
-        }
-        MPI_Win_lock_all(MPI_MODE_NOCHECK, out.zwin);
-#pragma omp parallel for schedule(dynamic, 1)
-        for (std::size_t y = 0; y < ny; ++y) {
-            if (!has[y]) continue;
-            auto* zv = reinterpret_cast<std::int16_t*>(zsegs[std::size_t(owner(y))] + zoff[y]);
-            if (owner(y) == nr) sweep_fill_zparts(out.years[y], zv);
-            out.years[y].zv = std::span<const std::int16_t>(zv, ncz[y] * out.years[y].nzv);
-        }
-        MPI_Win_sync(out.zwin);
-        MPI_Barrier(out.node);
-        MPI_Win_sync(out.zwin);
-        MPI_Win_unlock_all(out.zwin);
+    // the broadcast zq_maxabs (the same plan), each year's owner fills them from its zq.
+    Section sec("read/prepare (sort, quantise)");
+    std::vector<std::size_t> zoff(ny, 0), zbytes(static_cast<std::size_t>(ns), 0), qoff2(ny, 0),
+        qbytes(static_cast<std::size_t>(ns), 0);
+    std::vector<std::uint8_t> has(ny, 0);
+    for (std::size_t y = 0; y < ny; ++y) {
+        has[y] = sweep_plan_zparts(out.years[y]);
+        auto& sb = has[y] ? zbytes[std::size_t(owner(y))] : qbytes[std::size_t(owner(y))];
+        (has[y] ? zoff : qoff2)[y] = sb;
+        sb += up64(ncz[y] *
+                   (has[y] ? out.years[y].nzv * sizeof(std::int16_t) : ni * sizeof(std::int32_t)));
     }
+    const std::vector<char*> zsegs = shared_segments(zbytes, nr, out.node, out.zwin);
+    const std::vector<char*> qsegs = shared_segments(qbytes, nr, out.node, out.qwin);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (std::size_t y = 0; y < ny; ++y) {
+        SweepPrepared& p = out.years[y];
+        const bool mine = owner(y) == nr;
+        if (has[y]) {
+            auto* zv = reinterpret_cast<std::int16_t*>(zsegs[std::size_t(owner(y))] + zoff[y]);
+            if (mine) sweep_fill_zparts(p, zv);
+            p.zv = std::span<const std::int16_t>(zv, ncz[y] * p.nzv);
+            p.zq = {};
+        } else {
+            auto* zq = reinterpret_cast<std::int32_t*>(qsegs[std::size_t(owner(y))] + qoff2[y]);
+            if (mine) std::copy(p.zq.begin(), p.zq.end(), zq);
+            p.zq = std::span<const std::int32_t>(zq, ncz[y] * ni);
+        }
+    }
+    publish(out.zwin, out.node);
+    publish(out.qwin, out.node);
+    std::vector<std::int32_t>().swap(zq_private);
 }
 
 // Scores members [0, k) of `weights` (k x ni) and fills their rows. Tiles of members run on the

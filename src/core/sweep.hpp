@@ -13,6 +13,7 @@
 // the base weights reproduces the base run to the bit, and any blocking or order gives the same
 // bits.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <span>
 #include <string>
@@ -63,14 +64,20 @@ std::vector<double> member_weights(const SweepSpec& s, std::int64_t member);
 
 // One year's scored cells as the kernel sees them.
 struct SweepYearInput {
+    // Fills rows [row0, row0 + n) of a cells x indicators matrix into dst (n x indicators).
+    using RowReader = std::function<void(std::size_t row0, std::size_t n, float* dst)>;
     std::size_t cells = 0, indicators = 0;
-    const float* z = nullptr;                 // cells x indicators
+    // z, cells x indicators: held whole (z), or read a block of rows at a time (read_z, when z
+    // is null), so that the float matrix of a national year (~63 MB) never has to be in memory.
+    const float* z = nullptr;
+    RowReader read_z;
     const std::int32_t* residents = nullptr;  // cells
     const std::int32_t* dwellings = nullptr;
     const std::int32_t* zone = nullptr;  // finest zone index per cell, -1 = none
     // Optional: the previous year of a period ending in this year, for the period statistics
     // (change over cells scored in both years, weighted by this year's residents).
-    const float* prev_z = nullptr;             // prev cells x indicators
+    const float* prev_z = nullptr;  // prev_cells x indicators (or read_prev_z)
+    RowReader read_prev_z;
     const std::int32_t* prev_index = nullptr;  // per cell: row in prev_z, -1 = not scored then
 };
 
@@ -90,7 +97,7 @@ struct SweepPrepared {
     SweepPrepared(const SweepPrepared&) = delete;
     SweepPrepared& operator=(const SweepPrepared&) = delete;
     std::size_t cells = 0, indicators = 0, zones = 0;
-    std::span<const std::int32_t> zq;      // sorted cells x indicators
+    std::span<const std::int32_t> zq;      // sorted cells x indicators (empty: zv only)
     std::span<const std::int64_t> packed;  // per sorted cell: residents * 2^32 + 1
     std::vector<std::int32_t> zq_own;
     std::vector<std::int64_t> packed_own;
@@ -119,6 +126,10 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t zones,
 // the CPU has no VNNI), and the parts themselves into out (p.cells x p.nzv).
 bool sweep_plan_zparts(SweepPrepared& p);
 void sweep_fill_zparts(const SweepPrepared& p, std::int16_t* out);
+// A copy of p with zq rebuilt from its VNNI parts (the sum of each indicator's parts), for a
+// year prepared with the parts only (zq empty, so that a node need not hold both): the kernel
+// paths that read zq (members the VNNI kernel cannot take exactly, a forced path) use it.
+SweepPrepared sweep_with_zq(const SweepPrepared& p);
 // The number of cells of `in` with a zone (the rows of the prepared zq).
 std::size_t sweep_prepared_cells(const SweepYearInput& in);
 

@@ -27,6 +27,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <optional>
 #include <utility>
 
 #include "core/error.hpp"
@@ -753,13 +754,40 @@ void sweep_fill_zparts(const SweepPrepared& p, std::int16_t* out) {
     }
 }
 
+namespace {
+// Rows of a year's matrix a block at a time, in row order: from the whole matrix when the input
+// holds it, else through the input's reader into a reused buffer.
+class RowBlocks {
+  public:
+    RowBlocks(const float* whole, const SweepYearInput::RowReader& read, std::size_t ni)
+        : whole_(whole), read_(read), ni_(ni) {
+        if (!whole_ && !read_) throw Error("sweep", "internal: no indicator matrix to prepare");
+    }
+    static constexpr std::size_t kRows = 16384;
+    // Rows [r0, r0 + n), n <= kRows.
+    const float* rows(std::size_t r0, std::size_t n) {
+        if (whole_) return whole_ + r0 * ni_;
+        buf_.resize(kRows * ni_);
+        read_(r0, n, buf_.data());
+        return buf_.data();
+    }
+
+  private:
+    const float* whole_;
+    const SweepYearInput::RowReader& read_;
+    std::size_t ni_;
+    std::vector<float> buf_;
+};
+}  // namespace
+
 SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32_t* zq_out,
                             std::int64_t* packed_out, bool zparts) {
     SweepPrepared p;
     const std::size_t ni = in.indicators;
     p.indicators = ni;
     p.zones = nz;
-    // Counting sort of the cells with a zone by zone (stable: cell order within a zone).
+    // Counting sort of the cells with a zone by zone (stable: cell order within a zone): slot[c]
+    // is cell c's row among the sorted cells.
     std::vector<std::size_t> start(nz + 1, 0);
     std::int64_t rtot = 0;  // residents of all cells (bounds the zone sums below)
     for (std::size_t c = 0; c < in.cells; ++c) {
@@ -771,14 +799,19 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32
         ++start[std::size_t(z) + 1];
     }
     // |zq| < 2^31 and |zq - previous zq| < 2^32: with fewer than 2^30 residents in all, every
-    // zone sum of residents * zq (or its change) fits an int64, so no 128-bit sums are needed.
+    // zone sum of residents * zq (or its change), and each of its two halves below, fits an
+    // int64, so no 128-bit sums are needed. Integer sums: the order of the cells is free.
     const bool small = rtot < (std::int64_t(1) << 30);
     for (std::size_t z = 0; z < nz; ++z) start[z + 1] += start[z];
     const std::size_t n = start[nz];
     p.cells = n;
-    std::vector<std::size_t> order(n), pos(start.begin(), start.end() - 1);
-    for (std::size_t c = 0; c < in.cells; ++c)
-        if (in.zone[c] >= 0) order[pos[std::size_t(in.zone[c])]++] = c;
+    std::vector<std::uint32_t> slot(in.cells, 0);
+    {
+        if (in.cells >= (std::size_t(1) << 32)) throw Error("sweep", "too many cells in one year");
+        std::vector<std::size_t> pos(start.begin(), start.end() - 1);
+        for (std::size_t c = 0; c < in.cells; ++c)
+            if (in.zone[c] >= 0) slot[c] = std::uint32_t(pos[std::size_t(in.zone[c])]++);
+    }
     if (!zq_out) {
         p.zq_own.resize(n * ni);
         zq_out = p.zq_own.data();
@@ -795,22 +828,89 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32
     p.ncells.assign(nz, 0);
     std::vector<Wide> rz(small ? 0 : nz * ni, 0);
     p.rz.assign(nz * ni, 0);
-    for (std::size_t s = 0; s < n; ++s) {
-        const std::size_t c = order[s];
-        const auto z = std::size_t(in.zone[c]);
-        const std::int64_t r = in.residents[c];
-        packed_out[s] = (r << 32) + 1;
-        p.residents[z] += r;
-        p.dwellings[z] += in.dwellings[c];
-        p.ncells[z] += 1;
-        for (std::size_t i = 0; i < ni; ++i) {
-            const std::int32_t q = quantise_z(in.z[c * ni + i]);
-            zq_out[s * ni + i] = q;
-            p.zq_maxabs[i] = std::max<std::int64_t>(p.zq_maxabs[i], std::abs(std::int64_t(q)));
-            if (small)
-                p.rz[z * ni + i] += r * q;
-            else
-                rz[z * ni + i] += Wide(r) * q;
+    // The period sums, sum residents * (zq - previous zq) over the cells scored in both years,
+    // as the sum of residents * zq here minus the sum of the same residents * previous zq in the
+    // pass over the previous year below.
+    const bool period = in.prev_index && (in.prev_z || in.read_prev_z);
+    std::vector<Wide> pz(period && !small ? nz * ni : 0, 0);
+    if (period) {
+        p.period = true;
+        p.p_residents.assign(nz, 0);
+        p.p_cells.assign(nz, 0);
+        p.pz.assign(nz * ni, 0);
+    }
+    // One pass over the cells in row order: each quantised row goes to its sorted slot.
+    {
+        RowBlocks blocks(in.z, in.read_z, ni);
+        for (std::size_t c0 = 0; c0 < in.cells; c0 += RowBlocks::kRows) {
+            const std::size_t nb = std::min(RowBlocks::kRows, in.cells - c0);
+            const float* zb = blocks.rows(c0, nb);
+            for (std::size_t c = c0; c < c0 + nb; ++c) {
+                if (in.zone[c] < 0) continue;
+                const auto z = std::size_t(in.zone[c]);
+                const std::size_t s = slot[c];
+                const std::int64_t r = in.residents[c];
+                packed_out[s] = (r << 32) + 1;
+                p.residents[z] += r;
+                p.dwellings[z] += in.dwellings[c];
+                p.ncells[z] += 1;
+                const bool both = period && in.prev_index[c] >= 0;
+                if (both) p.p_residents[z] += r, p.p_cells[z] += 1;
+                const float* zr = zb + (c - c0) * ni;
+                std::int32_t* out = zq_out + s * ni;
+                for (std::size_t i = 0; i < ni; ++i) {
+                    const std::int32_t q = quantise_z(zr[i]);
+                    out[i] = q;
+                    p.zq_maxabs[i] =
+                        std::max<std::int64_t>(p.zq_maxabs[i], std::abs(std::int64_t(q)));
+                    if (small) {
+                        p.rz[z * ni + i] += r * q;
+                        if (both) p.pz[z * ni + i] += r * q;
+                    } else {
+                        rz[z * ni + i] += Wide(r) * q;
+                        if (both) pz[z * ni + i] += Wide(r) * q;
+                    }
+                }
+            }
+        }
+    }
+    // The previous year's rows that cells of this year continue: minus residents * their zq.
+    if (period) {
+        std::size_t nprev = 0;
+        for (std::size_t c = 0; c < in.cells; ++c)
+            if (in.zone[c] >= 0 && in.prev_index[c] >= 0)
+                nprev = std::max(nprev, std::size_t(in.prev_index[c]) + 1);
+        // The cells continuing each previous row (usually one), by previous row.
+        std::vector<std::size_t> first(nprev + 1, 0);
+        for (std::size_t c = 0; c < in.cells; ++c)
+            if (in.zone[c] >= 0 && in.prev_index[c] >= 0)
+                ++first[std::size_t(in.prev_index[c]) + 1];
+        for (std::size_t j = 0; j < nprev; ++j) first[j + 1] += first[j];
+        std::vector<std::uint32_t> cont(first[nprev]);
+        {
+            std::vector<std::size_t> at(first.begin(), first.end() - 1);
+            for (std::size_t c = 0; c < in.cells; ++c)
+                if (in.zone[c] >= 0 && in.prev_index[c] >= 0)
+                    cont[at[std::size_t(in.prev_index[c])]++] = std::uint32_t(c);
+        }
+        RowBlocks blocks(in.prev_z, in.read_prev_z, ni);
+        for (std::size_t c0 = 0; c0 < nprev; c0 += RowBlocks::kRows) {
+            const std::size_t nb = std::min(RowBlocks::kRows, nprev - c0);
+            const float* zb = blocks.rows(c0, nb);
+            for (std::size_t j = c0; j < c0 + nb; ++j)
+                for (std::size_t k = first[j]; k < first[j + 1]; ++k) {
+                    const std::size_t c = cont[k];
+                    const auto z = std::size_t(in.zone[c]);
+                    const std::int64_t r = in.residents[c];
+                    const float* zr = zb + (j - c0) * ni;
+                    for (std::size_t i = 0; i < ni; ++i) {
+                        const std::int32_t q = quantise_z(zr[i]);
+                        if (small)
+                            p.pz[z * ni + i] -= r * q;
+                        else
+                            pz[z * ni + i] -= Wide(r) * q;
+                    }
+                }
         }
     }
     // Runs: one zone's cells, split so that residents and cells of a run fit the histogram's
@@ -833,47 +933,79 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32
             throw Error("sweep", "a zone's resident-weighted indicator sum is out of range");
         return std::int64_t(v);
     };
-    if (!small)
+    if (!small) {
         for (std::size_t k = 0; k < rz.size(); ++k) p.rz[k] = narrow(rz[k]);
+        for (std::size_t k = 0; k < pz.size(); ++k) p.pz[k] = narrow(pz[k]);
+    }
     if (zparts && sweep_plan_zparts(p)) {
         p.zv_own.resize(p.cells * p.nzv);
         sweep_fill_zparts(p, p.zv_own.data());
         p.zv = std::span<const std::int16_t>(p.zv_own.data(), p.zv_own.size());
     }
-    if (in.prev_z) {
-        p.period = true;
-        p.p_residents.assign(nz, 0);
-        p.p_cells.assign(nz, 0);
-        std::vector<Wide> pz(small ? 0 : nz * ni, 0);
-        p.pz.assign(nz * ni, 0);
-        for (std::size_t c = 0; c < in.cells; ++c) {
-            const std::int32_t zi = in.zone[c], prow = in.prev_index[c];
-            if (zi < 0 || prow < 0) continue;
-            const auto z = std::size_t(zi);
-            const std::int64_t r = in.residents[c];
-            p.p_residents[z] += r;
-            p.p_cells[z] += 1;
-            const float* a = in.z + c * ni;
-            const float* b = in.prev_z + std::size_t(prow) * ni;
-            for (std::size_t i = 0; i < ni; ++i) {
-                const std::int64_t dq = std::int64_t(quantise_z(a[i])) - quantise_z(b[i]);
-                if (small)
-                    p.pz[z * ni + i] += r * dq;
-                else
-                    pz[z * ni + i] += Wide(r) * dq;
-            }
-        }
-        if (!small)
-            for (std::size_t k = 0; k < pz.size(); ++k) p.pz[k] = narrow(pz[k]);
-    }
     return p;
 }
 
-void sweep_score_prepared(const SweepPrepared& p, std::span<const int> dim_of, std::size_t nd,
+SweepPrepared sweep_with_zq(const SweepPrepared& p) {
+    const std::size_t ni = p.indicators, nv = p.nzv;
+    if (p.zv.size() != p.cells * nv || p.zv_ind.size() != nv)
+        throw Error("sweep", "internal: a prepared year without z");
+    SweepPrepared q;
+    q.cells = p.cells;
+    q.indicators = ni;
+    q.zones = p.zones;
+    q.zq_own.assign(p.cells * ni, 0);
+    for (std::size_t c = 0; c < p.cells; ++c)
+        for (std::size_t v = 0; v < nv; ++v)
+            if (p.zv_ind[v] >= 0) q.zq_own[c * ni + std::size_t(p.zv_ind[v])] += p.zv[c * nv + v];
+    q.zq = q.zq_own;
+    q.packed = p.packed;
+    q.nzv = nv;
+    q.zv_ind = p.zv_ind;
+    q.zv_part = p.zv_part;
+    q.zv = p.zv;
+    q.run_zone = p.run_zone;
+    q.run_begin = p.run_begin;
+    q.zq_maxabs = p.zq_maxabs;
+    q.residents = p.residents;
+    q.dwellings = p.dwellings;
+    q.ncells = p.ncells;
+    q.rz = p.rz;
+    q.period = p.period;
+    q.p_residents = p.p_residents;
+    q.p_cells = p.p_cells;
+    q.pz = p.pz;
+    return q;
+}
+
+namespace {
+// Whether sweep_score_prepared scores all k members of p on the VNNI kernel (which reads zv,
+// never zq): the same tests as its group loop.
+bool vnni_takes_all(const SweepPrepared& p, std::span<const std::int32_t> wq, std::size_t k,
+                    SweepKernelPath path) {
+    const std::size_t ni = p.indicators;
+    if (path != SweepKernelPath::automatic || !sweep_kernel_has_avx512() ||
+        !sweep_kernel_has_vnni() || ni > 64 || p.nzv == 0 || p.zv.size() != p.cells * p.nzv)
+        return false;
+    for (std::size_t m = 0; m < k; ++m) {
+        double bound = 0;
+        for (std::size_t i = 0; i < ni; ++i)
+            bound += std::fabs(double(wq[m * ni + i])) * double(p.zq_maxabs[i]);
+        if (!(bound < 0x1.0p52)) return false;
+    }
+    return true;
+}
+}  // namespace
+
+void sweep_score_prepared(const SweepPrepared& given, std::span<const int> dim_of, std::size_t nd,
                           const ClassScheme& classes, std::span<const std::int32_t> wq,
                           std::size_t k, std::vector<YearZoneStats>& year,
                           std::vector<PeriodZoneStats>& period, SweepKernelPath path,
                           SweepStatsMode mode) {
+    // A year held as VNNI parts only gets its zq back when another path may run.
+    std::optional<SweepPrepared> rebuilt;
+    if (given.zq.size() != given.cells * given.indicators && !vnni_takes_all(given, wq, k, path))
+        rebuilt = sweep_with_zq(given);
+    const SweepPrepared& p = rebuilt ? *rebuilt : given;
     const bool overwrite = mode != SweepStatsMode::accumulate;
     const bool fixed_set = mode == SweepStatsMode::overwrite_scores;
     const std::size_t ni = p.indicators, nz = p.zones;

@@ -131,7 +131,7 @@ std::map<std::string, std::string> read_zone_attribute(const ZoneSource& src,
 }
 
 RasterisedZones rasterise_zones(const ZoneSource& src, const GridSpec& grid, const Window& block,
-                                std::int64_t halo) {
+                                std::int64_t halo, bool count_overlaps) {
     Source s;
     open_source(src, s);
     auto feats = read_features(src, s, true);
@@ -162,8 +162,21 @@ RasterisedZones rasterise_zones(const ZoneSource& src, const GridSpec& grid, con
         }
     }
     const GridSpec sub = grid.crop(win);
+    // The MEM raster's bands are our own buffers (DATAPOINTER): GDAL burns the ids straight into
+    // out.ids, with no second copy of the window.
+    std::vector<std::int32_t> count(count_overlaps ? std::size_t(win.cells()) : 0);
     GDALDriverH mem = GDALGetDriverByName("MEM");
-    GDALDatasetH ds = GDALCreate(mem, "", int(win.ncols), int(win.nrows), 2, GDT_Int32, nullptr);
+    GDALDatasetH ds = GDALCreate(mem, "", int(win.ncols), int(win.nrows), 0, GDT_Int32, nullptr);
+    if (!ds) {
+        for (auto& f : feats) OGR_G_DestroyGeometry(f.geom);
+        throw Error("zones", where(src) + ": cannot make a memory raster: " + gdal_last_error());
+    }
+    auto add_band = [&](std::int32_t* data) {
+        const std::string opt =
+            "DATAPOINTER=" + std::to_string(reinterpret_cast<std::uintptr_t>(data));
+        const char* opts[] = {opt.c_str(), nullptr};
+        return GDALAddBand(ds, GDT_Int32, const_cast<char**>(opts));
+    };
     auto gt = sub.geotransform();
     GDALSetGeoTransform(ds, gt.data());
     std::vector<OGRGeometryH> geoms;
@@ -174,29 +187,22 @@ RasterisedZones rasterise_zones(const ZoneSource& src, const GridSpec& grid, con
             burn.push_back(double(i + 1));
             ones.push_back(1.0);
         }
+    CPLErr e1 = add_band(out.ids.data.data()), e2 = CE_None;
+    if (count_overlaps && e1 == CE_None) e2 = add_band(count.data());
     int band1 = 1, band2 = 2;
-    CPLErr e1 = GDALRasterizeGeometries(ds, 1, &band1, int(geoms.size()), geoms.data(), nullptr,
-                                        nullptr, burn.data(), nullptr, nullptr, nullptr);
+    if (e1 == CE_None && e2 == CE_None)
+        e1 = GDALRasterizeGeometries(ds, 1, &band1, int(geoms.size()), geoms.data(), nullptr,
+                                     nullptr, burn.data(), nullptr, nullptr, nullptr);
     const char* add[] = {"MERGE_ALG=ADD", nullptr};
-    CPLErr e2 =
-        GDALRasterizeGeometries(ds, 1, &band2, int(geoms.size()), geoms.data(), nullptr, nullptr,
-                                ones.data(), const_cast<char**>(add), nullptr, nullptr);
+    if (count_overlaps && e1 == CE_None && e2 == CE_None)
+        e2 = GDALRasterizeGeometries(ds, 1, &band2, int(geoms.size()), geoms.data(), nullptr,
+                                     nullptr, ones.data(), const_cast<char**>(add), nullptr,
+                                     nullptr);
     for (auto& f : feats) OGR_G_DestroyGeometry(f.geom);
-    if (e1 != CE_None || e2 != CE_None) {
-        GDALClose(ds);
-        throw Error("zones", where(src) + ": rasterising failed: " + gdal_last_error());
-    }
-    std::vector<std::int32_t> count(std::size_t(win.cells()));
-    const CPLErr r1 =
-        GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, int(win.ncols), int(win.nrows),
-                     out.ids.data.data(), int(win.ncols), int(win.nrows), GDT_Int32, 0, 0);
-    const CPLErr r2 =
-        GDALRasterIO(GDALGetRasterBand(ds, 2), GF_Read, 0, 0, int(win.ncols), int(win.nrows),
-                     count.data(), int(win.ncols), int(win.nrows), GDT_Int32, 0, 0);
     GDALClose(ds);
-    if (r1 != CE_None || r2 != CE_None)
-        throw Error("zones",
-                    where(src) + ": reading the rasterised zones failed: " + gdal_last_error());
+    if (e1 != CE_None || e2 != CE_None)
+        throw Error("zones", where(src) + ": rasterising failed: " + gdal_last_error());
+    if (!count_overlaps) return out;
     // Overlaps are counted in this rank's block only, so a sum over ranks counts each once.
     for (std::int64_t r = block.row0; r < block.row1(); ++r)
         for (std::int64_t c = block.col0; c < block.col1(); ++c)

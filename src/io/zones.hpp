@@ -45,7 +45,9 @@ std::map<std::string, std::string> read_zone_attribute(const ZoneSource& src,
 
 // Rasterises the zones onto `window` (e.g. a rank's block grown by a halo) of `grid`.
 // A cell belongs to a zone when its centre lies inside the polygon (GDAL's default rule).
+// count_overlaps = false: overlapping_cells is not counted (half the rasterising, and no count
+// raster), for readers of zones the run has already checked.
 RasterisedZones rasterise_zones(const ZoneSource& src, const GridSpec& grid, const Window& block,
-                                std::int64_t halo);
+                                std::int64_t halo, bool count_overlaps = true);
 
 }  // namespace leefbaar::io

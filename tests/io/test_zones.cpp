@@ -56,6 +56,14 @@ TEST_CASE("overlapping zones are counted", "[io][zones]") {
     const auto z =
         io::rasterise_zones({dir.file("o.gpkg"), "zones", "code", "name", ""}, g, g.window(), 0);
     CHECK(z.overlapping_cells == 20);  // columns with centres 450 and 550
+    // Without the overlap count: the same ids (the later zone wins), nothing counted.
+    const auto q = io::rasterise_zones({dir.file("o.gpkg"), "zones", "code", "name", ""}, g,
+                                       g.window(), 0, false);
+    CHECK(q.overlapping_cells == 0);
+    CHECK(q.ids.data == z.ids.data);
+    CHECK(q.ids.at(4, 3) == 2);
+    CHECK(q.ids.at(3, 3) == 1);
+    CHECK(q.ids.at(6, 3) == 2);
 }
 
 TEST_CASE("bad zone layers are refused naming file, layer and attribute",

@@ -380,6 +380,101 @@ TEST_CASE("int16 parts at their limits give the exact scores in every path", "[s
     }
 }
 
+namespace {
+bool same_prepared(const SweepPrepared& a, const SweepPrepared& b) {
+    auto eq = [](auto x, auto y) { return std::equal(x.begin(), x.end(), y.begin(), y.end()); };
+    return a.cells == b.cells && a.indicators == b.indicators && a.zones == b.zones &&
+           eq(a.zq, b.zq) && eq(a.packed, b.packed) && a.run_zone == b.run_zone &&
+           a.run_begin == b.run_begin && a.zq_maxabs == b.zq_maxabs && a.residents == b.residents &&
+           a.dwellings == b.dwellings && a.ncells == b.ncells && a.rz == b.rz &&
+           a.period == b.period && a.p_residents == b.p_residents && a.p_cells == b.p_cells &&
+           a.pz == b.pz && a.nzv == b.nzv && eq(a.zv, b.zv);
+}
+}  // namespace
+
+TEST_CASE("a year prepared from blocks of rows equals one prepared from the whole matrix",
+          "[sweep]") {
+    // More rows than one block (16384), previous rows continued by 0, 1 or 2 cells.
+    const std::size_t ni = 5, nz = 37, n = 40000;
+    const auto y = random_year(21, n, ni, nz, 3.0);
+    const auto whole = sweep_prepare(y.input(true), nz);
+    REQUIRE(whole.period);
+    std::size_t calls = 0;
+    auto reader = [&](const std::vector<float>& m) {
+        return [&calls, &m, ni](std::size_t r0, std::size_t k, float* dst) {
+            ++calls;
+            REQUIRE((r0 + k) * ni <= m.size());
+            std::copy_n(m.begin() + std::ptrdiff_t(r0 * ni), k * ni, dst);
+        };
+    };
+    SweepYearInput in = y.input(true);
+    in.z = nullptr;
+    in.prev_z = nullptr;
+    in.read_z = reader(y.z);
+    in.read_prev_z = reader(y.pz);
+    const auto blocks = sweep_prepare(in, nz);
+    CHECK(calls >= 4);
+    CHECK(same_prepared(whole, blocks));
+    // The period sums by hand for one zone.
+    std::vector<std::int64_t> pz(ni, 0);
+    for (std::size_t c = 0; c < n; ++c)
+        if (y.zone[c] == 3 && y.prev[c] >= 0)
+            for (std::size_t i = 0; i < ni; ++i)
+                pz[i] +=
+                    std::int64_t(y.res[c]) * (quantise_z(y.z[c * ni + i]) -
+                                              quantise_z(y.pz[std::size_t(y.prev[c]) * ni + i]));
+    CHECK(std::vector<std::int64_t>(blocks.pz.begin() + 3 * ni, blocks.pz.begin() + 4 * ni) == pz);
+}
+
+TEST_CASE("a year held as VNNI parts only scores as the full year on every path", "[sweep]") {
+    const std::size_t ni = 9, nd = 3, nz = 17, n = 3000, k = 40;
+    const auto y = random_year(33, n, ni, nz, 20.0);  // |zq| beyond one 16-bit part
+    const auto full = sweep_prepare(y.input(true), nz);
+    if (full.nzv == 0) {
+        WARN("no VNNI on this CPU: years always keep zq, nothing to check");
+        return;
+    }
+    CHECK(full.nzv > ni);
+    // The parts sum back to zq exactly.
+    const SweepPrepared rebuilt = sweep_with_zq(full);
+    CHECK(std::equal(full.zq.begin(), full.zq.end(), rebuilt.zq.begin(), rebuilt.zq.end()));
+    // A view of `full` without zq, as the sweep holds years on VNNI CPUs.
+    SweepPrepared parts = sweep_with_zq(full);
+    parts.zq_own.clear();
+    parts.zq = {};
+    ClassScheme cls;
+    cls.limits = {-40.0, -10.0, -1.0, 0.0, 1.0, 10.0, 40.0};
+    cls.labels = {"1", "2", "3", "4", "5", "6", "7", "8"};
+    const std::vector<int> dim_of{0, 1, 2, 0, 1, 2, 0, 1, 2};
+    std::mt19937_64 rng(3);
+    std::uniform_real_distribution<double> uw(-0.9, 0.9);
+    std::vector<double> w(k * ni);
+    for (auto& v : w) v = uw(rng);
+    auto run = [&](const SweepPrepared& p, const std::vector<double>& wt, SweepKernelPath path) {
+        std::vector<YearZoneStats> ys(k);
+        std::vector<PeriodZoneStats> ps(k);
+        for (auto& s : ys) s.resize(nz, nd, cls.labels.size());
+        for (auto& s : ps) s.resize(nz, nd, 0);
+        sweep_score_prepared(p, dim_of, nd, cls, quantise_weights(wt), k, ys, ps, path);
+        return std::make_pair(ys, ps);
+    };
+    // Exact members (the VNNI kernel alone), a forced path, and a member too large for the
+    // VNNI kernel's exact bound (its group falls back to a path that reads zq).
+    std::vector<double> big = w;
+    big[5 * ni + 2] = 2000.0;
+    for (const auto& [wt, path] :
+         {std::make_pair(w, SweepKernelPath::automatic), std::make_pair(w, SweepKernelPath::avx2),
+          std::make_pair(w, SweepKernelPath::portable),
+          std::make_pair(big, SweepKernelPath::automatic)}) {
+        const auto a = run(full, wt, path), b = run(parts, wt, path);
+        for (std::size_t m = 0; m < k; ++m) {
+            INFO("path " << int(path) << " member " << m);
+            REQUIRE(same(a.first[m], b.first[m]));
+            REQUIRE(same(a.second[m], b.second[m]));
+        }
+    }
+}
+
 TEST_CASE("Monte-Carlo and grid members", "[sweep]") {
     const auto dir = std::filesystem::temp_directory_path() / "leefbaar-sweep-core";
     std::filesystem::create_directories(dir);
