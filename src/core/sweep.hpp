@@ -190,7 +190,7 @@ class SpearmanReference {
 
   private:
     std::vector<double> a_, ra_;
-    std::vector<std::size_t> idx_, order_;  // order_: positions of idx_ sorted by a
+    std::vector<std::size_t> idx_;
     double ma_ = 0;
 };
 

@@ -536,4 +536,43 @@ TEST_CASE("Spearman's rho", "[sweep]") {
         INFO("member " << m);
         CHECK(want == got);
     }
+    // Against ranks from sorted (value, position) pairs, on values that use every digit of the
+    // radix sort: both signs, -0 and +0 (equal, so tied), tiny and huge magnitudes, ties.
+    auto sorted_ranks = [](const std::vector<double>& v) {
+        std::vector<std::pair<double, std::size_t>> o;
+        for (std::size_t i = 0; i < v.size(); ++i) o.push_back({v[i], i});
+        std::sort(o.begin(), o.end());
+        std::vector<double> r(v.size());
+        for (std::size_t i = 0; i < o.size();) {
+            std::size_t j = i;
+            while (j + 1 < o.size() && o[j + 1].first == o[i].first) ++j;
+            for (std::size_t q = i; q <= j; ++q) r[o[q].second] = 0.5 * double(i + j) + 1.0;
+            i = j + 1;
+        }
+        return r;
+    };
+    auto pearson = [](const std::vector<double>& x, const std::vector<double>& y) {
+        const double n = double(x.size());
+        double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
+        for (std::size_t i = 0; i < x.size(); ++i) mx += x[i] / n, my += y[i] / n;
+        for (std::size_t i = 0; i < x.size(); ++i)
+            sxy += (x[i] - mx) * (y[i] - my), sxx += (x[i] - mx) * (x[i] - mx),
+                syy += (y[i] - my) * (y[i] - my);
+        return sxy / std::sqrt(sxx * syy);
+    };
+    std::uniform_int_distribution<int> pick(0, 9);
+    std::vector<double> x(4000), y(4000);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const double mags[] = {1e-300, 1e-5, 0.5, 1.0, 3.0, 1e5, 1e300};
+        auto draw = [&] {
+            const int k = pick(rng);
+            if (k == 0) return 0.0;
+            if (k == 1) return -0.0;
+            return (rng() % 2 ? -1.0 : 1.0) * mags[rng() % 7] * (1 + double(rng() % 3));
+        };
+        x[i] = draw(), y[i] = draw();
+    }
+    CHECK(spearman(x, y) == Approx(pearson(sorted_ranks(x), sorted_ranks(y))).epsilon(1e-13));
+    CHECK(SpearmanReference(x)(y) == spearman(x, y));
+    CHECK(spearman(x, x) == Approx(1.0).epsilon(1e-15));
 }
