@@ -977,14 +977,14 @@ FileData read_file(const std::string& path, const RowLayout& L) {
 
 // ---- summaries ----
 
-double mean_of(const std::vector<double>& v) {
+double mean_of(std::span<const double> v) {
     double s = 0;
     std::size_t n = 0;
     for (double x : v)
         if (std::isfinite(x)) s += x, ++n;
     return n ? s / double(n) : std::nan("");
 }
-double sd_of(const std::vector<double>& v) {
+double sd_of(std::span<const double> v) {
     const double m = mean_of(v);
     double s = 0;
     std::size_t n = 0;
@@ -1172,66 +1172,79 @@ void write_summaries(const std::string& out, const RunContext& x, const RowLayou
                 return K ? io::csv_number(N[z] / double(K)) : std::string();
             };
             std::vector<std::vector<std::string>> out_rows(nz);
-            std::vector<double> TF;
             // The level's scores a block of zones at a time, zone-major (one contiguous run of
-            // K members per zone) in a reused buffer.
-            constexpr std::size_t kZoneBlock = 256;
-            for (std::size_t zb = 0; zb < nz; zb += kZoneBlock) {
-                const std::size_t nzb = std::min(kZoneBlock, nz - zb);
-                columns_into(d.rows, L.width, K, offF + zb, nzb, TF);
-#pragma omp parallel for schedule(dynamic, 16)
-                for (std::size_t z = zb; z < zb + nzb; ++z) {
-                    const double b = d.base_row[offBF + z];
-                    const std::vector<double> v(TF.begin() + std::ptrdiff_t((z - zb) * K),
-                                                TF.begin() + std::ptrdiff_t((z - zb + 1) * K));
-                    const int bc = std::isfinite(b) ? m.classes.classify(b) : 0;
-                    int cmin = 99, cmax = 0;
-                    std::size_t differs = 0, nfin = 0;
-                    std::vector<double> finite;
-                    finite.reserve(K);
-                    for (double s : v)
-                        if (std::isfinite(s)) {
-                            const int c = m.classes.classify(s);
-                            cmin = std::min(cmin, c), cmax = std::max(cmax, c), differs += c != bc,
-                            ++nfin;
-                            finite.push_back(s);
+            // K members per zone), each thread transposing its own blocks into a reused buffer.
+            constexpr std::size_t kZoneBlock = 64;
+#pragma omp parallel
+            {
+                std::vector<double> TF, finite;
+                finite.reserve(K);
+#pragma omp for schedule(dynamic, 1)
+                for (std::size_t zb = 0; zb < nz; zb += kZoneBlock) {
+                    const std::size_t nzb = std::min(kZoneBlock, nz - zb);
+                    columns_into(d.rows, L.width, K, offF + zb, nzb, TF);
+                    for (std::size_t z = zb; z < zb + nzb; ++z) {
+                        const double b = d.base_row[offBF + z];
+                        const std::span<const double> v(TF.data() + (z - zb) * K, K);
+                        const int bc = std::isfinite(b) ? m.classes.classify(b) : 0;
+                        int cmin = 99, cmax = 0;
+                        std::size_t differs = 0, nfin = 0;
+                        finite.clear();
+                        // The two smallest finite scores (with repeats) and the largest: the
+                        // minimum and maximum as quantile_select(finite, 0 or 1) computes them.
+                        double lo1 = HUGE_VAL, lo2 = HUGE_VAL, hi1 = -HUGE_VAL;
+                        for (double s : v)
+                            if (std::isfinite(s)) {
+                                const int c = m.classes.classify(s);
+                                cmin = std::min(cmin, c), cmax = std::max(cmax, c),
+                                differs += c != bc, ++nfin;
+                                finite.push_back(s);
+                                if (s < lo1)
+                                    lo2 = lo1, lo1 = s;
+                                else if (s < lo2)
+                                    lo2 = s;
+                                hi1 = std::max(hi1, s);
+                            }
+                        double mn = std::nan(""), mx = std::nan("");
+                        if (nfin) {
+                            mn = lo1 + 0.0 * ((nfin > 1 ? lo2 : lo1) - lo1);
+                            mx = hi1 + 0.0 * (hi1 - hi1);
                         }
-                    std::vector<std::string> row{lv.name, lv.codes[z], lv.names[z]};
-                    auto score = [&](double s) {
-                        return io::csv_number(std::isfinite(s) ? m.reference_level + s : s);
-                    };
-                    double mn = std::nan(""), mx = std::nan("");
-                    if (nfin) mn = quantile_select(finite, 0.0), mx = quantile_select(finite, 1.0);
-                    const double p05 = quantile_select(finite, 0.05),
-                                 p95 = quantile_select(finite, 0.95);
-                    for (double s : {b, mean_of(v), std::nan(""), mn, p05, p95, mx})
-                        row.push_back(score(s));
-                    row[5] = io::csv_number(sd_of(v));
-                    row.push_back(bc ? std::to_string(bc) : "");
-                    row.push_back(nfin ? std::to_string(cmin) : "");
-                    row.push_back(nfin ? std::to_string(cmax) : "");
-                    row.push_back(nfin ? io::csv_number(double(differs) / double(nfin)) : "");
-                    std::string p_onv, p_flag[3], base_onv, base_typ;
-                    if (int(k) == x.kb) {
-                        p_onv = prob(NO, z);
-                        base_onv = std::to_string(int(BO[z]));
+                        const double p05 = quantile_select(finite, 0.05),
+                                     p95 = quantile_select(finite, 0.95);
+                        std::vector<std::string> row{lv.name, lv.codes[z], lv.names[z]};
+                        auto score = [&](double s) {
+                            return io::csv_number(std::isfinite(s) ? m.reference_level + s : s);
+                        };
+                        for (double s : {b, mean_of(v), std::nan(""), mn, p05, p95, mx})
+                            row.push_back(score(s));
+                        row[5] = io::csv_number(sd_of(v));
+                        row.push_back(bc ? std::to_string(bc) : "");
+                        row.push_back(nfin ? std::to_string(cmin) : "");
+                        row.push_back(nfin ? std::to_string(cmax) : "");
+                        row.push_back(nfin ? io::csv_number(double(differs) / double(nfin)) : "");
+                        std::string p_onv, p_flag[3], base_onv, base_typ;
+                        if (int(k) == x.kb) {
+                            p_onv = prob(NO, z);
+                            base_onv = std::to_string(int(BO[z]));
+                        }
+                        if (flag_col >= 0) {
+                            p_flag[flag_col - 15] = prob(NT, z);
+                            base_typ = std::to_string(int(BT[z]));
+                        }
+                        row.push_back(p_onv);
+                        for (auto& p : p_flag) row.push_back(p);
+                        row.push_back(base_onv);
+                        row.push_back(base_typ);
+                        std::string p_clu, base_clu;
+                        if (int(k) == x.kb) {
+                            p_clu = prob(NC, z);
+                            base_clu = std::to_string(int(BC[z]));
+                        }
+                        row.push_back(p_clu);
+                        row.push_back(base_clu);
+                        out_rows[z] = std::move(row);
                     }
-                    if (flag_col >= 0) {
-                        p_flag[flag_col - 15] = prob(NT, z);
-                        base_typ = std::to_string(int(BT[z]));
-                    }
-                    row.push_back(p_onv);
-                    for (auto& p : p_flag) row.push_back(p);
-                    row.push_back(base_onv);
-                    row.push_back(base_typ);
-                    std::string p_clu, base_clu;
-                    if (int(k) == x.kb) {
-                        p_clu = prob(NC, z);
-                        base_clu = std::to_string(int(BC[z]));
-                    }
-                    row.push_back(p_clu);
-                    row.push_back(base_clu);
-                    out_rows[z] = std::move(row);
                 }
             }
             for (auto& row : out_rows) csv.row(std::move(row));
