@@ -115,6 +115,9 @@ struct SweepPrepared {
     bool period = false;                                     // the fields below are set
     std::vector<std::int64_t> p_residents, p_cells;          // per zone, cells scored in both years
     std::vector<std::int64_t> pz;  // zones x indicators: sum residents * (zq - previous zq)
+    // Member-independent inputs of the linear zone sums (sweep_prepare_linear): per indicator
+    // max |rz| and max |pz| over the zones, and rz, pz as doubles (exact where below 2^53).
+    std::vector<double> rz_max, pz_max, rzd, pzd;
 };
 // zq_out / packed_out: where to write zq (sweep_prepared_cells(in) x indicators) and packed
 // (sweep_prepared_cells(in)); null = in the result's own vectors.
@@ -126,6 +129,9 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t zones,
 // the CPU has no VNNI), and the parts themselves into out (p.cells x p.nzv).
 bool sweep_plan_zparts(SweepPrepared& p);
 void sweep_fill_zparts(const SweepPrepared& p, std::int16_t* out);
+// Sets p.rz_max, pz_max, rzd, pzd from p.rz and p.pz (sweep_prepare does; a rank that receives
+// rz and pz of a year prepared elsewhere calls it itself).
+void sweep_prepare_linear(SweepPrepared& p);
 // A copy of p with zq rebuilt from its VNNI parts (the sum of each indicator's parts), for a
 // year prepared with the parts only (zq empty, so that a node need not hold both): the kernel
 // paths that read zq (members the VNNI kernel cannot take exactly, a forced path) use it.

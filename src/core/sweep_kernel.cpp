@@ -622,34 +622,42 @@ VnniFn vnni_fn(std::size_t nt, std::index_sequence<N...>) {
     return f;
 }
 
-// The linear zone sums of up to 8 members at once: for each zone, sums_m[z * nd + d] +=
-// sum over the indicators i of dimension d of w_m[i] * v[z * ni + i] and all_m[z] += the sum
-// over d, as 8 double lanes (one per member) over the zone's row of v. Exact: the caller checks
-// that |v| < 2^53 and sum_i |w_m[i]| max_z |v[z][i]| < 2^53 for every member, so every partial
-// sum is an integer below 2^53 in any order; the lanes are converted to int64 (vcvtpd2qq) before
-// they are added to the Wide sums.
+// The linear zone sums of up to 8 NV members at once: for each zone, sums_m[z * ns + slot[d]]
+// (+)= the sum over the indicators i of dimension d of w_m[i] * v[z * ni + i] and all_m[z] (+)=
+// the sum over d, as NV vectors of 8 double lanes (one per member) over the zone's row of v
+// (the member-independent rz or pz as doubles, prepared once per year: sweep_prepare_linear).
+// Exact: the caller checks that |v| < 2^53 and sum_i |w_m[i]| max_z |v[z][i]| < 2^53 for every
+// member, so every partial sum is an integer below 2^53 in any order; each dimension's lanes
+// are converted to int64 (vcvtpd2qq) before they are added up and stored in the Wide sums.
 // order: the indicators grouped by dimension, dim_begin: nd + 1 offsets into order; slot[d]:
 // where dimension d goes in a zone's ns sums (-1 = not kept).
+template <std::size_t NV>
 __attribute__((target("avx512f,avx512dq"))) void linear_avx512(
-    const double* wd /* ni x 8, member fastest, in `order` */, std::size_t mk,
-    const std::int64_t* v, std::size_t nz, std::size_t ni, const std::size_t* order,
-    const std::size_t* dim_begin, std::size_t nd, const int* slot, std::size_t ns,
-    Wide* const* sums, Wide* const* sums_all, bool assign) {
-    alignas(64) double zr[64];
-    alignas(64) std::int64_t out[17][8];
+    const double* wd /* ni x 8 NV, member fastest, in `order` */, std::size_t mk, const double* v,
+    std::size_t nz, std::size_t ni, const std::size_t* order, const std::size_t* dim_begin,
+    std::size_t nd, const int* slot, std::size_t ns, Wide* const* sums, Wide* const* sums_all,
+    bool assign) {
+    constexpr std::size_t W = 8 * NV;
+    alignas(64) std::int64_t out[17][W];
     for (std::size_t z = 0; z < nz; ++z) {
-        const std::int64_t* r = v + z * ni;
-        for (std::size_t j = 0; j < ni; ++j) zr[j] = double(r[order[j]]);
-        __m512i all = _mm512_setzero_si512();
+        const double* r = v + z * ni;
+        __m512i all[NV];
+        for (std::size_t u = 0; u < NV; ++u) all[u] = _mm512_setzero_si512();
         for (std::size_t d = 0; d < nd; ++d) {
-            __m512d a = _mm512_setzero_pd();
-            for (std::size_t j = dim_begin[d]; j < dim_begin[d + 1]; ++j)
-                a = _mm512_fmadd_pd(_mm512_set1_pd(zr[j]), _mm512_load_pd(wd + j * 8), a);
-            const __m512i q = _mm512_cvtpd_epi64(a);
-            _mm512_store_si512(out[d], q);
-            all = _mm512_add_epi64(all, q);
+            __m512d a[NV];
+            for (std::size_t u = 0; u < NV; ++u) a[u] = _mm512_setzero_pd();
+            for (std::size_t j = dim_begin[d]; j < dim_begin[d + 1]; ++j) {
+                const __m512d b = _mm512_set1_pd(r[order[j]]);
+                for (std::size_t u = 0; u < NV; ++u)
+                    a[u] = _mm512_fmadd_pd(b, _mm512_load_pd(wd + j * W + 8 * u), a[u]);
+            }
+            for (std::size_t u = 0; u < NV; ++u) {
+                const __m512i q = _mm512_cvtpd_epi64(a[u]);
+                if (slot[d] >= 0) _mm512_store_si512(out[d] + 8 * u, q);
+                all[u] = _mm512_add_epi64(all[u], q);
+            }
         }
-        _mm512_store_si512(out[nd], all);
+        for (std::size_t u = 0; u < NV; ++u) _mm512_store_si512(out[nd] + 8 * u, all[u]);
         for (std::size_t m = 0; m < mk; ++m) {
             Wide* sm = sums[m] + z * ns;
             if (assign) {
@@ -662,6 +670,22 @@ __attribute__((target("avx512f,avx512dq"))) void linear_avx512(
                 sums_all[m][z] += out[nd][m];
             }
         }
+    }
+}
+using LinearFn = void (*)(const double*, std::size_t, const double*, std::size_t, std::size_t,
+                          const std::size_t*, const std::size_t*, std::size_t, const int*,
+                          std::size_t, Wide* const*, Wide* const*, bool);
+constexpr std::size_t kLinearVectors = 4;  // members per pass: 8 x this
+LinearFn linear_fn(std::size_t nv) {
+    switch (nv) {
+        case 1:
+            return linear_avx512<1>;
+        case 2:
+            return linear_avx512<2>;
+        case 3:
+            return linear_avx512<3>;
+        default:
+            return linear_avx512<4>;
     }
 }
 
@@ -755,6 +779,14 @@ void sweep_fill_zparts(const SweepPrepared& p, std::int16_t* out) {
 }
 
 namespace {
+// Per column of a rows x ni matrix: the largest magnitude.
+std::vector<double> column_maxabs(const std::vector<std::int64_t>& v, std::size_t ni) {
+    std::vector<double> mx(ni, 0.0);
+    for (std::size_t k = 0; k < v.size(); k += ni)
+        for (std::size_t i = 0; i < ni; ++i) mx[i] = std::max(mx[i], std::fabs(double(v[k + i])));
+    return mx;
+}
+
 // Rows of a year's matrix a block at a time, in row order: from the whole matrix when the input
 // holds it, else through the input's reader into a reused buffer.
 class RowBlocks {
@@ -937,12 +969,20 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32
         for (std::size_t k = 0; k < rz.size(); ++k) p.rz[k] = narrow(rz[k]);
         for (std::size_t k = 0; k < pz.size(); ++k) p.pz[k] = narrow(pz[k]);
     }
+    sweep_prepare_linear(p);
     if (zparts && sweep_plan_zparts(p)) {
         p.zv_own.resize(p.cells * p.nzv);
         sweep_fill_zparts(p, p.zv_own.data());
         p.zv = std::span<const std::int16_t>(p.zv_own.data(), p.zv_own.size());
     }
     return p;
+}
+
+void sweep_prepare_linear(SweepPrepared& p) {
+    p.rz_max = column_maxabs(p.rz, p.indicators);
+    p.pz_max = column_maxabs(p.pz, p.indicators);
+    p.rzd.assign(p.rz.begin(), p.rz.end());
+    p.pzd.assign(p.pz.begin(), p.pz.end());
 }
 
 SweepPrepared sweep_with_zq(const SweepPrepared& p) {
@@ -974,6 +1014,10 @@ SweepPrepared sweep_with_zq(const SweepPrepared& p) {
     q.p_residents = p.p_residents;
     q.p_cells = p.p_cells;
     q.pz = p.pz;
+    q.rz_max = p.rz_max;
+    q.pz_max = p.pz_max;
+    q.rzd = p.rzd;
+    q.pzd = p.pzd;
     return q;
 }
 
@@ -1067,14 +1111,19 @@ void sweep_score_prepared(const SweepPrepared& given, std::span<const int> dim_o
                 throw Error("sweep", "internal: the members' period stats differ in shape");
         }
     }
-    // Member-independent and linear parts (int64 sums when no partial sum can overflow).
-    auto maxabs = [&](const std::vector<std::int64_t>& v) {
-        std::vector<double> mx(ni, 0.0);
-        for (std::size_t k2 = 0; k2 < v.size(); ++k2)
-            mx[k2 % ni] = std::max(mx[k2 % ni], std::fabs(double(v[k2])));
-        return mx;
-    };
-    const std::vector<double> rz_max = maxabs(p.rz), pz_max = maxabs(p.pz);
+    // Member-independent and linear parts (int64 sums when no partial sum can overflow), from
+    // the inputs prepared with the year (sweep_prepare_linear), or made here.
+    SweepPrepared lin;
+    const bool have_linear = p.rz_max.size() == ni && p.pz_max.size() == ni &&
+                             p.rzd.size() == p.rz.size() && p.pzd.size() == p.pz.size();
+    if (!have_linear) {
+        lin.indicators = ni;
+        lin.rz = p.rz;
+        lin.pz = p.pz;
+        sweep_prepare_linear(lin);
+    }
+    const SweepPrepared& pl = have_linear ? p : lin;
+    const std::vector<double>&rz_max = pl.rz_max, &pz_max = pl.pz_max;
     std::vector<std::int64_t> acc(nd);
     std::vector<Wide> wacc(nd);
     // sums[z * ns + slot[d]] += sum over i of dimension d of w_i * v[z * ni + i] (kept dimensions
@@ -1183,26 +1232,29 @@ void sweep_score_prepared(const SweepPrepared& given, std::span<const int> dim_o
         std::vector<std::size_t> idx;
         for (std::size_t m = 0; m < k; ++m)
             if (fast[m]) idx.push_back(m);
-        std::vector<double, AlignedAlloc<double>> wd(ni * 8);
-        for (std::size_t g = 0; g < idx.size(); g += 8) {
-            const std::size_t mk = std::min<std::size_t>(8, idx.size() - g);
+        constexpr std::size_t kW = 8 * kLinearVectors;
+        std::vector<double, AlignedAlloc<double>> wd(ni * kW);
+        for (std::size_t g = 0; g < idx.size(); g += kW) {
+            const std::size_t mk = std::min<std::size_t>(kW, idx.size() - g);
+            const std::size_t nv = (mk + 7) / 8, w = 8 * nv;
+            const LinearFn fn = linear_fn(nv);
             std::fill(wd.begin(), wd.end(), 0.0);
-            Wide* sums[8];
-            Wide* alls[8];
+            Wide* sums[kW];
+            Wide* alls[kW];
             for (std::size_t j = 0; j < mk; ++j)
                 for (std::size_t jj = 0; jj < ni; ++jj)
-                    wd[jj * 8 + j] = double(wq[idx[g + j] * ni + order[jj]]);
+                    wd[jj * w + j] = double(wq[idx[g + j] * ni + order[jj]]);
             for (std::size_t j = 0; j < mk; ++j)
                 sums[j] = year[idx[g + j]].wsum_dim.data(),
                 alls[j] = year[idx[g + j]].wsum_dev.data();
-            linear_avx512(wd.data(), mk, p.rz.data(), nz, ni, order.data(), dim_begin.data(), nd,
-                          L.year_slot.data(), L.year_dims, sums, alls, overwrite);
+            fn(wd.data(), mk, pl.rzd.data(), nz, ni, order.data(), dim_begin.data(), nd,
+               L.year_slot.data(), L.year_dims, sums, alls, overwrite);
             if (p.period) {
                 for (std::size_t j = 0; j < mk; ++j)
                     sums[j] = period[idx[g + j]].wsum_ddim.data(),
                     alls[j] = period[idx[g + j]].wsum_delta.data();
-                linear_avx512(wd.data(), mk, p.pz.data(), nz, ni, order.data(), dim_begin.data(),
-                              nd, L.period_slot.data(), L.period_dims, sums, alls, overwrite);
+                fn(wd.data(), mk, pl.pzd.data(), nz, ni, order.data(), dim_begin.data(), nd,
+                   L.period_slot.data(), L.period_dims, sums, alls, overwrite);
             }
         }
     }
