@@ -721,6 +721,7 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
             bcast_vec(p.p_residents, root, out.node);
             bcast_vec(p.p_cells, root, out.node);
             bcast_vec(p.pz, root, out.node);
+            if (root != nr) sweep_prepare_linear(p);
         }
     }
     mx = Matrix{};
