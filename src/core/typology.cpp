@@ -39,9 +39,17 @@ struct Criterion {
 TypologyResult combine(std::size_t zones, const std::vector<Criterion>& cs,
                        std::vector<std::string> words, bool explain) {
     TypologyResult r;
-    r.member.assign(zones, 0);
-    if (explain) r.missed.assign(zones, "");
     r.criteria = std::move(words);
+    if (!explain) {
+        // Members only (a sweep asks this per member and zone level): the criteria ANDed a
+        // criterion at a time, a loop the compiler vectorises.
+        r.member.assign(zones, 1);
+        for (const auto& c : cs)
+            for (std::size_t z = 0; z < zones; ++z) r.member[z] &= std::uint8_t(c.ok[z] != 0);
+        return r;
+    }
+    r.member.assign(zones, 0);
+    r.missed.assign(zones, "");
     for (std::size_t z = 0; z < zones; ++z) {
         int fails = 0;
         const std::string* which = nullptr;
@@ -52,7 +60,7 @@ TypologyResult combine(std::size_t zones, const std::vector<Criterion>& cs,
             }
         if (fails == 0)
             r.member[z] = 1;
-        else if (fails == 1 && explain)
+        else if (fails == 1)
             r.missed[z] = *which;
     }
     return r;

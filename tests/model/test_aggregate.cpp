@@ -216,6 +216,12 @@ TEST_CASE("aandachtsbuurten at each rule's boundary", "[typology]") {
         CHECK(t.member[0] == 1);
         CHECK(t.member[2] == 0);
         CHECK_THAT(t.missed[2], Catch::Contains("safety among the lowest 20%"));
+        // Without explanations (as a sweep asks, per member): the same members, no texts.
+        LevelSeries quiet = f.series();
+        quiet.explain = false;
+        const auto q = aandachtsbuurten(r, f.m, quiet);
+        CHECK(q.member == t.member);
+        CHECK(q.missed.empty());
     }
     SECTION("no onvoldoende cells") {
         Fixture f(3);
