@@ -7,6 +7,16 @@
 
 #include "core/error.hpp"
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define LEEFBAAR_TYPOLOGY_AVX512 1
+#include <immintrin.h>
+// GCC 12 warns "'__Y' may be used uninitialized" inside AVX-512 intrinsics (their deliberately
+// undefined pass-through operands) once they are inlined.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#endif
+
 namespace leefbaar {
 
 std::vector<std::uint8_t> in_lowest_percent(const std::vector<double>& value,
@@ -161,12 +171,57 @@ std::vector<std::uint8_t> safety_lowest(const TypologyRules& r, const ModelConfi
     return in_lowest_percent(safety, last.residents, percent);
 }
 
+namespace {
+#ifdef LEEFBAAR_TYPOLOGY_AVX512
+// zone_class of zones [0, n) of one year, 8 at a time while the 8 sums fit an int64: lane by lane
+// the scalar arithmetic (int64 -> double, one division, the scale 2^-32, !(v < limit) counted),
+// so the same classes. Returns how many zones it classified (the caller does the rest).
+__attribute__((target("avx512f,avx512dq"))) std::size_t zone_classes_avx512(
+    const Wide* wsum, const std::int64_t* residents, std::size_t n,
+    const std::vector<double>& limits, std::uint8_t* out) {
+    const __m512i even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14),
+                  odd = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15), one = _mm512_set1_epi64(1);
+    const __m512d scale = _mm512_set1_pd(0x1.0p-32);
+    std::size_t z = 0;
+    for (; z + 8 <= n; z += 8) {
+        // Eight __int128 sums (low word first) split into their low and high words.
+        const __m512i a = _mm512_loadu_si512(wsum + z), b = _mm512_loadu_si512(wsum + z + 4);
+        const __m512i lo = _mm512_permutex2var_epi64(a, even, b),
+                      hi = _mm512_permutex2var_epi64(a, odd, b);
+        if (_mm512_cmpneq_epi64_mask(hi, _mm512_srai_epi64(lo, 63))) break;
+        const __m512i r = _mm512_loadu_si512(residents + z);
+        const __mmask8 has = _mm512_cmpgt_epi64_mask(r, _mm512_setzero_si512());
+        const __m512d v =
+            _mm512_mul_pd(_mm512_div_pd(_mm512_cvtepi64_pd(lo), _mm512_cvtepi64_pd(r)), scale);
+        __m512i c = one;
+        for (const double l : limits)
+            c = _mm512_mask_add_epi64(c, _mm512_cmp_pd_mask(v, _mm512_set1_pd(l), _CMP_NLT_UQ), c,
+                                      one);
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(out + z),
+                         _mm512_cvtepi64_epi8(_mm512_maskz_mov_epi64(has, c)));
+    }
+    return z;
+}
+bool has_avx512dq() {
+    static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+    return ok;
+}
+#endif
+}  // namespace
+
 std::vector<std::vector<std::uint8_t>> zone_classes(const ModelConfig& m, const LevelSeries& s) {
     const std::size_t zones = s.level->size();
     std::vector<std::vector<std::uint8_t>> out(s.years.size(), std::vector<std::uint8_t>(zones));
-    for (std::size_t y = 0; y < s.years.size(); ++y)
-        for (std::size_t z = 0; z < zones; ++z)
-            out[y][z] = std::uint8_t(zone_class(m, *s.years[y], z));
+    for (std::size_t y = 0; y < s.years.size(); ++y) {
+        const YearZoneStats& ys = *s.years[y];
+        std::size_t z = 0;
+#ifdef LEEFBAAR_TYPOLOGY_AVX512
+        if (has_avx512dq() && ys.wsum_dev.size() >= zones && ys.residents.size() >= zones)
+            z = zone_classes_avx512(ys.wsum_dev.data(), ys.residents.data(), zones,
+                                    m.classes.limits, out[y].data());
+#endif
+        for (; z < zones; ++z) out[y][z] = std::uint8_t(zone_class(m, ys, z));
+    }
     return out;
 }
 

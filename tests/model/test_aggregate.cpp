@@ -232,6 +232,44 @@ TEST_CASE("aandachtsbuurten at each rule's boundary", "[typology]") {
     }
 }
 
+TEST_CASE("zone classes of many zones equal the class of each zone's mean", "[typology]") {
+    // Sums of every size (also beyond int64, which the vector path leaves to the scalar one),
+    // zones without residents, means exactly on a class limit, and a count of zones that is not
+    // a multiple of the vector width.
+    Fixture f(1);
+    ZoneLevelTable level;
+    const std::size_t nz = 1003;
+    YearZoneStats y;
+    y.resize(nz, 2, 9);
+    std::mt19937_64 rng(11);
+    std::uniform_real_distribution<double> dev(-0.4, 0.4);
+    for (std::size_t z = 0; z < nz; ++z) {
+        level.codes.push_back("Z" + std::to_string(z));
+        level.names.push_back("z");
+        level.parent.push_back(-1);
+        const std::int64_t r = z % 17 == 0 ? 0 : std::int64_t(rng() % 5000) + 1;
+        y.residents[z] = r;
+        const double d = z % 13 == 0 ? f.m.classes.limits[z % f.m.classes.limits.size()] : dev(rng);
+        y.wsum_dev[z] = Wide(r) * fx(d);
+        if (z % 101 == 7) y.wsum_dev[z] = Wide(r) * (Wide(1) << 70);  // beyond int64
+    }
+    LevelSeries s;
+    s.level = &level;
+    s.years = {&y};
+    const auto got = zone_classes(f.m, s);
+    REQUIRE(got.size() == 1);
+    std::size_t onlimit = 0;
+    for (std::size_t z = 0; z < nz; ++z) {
+        const double v = y.mean_deviation(z);
+        const int want = std::isnan(v) ? 0 : f.m.classes.classify(v);
+        INFO("zone " << z << " mean " << v);
+        REQUIRE(int(got[0][z]) == want);
+        onlimit += z % 13 == 0 && y.residents[z] > 0;
+    }
+    CHECK(onlimit > 50);
+    CHECK(std::count(got[0].begin(), got[0].end(), 0) >= 50);
+}
+
 TEST_CASE("wide_to_double rounds as the 128-bit conversion does", "[aggregate]") {
     const Wide two63 = Wide(1) << 63;
     std::vector<Wide> vs{
