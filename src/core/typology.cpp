@@ -173,12 +173,16 @@ std::vector<std::uint8_t> safety_lowest(const TypologyRules& r, const ModelConfi
 
 namespace {
 #ifdef LEEFBAAR_TYPOLOGY_AVX512
-// zone_class of zones [0, n) of one year, 8 at a time while the 8 sums fit an int64: lane by lane
+// zone_class of zones [0, n) of one year, 8 at a time: where the 8 sums fit an int64, lane by lane
 // the scalar arithmetic (int64 -> double, one division, the scale 2^-32, !(v < limit) counted),
-// so the same classes. Returns how many zones it classified (the caller does the rest).
-__attribute__((target("avx512f,avx512dq"))) std::size_t zone_classes_avx512(
-    const Wide* wsum, const std::int64_t* residents, std::size_t n,
-    const std::vector<double>& limits, std::uint8_t* out) {
+// so the same classes; else zone_class itself. Returns how many zones it classified (a multiple
+// of 8; the caller does the rest).
+__attribute__((target("avx512f,avx512dq"))) std::size_t zone_classes_avx512(const ModelConfig& m,
+                                                                            const YearZoneStats& ys,
+                                                                            std::size_t n,
+                                                                            std::uint8_t* out) {
+    const Wide* wsum = ys.wsum_dev.data();
+    const std::int64_t* residents = ys.residents.data();
     const __m512i even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14),
                   odd = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15), one = _mm512_set1_epi64(1);
     const __m512d scale = _mm512_set1_pd(0x1.0p-32);
@@ -188,13 +192,16 @@ __attribute__((target("avx512f,avx512dq"))) std::size_t zone_classes_avx512(
         const __m512i a = _mm512_loadu_si512(wsum + z), b = _mm512_loadu_si512(wsum + z + 4);
         const __m512i lo = _mm512_permutex2var_epi64(a, even, b),
                       hi = _mm512_permutex2var_epi64(a, odd, b);
-        if (_mm512_cmpneq_epi64_mask(hi, _mm512_srai_epi64(lo, 63))) break;
+        if (_mm512_cmpneq_epi64_mask(hi, _mm512_srai_epi64(lo, 63))) {
+            for (std::size_t k = z; k < z + 8; ++k) out[k] = std::uint8_t(zone_class(m, ys, k));
+            continue;
+        }
         const __m512i r = _mm512_loadu_si512(residents + z);
         const __mmask8 has = _mm512_cmpgt_epi64_mask(r, _mm512_setzero_si512());
         const __m512d v =
             _mm512_mul_pd(_mm512_div_pd(_mm512_cvtepi64_pd(lo), _mm512_cvtepi64_pd(r)), scale);
         __m512i c = one;
-        for (const double l : limits)
+        for (const double l : m.classes.limits)
             c = _mm512_mask_add_epi64(c, _mm512_cmp_pd_mask(v, _mm512_set1_pd(l), _CMP_NLT_UQ), c,
                                       one);
         _mm_storel_epi64(reinterpret_cast<__m128i*>(out + z),
@@ -217,8 +224,7 @@ std::vector<std::vector<std::uint8_t>> zone_classes(const ModelConfig& m, const 
         std::size_t z = 0;
 #ifdef LEEFBAAR_TYPOLOGY_AVX512
         if (has_avx512dq() && ys.wsum_dev.size() >= zones && ys.residents.size() >= zones)
-            z = zone_classes_avx512(ys.wsum_dev.data(), ys.residents.data(), zones,
-                                    m.classes.limits, out[y].data());
+            z = zone_classes_avx512(m, ys, zones, out[y].data());
 #endif
         for (; z < zones; ++z) out[y][z] = std::uint8_t(zone_class(m, ys, z));
     }

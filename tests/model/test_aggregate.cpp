@@ -249,8 +249,10 @@ TEST_CASE("zone classes of many zones equal the class of each zone's mean", "[ty
         level.parent.push_back(-1);
         const std::int64_t r = z % 17 == 0 ? 0 : std::int64_t(rng() % 5000) + 1;
         y.residents[z] = r;
-        const double d = z % 13 == 0 ? f.m.classes.limits[z % f.m.classes.limits.size()] : dev(rng);
-        y.wsum_dev[z] = Wide(r) * fx(d);
+        y.wsum_dev[z] = Wide(r) * fx(dev(rng));
+        if (z % 3 == 0)  // a sum whose mean may round to a class limit exactly
+            y.wsum_dev[z] = std::llround(
+                std::ldexp(f.m.classes.limits[z % f.m.classes.limits.size()], 32) * double(r));
         if (z % 101 == 7) y.wsum_dev[z] = Wide(r) * (Wide(1) << 70);  // beyond int64
     }
     LevelSeries s;
@@ -264,9 +266,11 @@ TEST_CASE("zone classes of many zones equal the class of each zone's mean", "[ty
         const int want = std::isnan(v) ? 0 : f.m.classes.classify(v);
         INFO("zone " << z << " mean " << v);
         REQUIRE(int(got[0][z]) == want);
-        onlimit += z % 13 == 0 && y.residents[z] > 0;
+        onlimit += y.residents[z] > 0 &&
+                   std::find(f.m.classes.limits.begin(), f.m.classes.limits.end(), v) !=
+                       f.m.classes.limits.end();
     }
-    CHECK(onlimit > 50);
+    CHECK(onlimit > 20);
     CHECK(std::count(got[0].begin(), got[0].end(), 0) >= 50);
 }
 
