@@ -320,11 +320,15 @@ namespace {
 template <class T>
 void add_by_parent(std::vector<T>& dst, const std::vector<T>& src,
                    std::span<const std::int32_t> parent, std::size_t zones, std::size_t w) {
+    // Local pointers: the stores cannot then make the compiler reload the vectors' data.
+    T* __restrict d0 = dst.data();
+    const T* __restrict x0 = src.data();
+    const std::int32_t* __restrict par = parent.data();
     for (std::size_t z = 0; z < zones; ++z) {
-        const std::int32_t q = parent[z];
+        const std::int32_t q = par[z];
         if (q < 0) continue;
-        T* d = dst.data() + std::size_t(q) * w;
-        const T* x = src.data() + z * w;
+        T* d = d0 + std::size_t(q) * w;
+        const T* x = x0 + z * w;
         for (std::size_t j = 0; j < w; ++j) d[j] += x[j];
     }
 }
@@ -362,10 +366,29 @@ void roll_up_scores(const YearZoneStats& s, std::span<const std::int32_t> parent
     std::fill(p.wsum_dim.begin(), p.wsum_dim.end(), Wide(0));
     std::fill(p.res_class.begin(), p.res_class.end(), 0);
     std::fill(p.cells_class.begin(), p.cells_class.end(), 0);
-    add_by_parent(p.wsum_dev, s.wsum_dev, parent, s.zones, 1);
-    add_by_parent(p.wsum_dim, s.wsum_dim, parent, s.zones, s.dims);
-    add_by_parent(p.res_class, s.res_class, parent, s.zones, s.classes);
-    add_by_parent(p.cells_class, s.cells_class, parent, s.zones, s.classes);
+    // One pass over the zones, every field at once, through local pointers (sweeps roll up every
+    // member's statistics: the generic per-field loops reloaded each vector's data pointer per
+    // zone, the stores into the parent possibly aliasing it).
+    const std::size_t nd = s.dims, nc = s.classes;
+    const Wide* __restrict sdev = s.wsum_dev.data();
+    const Wide* __restrict sdim = s.wsum_dim.data();
+    const std::int64_t* __restrict sres = s.res_class.data();
+    const std::int64_t* __restrict scel = s.cells_class.data();
+    Wide* __restrict pdev = p.wsum_dev.data();
+    Wide* __restrict pdim = p.wsum_dim.data();
+    std::int64_t* __restrict pres = p.res_class.data();
+    std::int64_t* __restrict pcel = p.cells_class.data();
+    for (std::size_t z = 0; z < s.zones; ++z) {
+        const std::int32_t q0 = parent[z];
+        if (q0 < 0) continue;
+        const auto q = std::size_t(q0);
+        pdev[q] += sdev[z];
+        for (std::size_t d = 0; d < nd; ++d) pdim[q * nd + d] += sdim[z * nd + d];
+        for (std::size_t c = 0; c < nc; ++c) {
+            pres[q * nc + c] += sres[z * nc + c];
+            pcel[q * nc + c] += scel[z * nc + c];
+        }
+    }
 }
 
 void roll_up_scores(const PeriodZoneStats& s, std::span<const std::int32_t> parent,
