@@ -13,6 +13,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "app/aggregate_stage.hpp"
 #include "app/log.hpp"
@@ -615,8 +616,50 @@ void publish(MPI_Win win, MPI_Comm node) {
     MPI_Win_unlock_all(win);
 }
 
-void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepared& out) {
-    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &out.node);
+// The private zq of a rank's years (VNNI CPUs): allocated before the zones and cell tables are
+// read, and its pages first touched on a helper thread meanwhile (that serial work leaves the
+// other cores idle; a fresh page costs ~2 ms per MB to touch on a VM with free page reporting),
+// so that preparing the years writes into memory that is already there.
+struct ZqMemory {
+    std::unique_ptr<std::int32_t[]> data;  // uninitialised
+    std::size_t size = 0;
+    std::thread toucher;
+    ZqMemory() = default;
+    ZqMemory(ZqMemory&&) = default;
+    ZqMemory& operator=(ZqMemory&&) = delete;
+    ~ZqMemory() { join(); }
+    void join() {
+        if (toucher.joinable()) toucher.join();
+    }
+};
+
+// Node ranks of `node` own years y with y mod (node ranks) == node rank (prepare_years).
+ZqMemory start_zq_memory(const RunContext& x, MPI_Comm node) {
+    ZqMemory m;
+    if (!sweep_kernel_has_vnni()) return m;
+    int nr = 0, ns = 1;
+    MPI_Comm_rank(node, &nr);
+    MPI_Comm_size(node, &ns);
+    io::H5File f(x.results, MPI_COMM_SELF, io::H5File::Mode::read_only, io::H5File::Driver::posix);
+    for (std::size_t y = 0; y < x.ny; ++y) {
+        const auto shape = f.shape("/matrix/" + std::to_string(x.years[y]) + "/z");
+        if (!shape) return m;  // read_matrix says what is missing
+        if (int(y % std::size_t(ns)) == nr) m.size += std::size_t((*shape)[0]) * x.ni;
+    }
+    m.data.reset(new std::int32_t[std::max<std::size_t>(m.size, 1)]);
+    if (omp_get_max_threads() > 1)
+        m.toucher = std::thread([p = m.data.get(), n = m.size] {
+            for (std::size_t i = 0; i < n; i += 1024) p[i] = 0;  // one write per 4 KiB page
+        });
+    return m;
+}
+
+// zq_mem: memory for this rank's private zq (start_zq_memory), used when large enough.
+void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepared& out,
+                   ZqMemory& zq_mem) {
+    if (out.node == MPI_COMM_NULL)
+        MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &out.node);
+    zq_mem.join();
     int nr = 0, ns = 1;
     MPI_Comm_rank(out.node, &nr);
     MPI_Comm_size(out.node, &ns);
@@ -637,13 +680,19 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
               (parts ? 0 : up64(ncz[y] * ni * sizeof(std::int32_t)));
         if (owner(y) == nr) qoff[y] = private_q, private_q += ncz[y] * ni;
     }
-    std::vector<std::int32_t> zq_private(parts ? private_q : 0);
+    // Uninitialised: its pages are first touched where the years are prepared (on the OpenMP
+    // threads) or were touched already (start_zq_memory).
+    if (parts && (!zq_mem.data || zq_mem.size < private_q)) {
+        zq_mem.data.reset(new std::int32_t[std::max<std::size_t>(private_q, 1)]);
+        zq_mem.size = private_q;
+    }
+    std::int32_t* const zq_private = parts ? zq_mem.data.get() : nullptr;
     const std::vector<char*> segs = shared_segments(seg_bytes, nr, out.node, out.win);
     auto packed_of = [&](std::size_t y) {
         return reinterpret_cast<std::int64_t*>(segs[std::size_t(owner(y))] + off[y]);
     };
     auto zq_of = [&](std::size_t y) {  // the owner's zq; any rank's when shared
-        return parts ? zq_private.data() + qoff[y]
+        return parts ? zq_private + qoff[y]
                      : reinterpret_cast<std::int32_t*>(segs[std::size_t(owner(y))] + off[y] +
                                                        up64(ncz[y] * sizeof(std::int64_t)));
     };
@@ -758,7 +807,7 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
     }
     publish(out.zwin, out.node);
     publish(out.qwin, out.node);
-    std::vector<std::int32_t>().swap(zq_private);
+    zq_mem.data.reset();
 }
 
 // Scores members [0, k) of `weights` (k x ni) and fills their rows. Tiles of members run on the
@@ -1400,6 +1449,9 @@ void run_sweep(const SweepOptions& opt) {
              std::to_string(B) + " on " + std::to_string(size) + " ranks x " +
              std::to_string(omp_get_max_threads()) + " threads");
     const RowLayout L = layout_of(x);
+    SharedPrepared shared;
+    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &shared.node);
+    ZqMemory zq_mem = start_zq_memory(x, shared.node);
     Matrix mx = read_matrix(x, comm);
     x.adjacency = std::move(mx.adjacency);
     const std::int64_t ncells = [&] {
@@ -1407,8 +1459,7 @@ void run_sweep(const SweepOptions& opt) {
         for (const auto& r : mx.residents) c += std::int64_t(r.size());
         return c;
     }();
-    SharedPrepared shared;
-    prepare_years(x, mx, comm, shared);
+    prepare_years(x, mx, comm, shared, zq_mem);
     const std::vector<SweepPrepared>& pr = shared.years;
     const auto t1 = std::chrono::steady_clock::now();
     // CPU seconds of this process (all its threads), so the score phase can be compared with a
