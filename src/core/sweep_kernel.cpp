@@ -638,36 +638,55 @@ __attribute__((target("avx512f,avx512dq"))) void linear_avx512(
     std::size_t nd, const int* slot, std::size_t ns, Wide* const* sums, Wide* const* sums_all,
     bool assign) {
     constexpr std::size_t W = 8 * NV;
-    alignas(64) std::int64_t out[17][W];
-    for (std::size_t z = 0; z < nz; ++z) {
-        const double* r = v + z * ni;
-        __m512i all[NV];
-        for (std::size_t u = 0; u < NV; ++u) all[u] = _mm512_setzero_si512();
-        for (std::size_t d = 0; d < nd; ++d) {
-            __m512d a[NV];
-            for (std::size_t u = 0; u < NV; ++u) a[u] = _mm512_setzero_pd();
-            for (std::size_t j = dim_begin[d]; j < dim_begin[d + 1]; ++j) {
-                const __m512d b = _mm512_set1_pd(r[order[j]]);
-                for (std::size_t u = 0; u < NV; ++u)
-                    a[u] = _mm512_fmadd_pd(b, _mm512_load_pd(wd + j * W + 8 * u), a[u]);
+    // The sums of a block of zones are kept here (kept slots, then the total), then stored
+    // member by member: each member's sums are then written as runs of kZones consecutive
+    // zones instead of one value per zone into each of 2 x 8 NV arrays at once (which cost
+    // more than the arithmetic).
+    constexpr std::size_t kZones = 32;
+    std::size_t kept[17], nk = 0;
+    for (std::size_t d = 0; d < nd; ++d)
+        if (slot[d] >= 0) kept[nk++] = d;
+    alignas(64) std::int64_t buf[17][kZones][W];
+    for (std::size_t z0 = 0; z0 < nz; z0 += kZones) {
+        const std::size_t nb = std::min(kZones, nz - z0);
+        for (std::size_t zi = 0; zi < nb; ++zi) {
+            const double* r = v + (z0 + zi) * ni;
+            __m512i all[NV];
+            for (std::size_t u = 0; u < NV; ++u) all[u] = _mm512_setzero_si512();
+            std::size_t k = 0;
+            for (std::size_t d = 0; d < nd; ++d) {
+                __m512d a[NV];
+                for (std::size_t u = 0; u < NV; ++u) a[u] = _mm512_setzero_pd();
+                for (std::size_t j = dim_begin[d]; j < dim_begin[d + 1]; ++j) {
+                    const __m512d b = _mm512_set1_pd(r[order[j]]);
+                    for (std::size_t u = 0; u < NV; ++u)
+                        a[u] = _mm512_fmadd_pd(b, _mm512_load_pd(wd + j * W + 8 * u), a[u]);
+                }
+                const bool keep = slot[d] >= 0;
+                for (std::size_t u = 0; u < NV; ++u) {
+                    const __m512i q = _mm512_cvtpd_epi64(a[u]);
+                    if (keep) _mm512_store_si512(buf[k][zi] + 8 * u, q);
+                    all[u] = _mm512_add_epi64(all[u], q);
+                }
+                k += keep;
             }
-            for (std::size_t u = 0; u < NV; ++u) {
-                const __m512i q = _mm512_cvtpd_epi64(a[u]);
-                if (slot[d] >= 0) _mm512_store_si512(out[d] + 8 * u, q);
-                all[u] = _mm512_add_epi64(all[u], q);
-            }
+            for (std::size_t u = 0; u < NV; ++u) _mm512_store_si512(buf[nk][zi] + 8 * u, all[u]);
         }
-        for (std::size_t u = 0; u < NV; ++u) _mm512_store_si512(out[nd] + 8 * u, all[u]);
         for (std::size_t m = 0; m < mk; ++m) {
-            Wide* sm = sums[m] + z * ns;
+            Wide* sa = sums_all[m] + z0;
+            Wide* sm = sums[m] + z0 * ns;
             if (assign) {
-                for (std::size_t d = 0; d < nd; ++d)
-                    if (slot[d] >= 0) sm[slot[d]] = out[d][m];
-                sums_all[m][z] = out[nd][m];
+                for (std::size_t zi = 0; zi < nb; ++zi) sa[zi] = buf[nk][zi][m];
+                for (std::size_t k = 0; k < nk; ++k) {
+                    const auto sl = std::size_t(slot[kept[k]]);
+                    for (std::size_t zi = 0; zi < nb; ++zi) sm[zi * ns + sl] = buf[k][zi][m];
+                }
             } else {
-                for (std::size_t d = 0; d < nd; ++d)
-                    if (slot[d] >= 0) sm[slot[d]] += out[d][m];
-                sums_all[m][z] += out[nd][m];
+                for (std::size_t zi = 0; zi < nb; ++zi) sa[zi] += buf[nk][zi][m];
+                for (std::size_t k = 0; k < nk; ++k) {
+                    const auto sl = std::size_t(slot[kept[k]]);
+                    for (std::size_t zi = 0; zi < nb; ++zi) sm[zi * ns + sl] += buf[k][zi][m];
+                }
             }
         }
     }
