@@ -22,20 +22,19 @@ namespace leefbaar {
 std::vector<std::uint8_t> in_lowest_percent(const std::vector<double>& value,
                                             const std::vector<std::int64_t>& residents,
                                             double percent) {
-    std::vector<std::size_t> idx;
+    // (value, index) pairs: compared in place, without reading value through the index.
+    std::vector<std::pair<double, std::size_t>> idx;
+    idx.reserve(value.size());
     for (std::size_t z = 0; z < value.size(); ++z)
-        if (residents[z] > 0 && !std::isnan(value[z])) idx.push_back(z);
+        if (residents[z] > 0 && !std::isnan(value[z])) idx.push_back({value[z], z});
     // The n smallest under a strict total order (value, then index) are one set: a partial
     // selection finds it without sorting everything.
     const auto n = std::size_t(std::ceil(percent / 100.0 * double(idx.size()) - 1e-9));
     const std::size_t take = std::min(n, idx.size());
     if (take > 0 && take < idx.size())
-        std::nth_element(idx.begin(), idx.begin() + std::ptrdiff_t(take), idx.end(),
-                         [&](std::size_t a, std::size_t b) {
-                             return value[a] < value[b] || (value[a] == value[b] && a < b);
-                         });
+        std::nth_element(idx.begin(), idx.begin() + std::ptrdiff_t(take), idx.end());
     std::vector<std::uint8_t> out(value.size(), 0);
-    for (std::size_t k = 0; k < take; ++k) out[idx[k]] = 1;
+    for (std::size_t k = 0; k < take; ++k) out[idx[k].second] = 1;
     return out;
 }
 
