@@ -492,13 +492,13 @@ std::int64_t select_segments(hid_t fs, const std::vector<H5File::Segment>& segs,
 // A contiguous block of rows is one segment of the general case.
 template <class T>
 void H5File::write_rows(const std::string& path, std::int64_t total_rows, std::int64_t row_offset,
-                        std::int64_t ncols, std::span<const T> values) {
+                        std::int64_t ncols, std::span<const T> values, bool deflate) {
     if (ncols <= 0 || values.size() % std::size_t(ncols) != 0)
         throw Error("hdf5", path_ + ": '" + path + "': " + std::to_string(values.size()) +
                                 " values is not a whole number of rows of " +
                                 std::to_string(ncols));
     const std::int64_t nrows = std::int64_t(values.size()) / ncols;
-    write_row_segments<T>(path, total_rows, ncols, {Segment{row_offset, nrows}}, values);
+    write_row_segments<T>(path, total_rows, ncols, {Segment{row_offset, nrows}}, values, deflate);
 }
 
 template <class T>
@@ -510,7 +510,7 @@ std::vector<T> H5File::read_rows(const std::string& path, std::int64_t row_offse
 template <class T>
 void H5File::write_row_segments(const std::string& path, std::int64_t total_rows,
                                 std::int64_t ncols, const std::vector<Segment>& segments,
-                                std::span<const T> values) {
+                                std::span<const T> values, bool deflate) {
     const auto t0 = std::chrono::steady_clock::now();
     H5Id d;
     if (exists(path)) {
@@ -524,9 +524,10 @@ void H5File::write_row_segments(const std::string& path, std::int64_t total_rows
             1, std::min<hsize_t>(std::max<hsize_t>(dims[0], 1),
                                  hsize_t((1 << 20) / (sizeof(T) * std::size_t(ncols))) + 1));
         hsize_t chunk[2] = {rows_per_chunk, hsize_t(ncols)};
-        // Tables of cells hold mostly incompressible floats: chunked, no filter (deflate
-        // would cost more time than the bytes it saves).
+        // Tables of cells hold mostly incompressible floats: chunked, no filter unless asked
+        // (deflate would cost more time than the bytes it saves).
         H5Pset_chunk(dcpl, 2, chunk);
+        if (deflate) H5Pset_deflate(dcpl, 1);
         H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
         d = H5Id(checked(
             H5Dcreate2(file_, path.c_str(), h5_type<T>(), space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
@@ -625,18 +626,19 @@ std::vector<std::string> H5File::string_list(const std::string& object,
     return out;
 }
 
-#define LEEFBAAR_H5_INSTANTIATE(T)                                                                \
-    template void H5File::write_grid<T>(const std::string&, const GridSpec&, const Window&,       \
-                                        std::span<const T>, T, const std::string&,                \
-                                        const std::string&);                                      \
-    template std::vector<T> H5File::read_grid<T>(const std::string&, const Window&) const;        \
-    template void H5File::write_rows<T>(const std::string&, std::int64_t, std::int64_t,           \
-                                        std::int64_t, std::span<const T>);                        \
-    template std::vector<T> H5File::read_rows<T>(const std::string&, std::int64_t, std::int64_t)  \
-        const;                                                                                    \
-    template void H5File::write_row_segments<T>(const std::string&, std::int64_t, std::int64_t,   \
-                                                const std::vector<Segment>&, std::span<const T>); \
-    template std::vector<T> H5File::read_row_segments<T>(const std::string&,                      \
+#define LEEFBAAR_H5_INSTANTIATE(T)                                                               \
+    template void H5File::write_grid<T>(const std::string&, const GridSpec&, const Window&,      \
+                                        std::span<const T>, T, const std::string&,               \
+                                        const std::string&);                                     \
+    template std::vector<T> H5File::read_grid<T>(const std::string&, const Window&) const;       \
+    template void H5File::write_rows<T>(const std::string&, std::int64_t, std::int64_t,          \
+                                        std::int64_t, std::span<const T>, bool);                 \
+    template std::vector<T> H5File::read_rows<T>(const std::string&, std::int64_t, std::int64_t) \
+        const;                                                                                   \
+    template void H5File::write_row_segments<T>(const std::string&, std::int64_t, std::int64_t,  \
+                                                const std::vector<Segment>&, std::span<const T>, \
+                                                bool);                                           \
+    template std::vector<T> H5File::read_row_segments<T>(const std::string&,                     \
                                                          const std::vector<Segment>&) const;
 LEEFBAAR_H5_INSTANTIATE(float)
 LEEFBAAR_H5_INSTANTIATE(double)

@@ -92,10 +92,11 @@ class H5File {
     std::vector<T> read_grid(const std::string& path, const Window& window) const;
 
     // A 2-D table of rows x ncols where each rank contributes `values` (its rows, row-major)
-    // at row `row_offset` of `total_rows`; chunked by rows, compressed.
+    // at row `row_offset` of `total_rows`; chunked by rows; deflated when `deflate` (for tables
+    // that compress, such as 0/1 flags; the filter is set when the dataset is created).
     template <class T>
     void write_rows(const std::string& path, std::int64_t total_rows, std::int64_t row_offset,
-                    std::int64_t ncols, std::span<const T> values);
+                    std::int64_t ncols, std::span<const T> values, bool deflate = false);
     template <class T>
     std::vector<T> read_rows(const std::string& path, std::int64_t row_offset,
                              std::int64_t nrows) const;
@@ -107,7 +108,8 @@ class H5File {
     };
     template <class T>
     void write_row_segments(const std::string& path, std::int64_t total_rows, std::int64_t ncols,
-                            const std::vector<Segment>& segments, std::span<const T> values);
+                            const std::vector<Segment>& segments, std::span<const T> values,
+                            bool deflate = false);
     template <class T>
     std::vector<T> read_row_segments(const std::string& path,
                                      const std::vector<Segment>& segments) const;
