@@ -66,6 +66,10 @@ TEST_CASE("a grid written by n ranks reads back bit for bit, collectively", "[io
         for (std::size_t i = 0; i < rows.size(); ++i)
             rows[i] = double(before * 3 + std::int64_t(i)) + 0.5;
         f.write_rows<double>("/matrix/2018/values", total, before, 3, rows);
+        // A table of 0/1 flags, deflated: mostly zeros, rank r's rows flag column r.
+        std::vector<std::uint8_t> flags(std::size_t(d.rank() + 1) * 500, 0);
+        for (int k = 0; k <= d.rank(); ++k) flags[std::size_t(k) * 500 + std::size_t(d.rank())] = 1;
+        f.write_rows<std::uint8_t>("/flags", total, before, 500, flags, true);
         f.set_string_list("/", "stages_completed", {"ingest", "kernels"});
     }
     {
@@ -85,10 +89,38 @@ TEST_CASE("a grid written by n ranks reads back bit for bit, collectively", "[io
         const std::int64_t total = std::int64_t(d.size()) * (d.size() + 1) / 2;
         const auto rows = f.read_rows<double>("/matrix/2018/values", 0, total);
         for (std::size_t i = 0; i < rows.size(); ++i) REQUIRE(rows[i] == double(i) + 0.5);
+        const auto flags = f.read_rows<std::uint8_t>("/flags", 0, total);
+        REQUIRE(flags.size() == std::size_t(total) * 500);
+        for (std::int64_t row = 0, r = 0; r < d.size(); ++r)
+            for (int k = 0; k <= r; ++k, ++row)
+                for (std::size_t c = 0; c < 500; ++c)
+                    REQUIRE(int(flags[std::size_t(row) * 500 + c]) == int(c == std::size_t(r)));
         CHECK(f.string_list("/", "stages_completed") ==
               std::vector<std::string>{"ingest", "kernels"});
         CHECK(f.shape("/2018/score") == std::vector<std::int64_t>{g.ny, g.nx});
         CHECK_FALSE(f.shape("/2016/score").has_value());
+    }
+    {
+        // The flags carry the deflate filter; the float table none.
+        const hid_t fh = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+        REQUIRE(fh >= 0);
+        auto filters_of = [&](const char* name) {
+            const hid_t ds = H5Dopen2(fh, name, H5P_DEFAULT);
+            const hid_t dcpl = H5Dget_create_plist(ds);
+            std::vector<int> out;
+            for (int i = 0; i < H5Pget_nfilters(dcpl); ++i) {
+                unsigned fl = 0, cd[4] = {0, 0, 0, 0};
+                std::size_t ncd = 4;
+                out.push_back(
+                    int(H5Pget_filter2(dcpl, unsigned(i), &fl, &ncd, cd, 0, nullptr, nullptr)));
+            }
+            H5Pclose(dcpl);
+            H5Dclose(ds);
+            return out;
+        };
+        CHECK(filters_of("/flags") == std::vector<int>{H5Z_FILTER_DEFLATE});
+        CHECK(filters_of("/matrix/2018/values").empty());
+        H5Fclose(fh);
     }
     MPI_Barrier(MPI_COMM_WORLD);
     if (d.rank() == 0) {
