@@ -659,7 +659,6 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
                    ZqMemory& zq_mem) {
     if (out.node == MPI_COMM_NULL)
         MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &out.node);
-    zq_mem.join();
     int nr = 0, ns = 1;
     MPI_Comm_rank(out.node, &nr);
     MPI_Comm_size(out.node, &ns);
@@ -681,8 +680,10 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
         if (owner(y) == nr) qoff[y] = private_q, private_q += ncz[y] * ni;
     }
     // Uninitialised: its pages are first touched where the years are prepared (on the OpenMP
-    // threads) or were touched already (start_zq_memory).
+    // threads) or by the helper of start_zq_memory, which may still be at it meanwhile (a page
+    // is the same whoever touches it first; joined below, before the memory is freed).
     if (parts && (!zq_mem.data || zq_mem.size < private_q)) {
+        zq_mem.join();
         zq_mem.data.reset(new std::int32_t[std::max<std::size_t>(private_q, 1)]);
         zq_mem.size = private_q;
     }
@@ -744,6 +745,7 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
             }
         if (failed) std::rethrow_exception(failed);
     }
+    zq_mem.join();
     publish(out.win, out.node);
     {
         Section sec("read/share prepared years (node)");
