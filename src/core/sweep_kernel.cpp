@@ -149,19 +149,23 @@ struct CumulativeTotals {
 template <std::size_t NT>
 struct BandStage {
     static constexpr std::size_t kRuns = 128;
-    static constexpr std::size_t kLanes = kGroup * kTile;
-    std::vector<std::int64_t> v;  // kRuns x bands x kLanes
+    // Lanes per band and run: the group's members (ntiles x kTile), so that a group of one tile
+    // stages its runs in 1/8 of the memory a full group takes (the flush reads it member by
+    // member: a compact stage stays in L1/L2).
+    const std::size_t lanes;
+    std::vector<std::int64_t> v;  // kRuns x bands x lanes
     std::size_t zone[kRuns] = {};
     std::size_t n = 0;
     std::size_t next_zone = 0;  // L.assign: zones below it are set in every member's stats
-    explicit BandStage(const StatsLayout& L) : v(kRuns * L.bands * kLanes) {}
+    BandStage(const StatsLayout& L, std::size_t ntiles)
+        : lanes(ntiles * kTile), v(kRuns * L.bands * lanes) {}
     void add(const std::int64_t (*ge)[NT][kTile], std::size_t ntiles, std::int64_t total,
              std::size_t z, const StatsLayout& L, CumulativeTotals<NT>* tot) {
-        std::int64_t* o = v.data() + n * L.bands * kLanes;
+        std::int64_t* o = v.data() + n * L.bands * lanes;
         for (std::size_t b = 0; b < L.bands; ++b) {
             const std::size_t lo = L.band_first[b], hi = L.band_last[b] + 1;
             for (std::size_t t = 0; t < ntiles; ++t) {
-                std::int64_t* ob = o + b * kLanes + t * kTile;
+                std::int64_t* ob = o + b * lanes + t * kTile;
                 for (std::size_t m = 0; m < kTile; ++m)
                     ob[m] = (lo == 0 ? total : ge[t][lo - 1][m]) - (hi > NT ? 0 : ge[t][hi - 1][m]);
             }
@@ -188,14 +192,14 @@ struct BandStage {
             YearZoneStats& s = year[m0 + m];
             std::size_t zn = next_zone;
             for (std::size_t i = 0; i < n; ++i) {
-                const std::int64_t* src = v.data() + i * nb * kLanes + m;
+                const std::int64_t* src = v.data() + i * nb * lanes + m;
                 std::int64_t* rc = s.res_class.data() + zone[i] * nb;
                 std::int64_t* cc = s.cells_class.data() + zone[i] * nb;
                 if (L.assign && zone[i] >= zn) {
                     std::fill(s.res_class.data() + zn * nb, rc, 0);
                     std::fill(s.cells_class.data() + zn * nb, cc, 0);
                     for (std::size_t b = 0; b < nb; ++b) {
-                        const std::int64_t x = src[b * kLanes];
+                        const std::int64_t x = src[b * lanes];
                         rc[b] = x >> 32;
                         cc[b] = x & 0xffffffff;
                     }
@@ -203,7 +207,7 @@ struct BandStage {
                     continue;
                 }
                 for (std::size_t b = 0; b < nb; ++b) {
-                    const std::int64_t x = src[b * kLanes];
+                    const std::int64_t x = src[b * lanes];
                     rc[b] += x >> 32;
                     cc[b] += x & 0xffffffff;
                 }
@@ -347,7 +351,7 @@ __attribute__((target("avx512f"))) void group_avx512(const SweepPrepared& p, con
     alignas(64) double sc[kBlock * kTile];
     alignas(64) std::int64_t ge[kGroup][NT][kTile];
     auto tot = L.banded ? std::make_unique<CumulativeTotals<NT>>() : nullptr;
-    BandStage<NT> stage(L);
+    BandStage<NT> stage(L, ntiles);
     for (std::size_t r = 0; r + 1 < p.run_begin.size(); ++r) {
         const std::size_t b = p.run_begin[r], e = p.run_begin[r + 1];
         std::memset(ge, 0, ntiles * sizeof ge[0]);
@@ -552,7 +556,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void group_vnni(
     alignas(64) std::int64_t sc[kBlock * kTile];
     alignas(64) std::int64_t ge[kGroup][NT][kTile];
     auto tot = L.banded ? std::make_unique<CumulativeTotals<NT>>() : nullptr;
-    BandStage<NT> stage(L);
+    BandStage<NT> stage(L, ntiles);
     alignas(64) std::int32_t zpad[kMaxVirtual / 2] = {};
     const auto* zv = reinterpret_cast<const std::int32_t*>(p.zv.data());
     for (std::size_t r = 0; r + 1 < p.run_begin.size(); ++r) {
