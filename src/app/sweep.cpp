@@ -506,18 +506,34 @@ Matrix read_matrix(const RunContext& x, MPI_Comm comm) {
     } rz{std::move(ids)};
     sec = std::make_unique<Section>("read/adjacency");
     {
-        std::set<std::pair<std::int32_t, std::int32_t>> seen;
-        for (std::int64_t row = 0; row < g.ny; ++row)
-            for (std::int64_t col = 0; col < g.nx; ++col) {
-                const std::int32_t z0 = rz.ids.at(col, row);
-                if (z0 <= 0) continue;
-                const std::int32_t right = col + 1 < g.nx ? rz.ids.at(col + 1, row) : 0;
-                const std::int32_t down = row + 1 < g.ny ? rz.ids.at(col, row + 1) : 0;
-                for (const std::int32_t z1 : {right, down})
-                    if (z1 > 0 && z1 != z0)
-                        seen.insert({std::min(z0, z1) - 1, std::max(z0, z1) - 1});
+        // Pairs of zones that share a cell edge: collected per band of rows on the threads
+        // (repeats dropped within a row), then sorted and made unique: the sorted unique pairs.
+        std::vector<std::vector<std::pair<std::int32_t, std::int32_t>>> found(
+            static_cast<std::size_t>(omp_get_max_threads()));
+#pragma omp parallel
+        {
+            auto& mine = found[std::size_t(omp_get_thread_num())];
+#pragma omp for schedule(static)
+            for (std::int64_t row = 0; row < g.ny; ++row) {
+                std::pair<std::int32_t, std::int32_t> last{-1, -1};
+                for (std::int64_t col = 0; col < g.nx; ++col) {
+                    const std::int32_t z0 = rz.ids.at(col, row);
+                    if (z0 <= 0) continue;
+                    const std::int32_t right = col + 1 < g.nx ? rz.ids.at(col + 1, row) : 0;
+                    const std::int32_t down = row + 1 < g.ny ? rz.ids.at(col, row + 1) : 0;
+                    for (const std::int32_t z1 : {right, down})
+                        if (z1 > 0 && z1 != z0) {
+                            const std::pair<std::int32_t, std::int32_t> e{std::min(z0, z1) - 1,
+                                                                          std::max(z0, z1) - 1};
+                            if (e != last) mine.push_back(e), last = e;
+                        }
+                }
             }
-        mx.adjacency.assign(seen.begin(), seen.end());
+        }
+        for (auto& f : found) mx.adjacency.insert(mx.adjacency.end(), f.begin(), f.end());
+        std::sort(mx.adjacency.begin(), mx.adjacency.end());
+        mx.adjacency.erase(std::unique(mx.adjacency.begin(), mx.adjacency.end()),
+                           mx.adjacency.end());
     }
     sec = std::make_unique<Section>("read/hdf5 matrix");
     // Every rank reads the whole matrix by itself (POSIX driver, no collective transfers).
