@@ -656,11 +656,19 @@ ZqMemory start_zq_memory(const RunContext& x, MPI_Comm node) {
     int nr = 0, ns = 1;
     MPI_Comm_rank(node, &nr);
     MPI_Comm_size(node, &ns);
-    io::H5File f(x.results, MPI_COMM_SELF, io::H5File::Mode::read_only, io::H5File::Driver::posix);
-    for (std::size_t y = 0; y < x.ny; ++y) {
-        const auto shape = f.shape("/matrix/" + std::to_string(x.years[y]) + "/z");
-        if (!shape) return m;  // read_matrix says what is missing
-        if (int(y % std::size_t(ns)) == nr) m.size += std::size_t((*shape)[0]) * x.ni;
+    // Sizes from the matrix shapes; anything amiss is left for read_matrix to report (with the
+    // file and dataset), and the memory is then allocated where the years are prepared.
+    try {
+        io::H5File f(x.results, MPI_COMM_SELF, io::H5File::Mode::read_only,
+                     io::H5File::Driver::posix);
+        for (std::size_t y = 0; y < x.ny; ++y) {
+            const auto shape = f.shape("/matrix/" + std::to_string(x.years[y]) + "/z");
+            if (!shape || shape->size() != 2 || (*shape)[1] != std::int64_t(x.ni)) return m;
+            if (int(y % std::size_t(ns)) == nr) m.size += std::size_t((*shape)[0]) * x.ni;
+        }
+    } catch (const std::exception&) {
+        m.size = 0;
+        return m;
     }
     m.data.reset(new std::int32_t[std::max<std::size_t>(m.size, 1)]);
     if (omp_get_max_threads() > 1)
@@ -726,8 +734,14 @@ void prepare_years(const RunContext& x, Matrix& mx, MPI_Comm comm, SharedPrepare
                 Section sec("read/hdf5 matrix");
                 const std::string path = "/matrix/" + std::to_string(x.years[y]) + "/z";
                 std::vector<float> v;
+                std::exception_ptr failed;  // an exception must not leave the critical section
 #pragma omp critical(leefbaar_sweep_hdf5)
-                v = f.read_rows<float>(path, std::int64_t(r0), std::int64_t(n));
+                try {
+                    v = f.read_rows<float>(path, std::int64_t(r0), std::int64_t(n));
+                } catch (...) {
+                    failed = std::current_exception();
+                }
+                if (failed) std::rethrow_exception(failed);
                 if (v.size() != n * ni)
                     throw Error("sweep", x.results + ": " + path + ": rows " + std::to_string(r0) +
                                              ".." + std::to_string(r0 + n) + " not all there");
