@@ -835,6 +835,52 @@ class RowBlocks {
 };
 }  // namespace
 
+namespace {
+#ifdef LEEFBAAR_SWEEP_AVX2
+bool has_prepare_avx512() {
+    static const bool ok = __builtin_cpu_supports("avx512f") &&
+                           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+    return ok;
+}
+// One row (ni <= 64) of sweep_prepare's pass on AVX-512, 8 indicators at a time: z quantised
+// with quantise_z's arithmetic (x = z 2^12, exact; x + copysign(0.5, x), exact for |x| < 2^29;
+// truncated), stored to out, |zq| maxed into mx, and r * zq added to the int64 rows acc1 and
+// acc2 (when not null). Returns false, having done nothing, when some |x| >= 2^29 or is NaN
+// (quantise_z's library path): the caller then does the row itself.
+__attribute__((target("avx512f,avx512dq,avx512vl"))) bool prepare_row_avx512(
+    const float* z, std::size_t ni, std::int32_t r, std::int32_t* out, std::int32_t* mx,
+    std::int64_t* acc1, std::int64_t* acc2) {
+    const __m512d scale = _mm512_set1_pd(0x1.0p12), lim = _mm512_set1_pd(0x1.0p29),
+                  half = _mm512_set1_pd(0.5), sign = _mm512_set1_pd(-0.0);
+    auto mask = [&](std::size_t i) { return __mmask8(ni - i >= 8 ? 0xff : (1u << (ni - i)) - 1); };
+    for (std::size_t i = 0; i < ni; i += 8) {
+        const __mmask8 m = mask(i);
+        const __m512d x = _mm512_mul_pd(_mm512_cvtps_pd(_mm256_maskz_loadu_ps(m, z + i)), scale);
+        if (_mm512_mask_cmp_pd_mask(m, _mm512_andnot_pd(sign, x), lim, _CMP_NLT_UQ)) return false;
+    }
+    const __m512i rv = _mm512_set1_epi64(r);
+    for (std::size_t i = 0; i < ni; i += 8) {
+        const __mmask8 m = mask(i);
+        const __m512d x = _mm512_mul_pd(_mm512_cvtps_pd(_mm256_maskz_loadu_ps(m, z + i)), scale);
+        const __m512d t =
+            _mm512_roundscale_pd(_mm512_add_pd(x, _mm512_or_pd(_mm512_and_pd(x, sign), half)),
+                                 _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+        const __m256i q = _mm512_cvtpd_epi32(t);
+        _mm256_mask_storeu_epi32(out + i, m, q);
+        _mm256_mask_storeu_epi32(
+            mx + i, m, _mm256_max_epi32(_mm256_maskz_loadu_epi32(m, mx + i), _mm256_abs_epi32(q)));
+        const __m512i prod = _mm512_mul_epi32(_mm512_cvtepi32_epi64(q), rv);
+        _mm512_mask_storeu_epi64(acc1 + i, m,
+                                 _mm512_add_epi64(_mm512_maskz_loadu_epi64(m, acc1 + i), prod));
+        if (acc2)
+            _mm512_mask_storeu_epi64(acc2 + i, m,
+                                     _mm512_add_epi64(_mm512_maskz_loadu_epi64(m, acc2 + i), prod));
+    }
+    return true;
+}
+#endif
+}  // namespace
+
 SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32_t* zq_out,
                             std::int64_t* packed_out, bool zparts) {
     SweepPrepared p;
@@ -894,7 +940,14 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32
         p.p_cells.assign(nz, 0);
         p.pz.assign(nz * ni, 0);
     }
-    // One pass over the cells in row order: each quantised row goes to its sorted slot.
+    // One pass over the cells in row order: each quantised row goes to its sorted slot (rows
+    // on AVX-512 where the sums are int64 and the row's values in quantise_z's fast range).
+#ifdef LEEFBAAR_SWEEP_AVX2
+    const bool vec = small && ni <= 64 && in.residents && has_prepare_avx512();
+#else
+    const bool vec = false;
+#endif
+    std::vector<std::int32_t> mx32(ni, 0);  // the vector rows' max |zq|
     {
         RowBlocks blocks(in.z, in.read_z, ni);
         for (std::size_t c0 = 0; c0 < in.cells; c0 += RowBlocks::kRows) {
@@ -913,6 +966,12 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32
                 if (both) p.p_residents[z] += r, p.p_cells[z] += 1;
                 const float* zr = zb + (c - c0) * ni;
                 std::int32_t* out = zq_out + s * ni;
+#ifdef LEEFBAAR_SWEEP_AVX2
+                if (vec &&
+                    prepare_row_avx512(zr, ni, std::int32_t(r), out, mx32.data(),
+                                       p.rz.data() + z * ni, both ? p.pz.data() + z * ni : nullptr))
+                    continue;
+#endif
                 for (std::size_t i = 0; i < ni; ++i) {
                     const std::int32_t q = quantise_z(zr[i]);
                     out[i] = q;
@@ -929,6 +988,8 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32
             }
         }
     }
+    for (std::size_t i = 0; i < ni; ++i)
+        p.zq_maxabs[i] = std::max<std::int64_t>(p.zq_maxabs[i], mx32[i]);
     // The previous year's rows that cells of this year continue: minus residents * their zq.
     if (period) {
         std::size_t nprev = 0;

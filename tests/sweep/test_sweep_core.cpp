@@ -426,6 +426,55 @@ TEST_CASE("a year prepared from blocks of rows equals one prepared from the whol
     CHECK(std::vector<std::int64_t>(blocks.pz.begin() + 3 * ni, blocks.pz.begin() + 4 * ni) == pz);
 }
 
+TEST_CASE("prepared z is quantise_z of every value, halves and range edges included", "[sweep]") {
+    // Values on the 2^-12 grid's halves (rounded away from zero), -0, values next to the fast
+    // range's edge (|z| 2^12 < 2^29) and beyond it (those rows take the library rounding), in
+    // rows of 19 indicators (a vector path takes 8 at a time: a masked tail).
+    const std::size_t ni = 19, n = 600;
+    std::mt19937_64 rng(17);
+    std::vector<float> z(n * ni);
+    const float edge = 0x1.0p29f / 4096;  // 131072
+    for (std::size_t k = 0; k < z.size(); ++k) {
+        const auto pick = rng() % 8;
+        const float h = (float(std::int64_t(rng() % 20001) - 10000) + 0.5f) / 4096;  // a half
+        z[k] = pick == 0   ? h
+               : pick == 1 ? -0.0f
+               : pick == 2 ? std::nextafter(edge, 0.0f) * (rng() % 2 ? 1.0f : -1.0f)
+               : pick == 3 && k % 97 == 0
+                   ? edge * 1.5f * (rng() % 2 ? 1.0f : -1.0f)
+                   : float(std::ldexp(double(rng() % 200001) - 100000.0, -13));
+    }
+    std::vector<std::int32_t> res(n), dw(n, 1), zone(n);
+    for (std::size_t c = 0; c < n; ++c) res[c] = std::int32_t(rng() % 400), zone[c] = 0;
+    SweepYearInput in;
+    in.cells = n;
+    in.indicators = ni;
+    in.z = z.data();
+    in.residents = res.data();
+    in.dwellings = dw.data();
+    in.zone = zone.data();
+    const auto p = sweep_prepare(in, 1);  // one zone: the sorted order is the cell order
+    std::vector<std::int64_t> mx(ni, 0), rz(ni, 0);
+    std::size_t halves = 0, beyond = 0;
+    for (std::size_t c = 0; c < n; ++c)
+        for (std::size_t i = 0; i < ni; ++i) {
+            const float v = z[c * ni + i];
+            const std::int32_t q = quantise_z(v);
+            INFO("cell " << c << " indicator " << i << " z " << v);
+            REQUIRE(p.zq[c * ni + i] == q);
+            mx[i] = std::max<std::int64_t>(mx[i], std::abs(std::int64_t(q)));
+            rz[i] += std::int64_t(res[c]) * q;
+            halves += std::fabs(double(v) * 4096 - std::trunc(double(v) * 4096)) == 0.5;
+            beyond += std::fabs(v) >= edge;
+        }
+    CHECK(p.zq_maxabs == mx);
+    CHECK(p.rz == rz);
+    CHECK(halves > 500);
+    CHECK(beyond > 5);
+    CHECK(quantise_z(0.5f / 4096) == 1);
+    CHECK(quantise_z(-1.5f / 4096) == -2);
+}
+
 TEST_CASE("a year held as VNNI parts only scores as the full year on every path", "[sweep]") {
     const std::size_t ni = 9, nd = 3, nz = 17, n = 3000, k = 40;
     const auto y = random_year(33, n, ni, nz, 20.0);  // |zq| beyond one 16-bit part
