@@ -444,16 +444,18 @@ TEST_CASE("prepared z is quantise_z of every value, halves and range edges inclu
                    ? edge * 1.5f * (rng() % 2 ? 1.0f : -1.0f)
                    : float(std::ldexp(double(rng() % 200001) - 100000.0, -13));
     }
-    std::vector<std::int32_t> res(n), dw(n, 1), zone(n);
-    for (std::size_t c = 0; c < n; ++c) res[c] = std::int32_t(rng() % 400), zone[c] = 0;
-    SweepYearInput in;
-    in.cells = n;
-    in.indicators = ni;
-    in.z = z.data();
-    in.residents = res.data();
-    in.dwellings = dw.data();
-    in.zone = zone.data();
-    const auto p = sweep_prepare(in, 1);  // one zone: the sorted order is the cell order
+    RandomYear y{n,
+                 ni,
+                 1,
+                 z,
+                 {},
+                 std::vector<std::int32_t>(n),
+                 std::vector<std::int32_t>(n, 1),
+                 std::vector<std::int32_t>(n, 0),
+                 {}};
+    for (auto& r : y.res) r = std::int32_t(rng() % 400);
+    const auto& res = y.res;
+    const auto p = sweep_prepare(y.input(false), 1);  // one zone: sorted order = cell order
     std::vector<std::int64_t> mx(ni, 0), rz(ni, 0);
     std::size_t halves = 0, beyond = 0;
     for (std::size_t c = 0; c < n; ++c)
