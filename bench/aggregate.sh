@@ -43,7 +43,7 @@ for r in $(seq 1 "$REPEAT"); do
   t0=$(date +%s.%N)
   ogr2ogr -f GPKG "$OUT/ogr2ogr-copy.gpkg" "$OUT/r$r/aggregates/zones.gpkg"
   t1=$(date +%s.%N)
-  echo "{\"ogr2ogr_seconds\": $(echo "$t1 - $t0" | bc), \"outputs\": \"$same\"}" > "$OUT/r$r.peer.json"
+  echo "{\"ogr2ogr_seconds\": $(echo "$t1 - $t0" | bc | awk '{printf "%.6f", $1}'), \"outputs\": \"$same\"}" > "$OUT/r$r.peer.json"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/python3 - "$OUT" "$REPEAT" <<'PY'

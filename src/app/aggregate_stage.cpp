@@ -263,7 +263,7 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
         for (std::size_t k = 0; k < ny; ++k)
             sink +=
                 stream_words(bytes, years[k].cell, years[k].residents, years[k].dwellings,
-                             scores[k].deviation, scores[k].dimension, scores[k].cls, (*in.z)[k]);
+                             scores[k].deviation, scores[k].dimension, scores[k].cls, scores[k].zq);
         const double t_cells =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const std::int64_t cell_bytes = bytes;
@@ -286,7 +286,7 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
     for (std::size_t k = 0; k < ny; ++k)
         views[k] = {years[k].cell,       years[k].residents,  years[k].dwellings,
                     scores[k].deviation, scores[k].dimension, scores[k].cls,
-                    (*in.z)[k]};
+                    scores[k].zq};
     const std::size_t np = rc.periods.size();
     std::vector<std::pair<std::size_t, std::size_t>> period_years;
     for (const auto& [y1, y2] : rc.periods)

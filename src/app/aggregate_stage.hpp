@@ -36,8 +36,7 @@ struct AggregateInputs {
     const RunConfig* rc = nullptr;
     const dist::Decomposition* d = nullptr;
     const std::vector<YearCells>* years = nullptr;
-    const std::vector<CellScores>* scores = nullptr;
-    const std::vector<std::vector<float>>* z = nullptr;  // standardised values per year
+    const std::vector<CellScores>* scores = nullptr;  // with zq (the quantised z values)
     std::vector<double> weights;
     // Optional: the zones prepared beforehand (else the stage prepares them), and the layers of
     // the latest year that the share bins need, kept from the kernel stage (interior of the

@@ -69,7 +69,6 @@ void aggregate_finished_run(const AggregateOptions& opt) {
         std::async(std::launch::async, [&rc, &d] { return prepare_zones(rc, d.block(), true); });
     std::vector<YearCells> years;
     std::vector<CellScores> scores;
-    std::vector<std::vector<float>> z;
     {
         io::H5File f(h5.string(), d.comm(), io::H5File::Mode::read_only);
         if (f.attribute("/", "status").value_or("") != "complete")
@@ -93,9 +92,10 @@ void aggregate_finished_run(const AggregateOptions& opt) {
             s.deviation = read_column<std::int64_t>(f, M + "/deviation_fixed", l);
             s.dimension = read_column<std::int64_t>(f, M + "/dimension_fixed", l);
             s.cls = read_column<std::uint8_t>(f, M + "/class", l);
-            z.push_back(read_column<float>(f, M + "/z", l));
-            if (s.dimension.size() != yc.size() * nd || z.back().size() != yc.size() * ni)
+            const auto z = read_column<float>(f, M + "/z", l);
+            if (s.dimension.size() != yc.size() * nd || z.size() != yc.size() * ni)
                 throw Error("aggregate", h5.string() + ": " + M + " has the wrong shape");
+            s.zq = quantise_rows(z, ni);  // as the model stage of `leefbaar run` does
             years.push_back(std::move(yc));
             scores.push_back(std::move(s));
         }
@@ -111,7 +111,6 @@ void aggregate_finished_run(const AggregateOptions& opt) {
     ai.d = &d;
     ai.years = &years;
     ai.scores = &scores;
-    ai.z = &z;
     ai.weights = model_weights(m);
     ai.timings = &timings;
     const auto t0 = std::chrono::steady_clock::now();

@@ -524,6 +524,7 @@ void run_pipeline(const RunOptions& opt) {
     MPI_Barrier(d.comm());
     if (d.rank() == 0) fs::rename(tmp, results);
     log.done("deltas+write");
+    std::vector<std::vector<float>>().swap(z);  // written; the aggregation reads scores[k].zq
 
     if (rc.aggregation.enabled) {
         AggregateInputs ai;
@@ -531,7 +532,6 @@ void run_pipeline(const RunOptions& opt) {
         ai.d = &d;
         ai.years = &years;
         ai.scores = &scores;
-        ai.z = &z;
         ai.weights = weights;
         ai.timings = &log.aggregate_seconds;
         const auto tw = std::chrono::steady_clock::now();

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/quantise_simd.hpp"
 
 namespace leefbaar {
 
@@ -184,13 +185,306 @@ void accumulate_year(YearZoneStats& s, std::span<const std::int32_t> zone,
 }
 
 namespace {
-// round(z * 2^12), halves away from zero: quantise_z without the library call. z * 2^12 is
-// exact in a double and so is adding 0.5 (a float has 24 significant bits), so truncating
-// the sum gives llround's result for every value quantise_z accepts.
-inline std::int64_t quantise_z_exact(float z) {
-    const double t = double(z) * 0x1.0p12;
-    return std::int64_t(t + std::copysign(0.5, t));
+
+// Zone index (ids - 1; -1 = none or outside the raster's padded window) of each cell of a list
+// of increasing cell ids: the raster row is looked up once per grid row.
+void cell_zones(std::span<const std::int64_t> cells, const Raster<std::int32_t>& ids,
+                std::int64_t nx, std::int32_t* zone) {
+    const Window padded = ids.padded();
+    std::int64_t row_first = 0;          // id of the current row's first cell
+    const std::int32_t* zrow = nullptr;  // its zone ids from column padded.col0; null: outside
+    bool row_set = false;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        const std::int64_t c = cells[i];
+        if (!row_set || c < row_first || c - row_first >= nx) {
+            const std::int64_t row = c / nx;
+            row_first = row * nx;
+            zrow = row >= padded.row0 && row < padded.row1() ? &ids.at(padded.col0, row) : nullptr;
+            row_set = true;
+        }
+        const std::int64_t col = c - row_first;
+        zone[i] =
+            zrow && col >= padded.col0 && col < padded.col1() ? zrow[col - padded.col0] - 1 : -1;
+    }
 }
+
+// The cells scored in both years of a period: positions in the earlier (a) and later (b) year,
+// and the zone of each pair (-1 = none). Buffers of at least min(|ca|, |cb|) entries; returns
+// the number of pairs.
+std::size_t match_cells(std::span<const std::int64_t> ca, std::span<const std::int64_t> cb,
+                        const std::int32_t* zone_b, std::uint32_t* a, std::uint32_t* b,
+                        std::int32_t* zone) {
+    std::size_t i = 0, j = 0, n = 0;
+    while (i < ca.size() && j < cb.size()) {
+        if (ca[i] < cb[j]) {
+            ++i;
+        } else if (cb[j] < ca[i]) {
+            ++j;
+        } else {
+            a[n] = std::uint32_t(i);
+            b[n] = std::uint32_t(j);
+            zone[n++] = zone_b[j];
+            ++i;
+            ++j;
+        }
+    }
+    return n;
+}
+
+// The matched cell pairs of a period.
+struct Pairs {
+    const std::uint32_t *a, *b;
+    const std::int32_t* zone;
+    std::size_t n;
+};
+
+// Whether the residents' absolute values sum below 2^31; their sum in *abs_sum.
+bool residents_small(std::span<const std::int32_t> r, std::int64_t* abs_sum) {
+    std::int64_t sum = 0;
+    for (const auto v : r) sum += v < 0 ? -std::int64_t(v) : std::int64_t(v);
+    *abs_sum = sum;
+    return sum < (std::int64_t(1) << 31);
+}
+
+#ifdef LEEFBAAR_QUANTISE_AVX512
+bool has_avx512_dq() {
+    static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+    return ok;
+}
+
+// The vector paths of a year and a period (nd <= 5). The values of an item are put in the
+// lanes of one int64 vector, multiplied by the residents lane by lane (64-bit products) and
+// added to the zone's vector of int64 sums:
+//   year:   lanes 0..nd-1 dimension scores, nd the deviation, 6 the constant 1 (so residents),
+//           7 the dwellings (multiplied by 1);
+//   period: lanes 0..nd-1 the changes of the dimension scores, nd of the deviation, 6 the
+//           constant 1, times the residents of the later year.
+// Exact when every product and sum fits an int64: the caller passes the sum R of |residents|,
+// the largest |value| of lanes 0..nd is tracked, and the result is used only when R * max|v|
+// < 2^63 (and R < 2^31), else the scalar path is taken. Returns the largest |value| (saturated).
+constexpr std::size_t kLaneOne = 6, kLaneDwellings = 7;
+
+__attribute__((target("avx512f,avx512dq"))) std::uint64_t year_sums_avx512(
+    const std::int32_t* zone, const YearCellsView& y, std::size_t nd, std::size_t nc,
+    std::int64_t* acc, std::int64_t* cells, std::int64_t* res_class, std::int64_t* cells_class,
+    std::int64_t* unassigned_residents, std::int64_t* unassigned_cells) {
+    const __mmask8 md = __mmask8((1u << nd) - 1), mdev = __mmask8(1u << nd),
+                   mval = __mmask8((1u << (nd + 1)) - 1);
+    __m512i vmax = _mm512_setzero_si512();
+    const std::size_t n = y.cell.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::int64_t r = y.residents[i];
+        if (zone[i] < 0) {
+            *unassigned_residents += r;
+            *unassigned_cells += 1;
+            continue;
+        }
+        const auto zi = std::size_t(zone[i]);
+        __m512i v = _mm512_maskz_loadu_epi64(md, y.dimension.data() + i * nd);
+        v = _mm512_mask_set1_epi64(v, mdev, y.deviation[i]);
+        vmax = _mm512_mask_max_epu64(vmax, mval, vmax, _mm512_abs_epi64(v));
+        v = _mm512_mask_set1_epi64(v, __mmask8(1u << kLaneOne), 1);
+        v = _mm512_mask_set1_epi64(v, __mmask8(1u << kLaneDwellings), y.dwellings[i]);
+        const __m512i w =
+            _mm512_mask_set1_epi64(_mm512_set1_epi64(r), __mmask8(1u << kLaneDwellings), 1);
+        auto* a = reinterpret_cast<__m512i*>(acc + zi * 8);
+        _mm512_storeu_si512(a, _mm512_add_epi64(_mm512_loadu_si512(a), _mm512_mullo_epi64(v, w)));
+        cells[zi] += 1;
+        const std::size_t cl = y.cls[i];
+        if (cl >= 1 && cl <= nc) {
+            res_class[zi * nc + cl - 1] += r;
+            cells_class[zi * nc + cl - 1] += 1;
+        }
+    }
+    return _mm512_reduce_max_epu64(vmax);
+}
+
+__attribute__((target("avx512f,avx512dq"))) std::uint64_t period_sums_avx512(
+    const Pairs& pr, const YearCellsView& A, const YearCellsView& B, std::size_t nd, std::size_t nc,
+    std::int64_t* acc, std::int64_t* cells, std::int64_t* class_acc, std::int64_t* class_cells) {
+    const __mmask8 md = __mmask8((1u << nd) - 1), mdev = __mmask8(1u << nd),
+                   mval = __mmask8((1u << (nd + 1)) - 1);
+    __m512i vmax = _mm512_setzero_si512();
+    for (std::size_t m = 0; m < pr.n; ++m) {
+        const std::size_t i = pr.a[m], j = pr.b[m];
+        __m512i v = _mm512_sub_epi64(_mm512_maskz_loadu_epi64(md, B.dimension.data() + j * nd),
+                                     _mm512_maskz_loadu_epi64(md, A.dimension.data() + i * nd));
+        v = _mm512_mask_set1_epi64(v, mdev, B.deviation[j] - A.deviation[i]);
+        vmax = _mm512_mask_max_epu64(vmax, mval, vmax, _mm512_abs_epi64(v));
+        v = _mm512_mask_set1_epi64(v, __mmask8(1u << kLaneOne), 1);
+        const __m512i p = _mm512_mullo_epi64(v, _mm512_set1_epi64(B.residents[j]));
+        if (class_acc) {  // by the class of the earlier year (national)
+            const std::size_t q = A.cls[i];
+            if (q >= 1 && q <= nc) {
+                auto* c = reinterpret_cast<__m512i*>(class_acc + (q - 1) * 8);
+                _mm512_storeu_si512(c, _mm512_add_epi64(_mm512_loadu_si512(c), p));
+                class_cells[q - 1] += 1;
+            }
+        }
+        if (pr.zone[m] < 0) continue;
+        const auto zi = std::size_t(pr.zone[m]);
+        auto* a = reinterpret_cast<__m512i*>(acc + zi * 8);
+        _mm512_storeu_si512(a, _mm512_add_epi64(_mm512_loadu_si512(a), p));
+        cells[zi] += 1;
+    }
+    return _mm512_reduce_max_epu64(vmax);
+}
+#endif
+
+// Whether int64 sums of products of residents (|sum| R) and values (|v| <= vmax) are exact.
+bool products_fit(std::int64_t R, std::uint64_t vmax) {
+    return R < (std::int64_t(1) << 31) &&
+           (R == 0 || vmax < (std::uint64_t(1) << 63) / std::uint64_t(R));
+}
+
+// The scalar path of a period: 128-bit products per cell pair.
+void period_sums_scalar(const Pairs& pr, const YearCellsView& A, const YearCellsView& B,
+                        PeriodZoneStats& t, PeriodZoneStats* by_class, std::size_t nc) {
+    const std::size_t nd = t.dims;
+    for (std::size_t m = 0; m < pr.n; ++m) {
+        const std::size_t i = pr.a[m], j = pr.b[m];
+        const std::int64_t r = B.residents[j];
+        const std::int64_t dt = B.deviation[j] - A.deviation[i];
+        if (by_class) {
+            const std::size_t q = A.cls[i];
+            if (q >= 1 && q <= nc) {
+                by_class->residents[q - 1] += r;
+                by_class->cells[q - 1] += 1;
+                by_class->wsum_delta[q - 1] += Wide(r) * dt;
+            }
+        }
+        if (pr.zone[m] < 0) continue;
+        const auto zi = std::size_t(pr.zone[m]);
+        t.residents[zi] += r;
+        t.cells[zi] += 1;
+        t.wsum_delta[zi] += Wide(r) * dt;
+        for (std::size_t d = 0; d < nd; ++d)
+            t.wsum_ddim[zi * nd + d] +=
+                Wide(r) * (B.dimension[j * nd + d] - A.dimension[i * nd + d]);
+    }
+}
+
+// Sums over rows of zq weighted by int32 per row, for up to kSlots weightings at once (each
+// row read once): out[s][i] += sum_r w[s][r] zq[r][i], exactly: int64 partial sums over blocks
+// of rows in which every weighting's |w| sums below 2^31 (|zq| < 2^31: each partial stays
+// below 2^62), added to the Wide totals.
+constexpr std::size_t kSlots = 4;
+// Position of indicator i in the int64 partial sums: per 16 indicators the 8 even ones, then
+// the 8 odd ones (the lanes of AVX-512's 32 x 32 -> 64-bit multiply).
+std::size_t weighted_slot(std::size_t i) {
+    return i / 16 * 16 + (i % 2) * 8 + (i % 16) / 2;
+}
+
+#ifdef LEEFBAAR_QUANTISE_AVX512
+template <std::size_t C, std::size_t S>
+__attribute__((target("avx512f"))) void weighted_rows_avx512(const std::int32_t* zq, std::size_t ni,
+                                                             const std::int32_t* const* w,
+                                                             std::size_t r0, std::size_t r1,
+                                                             std::int64_t* const* acc) {
+    __m512i even[S][C], odd[S][C];
+    for (std::size_t s = 0; s < S; ++s)
+        for (std::size_t c = 0; c < C; ++c) even[s][c] = odd[s][c] = _mm512_setzero_si512();
+    for (std::size_t r = r0; r < r1; ++r) {
+        const std::int32_t* row = zq + r * ni;
+        __m512i q[C], qo[C];
+        for (std::size_t c = 0; c < C; ++c) {
+            q[c] = _mm512_maskz_loadu_epi32(simd::lanes16(16 * c, ni), row + 16 * c);
+            qo[c] = _mm512_srli_epi64(q[c], 32);
+        }
+        for (std::size_t s = 0; s < S; ++s) {
+            const __m512i wv = _mm512_set1_epi64(w[s][r]);
+            for (std::size_t c = 0; c < C; ++c) {
+                even[s][c] = _mm512_add_epi64(even[s][c], _mm512_mul_epi32(q[c], wv));
+                odd[s][c] = _mm512_add_epi64(odd[s][c], _mm512_mul_epi32(qo[c], wv));
+            }
+        }
+    }
+    for (std::size_t s = 0; s < S; ++s)
+        for (std::size_t c = 0; c < C; ++c) {
+            auto* e = reinterpret_cast<__m512i*>(acc[s] + 16 * c);
+            auto* o = reinterpret_cast<__m512i*>(acc[s] + 16 * c + 8);
+            _mm512_storeu_si512(e, _mm512_add_epi64(_mm512_loadu_si512(e), even[s][c]));
+            _mm512_storeu_si512(o, _mm512_add_epi64(_mm512_loadu_si512(o), odd[s][c]));
+        }
+}
+template <std::size_t S>
+void weighted_rows_avx512(const std::int32_t* zq, std::size_t ni, const std::int32_t* const* w,
+                          std::size_t r0, std::size_t r1, std::int64_t* const* acc) {
+    switch ((ni + 15) / 16) {
+        case 1:
+            return weighted_rows_avx512<1, S>(zq, ni, w, r0, r1, acc);
+        case 2:
+            return weighted_rows_avx512<2, S>(zq, ni, w, r0, r1, acc);
+        case 3:
+            return weighted_rows_avx512<3, S>(zq, ni, w, r0, r1, acc);
+        default:
+            return weighted_rows_avx512<4, S>(zq, ni, w, r0, r1, acc);
+    }
+}
+#endif
+
+void add_weighted_rows(std::span<const std::int32_t> zq, std::size_t ni, std::size_t n,
+                       std::span<const std::int32_t* const> w, bool vec,
+                       std::span<std::vector<Wide>* const> out) {
+    const std::size_t ns = w.size(), width = (ni + 15) / 16 * 16;
+    std::vector<std::int64_t> part(ns * width, 0);
+    std::vector<std::int64_t*> acc(ns);
+    for (std::size_t s = 0; s < ns; ++s) acc[s] = part.data() + s * width;
+    auto flush = [&] {
+        for (std::size_t s = 0; s < ns; ++s)
+            for (std::size_t i = 0; i < ni; ++i) (*out[s])[i] += acc[s][weighted_slot(i)];
+        std::fill(part.begin(), part.end(), 0);
+    };
+    std::vector<std::int64_t> budget(ns);
+    for (std::size_t r0 = 0; r0 < n;) {
+        std::fill(budget.begin(), budget.end(), 0);
+        std::size_t r1 = r0;
+        for (bool room = true; r1 < n && room; r1 += room) {
+            for (std::size_t s = 0; s < ns && room; ++s) {
+                const std::int64_t a = std::abs(std::int64_t(w[s][r1]));
+                room = budget[s] + a < (std::int64_t(1) << 31);
+            }
+            if (room)
+                for (std::size_t s = 0; s < ns; ++s) budget[s] += std::abs(std::int64_t(w[s][r1]));
+        }
+        if (r1 == r0) r1 = r0 + 1;  // one row alone always fits
+#ifdef LEEFBAAR_QUANTISE_AVX512
+        if (vec) {
+            for (std::size_t s0 = 0; s0 < ns; s0 += kSlots) {
+                const std::int32_t* const* ws = w.data() + s0;
+                std::int64_t* const* as = acc.data() + s0;
+                switch (std::min(kSlots, ns - s0)) {
+                    case 1:
+                        weighted_rows_avx512<1>(zq.data(), ni, ws, r0, r1, as);
+                        break;
+                    case 2:
+                        weighted_rows_avx512<2>(zq.data(), ni, ws, r0, r1, as);
+                        break;
+                    case 3:
+                        weighted_rows_avx512<3>(zq.data(), ni, ws, r0, r1, as);
+                        break;
+                    default:
+                        weighted_rows_avx512<4>(zq.data(), ni, ws, r0, r1, as);
+                        break;
+                }
+            }
+            flush();
+            r0 = r1;
+            continue;
+        }
+#endif
+        for (std::size_t r = r0; r < r1; ++r)
+            for (std::size_t s = 0; s < ns; ++s) {
+                if (w[s][r] == 0) continue;
+                const std::int32_t* row = zq.data() + r * ni;
+                for (std::size_t i = 0; i < ni; ++i)
+                    acc[s][weighted_slot(i)] += std::int64_t(w[s][r]) * std::int64_t(row[i]);
+            }
+        flush();
+        r0 = r1;
+    }
+}
+
 }  // namespace
 
 CellPassStats accumulate_cells(std::span<const YearCellsView> years,
@@ -212,105 +506,129 @@ CellPassStats accumulate_cells(std::span<const YearCellsView> years,
         for (auto& p : out.by_start_class) p.resize(nc, 0, 0);
         out.indicator_delta_q.assign(np, std::vector<Wide>(ni, 0));
     }
-    // Per period: int64 partial sums of residents * (zq2 - zq1), added to the Wide totals
-    // before they could overflow: |zq2 - zq1| < 2^32, so a run of pairs whose residents sum
-    // below 2^31 stays below 2^63.
-    std::vector<std::int64_t> part(np * ni, 0);
-    std::vector<std::int64_t> budget(np, 0);
-    auto flush = [&](std::size_t p) {
-        for (std::size_t i = 0; i < ni; ++i) {
-            out.indicator_delta_q[p][i] += part[p * ni + i];
-            part[p * ni + i] = 0;
-        }
-        budget[p] = 0;
-    };
-    std::vector<std::int64_t> zq(ny * ni);
-    std::vector<std::uint8_t> zq_done(ny);
-    std::vector<std::size_t> pos(ny, 0), at(ny, 0);
-    std::vector<std::uint8_t> present(ny, 0);
-    const Window padded = ids.padded();
-    for (;;) {
-        std::int64_t c = std::numeric_limits<std::int64_t>::max();
-        for (std::size_t k = 0; k < ny; ++k)
-            if (pos[k] < years[k].cell.size()) c = std::min(c, years[k].cell[pos[k]]);
-        if (c == std::numeric_limits<std::int64_t>::max()) break;
-        for (std::size_t k = 0; k < ny; ++k) {
-            present[k] = pos[k] < years[k].cell.size() && years[k].cell[pos[k]] == c;
-            at[k] = pos[k];
-            if (present[k]) ++pos[k];
-            zq_done[k] = 0;
-        }
-        const std::int64_t col = c % nx, row = c / nx;
-        const std::int32_t z =
-            (col >= padded.col0 && col < padded.col1() && row >= padded.row0 && row < padded.row1())
-                ? ids.at(col, row) - 1
-                : -1;
-        for (std::size_t k = 0; k < ny; ++k) {
-            if (!present[k]) continue;
-            const YearCellsView& y = years[k];
-            const std::size_t i = at[k];
-            const std::int64_t r = y.residents[i];
-            if (z < 0) {
-                out.unassigned_residents[k] += r;
-                out.unassigned_cells[k] += 1;
+#ifdef LEEFBAAR_QUANTISE_AVX512
+    const bool avx512 = nd <= 5 && has_avx512_dq();
+#else
+    const bool avx512 = false;
+#endif
+    // Scratch in one allocation (large enough for the allocator to back it with huge pages:
+    // fresh small pages cost more to fault in than the passes below take): the zone of every
+    // cell of every year, the matched pairs of a period, the weights of every period side.
+    std::vector<std::size_t> first(ny + 1, 0);
+    for (std::size_t k = 0; k < ny; ++k) first[k + 1] = first[k] + years[k].cell.size();
+    std::size_t most = 0;
+    for (const auto& y : years) most = std::max(most, y.cell.size());
+    const std::size_t nw = ni > 0 ? 2 * np : 0;
+    std::vector<std::int32_t> scratch(first[ny] + 3 * most + nw * most);
+    std::int32_t* const zone = scratch.data();
+    auto* const pa = reinterpret_cast<std::uint32_t*>(zone + first[ny]);
+    auto* const pb = pa + most;
+    std::int32_t* const pzone = zone + first[ny] + 2 * most;
+    std::int32_t* const weights = pzone + most;  // side s: most entries
+    std::vector<std::int64_t> acc(avx512 ? std::max(zones, nc) * 8 : 0), class_acc;
+    // Each year: the zone of every cell, and the year's sums.
+    std::vector<std::uint8_t> fast(ny, 0);  // the year's products fit int64 (vector path)
+    std::vector<std::int64_t> abs_res(ny, 0);
+    for (std::size_t k = 0; k < ny; ++k) {
+        const YearCellsView& y = years[k];
+        YearZoneStats& s = out.years[k];
+        std::int32_t* zk = zone + first[k];
+        cell_zones(y.cell, ids, nx, zk);
+        const bool small = residents_small(y.residents, &abs_res[k]);
+#ifdef LEEFBAAR_QUANTISE_AVX512
+        if (avx512 && small) {
+            std::fill(acc.begin(), acc.end(), 0);
+            std::int64_t ur = 0, uc = 0;
+            const std::uint64_t vmax =
+                year_sums_avx512(zk, y, nd, nc, acc.data(), s.cells.data(), s.res_class.data(),
+                                 s.cells_class.data(), &ur, &uc);
+            if (products_fit(abs_res[k], vmax)) {
+                for (std::size_t z = 0; z < zones; ++z) {
+                    const std::int64_t* a = acc.data() + z * 8;
+                    for (std::size_t d = 0; d < nd; ++d) s.wsum_dim[z * nd + d] = a[d];
+                    s.wsum_dev[z] = a[nd];
+                    s.residents[z] = a[kLaneOne];
+                    s.dwellings[z] = a[kLaneDwellings];
+                }
+                out.unassigned_residents[k] = ur;
+                out.unassigned_cells[k] = uc;
+                fast[k] = 1;
                 continue;
             }
-            YearZoneStats& s = out.years[k];
-            const auto zi = std::size_t(z);
-            s.residents[zi] += r;
-            s.dwellings[zi] += y.dwellings[i];
-            s.cells[zi] += 1;
-            s.wsum_dev[zi] += Wide(r) * y.deviation[i];
-            for (std::size_t d = 0; d < nd; ++d)
-                s.wsum_dim[zi * nd + d] += Wide(r) * y.dimension[i * nd + d];
-            const int cl = int(y.cls[i]);
-            if (cl >= 1 && std::size_t(cl) <= nc) {
-                s.res_class[zi * nc + std::size_t(cl - 1)] += r;
-                s.cells_class[zi * nc + std::size_t(cl - 1)] += 1;
+            s.resize(zones, nd, nc);  // values too large for int64 products: start over
+        }
+#endif
+        accumulate_year(s, {zk, y.cell.size()}, y.residents, y.dwellings, y.deviation, y.dimension,
+                        y.cls);
+        for (std::size_t i = 0; i < y.cell.size(); ++i)
+            if (zk[i] < 0) {
+                out.unassigned_residents[k] += y.residents[i];
+                out.unassigned_cells[k] += 1;
+            }
+    }
+    // Each period: the cells scored in both years, weighted by the residents of the later one.
+    // The change by indicator (national, over the pairs with a zone) is sum r_b (zq_b - zq_a) =
+    // sum r_b zq_b - sum r_b zq_a: per year, the weights of every period side it is on, put on
+    // its rows in one pass below (each row read once).
+    for (std::size_t p = 0; p < np; ++p) {
+        const auto [ka, kb] = periods[p];
+        const YearCellsView &A = years[ka], &B = years[kb];
+        const Pairs pr{pa, pb, pzone, match_cells(A.cell, B.cell, zone + first[kb], pa, pb, pzone)};
+        PeriodZoneStats& t = out.periods[p];
+        PeriodZoneStats* by_class = national_extras ? &out.by_start_class[p] : nullptr;
+        bool done = false;
+#ifdef LEEFBAAR_QUANTISE_AVX512
+        if (fast[ka] && fast[kb]) {
+            std::fill(acc.begin(), acc.end(), 0);
+            class_acc.assign(national_extras ? nc * 8 : 0, 0);
+            std::vector<std::int64_t> class_cells(nc, 0);
+            const std::uint64_t vmax = period_sums_avx512(
+                pr, A, B, nd, nc, acc.data(), t.cells.data(),
+                national_extras ? class_acc.data() : nullptr, class_cells.data());
+            if (products_fit(abs_res[kb], vmax)) {
+                for (std::size_t z = 0; z < zones; ++z) {
+                    const std::int64_t* a = acc.data() + z * 8;
+                    for (std::size_t d = 0; d < nd; ++d) t.wsum_ddim[z * nd + d] = a[d];
+                    t.wsum_delta[z] = a[nd];
+                    t.residents[z] = a[kLaneOne];
+                }
+                for (std::size_t q = 0; by_class && q < nc; ++q) {
+                    by_class->residents[q] = class_acc[q * 8 + kLaneOne];
+                    by_class->cells[q] = class_cells[q];
+                    by_class->wsum_delta[q] = class_acc[q * 8 + nd];
+                }
+                done = true;
+            } else {
+                t.resize(zones, nd, 0);
             }
         }
-        for (std::size_t p = 0; p < np; ++p) {
-            const auto [ka, kb] = periods[p];
-            if (!present[ka] || !present[kb]) continue;
-            const YearCellsView &A = years[ka], &B = years[kb];
-            const std::size_t i = at[ka], j = at[kb];
-            const std::int64_t r = B.residents[j];
-            const std::int64_t dt = B.deviation[j] - A.deviation[i];
-            if (national_extras) {
-                const int q = int(A.cls[i]) - 1;
-                if (q >= 0) {
-                    PeriodZoneStats& t = out.by_start_class[p];
-                    t.residents[std::size_t(q)] += r;
-                    t.cells[std::size_t(q)] += 1;
-                    t.wsum_delta[std::size_t(q)] += Wide(r) * dt;
-                }
-            }
-            if (z < 0) continue;
-            PeriodZoneStats& t = out.periods[p];
-            const auto zi = std::size_t(z);
-            t.residents[zi] += r;
-            t.cells[zi] += 1;
-            t.wsum_delta[zi] += Wide(r) * dt;
-            for (std::size_t d = 0; d < nd; ++d)
-                t.wsum_ddim[zi * nd + d] +=
-                    Wide(r) * (B.dimension[j * nd + d] - A.dimension[i * nd + d]);
-            if (ni == 0) continue;
-            for (const std::size_t k : {ka, kb}) {
-                if (zq_done[k]) continue;
-                const float* zz = years[k].z.data() + at[k] * ni;
-                std::int64_t* o = zq.data() + k * ni;
-                for (std::size_t ii = 0; ii < ni; ++ii) o[ii] = quantise_z_exact(zz[ii]);
-                zq_done[k] = 1;
-            }
-            if (budget[p] + (r < 0 ? -r : r) >= (std::int64_t(1) << 31)) flush(p);
-            budget[p] += r < 0 ? -r : r;
-            const std::int64_t* qa = zq.data() + ka * ni;
-            const std::int64_t* qb = zq.data() + kb * ni;
-            std::int64_t* acc = part.data() + p * ni;
-            for (std::size_t ii = 0; ii < ni; ++ii) acc[ii] += r * (qb[ii] - qa[ii]);
+#endif
+        if (!done) period_sums_scalar(pr, A, B, t, by_class, nc);
+        if (ni == 0) continue;
+        for (const bool later : {true, false}) {
+            std::int32_t* w = weights + (2 * p + (later ? 0 : 1)) * most;
+            std::fill(w, w + (later ? B : A).cell.size(), 0);
+            const std::uint32_t* at = later ? pb : pa;
+            for (std::size_t m = 0; m < pr.n; ++m)
+                if (pzone[m] >= 0) w[at[m]] = B.residents[pb[m]];
         }
     }
-    for (std::size_t p = 0; p < np && ni > 0; ++p) flush(p);
+    if (ni > 0) {
+        // sides[2p] = sum over period p's later year, sides[2p + 1] over its earlier year.
+        std::vector<std::vector<Wide>> sides(nw, std::vector<Wide>(ni, 0));
+        const bool vec = avx512 && ni <= 64;
+        for (std::size_t k = 0; k < ny; ++k) {
+            std::vector<const std::int32_t*> w;
+            std::vector<std::vector<Wide>*> o;
+            for (std::size_t s = 0; s < nw; ++s)
+                if ((s % 2 == 0 ? periods[s / 2].second : periods[s / 2].first) == k)
+                    w.push_back(weights + s * most), o.push_back(&sides[s]);
+            if (!w.empty()) add_weighted_rows(years[k].zq, ni, years[k].cell.size(), w, vec, o);
+        }
+        for (std::size_t p = 0; p < np; ++p)
+            for (std::size_t i = 0; i < ni; ++i)
+                out.indicator_delta_q[p][i] = sides[2 * p][i] - sides[2 * p + 1][i];
+    }
     return out;
 }
 

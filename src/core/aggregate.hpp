@@ -124,7 +124,7 @@ struct YearCellsView {
     std::span<const std::int64_t> deviation;  // fixed 2^-32
     std::span<const std::int64_t> dimension;  // cells x dims, fixed 2^-32
     std::span<const std::uint8_t> cls;        // 1-based class
-    std::span<const float> z;                 // cells x indicators (standardised values)
+    std::span<const std::int32_t> zq;  // cells x indicators: quantise_z of the standardised values
 };
 
 // What one pass over the cells of every year yields for one zone grouping.
@@ -133,18 +133,19 @@ struct CellPassStats {
     std::vector<PeriodZoneStats> periods;  // per period: zones x dims (no indicators)
     // Per period, when asked for: statistics by the class of the starting year (zones =
     // classes; residents, cells and delta only), and the sum over the assigned cell pairs of
-    // residents(later year) * (round(z2 * 2^12) - round(z1 * 2^12)) per indicator: times the
-    // quantised weight, the exact numerator of the change decomposed by indicator.
+    // residents(later year) * (zq2 - zq1) per indicator: times the quantised weight, the exact
+    // numerator of the change decomposed by indicator.
     std::vector<PeriodZoneStats> by_start_class;
     std::vector<std::vector<Wide>> indicator_delta_q;
     std::vector<std::int64_t> unassigned_residents, unassigned_cells;  // per year
 };
 
-// One pass over the cells of every year (a merge of the years' increasing cell ids): each
-// cell's zone is ids.at(col, row) - 1 (-1 = none; the cell must lie in the raster's padded
-// window), looked up once per cell for all years and periods. `periods` are pairs of year
-// indices (first, second). Exact integer sums: the result equals accumulate_year per year and
-// a per-period merge of the two years, to the bit, and does not depend on the block.
+// The statistics of every year and period for one zone grouping: each cell's zone is
+// ids.at(col, row) - 1 (-1 = none; the cell must lie in the raster's padded window). `periods`
+// are pairs of year indices (first, second). Exact integer sums: the result equals
+// accumulate_year per year and a per-period merge of the two years, to the bit, and does not
+// depend on the block. Per year one pass in cell order, per period one merge of the two years'
+// cell ids; runs of cells of one zone are summed before they are added to the zone.
 CellPassStats accumulate_cells(std::span<const YearCellsView> years,
                                std::span<const std::pair<std::size_t, std::size_t>> periods,
                                const Raster<std::int32_t>& ids, std::int64_t nx, std::size_t zones,

@@ -1,8 +1,10 @@
 #include "core/model.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/quantise_simd.hpp"
 
 namespace leefbaar {
 
@@ -78,6 +80,38 @@ std::vector<float> standardise(const ModelConfig& m, const ReferenceStats& ref,
     return z;
 }
 
+namespace {
+#ifdef LEEFBAAR_QUANTISE_AVX512
+// Rows [r0, r1) of quantise_rows on AVX-512; false for a row outside the fast range, which is
+// then done by the caller.
+__attribute__((target("avx512f"))) void quantise_rows_avx512(const float* z, std::size_t ni,
+                                                             std::size_t r0, std::size_t r1,
+                                                             std::int32_t* q) {
+    for (std::size_t r = r0; r < r1; ++r)
+        if (!simd::quantise_row(z + r * ni, ni, q + r * ni))
+            for (std::size_t i = 0; i < ni; ++i) q[r * ni + i] = quantise_z(z[r * ni + i]);
+}
+#endif
+}  // namespace
+
+std::vector<std::int32_t> quantise_rows(std::span<const float> z, std::size_t ni) {
+    std::vector<std::int32_t> q(z.size());
+    if (ni == 0) return q;
+    const std::size_t n = z.size() / ni;
+#ifdef LEEFBAAR_QUANTISE_AVX512
+    if (ni <= 64 && simd::has_avx512_quantise()) {
+        constexpr std::size_t kChunk = 4096;  // rows per task
+#pragma omp parallel for schedule(static)
+        for (std::size_t r0 = 0; r0 < n; r0 += kChunk)
+            quantise_rows_avx512(z.data(), ni, r0, std::min(n, r0 + kChunk), q.data());
+        return q;
+    }
+#endif
+#pragma omp parallel for schedule(static)
+    for (std::size_t k = 0; k < n * ni; ++k) q[k] = quantise_z(z[k]);
+    return q;
+}
+
 CellScores score_cells(const ModelConfig& m, std::span<const double> weights,
                        std::span<const float> z, std::size_t n) {
     const std::size_t ni = m.indicators.size(), nd = m.dimensions.size();
@@ -91,14 +125,15 @@ CellScores score_cells(const ModelConfig& m, std::span<const double> weights,
         wq[i] = quantise_weight(weights[i]);
     }
     CellScores s;
+    s.zq = quantise_rows(z.first(n * ni), ni);
     s.dimension.assign(n * nd, 0);
     s.deviation.assign(n, 0);
     s.cls.assign(n, 0);
 #pragma omp parallel for schedule(static)
     for (std::size_t c = 0; c < n; ++c) {
         std::int64_t* dims = &s.dimension[c * nd];
-        for (std::size_t i = 0; i < ni; ++i)
-            dims[dim_of[i]] += contribution_q(wq[i], quantise_z(z[c * ni + i]));
+        const std::int32_t* zq = &s.zq[c * ni];
+        for (std::size_t i = 0; i < ni; ++i) dims[dim_of[i]] += contribution_q(wq[i], zq[i]);
         std::int64_t afw = 0;
         for (std::size_t d = 0; d < nd; ++d) afw += dims[d];
         s.deviation[c] = afw;

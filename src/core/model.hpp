@@ -78,11 +78,18 @@ ReferenceStats reference_stats(const ModelConfig& m, std::span<const ExactSum::R
 std::vector<float> standardise(const ModelConfig& m, const ReferenceStats& ref,
                                const YearCells& cells);
 
+// quantise_z of every value of z (AVX-512, 16 values at a time, where the CPU has it; rows of
+// up to 64 values outside quantise_z's fast range take the scalar path).
+std::vector<std::int32_t> quantise_rows(std::span<const float> z, std::size_t row_length);
+
 // Scores of cells from z values and weights (one per indicator).
 struct CellScores {
     std::vector<std::int64_t> dimension;  // cells x dimensions, fixed point 2^-32
     std::vector<std::int64_t> deviation;  // cells, fixed point (afw)
     std::vector<std::uint8_t> cls;        // 1-based class of the deviation
+    // cells x indicators: quantise_z(z), the factors of the contributions (kept for the
+    // aggregation's decomposition of change by indicator).
+    std::vector<std::int32_t> zq;
 };
 CellScores score_cells(const ModelConfig& m, std::span<const double> weights,
                        std::span<const float> z, std::size_t ncells);

@@ -32,6 +32,7 @@
 
 #include "core/error.hpp"
 #include "core/model.hpp"
+#include "core/quantise_simd.hpp"
 #include "core/sweep.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -836,45 +837,37 @@ class RowBlocks {
 }  // namespace
 
 namespace {
-#ifdef LEEFBAAR_SWEEP_AVX2
-bool has_prepare_avx512() {
-    static const bool ok = __builtin_cpu_supports("avx512f") &&
-                           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-    return ok;
-}
-// One row (ni <= 64) of sweep_prepare's pass on AVX-512, 8 indicators at a time: z quantised
-// with quantise_z's arithmetic (x = z 2^12, exact; x + copysign(0.5, x), exact for |x| < 2^29;
-// truncated), stored to out, |zq| maxed into mx, and r * zq added to the int64 rows acc1 and
-// acc2 (when not null). Returns false, having done nothing, when some |x| >= 2^29 or is NaN
-// (quantise_z's library path): the caller then does the row itself.
-__attribute__((target("avx512f,avx512dq,avx512vl"))) bool prepare_row_avx512(
-    const float* z, std::size_t ni, std::int32_t r, std::int32_t* out, std::int32_t* mx,
-    std::int64_t* acc1, std::int64_t* acc2) {
-    const __m512d scale = _mm512_set1_pd(0x1.0p12), lim = _mm512_set1_pd(0x1.0p29),
-                  half = _mm512_set1_pd(0.5), sign = _mm512_set1_pd(-0.0);
-    auto mask = [&](std::size_t i) { return __mmask8(ni - i >= 8 ? 0xff : (1u << (ni - i)) - 1); };
-    for (std::size_t i = 0; i < ni; i += 8) {
-        const __mmask8 m = mask(i);
-        const __m512d x = _mm512_mul_pd(_mm512_cvtps_pd(_mm256_maskz_loadu_ps(m, z + i)), scale);
-        if (_mm512_mask_cmp_pd_mask(m, _mm512_andnot_pd(sign, x), lim, _CMP_NLT_UQ)) return false;
-    }
+#ifdef LEEFBAAR_QUANTISE_AVX512
+// One row (ni <= 64) of sweep_prepare's pass on AVX-512, 16 indicators at a time: z quantised
+// (core/quantise_simd.hpp), stored to out, |zq| maxed into mx, and r * zq added to the int64
+// rows acc1 and acc2 (when not null). Returns false, having done nothing, when some value is
+// outside quantise_z's fast range: the caller then does the row.
+__attribute__((target("avx512f"))) bool prepare_row_avx512(const float* z, std::size_t ni,
+                                                           std::int32_t r, std::int32_t* out,
+                                                           std::int32_t* mx, std::int64_t* acc1,
+                                                           std::int64_t* acc2) {
+    if (!simd::quantise_row(z, ni, out)) return false;
     const __m512i rv = _mm512_set1_epi64(r);
-    for (std::size_t i = 0; i < ni; i += 8) {
-        const __mmask8 m = mask(i);
-        const __m512d x = _mm512_mul_pd(_mm512_cvtps_pd(_mm256_maskz_loadu_ps(m, z + i)), scale);
-        const __m512d t =
-            _mm512_roundscale_pd(_mm512_add_pd(x, _mm512_or_pd(_mm512_and_pd(x, sign), half)),
-                                 _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-        const __m256i q = _mm512_cvtpd_epi32(t);
-        _mm256_mask_storeu_epi32(out + i, m, q);
-        _mm256_mask_storeu_epi32(
-            mx + i, m, _mm256_max_epi32(_mm256_maskz_loadu_epi32(m, mx + i), _mm256_abs_epi32(q)));
-        const __m512i prod = _mm512_mul_epi32(_mm512_cvtepi32_epi64(q), rv);
-        _mm512_mask_storeu_epi64(acc1 + i, m,
-                                 _mm512_add_epi64(_mm512_maskz_loadu_epi64(m, acc1 + i), prod));
-        if (acc2)
-            _mm512_mask_storeu_epi64(acc2 + i, m,
-                                     _mm512_add_epi64(_mm512_maskz_loadu_epi64(m, acc2 + i), prod));
+    for (std::size_t i = 0; i < ni; i += 16) {
+        const __mmask16 m = simd::lanes16(i, ni);
+        const __m512i q = _mm512_maskz_loadu_epi32(m, out + i);
+        _mm512_mask_storeu_epi32(
+            mx + i, m, _mm512_max_epi32(_mm512_maskz_loadu_epi32(m, mx + i), _mm512_abs_epi32(q)));
+        for (int h = 0; h < 2; ++h) {
+            const __mmask8 mh = __mmask8(m >> (8 * h));
+            if (!mh) break;
+            const __m512i prod =
+                _mm512_mul_epi32(_mm512_cvtepi32_epi64(h ? _mm512_extracti64x4_epi64(q, 1)
+                                                         : _mm512_castsi512_si256(q)),
+                                 rv);
+            std::int64_t* a1 = acc1 + i + 8 * std::size_t(h);
+            _mm512_mask_storeu_epi64(a1, mh,
+                                     _mm512_add_epi64(_mm512_maskz_loadu_epi64(mh, a1), prod));
+            if (!acc2) continue;
+            std::int64_t* a2 = acc2 + i + 8 * std::size_t(h);
+            _mm512_mask_storeu_epi64(a2, mh,
+                                     _mm512_add_epi64(_mm512_maskz_loadu_epi64(mh, a2), prod));
+        }
     }
     return true;
 }
@@ -942,8 +935,8 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32
     }
     // One pass over the cells in row order: each quantised row goes to its sorted slot (rows
     // on AVX-512 where the sums are int64 and the row's values in quantise_z's fast range).
-#ifdef LEEFBAAR_SWEEP_AVX2
-    const bool vec = small && ni <= 64 && in.residents && has_prepare_avx512();
+#ifdef LEEFBAAR_QUANTISE_AVX512
+    const bool vec = small && ni <= 64 && in.residents && simd::has_avx512_quantise();
 #else
     const bool vec = false;
 #endif
@@ -966,7 +959,7 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32
                 if (both) p.p_residents[z] += r, p.p_cells[z] += 1;
                 const float* zr = zb + (c - c0) * ni;
                 std::int32_t* out = zq_out + s * ni;
-#ifdef LEEFBAAR_SWEEP_AVX2
+#ifdef LEEFBAAR_QUANTISE_AVX512
                 if (vec &&
                     prepare_row_avx512(zr, ni, std::int32_t(r), out, mx32.data(),
                                        p.rz.data() + z * ni, both ? p.pz.data() + z * ni : nullptr))

@@ -327,3 +327,174 @@ TEST_CASE("roll_up_scores equals roll_up when the member-independent fields are 
     full.resize(2, 2, 9);
     CHECK_THROWS(roll_up_scores(b, parent, full));  // another layout
 }
+
+namespace {
+// Random scored cells of several years on a small grid, for accumulate_cells.
+struct CellYears {
+    std::int64_t nx = 37;
+    std::size_t nd, ni, nc = 9, zones = 23;
+    Raster<std::int32_t> ids;  // zone ids (0 = none) on rows 2..27, columns 1..34, halo 1
+    struct Year {
+        std::vector<std::int64_t> cell, dev, dim;
+        std::vector<std::int32_t> res, dw, zq;
+        std::vector<std::uint8_t> cls;
+    };
+    std::vector<Year> ys;
+    // dim_scale: magnitude of the scores (2^40 forces the 128-bit path); negative: some cells
+    // get negative residents.
+    CellYears(std::size_t dims, std::size_t indicators, std::int64_t dim_scale, bool negative,
+              std::uint32_t seed)
+        : nd(dims), ni(indicators), ids(Window{1, 2, 34, 26}, 1, 0) {
+        std::uint64_t s = seed;
+        auto next = [&s] {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            return std::uint32_t(s >> 33);
+        };
+        for (auto& v : ids.data) v = next() % 7 == 0 ? 0 : std::int32_t(next() % zones) + 1;
+        for (int k = 0; k < 4; ++k) {
+            Year y;
+            for (std::int64_t c = 0; c < nx * 32; ++c) {  // rows 0..31: some outside the raster
+                if (next() % 3 == 0) continue;
+                y.cell.push_back(c);
+                y.res.push_back(std::int32_t(next() % 60) - (negative && next() % 9 == 0 ? 70 : 0));
+                y.dw.push_back(std::int32_t(next() % 40));
+                std::int64_t sum = 0;
+                for (std::size_t d = 0; d < nd; ++d) {
+                    const std::int64_t v =
+                        std::int64_t(next() % 2001) * (dim_scale / 1000) - dim_scale;
+                    y.dim.push_back(v);
+                    sum += v / 8;
+                }
+                y.dev.push_back(sum);
+                y.cls.push_back(std::uint8_t(next() % (nc + 2)));  // 0 and nc + 1: no class
+                for (std::size_t i = 0; i < ni; ++i)
+                    y.zq.push_back(std::int32_t(next() % 4000001) - 2000000);
+            }
+            ys.push_back(std::move(y));
+        }
+    }
+    std::vector<YearCellsView> views() const {
+        std::vector<YearCellsView> v;
+        for (const auto& y : ys) v.push_back({y.cell, y.res, y.dw, y.dev, y.dim, y.cls, y.zq});
+        return v;
+    }
+    std::int32_t zone_of(std::int64_t c) const {
+        const std::int64_t col = c % nx, row = c / nx;
+        return ids.padded().contains(col, row) ? ids.at(col, row) - 1 : -1;
+    }
+};
+}  // namespace
+
+TEST_CASE("accumulate_cells equals per-year and per-period sums cell by cell", "[aggregate]") {
+    struct Case {
+        std::size_t nd, ni;
+        std::int64_t scale;
+        bool negative;
+    };
+    // The vector paths (5 dimensions, scores of a few units, up to 64 indicators), and each
+    // condition that sends a part to the 128-bit or scalar path: scores too large for int64
+    // products, more than 5 dimensions, more than 64 indicators, negative residents.
+    const Case cases[] = {{5, 39, std::int64_t(1) << 34, false},
+                          {5, 17, std::int64_t(1) << 60, false},
+                          {7, 70, std::int64_t(1) << 33, false},
+                          {2, 64, std::int64_t(1) << 35, true}};
+    for (const auto& cs : cases) {
+        CAPTURE(cs.nd, cs.ni, cs.scale, cs.negative);
+        const CellYears cy(cs.nd, cs.ni, cs.scale, cs.negative, 7 + std::uint32_t(cs.nd));
+        const auto views = cy.views();
+        const std::vector<std::pair<std::size_t, std::size_t>> periods{
+            {0, 1}, {1, 2}, {2, 3}, {0, 3}};
+        const CellPassStats got =
+            accumulate_cells(views, periods, cy.ids, cy.nx, cy.zones, cy.nd, cy.nc, cy.ni, true);
+        for (std::size_t k = 0; k < 4; ++k) {
+            const auto& y = cy.ys[k];
+            std::vector<std::int32_t> zone;
+            std::int64_t ures = 0, ucells = 0;
+            for (std::size_t i = 0; i < y.cell.size(); ++i) {
+                zone.push_back(cy.zone_of(y.cell[i]));
+                if (zone.back() < 0) ures += y.res[i], ucells += 1;
+            }
+            YearZoneStats want;
+            want.resize(cy.zones, cy.nd, cy.nc);
+            accumulate_year(want, zone, y.res, y.dw, y.dev, y.dim, y.cls);
+            const YearZoneStats& s = got.years[k];
+            CHECK(s.residents == want.residents);
+            CHECK(s.dwellings == want.dwellings);
+            CHECK(s.cells == want.cells);
+            CHECK(s.res_class == want.res_class);
+            CHECK(s.cells_class == want.cells_class);
+            CHECK((s.wsum_dev == want.wsum_dev));
+            CHECK((s.wsum_dim == want.wsum_dim));
+            CHECK(got.unassigned_residents[k] == ures);
+            CHECK(got.unassigned_cells[k] == ucells);
+        }
+        for (std::size_t p = 0; p < periods.size(); ++p) {
+            const auto& A = cy.ys[periods[p].first];
+            const auto& B = cy.ys[periods[p].second];
+            PeriodZoneStats want, cls;
+            want.resize(cy.zones, cy.nd, 0);
+            cls.resize(cy.nc, 0, 0);
+            std::vector<Wide> ind(cy.ni, 0);
+            std::size_t i = 0;
+            for (std::size_t j = 0; j < B.cell.size(); ++j) {
+                while (i < A.cell.size() && A.cell[i] < B.cell[j]) ++i;
+                if (i == A.cell.size() || A.cell[i] != B.cell[j]) continue;
+                const Wide r = B.res[j];
+                const std::int32_t z = cy.zone_of(B.cell[j]);
+                if (A.cls[i] >= 1 && A.cls[i] <= cy.nc) {
+                    cls.residents[A.cls[i] - 1] += B.res[j];
+                    cls.cells[A.cls[i] - 1] += 1;
+                    cls.wsum_delta[A.cls[i] - 1] += r * (B.dev[j] - A.dev[i]);
+                }
+                if (z < 0) continue;
+                const auto zi = std::size_t(z);
+                want.residents[zi] += B.res[j];
+                want.cells[zi] += 1;
+                want.wsum_delta[zi] += r * (B.dev[j] - A.dev[i]);
+                for (std::size_t d = 0; d < cy.nd; ++d)
+                    want.wsum_ddim[zi * cy.nd + d] +=
+                        r * (B.dim[j * cy.nd + d] - A.dim[i * cy.nd + d]);
+                for (std::size_t x = 0; x < cy.ni; ++x)
+                    ind[x] += r * (Wide(B.zq[j * cy.ni + x]) - A.zq[i * cy.ni + x]);
+            }
+            const PeriodZoneStats& t = got.periods[p];
+            CHECK(t.residents == want.residents);
+            CHECK(t.cells == want.cells);
+            CHECK((t.wsum_delta == want.wsum_delta));
+            CHECK((t.wsum_ddim == want.wsum_ddim));
+            CHECK(got.by_start_class[p].residents == cls.residents);
+            CHECK(got.by_start_class[p].cells == cls.cells);
+            CHECK((got.by_start_class[p].wsum_delta == cls.wsum_delta));
+            CHECK((got.indicator_delta_q[p] == ind));
+        }
+    }
+}
+
+TEST_CASE("quantise_rows equals quantise_z value by value", "[model]") {
+    // Halves on both sides of zero, the values next to them, -0, the fast range's edge, NaN and
+    // values beyond it (the scalar path), in rows of 39 and of 70 (beyond the vector width).
+    std::vector<float> vals{-0.0f,
+                            0.0f,
+                            0x1.0p-149f,
+                            -0x1.0p-149f,
+                            0x1.0p17f,
+                            -0x1.0p17f,
+                            0x1.0p17f - 0x1.0p-7f,
+                            0x1.0p18f,
+                            -0x1.0p18f,
+                            1e6f,
+                            -1e6f};
+    for (int k = -40000; k <= 40000; ++k) {
+        const float h = (float(k) + 0.5f) / 4096.0f;
+        vals.insert(vals.end(), {h, std::nextafter(h, 1e30f), std::nextafter(h, -1e30f)});
+    }
+    for (const std::size_t ni : {std::size_t(39), std::size_t(70)}) {
+        std::vector<float> z(vals.begin(), vals.end());
+        while (z.size() % ni) z.push_back(0.25f);
+        const auto q = quantise_rows(z, ni);
+        REQUIRE(q.size() == z.size());
+        std::size_t wrong = 0;
+        for (std::size_t i = 0; i < z.size(); ++i) wrong += q[i] != quantise_z(z[i]);
+        CHECK(wrong == 0);
+    }
+}
