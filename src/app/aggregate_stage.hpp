@@ -5,6 +5,7 @@
 
 #include <mpi.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -46,6 +47,12 @@ struct AggregateInputs {
     // When set: wall seconds of the stage's sections on this rank, and a baseline measured in
     // the same run: one streaming pass over the per-cell bytes the stage reads (bench/).
     std::vector<std::pair<std::string, double>>* timings = nullptr;
+    // When set: called on every rank once every statistic is computed (and reduced), before
+    // any output is written (`leefbaar run` times the statistics and the outputs as two stages).
+    std::function<void()> statistics_done;
+    // When set: called with the seconds the stage spent measuring its baseline (with timings),
+    // which are not the stage's own time.
+    std::function<void(double)> untimed;
 };
 
 // The dataset's zone levels, finest first, with each zone's parent index in the next level

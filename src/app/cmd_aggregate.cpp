@@ -114,12 +114,20 @@ void aggregate_finished_run(const AggregateOptions& opt) {
     ai.weights = model_weights(m);
     ai.timings = &timings;
     const auto t0 = std::chrono::steady_clock::now();
+    double statistics = 0, baseline = 0;
+    ai.untimed = [&](double s) { baseline = s; };
+    ai.statistics_done = [&] {
+        statistics =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - baseline;
+    };
     aggregate_stage(ai, out);
     const double total =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - baseline;
     if (d.rank() == 0) {
         json j;
         j["stage_seconds"] = total;
+        j["statistics_seconds"] = statistics;  // every statistic computed, nothing written yet
+        j["outputs_seconds"] = total - statistics;
         j["ranks"] = d.size();
         for (const auto& [name, v] : timings) j["aggregate_seconds_rank0"][name] = v;
         if (!opt.timings.empty()) std::ofstream(opt.timings) << j.dump(2) << "\n";

@@ -544,8 +544,19 @@ void run_pipeline(const RunOptions& opt) {
         for (auto it = kept_layers.begin(); it != kept_layers.end();)
             it = it->second.data.empty() ? kept_layers.erase(it) : std::next(it);
         ai.layers = &kept_layers;
+        ai.statistics_done = [&log] { log.done("aggregate"); };
+        ai.untimed = [&log](double s) {
+            log.t0 += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                std::chrono::duration<double>(s));
+        };
         aggregate_stage(ai, rc.out_dir);
-        log.done("aggregate");
+        if (d.rank() == 0) {  // rank 0 lists what the stage wrote (the GeoPackage included)
+            const fs::path adir = fs::path(rc.out_dir) / "aggregates";
+            for (const auto& e : fs::directory_iterator(adir))
+                log.written_acc += std::int64_t(e.file_size());
+            log.written_acc += std::int64_t(fs::file_size(fs::path(rc.out_dir) / "summary.json"));
+        }
+        log.done("aggregate outputs");
     }
 
     // Run manifest: what ran, where, how long, how much memory.

@@ -246,7 +246,7 @@ bool residents_small(std::span<const std::int32_t> r, std::int64_t* abs_sum) {
     return sum < (std::int64_t(1) << 31);
 }
 
-#ifdef LEEFBAAR_QUANTISE_AVX512
+#ifdef LEEFBAAR_AVX512
 bool has_avx512_dq() {
     static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
     return ok;
@@ -375,7 +375,7 @@ std::size_t weighted_slot(std::size_t i) {
     return i / 16 * 16 + (i % 2) * 8 + (i % 16) / 2;
 }
 
-#ifdef LEEFBAAR_QUANTISE_AVX512
+#ifdef LEEFBAAR_AVX512
 template <std::size_t C, std::size_t S>
 __attribute__((target("avx512f"))) void weighted_rows_avx512(const std::int32_t* zq, std::size_t ni,
                                                              const std::int32_t* const* w,
@@ -448,7 +448,7 @@ void add_weighted_rows(std::span<const std::int32_t> zq, std::size_t ni, std::si
                 for (std::size_t s = 0; s < ns; ++s) budget[s] += std::abs(std::int64_t(w[s][r1]));
         }
         if (r1 == r0) r1 = r0 + 1;  // one row alone always fits
-#ifdef LEEFBAAR_QUANTISE_AVX512
+#ifdef LEEFBAAR_AVX512
         if (vec) {
             for (std::size_t s0 = 0; s0 < ns; s0 += kSlots) {
                 const std::int32_t* const* ws = w.data() + s0;
@@ -506,7 +506,7 @@ CellPassStats accumulate_cells(std::span<const YearCellsView> years,
         for (auto& p : out.by_start_class) p.resize(nc, 0, 0);
         out.indicator_delta_q.assign(np, std::vector<Wide>(ni, 0));
     }
-#ifdef LEEFBAAR_QUANTISE_AVX512
+#ifdef LEEFBAAR_AVX512
     const bool avx512 = nd <= 5 && has_avx512_dq();
 #else
     const bool avx512 = false;
@@ -535,7 +535,7 @@ CellPassStats accumulate_cells(std::span<const YearCellsView> years,
         std::int32_t* zk = zone + first[k];
         cell_zones(y.cell, ids, nx, zk);
         const bool small = residents_small(y.residents, &abs_res[k]);
-#ifdef LEEFBAAR_QUANTISE_AVX512
+#ifdef LEEFBAAR_AVX512
         if (avx512 && small) {
             std::fill(acc.begin(), acc.end(), 0);
             std::int64_t ur = 0, uc = 0;
@@ -577,7 +577,7 @@ CellPassStats accumulate_cells(std::span<const YearCellsView> years,
         PeriodZoneStats& t = out.periods[p];
         PeriodZoneStats* by_class = national_extras ? &out.by_start_class[p] : nullptr;
         bool done = false;
-#ifdef LEEFBAAR_QUANTISE_AVX512
+#ifdef LEEFBAAR_AVX512
         if (fast[ka] && fast[kb]) {
             std::fill(acc.begin(), acc.end(), 0);
             class_acc.assign(national_extras ? nc * 8 : 0, 0);

@@ -81,7 +81,7 @@ std::vector<float> standardise(const ModelConfig& m, const ReferenceStats& ref,
 }
 
 namespace {
-#ifdef LEEFBAAR_QUANTISE_AVX512
+#ifdef LEEFBAAR_AVX512
 // Rows [r0, r1) of quantise_rows on AVX-512; false for a row outside the fast range, which is
 // then done by the caller.
 __attribute__((target("avx512f"))) void quantise_rows_avx512(const float* z, std::size_t ni,
@@ -98,8 +98,8 @@ std::vector<std::int32_t> quantise_rows(std::span<const float> z, std::size_t ni
     std::vector<std::int32_t> q(z.size());
     if (ni == 0) return q;
     const std::size_t n = z.size() / ni;
-#ifdef LEEFBAAR_QUANTISE_AVX512
-    if (ni <= 64 && simd::has_avx512_quantise()) {
+#ifdef LEEFBAAR_AVX512
+    if (ni <= 64 && simd::has_avx512f()) {
         constexpr std::size_t kChunk = 4096;  // rows per task
 #pragma omp parallel for schedule(static)
         for (std::size_t r0 = 0; r0 < n; r0 += kChunk)

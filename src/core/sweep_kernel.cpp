@@ -837,7 +837,7 @@ class RowBlocks {
 }  // namespace
 
 namespace {
-#ifdef LEEFBAAR_QUANTISE_AVX512
+#ifdef LEEFBAAR_AVX512
 // One row (ni <= 64) of sweep_prepare's pass on AVX-512, 16 indicators at a time: z quantised
 // (core/quantise_simd.hpp), stored to out, |zq| maxed into mx, and r * zq added to the int64
 // rows acc1 and acc2 (when not null). Returns false, having done nothing, when some value is
@@ -935,8 +935,8 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32
     }
     // One pass over the cells in row order: each quantised row goes to its sorted slot (rows
     // on AVX-512 where the sums are int64 and the row's values in quantise_z's fast range).
-#ifdef LEEFBAAR_QUANTISE_AVX512
-    const bool vec = small && ni <= 64 && in.residents && simd::has_avx512_quantise();
+#ifdef LEEFBAAR_AVX512
+    const bool vec = small && ni <= 64 && in.residents && simd::has_avx512f();
 #else
     const bool vec = false;
 #endif
@@ -959,7 +959,7 @@ SweepPrepared sweep_prepare(const SweepYearInput& in, std::size_t nz, std::int32
                 if (both) p.p_residents[z] += r, p.p_cells[z] += 1;
                 const float* zr = zb + (c - c0) * ni;
                 std::int32_t* out = zq_out + s * ni;
-#ifdef LEEFBAAR_QUANTISE_AVX512
+#ifdef LEEFBAAR_AVX512
                 if (vec &&
                     prepare_row_avx512(zr, ni, std::int32_t(r), out, mx32.data(),
                                        p.rz.data() + z * ni, both ? p.pz.data() + z * ni : nullptr))
