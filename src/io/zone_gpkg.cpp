@@ -73,20 +73,30 @@ void write_zone_gpkg(const std::string& path, const std::vector<ZoneLayerOut>& l
                 if (it != L.row_of.end()) {
                     const double* num = L.numbers.data() + it->second * n_num;
                     const std::string* txt = L.texts.data() + it->second * n_txt;
+                    // Every field set (null where there is no value): each feature then has
+                    // the same fields, and GDAL reuses one prepared INSERT for all of them
+                    // instead of preparing a statement per pattern of set fields.
                     for (std::size_t i = 0; i < L.fields.size(); ++i) {
                         const int fi = int(i) + 2;
                         if (L.types[i] == 's') {
-                            if (!txt->empty()) OGR_F_SetFieldString(g, fi, txt->c_str());
+                            if (txt->empty())
+                                OGR_F_SetFieldNull(g, fi);
+                            else
+                                OGR_F_SetFieldString(g, fi, txt->c_str());
                             ++txt;
                             continue;
                         }
                         const double v = *num++;
-                        if (std::isnan(v)) continue;
-                        if (L.types[i] == 'i')
+                        if (std::isnan(v))
+                            OGR_F_SetFieldNull(g, fi);
+                        else if (L.types[i] == 'i')
                             OGR_F_SetFieldInteger64(g, fi, GIntBig(v));
                         else
                             OGR_F_SetFieldDouble(g, fi, v);
                     }
+                } else {
+                    for (std::size_t i = 0; i < L.fields.size(); ++i)
+                        OGR_F_SetFieldNull(g, int(i) + 2);
                 }
                 if (OGR_L_CreateFeature(o, g) != OGRERR_NONE) {
                     OGR_F_Destroy(g);
