@@ -190,6 +190,60 @@ inline std::pair<std::int64_t, std::int64_t> my_band(std::int64_t n) {
     return {n * tid / nt, n * (tid + 1) / nt};
 }
 
+// The direct form by scattering: out(x, y) = sum over offsets (dx, dy) of w * v(x + dx, y + dy)
+// with v in region coordinates (rw columns, offset by the reach). Each non-zero v, visited in
+// row order, adds w * v to the cells it reaches: every output cell receives its non-zero terms
+// in (dy, dx) order, as the dense form adds all its terms (the zero terms change nothing), so
+// the sums are the same bits. Each thread owns a band of output rows. Returns false (nothing
+// done) when some row of the support is not one run of offsets.
+bool scatter_direct(const DecayKernel& k, const std::vector<double>& v,
+                    const std::vector<std::int64_t>& row_nonzero, std::int64_t rw, std::int64_t nx,
+                    std::int64_t ny, std::span<double> out) {
+    const std::int64_t r = k.reach;
+    // Per dy: the offsets dx_lo .. dx_lo + n - 1; weights by output column offset (x - xs,
+    // ascending, i.e. dx descending).
+    struct Run {
+        std::int64_t dx_lo = 0, n = 0;
+        std::vector<double> w;
+    };
+    std::vector<Run> runs(std::size_t(2 * r + 1));
+    for (std::size_t e = 0; e < k.direct_w.size(); ++e) {
+        Run& run = runs[std::size_t(k.direct_dy[e] + r)];
+        if (run.n > 0 && k.direct_dx[e] != run.dx_lo + run.n) return false;
+        if (run.n == 0) run.dx_lo = k.direct_dx[e];
+        ++run.n;
+        run.w.push_back(k.direct_w[e]);
+    }
+    for (auto& run : runs) std::reverse(run.w.begin(), run.w.end());
+#pragma omp parallel
+    {
+        const auto [y0, y1] = my_band(ny);
+        // Source rows yr of the region reach output rows yr - r - dy, dy in [-r, r].
+        for (std::int64_t yr = y0; yr < y1 + 2 * r; ++yr) {
+            if (row_nonzero[std::size_t(yr)] == 0) continue;
+            const double* src = v.data() + std::size_t(yr) * std::size_t(rw);
+            for (std::int64_t xr = 0; xr < rw; ++xr) {
+                const double val = src[xr];
+                if (val == 0.0) continue;
+                for (std::int64_t dy = -r; dy <= r; ++dy) {
+                    const std::int64_t y = yr - r - dy;
+                    if (y < y0 || y >= y1) continue;
+                    const Run& run = runs[std::size_t(dy + r)];
+                    if (run.n == 0) continue;
+                    // Output columns xr - r - dx: x_lo (dx highest) .. x_lo + n - 1.
+                    const std::int64_t x_lo = xr - r - (run.dx_lo + run.n - 1);
+                    const std::int64_t a = std::max<std::int64_t>(0, x_lo),
+                                       b = std::min<std::int64_t>(nx, x_lo + run.n);
+                    double* o = out.data() + std::size_t(y) * std::size_t(nx);
+                    const double* w = run.w.data();
+                    for (std::int64_t x = a; x < b; ++x) o[x] += w[x - x_lo] * val;
+                }
+            }
+        }
+    }
+    return true;
+}
+
 template <class T>
 void apply(const TileDesc& t, std::span<const T> in, const DecayKernel& k, std::span<double> sums,
            std::span<double> weights) {
@@ -202,29 +256,39 @@ void apply(const TileDesc& t, std::span<const T> in, const DecayKernel& k, std::
     const std::size_t region = std::size_t(rw) * std::size_t(rh);
     std::vector<double> v(region);
     std::vector<double> m(with_mask ? region : 0);
+    std::vector<std::int64_t> row_nonzero(std::size_t(rh), 0);  // non-zero values per row
 #pragma omp parallel for schedule(static)
     for (std::int64_t y = 0; y < rh; ++y) {
         const T* src = in.data() + std::size_t(y - r + t.halo) * std::size_t(t.padded_nx()) +
                        std::size_t(t.halo - r);
         double* dv = v.data() + std::size_t(y) * std::size_t(rw);
+        std::int64_t nz = 0;
         for (std::int64_t x = 0; x < rw; ++x) {
             const bool ok = !is_nodata(src[x]);
             dv[x] = ok ? double(src[x]) : 0.0;
+            nz += dv[x] != 0.0;
             if (with_mask) m[std::size_t(y) * std::size_t(rw) + std::size_t(x)] = ok ? 1.0 : 0.0;
         }
+        row_nonzero[std::size_t(y)] = nz;
     }
     std::fill(sums.begin(), sums.end(), 0.0);
     if (with_mask) std::fill(weights.begin(), weights.end(), 0.0);
     const std::int64_t ntaps = 2 * r + 1;
+    std::int64_t nonzero = 0;
+    for (const auto n : row_nonzero) nonzero += n;
+    const bool sparse = double(nonzero) <= k.sparse_density * double(region);
 
     if (k.rank == 0) {
+        // Sparse values scattered (when each row of the support is one run of offsets); the
+        // weights of a mean (the valid cells, dense) always by the dense form.
+        const bool scattered = sparse && scatter_direct(k, v, row_nonzero, rw, nx, ny, sums);
         const std::size_t ne = k.direct_w.size();
 #pragma omp parallel
         {
             std::vector<const double*> rows(ne);
             const auto [y0, y1] = my_band(ny);
             for (std::int64_t y = y0; y < y1; ++y) {
-                for (int pass = 0; pass < (with_mask ? 2 : 1); ++pass) {
+                for (int pass = scattered ? 1 : 0; pass < (with_mask ? 2 : 1); ++pass) {
                     const double* base = pass == 0 ? v.data() : m.data();
                     for (std::size_t e = 0; e < ne; ++e)
                         rows[e] = base + std::size_t(y + r + k.direct_dy[e]) * std::size_t(rw) +
@@ -242,11 +306,19 @@ void apply(const TileDesc& t, std::span<const T> in, const DecayKernel& k, std::
     // vertical FIR per column block (a block of kColBlock columns of all 2 reach + 1 rows stays
     // in cache while a thread walks down its band of rows).
     constexpr std::int64_t kColBlock = 256;
+    const std::int64_t nblocks = (nx + kColBlock - 1) / kColBlock;
     std::vector<double> hv(std::size_t(rh) * std::size_t(nx));
     std::vector<double> hm(with_mask ? hv.size() : 0);
+    // Sparse values: the horizontal pass scatters each non-zero value over its row (the same
+    // terms in the same order per output cell as the dense pass, minus exact zeros), and the
+    // vertical pass skips the rows that are zero in a column block (hv_block: whether row y
+    // of hv may be non-zero in block b).
+    std::vector<std::uint8_t> hv_block(sparse ? std::size_t(rh * nblocks) : 0, 0);
     for (int term = 0; term < k.rank; ++term) {
         const double* u = k.taps.data() + std::size_t(term) * std::size_t(ntaps);
         const double lam = k.lambda[std::size_t(term)];
+        std::vector<double> u_rev(u, u + ntaps);
+        std::reverse(u_rev.begin(), u_rev.end());
 #pragma omp parallel
         {
             std::vector<const double*> rows(static_cast<std::size_t>(ntaps));
@@ -255,9 +327,29 @@ void apply(const TileDesc& t, std::span<const T> in, const DecayKernel& k, std::
                 for (int pass = 0; pass < (with_mask ? 2 : 1); ++pass) {
                     const double* src =
                         (pass == 0 ? v.data() : m.data()) + std::size_t(y) * std::size_t(rw);
-                    for (std::int64_t tp = 0; tp < ntaps; ++tp) rows[std::size_t(tp)] = src + tp;
                     double* h =
                         (pass == 0 ? hv.data() : hm.data()) + std::size_t(y) * std::size_t(nx);
+                    if (pass == 0 && sparse) {
+                        if (row_nonzero[std::size_t(y)] == 0) continue;  // stays zero
+                        std::fill(h, h + nx, 0.0);
+                        std::uint8_t* blk = hv_block.data() + std::size_t(y * nblocks);
+                        for (std::int64_t xr = 0; xr < rw; ++xr) {
+                            const double val = src[xr];
+                            if (val == 0.0) continue;
+                            // h[x] += u[xr - x] val for x in [xr - 2 reach, xr] within the row.
+                            const std::int64_t x_lo = xr - (ntaps - 1);
+                            const std::int64_t a = std::max<std::int64_t>(0, x_lo),
+                                               b = std::min<std::int64_t>(nx, xr + 1);
+                            for (std::int64_t x = a; x < b; ++x)
+                                h[x] += u_rev[std::size_t(x - x_lo)] * val;
+                            if (a < b)
+                                for (std::int64_t bl = a / kColBlock; bl <= (b - 1) / kColBlock;
+                                     ++bl)
+                                    blk[bl] = 1;
+                        }
+                        continue;
+                    }
+                    for (std::int64_t tp = 0; tp < ntaps; ++tp) rows[std::size_t(tp)] = src + tp;
                     weighted_rows(h, rows.data(), u, ntaps, nx);
                 }
             }
@@ -266,16 +358,24 @@ void apply(const TileDesc& t, std::span<const T> in, const DecayKernel& k, std::
         {
             std::vector<double> acc(static_cast<std::size_t>(kColBlock));
             std::vector<const double*> rows(static_cast<std::size_t>(ntaps));
+            std::vector<double> taps(static_cast<std::size_t>(ntaps));
             const auto [y0, y1] = my_band(ny);
             for (std::int64_t xb = 0; xb < nx; xb += kColBlock) {
                 const std::int64_t bw = std::min(kColBlock, nx - xb);
                 for (std::int64_t y = y0; y < y1; ++y) {
                     for (int pass = 0; pass < (with_mask ? 2 : 1); ++pass) {
                         const double* hsrc = pass == 0 ? hv.data() : hm.data();
-                        for (std::int64_t tp = 0; tp < ntaps; ++tp)
-                            rows[std::size_t(tp)] =
+                        std::int64_t n = 0;  // the rows taken, in tap order, and their taps
+                        for (std::int64_t tp = 0; tp < ntaps; ++tp) {
+                            if (pass == 0 && sparse &&
+                                !hv_block[std::size_t((y + tp) * nblocks + xb / kColBlock)])
+                                continue;
+                            rows[std::size_t(n)] =
                                 hsrc + std::size_t(y + tp) * std::size_t(nx) + std::size_t(xb);
-                        weighted_rows(acc.data(), rows.data(), u, ntaps, bw);
+                            taps[std::size_t(n++)] = u[tp];
+                        }
+                        if (n == 0) continue;  // all zero: adds nothing
+                        weighted_rows(acc.data(), rows.data(), taps.data(), n, bw);
                         double* o = (pass == 0 ? sums.data() : weights.data()) +
                                     std::size_t(y) * std::size_t(nx) + std::size_t(xb);
                         for (std::int64_t x = 0; x < bw; ++x) o[x] += lam * acc[std::size_t(x)];

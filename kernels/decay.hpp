@@ -45,6 +45,13 @@ struct DecayKernel {
     std::vector<double> direct_w;
 
     double max_weight_error = 0.0;  // max |W_used - W| over the support; weights peak at 1
+
+    // The sums of values (not the weights of a mean) take a sparse form when at most this
+    // share of the input cells around the tile is non-zero (point counts such as incidents or
+    // amenities): each non-zero cell scatters its weighted value over the support, visited in
+    // row order, which adds the same products to every output cell in the same order as the
+    // dense form minus its exact zeros, so both give the same bits. 0 = always dense.
+    double sparse_density = 0.1;
 };
 
 // Exact (unapproximated) weight of offset (dx, dy) cells under the kernel's definition.
