@@ -331,6 +331,20 @@ __attribute__((target("avx512f,avx512dq"))) std::uint64_t period_sums_avx512(
 }
 #endif
 
+#ifdef LEEFBAAR_AVX512
+// The vector paths' zone sums into statistics: lanes 0..nd-1 the dimension sums, nd the
+// deviation sum, kLaneOne the residents.
+void unpack_lanes(const std::vector<std::int64_t>& acc, std::size_t zones, std::size_t nd,
+                  Wide* dims, Wide* dev, std::int64_t* residents) {
+    for (std::size_t z = 0; z < zones; ++z) {
+        const std::int64_t* a = acc.data() + z * 8;
+        for (std::size_t d = 0; d < nd; ++d) dims[z * nd + d] = a[d];
+        dev[z] = a[nd];
+        residents[z] = a[kLaneOne];
+    }
+}
+#endif
+
 // Whether int64 sums of products of residents (|sum| R) and values (|v| <= vmax) are exact.
 bool products_fit(std::int64_t R, std::uint64_t vmax) {
     return R < (std::int64_t(1) << 31) &&
@@ -543,13 +557,10 @@ CellPassStats accumulate_cells(std::span<const YearCellsView> years,
                 year_sums_avx512(zk, y, nd, nc, acc.data(), s.cells.data(), s.res_class.data(),
                                  s.cells_class.data(), &ur, &uc);
             if (products_fit(abs_res[k], vmax)) {
-                for (std::size_t z = 0; z < zones; ++z) {
-                    const std::int64_t* a = acc.data() + z * 8;
-                    for (std::size_t d = 0; d < nd; ++d) s.wsum_dim[z * nd + d] = a[d];
-                    s.wsum_dev[z] = a[nd];
-                    s.residents[z] = a[kLaneOne];
-                    s.dwellings[z] = a[kLaneDwellings];
-                }
+                unpack_lanes(acc, zones, nd, s.wsum_dim.data(), s.wsum_dev.data(),
+                             s.residents.data());
+                for (std::size_t z = 0; z < zones; ++z)
+                    s.dwellings[z] = acc[z * 8 + kLaneDwellings];
                 out.unassigned_residents[k] = ur;
                 out.unassigned_cells[k] = uc;
                 fast[k] = 1;
@@ -586,12 +597,8 @@ CellPassStats accumulate_cells(std::span<const YearCellsView> years,
                 pr, A, B, nd, nc, acc.data(), t.cells.data(),
                 national_extras ? class_acc.data() : nullptr, class_cells.data());
             if (products_fit(abs_res[kb], vmax)) {
-                for (std::size_t z = 0; z < zones; ++z) {
-                    const std::int64_t* a = acc.data() + z * 8;
-                    for (std::size_t d = 0; d < nd; ++d) t.wsum_ddim[z * nd + d] = a[d];
-                    t.wsum_delta[z] = a[nd];
-                    t.residents[z] = a[kLaneOne];
-                }
+                unpack_lanes(acc, zones, nd, t.wsum_ddim.data(), t.wsum_delta.data(),
+                             t.residents.data());
                 for (std::size_t q = 0; by_class && q < nc; ++q) {
                     by_class->residents[q] = class_acc[q * 8 + kLaneOne];
                     by_class->cells[q] = class_cells[q];
