@@ -190,6 +190,36 @@ inline std::pair<std::int64_t, std::int64_t> my_band(std::int64_t n) {
     return {n * tid / nt, n * (tid + 1) / nt};
 }
 
+// One thread's band [y0, y1) of output rows of scatter_direct: per dy (index dy + r) the
+// offsets dx_lo[i] .. dx_lo[i] + n[i] - 1 with their weights w[first[i] ..] by output column
+// (dx descending). Cloned for AVX-512 and AVX2; every clone does the same IEEE operations per
+// cell in the same order (no contraction), so all give the same bits.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void scatter_band(
+    const std::int64_t* dx_lo, const std::int64_t* n, const std::int64_t* first, const double* w,
+    std::int64_t r, const double* v, const std::int64_t* row_nonzero, std::int64_t rw,
+    std::int64_t nx, std::int64_t y0, std::int64_t y1, double* out) {
+    // Source rows yr of the region reach output rows yr - r - dy, dy in [-r, r].
+    for (std::int64_t yr = y0; yr < y1 + 2 * r; ++yr) {
+        if (row_nonzero[yr] == 0) continue;
+        const double* src = v + yr * rw;
+        for (std::int64_t xr = 0; xr < rw; ++xr) {
+            const double val = src[xr];
+            if (val == 0.0) continue;
+            for (std::int64_t i = 0; i <= 2 * r; ++i) {  // dy = i - r, ascending
+                const std::int64_t y = yr - i;
+                if (y < y0 || y >= y1 || n[i] == 0) continue;
+                // Output columns xr - r - dx: x_lo (dx highest) .. x_lo + n - 1.
+                const std::int64_t x_lo = xr - r - (dx_lo[i] + n[i] - 1);
+                const std::int64_t a = std::max<std::int64_t>(0, x_lo),
+                                   b = std::min<std::int64_t>(nx, x_lo + n[i]);
+                double* o = out + y * nx;
+                const double* wi = w + first[i];
+                for (std::int64_t x = a; x < b; ++x) o[x] += wi[x - x_lo] * val;
+            }
+        }
+    }
+}
+
 // The direct form by scattering: out(x, y) = sum over offsets (dx, dy) of w * v(x + dx, y + dy)
 // with v in region coordinates (rw columns, offset by the reach). Each non-zero v, visited in
 // row order, adds w * v to the cells it reaches: every output cell receives its non-zero terms
@@ -200,46 +230,28 @@ bool scatter_direct(const DecayKernel& k, const std::vector<double>& v,
                     const std::vector<std::int64_t>& row_nonzero, std::int64_t rw, std::int64_t nx,
                     std::int64_t ny, std::span<double> out) {
     const std::int64_t r = k.reach;
-    // Per dy: the offsets dx_lo .. dx_lo + n - 1; weights by output column offset (x - xs,
-    // ascending, i.e. dx descending).
-    struct Run {
-        std::int64_t dx_lo = 0, n = 0;
-        std::vector<double> w;
-    };
-    std::vector<Run> runs(std::size_t(2 * r + 1));
-    for (std::size_t e = 0; e < k.direct_w.size(); ++e) {
-        Run& run = runs[std::size_t(k.direct_dy[e] + r)];
-        if (run.n > 0 && k.direct_dx[e] != run.dx_lo + run.n) return false;
-        if (run.n == 0) run.dx_lo = k.direct_dx[e];
-        ++run.n;
-        run.w.push_back(k.direct_w[e]);
+    const std::size_t nr = std::size_t(2 * r + 1);
+    std::vector<std::int64_t> dx_lo(nr, 0), n(nr, 0), first(nr, 0);
+    std::vector<double> w(k.direct_w.size());
+    std::size_t at = 0;  // the entries come dy then dx ascending
+    for (std::size_t i = 0; i < nr; ++i) {
+        first[i] = std::int64_t(at);
+        while (at < k.direct_w.size() && k.direct_dy[at] + r == std::int64_t(i)) {
+            if (n[i] == 0) dx_lo[i] = k.direct_dx[at];
+            if (k.direct_dx[at] != dx_lo[i] + n[i]) return false;
+            ++n[i];
+            ++at;
+        }
+        // By output column: dx descending.
+        std::reverse_copy(k.direct_w.begin() + first[i], k.direct_w.begin() + std::int64_t(at),
+                          w.begin() + first[i]);
     }
-    for (auto& run : runs) std::reverse(run.w.begin(), run.w.end());
+    if (at != k.direct_w.size()) return false;
 #pragma omp parallel
     {
         const auto [y0, y1] = my_band(ny);
-        // Source rows yr of the region reach output rows yr - r - dy, dy in [-r, r].
-        for (std::int64_t yr = y0; yr < y1 + 2 * r; ++yr) {
-            if (row_nonzero[std::size_t(yr)] == 0) continue;
-            const double* src = v.data() + std::size_t(yr) * std::size_t(rw);
-            for (std::int64_t xr = 0; xr < rw; ++xr) {
-                const double val = src[xr];
-                if (val == 0.0) continue;
-                for (std::int64_t dy = -r; dy <= r; ++dy) {
-                    const std::int64_t y = yr - r - dy;
-                    if (y < y0 || y >= y1) continue;
-                    const Run& run = runs[std::size_t(dy + r)];
-                    if (run.n == 0) continue;
-                    // Output columns xr - r - dx: x_lo (dx highest) .. x_lo + n - 1.
-                    const std::int64_t x_lo = xr - r - (run.dx_lo + run.n - 1);
-                    const std::int64_t a = std::max<std::int64_t>(0, x_lo),
-                                       b = std::min<std::int64_t>(nx, x_lo + run.n);
-                    double* o = out.data() + std::size_t(y) * std::size_t(nx);
-                    const double* w = run.w.data();
-                    for (std::int64_t x = a; x < b; ++x) o[x] += w[x - x_lo] * val;
-                }
-            }
-        }
+        scatter_band(dx_lo.data(), n.data(), first.data(), w.data(), r, v.data(),
+                     row_nonzero.data(), rw, nx, y0, y1, out.data());
     }
     return true;
 }
