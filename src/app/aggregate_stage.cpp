@@ -242,7 +242,13 @@ std::vector<std::pair<std::int32_t, std::int32_t>> zone_adjacency(const Raster<s
         constexpr std::uint64_t kEmpty = ~std::uint64_t(0);
         std::vector<std::uint64_t> set(1 << 12, kEmpty);
         std::size_t count = 0;
+        // A small direct-mapped cache of recent pairs in front of the set: a boundary repeats
+        // its pair on every row it crosses.
+        std::vector<std::uint64_t> recent(1024, kEmpty);
         auto insert = [&](std::uint64_t key) {
+            std::uint64_t& slot = recent[std::size_t((key * 0x9E3779B97F4A7C15ULL) >> 54)];
+            if (slot == key) return;
+            slot = key;
             for (;;) {
                 const std::size_t mask = set.size() - 1;
                 std::size_t h = std::size_t((key * 0x9E3779B97F4A7C15ULL) >> 20) & mask;
@@ -758,6 +764,8 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
                     to_bin[z] = std::int32_t(b);
         }
         const auto yb = roll_up(ys[kb][L], to_bin, nb);
+        std::optional<PeriodZoneStats> pb;
+        if (last_p) pb = roll_up(*last_p, to_bin, nb);
         json j;
         j["name"] = sb.name;
         j["numerator"] = sb.numerator;
@@ -772,9 +780,8 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
                          ? double(yb.residents_in_classes(b, 1, ag.onvoldoende_max_class)) /
                                double(yb.residents[b])
                          : 0.0}};
-            if (last_p) {
-                const auto pb = roll_up(*last_p, to_bin, nb);
-                bj["mean_delta_last_period"] = num(pb.mean_delta(b));
+            if (pb) {
+                bj["mean_delta_last_period"] = num(pb->mean_delta(b));
             }
             j["bins"].push_back(bj);
         }
@@ -784,15 +791,19 @@ std::string aggregate_stage(const AggregateInputs& in, const std::string& out_di
     {
         const int sd = m.dimension_index(rules.safety_dimension);
         std::vector<std::size_t> idx;
+        std::vector<double> safety(levels[kb].size());
         for (std::size_t z = 0; z < levels[kb].size(); ++z)
-            if (ys[kb][L].residents[z] >= ag.onvoldoende_min_residents) idx.push_back(z);
-        std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
-            const double va = ys[kb][L].mean_dimension(a, std::size_t(sd)),
-                         vb = ys[kb][L].mean_dimension(b, std::size_t(sd));
-            return va < vb || (va == vb && a < b);
-        });
-        for (std::size_t k = 0;
-             k < std::min<std::size_t>(idx.size(), std::size_t(ag.worst_safety_buurten)); ++k) {
+            if (ys[kb][L].residents[z] >= ag.onvoldoende_min_residents) {
+                idx.push_back(z);
+                safety[z] = ys[kb][L].mean_dimension(z, std::size_t(sd));
+            }
+        const std::size_t worst =
+            std::min<std::size_t>(idx.size(), std::size_t(ag.worst_safety_buurten));
+        std::partial_sort(idx.begin(), idx.begin() + std::ptrdiff_t(worst), idx.end(),
+                          [&](std::size_t a, std::size_t b) {
+                              return safety[a] < safety[b] || (safety[a] == safety[b] && a < b);
+                          });
+        for (std::size_t k = 0; k < worst; ++k) {
             const auto z = idx[k];
             json j{{"code", levels[kb].codes[z]},
                    {"name", levels[kb].names[z]},
