@@ -17,7 +17,7 @@
 #include "app/log.hpp"
 #include "core/aggregate.hpp"
 #include "core/error.hpp"
-#include "core/quantise_simd.hpp"
+#include "core/simd.hpp"
 #include "core/typology.hpp"
 #include "dist/comm.hpp"
 #include "dist/halo.hpp"

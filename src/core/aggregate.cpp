@@ -6,7 +6,7 @@
 #include <string>
 
 #include "core/error.hpp"
-#include "core/quantise_simd.hpp"
+#include "core/simd.hpp"
 
 namespace leefbaar {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
-#include "core/quantise_simd.hpp"
+#include "core/simd.hpp"
 
 namespace leefbaar {
 

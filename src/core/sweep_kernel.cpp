@@ -32,7 +32,7 @@
 
 #include "core/error.hpp"
 #include "core/model.hpp"
-#include "core/quantise_simd.hpp"
+#include "core/simd.hpp"
 #include "core/sweep.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -839,7 +839,7 @@ class RowBlocks {
 namespace {
 #ifdef LEEFBAAR_AVX512
 // One row (ni <= 64) of sweep_prepare's pass on AVX-512, 16 indicators at a time: z quantised
-// (core/quantise_simd.hpp), stored to out, |zq| maxed into mx, and r * zq added to the int64
+// (core/simd.hpp), stored to out, |zq| maxed into mx, and r * zq added to the int64
 // rows acc1 and acc2 (when not null). Returns false, having done nothing, when some value is
 // outside quantise_z's fast range: the caller then does the row.
 __attribute__((target("avx512f"))) bool prepare_row_avx512(const float* z, std::size_t ni,

@@ -1,13 +1,14 @@
 #pragma once
-// quantise_z (core/model.hpp) on AVX-512, 8 values at a time, for the passes that quantise
-// whole rows of standardised values (the sweep's prepare pass, the aggregation's cell pass).
-// Defined only where LEEFBAAR_AVX512 is (x86-64, GCC or Clang); the functions carry
-// their own target attribute, so the build needs no -march flag, and callers check
-// has_avx512f() at run time before calling them.
+// AVX-512 helpers selected at run time: the CPU check (has_avx512f) and quantise_z
+// (core/model.hpp) on 16 values at a time, for the passes that quantise whole rows of
+// standardised values (the model stage, the sweep's prepare pass). Defined only where
+// LEEFBAAR_AVX512 is (x86-64, GCC or Clang); the functions carry their own target attribute,
+// so the build needs no -march flag, and callers check has_avx512f() before calling them.
 //
-// The result is quantise_z's, lane by lane (16 lanes of floats): round(z 2^12), halves away
-// from zero, for |z 2^12| < 2^29 (quantise_z's fast range). Values outside that range (or NaN)
-// take quantise_z's library path: callers test fast_range16 and do such rows with quantise_z.
+// The quantised values are quantise_z's, lane by lane: round(z 2^12), halves away from zero,
+// for |z 2^12| < 2^29 (quantise_z's fast range). Values outside that range (or NaN) take
+// quantise_z's library path: callers test fast_range16 (quantise_row does) and do such rows
+// with quantise_z.
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define LEEFBAAR_AVX512 1
