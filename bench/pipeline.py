@@ -511,7 +511,8 @@ def summarize(history, results_md, png, max_runs=8):
 
 
 KEY_RATIOS = [r"^sum_\d+m_kernel$", r"^sum_\d+m_kernel_vs_grass$", r"^edt_kernel_vs_scipy$", r"_vs_dd$",
-              r"^stage_deltas_write$", r"^stage_aggregate$", r"^sweep_k\d+_score$", r"^vs_1r1t_"]
+              r"^stage_deltas_write$", r"^stage_aggregate$", r"^stage_aggregate_outputs$",
+              r"^sweep_k\d+_score$", r"^vs_1r1t_"]
 KEY_TIMES = [r"^run_wall_", r"^synth_\w+_vs_dd$", r"^sweep_k\d+_total$", r"^sum_\d+m_cli$", r"^edt_cli$"]
 
 

@@ -113,7 +113,7 @@ if stages:
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for s in j["stages"]:
         name, sec, rd, wr = s["name"], s["seconds"], s["bytes_read"], s["bytes_written"]
-        key = name.split(" ")[0].replace("/", "_").replace("+", "_")
+        key = ("aggregate_outputs" if name == "aggregate outputs" else name.split(" ")[0]).replace("/", "_").replace("+", "_")
         b, kind, scen = None, "-", "recompute"
         if name.startswith("kernels/") and ks.get(name.split("/")[1].split(" ")[0], {}).get("call_bytes_max_rank", 0) > 0:
             # The stage's kernel calls against a memcpy of the bytes they touch: per call, each
