@@ -247,11 +247,6 @@ bool residents_small(std::span<const std::int32_t> r, std::int64_t* abs_sum) {
 }
 
 #ifdef LEEFBAAR_AVX512
-bool has_avx512_dq() {
-    static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-    return ok;
-}
-
 // The vector paths of a year and a period (nd <= 5). The values of an item are put in the
 // lanes of one int64 vector, multiplied by the residents lane by lane (64-bit products) and
 // added to the zone's vector of int64 sums:
@@ -521,7 +516,7 @@ CellPassStats accumulate_cells(std::span<const YearCellsView> years,
         out.indicator_delta_q.assign(np, std::vector<Wide>(ni, 0));
     }
 #ifdef LEEFBAAR_AVX512
-    const bool avx512 = nd <= 5 && has_avx512_dq();
+    const bool avx512 = nd <= 5 && simd::has_avx512dq();
 #else
     const bool avx512 = false;
 #endif
@@ -623,7 +618,11 @@ CellPassStats accumulate_cells(std::span<const YearCellsView> years,
     if (ni > 0) {
         // sides[2p] = sum over period p's later year, sides[2p + 1] over its earlier year.
         std::vector<std::vector<Wide>> sides(nw, std::vector<Wide>(ni, 0));
-        const bool vec = avx512 && ni <= 64;
+#ifdef LEEFBAAR_AVX512
+        const bool vec = ni <= 64 && simd::has_avx512f();
+#else
+        const bool vec = false;
+#endif
         for (std::size_t k = 0; k < ny; ++k) {
             std::vector<const std::int32_t*> w;
             std::vector<std::vector<Wide>*> o;

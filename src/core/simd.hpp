@@ -23,6 +23,11 @@ inline bool has_avx512f() {
     static const bool ok = __builtin_cpu_supports("avx512f");
     return ok;
 }
+// AVX-512F and DQ (64-bit lane multiplies).
+inline bool has_avx512dq() {
+    static const bool ok = has_avx512f() && __builtin_cpu_supports("avx512dq");
+    return ok;
+}
 
 // Lanes [i, min(i + 16, n)) of a row of n values.
 __attribute__((target("avx512f"), always_inline)) inline __mmask16 lanes16(std::size_t i,

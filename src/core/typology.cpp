@@ -6,10 +6,9 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/simd.hpp"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define LEEFBAAR_TYPOLOGY_AVX512 1
-#include <immintrin.h>
+#ifdef LEEFBAAR_AVX512
 // GCC 12 warns "'__Y' may be used uninitialized" inside AVX-512 intrinsics (their deliberately
 // undefined pass-through operands) once they are inlined.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -171,7 +170,7 @@ std::vector<std::uint8_t> safety_lowest(const TypologyRules& r, const ModelConfi
 }
 
 namespace {
-#ifdef LEEFBAAR_TYPOLOGY_AVX512
+#ifdef LEEFBAAR_AVX512
 // zone_class of zones [0, n) of one year, 8 at a time: where the 8 sums fit an int64, lane by lane
 // the scalar arithmetic (int64 -> double, one division, the scale 2^-32, !(v < limit) counted),
 // so the same classes; else zone_class itself. Returns how many zones it classified (a multiple
@@ -208,10 +207,6 @@ __attribute__((target("avx512f,avx512dq"))) std::size_t zone_classes_avx512(cons
     }
     return z;
 }
-bool has_avx512dq() {
-    static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-    return ok;
-}
 #endif
 }  // namespace
 
@@ -221,8 +216,8 @@ std::vector<std::vector<std::uint8_t>> zone_classes(const ModelConfig& m, const 
     for (std::size_t y = 0; y < s.years.size(); ++y) {
         const YearZoneStats& ys = *s.years[y];
         std::size_t z = 0;
-#ifdef LEEFBAAR_TYPOLOGY_AVX512
-        if (has_avx512dq() && ys.wsum_dev.size() >= zones && ys.residents.size() >= zones)
+#ifdef LEEFBAAR_AVX512
+        if (simd::has_avx512dq() && ys.wsum_dev.size() >= zones && ys.residents.size() >= zones)
             z = zone_classes_avx512(m, ys, zones, out[y].data());
 #endif
         for (; z < zones; ++z) out[y][z] = std::uint8_t(zone_class(m, ys, z));
