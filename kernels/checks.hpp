@@ -26,6 +26,11 @@ void check_padded_span(const TileDesc& tile, std::size_t size, std::string_view 
 void check_interior_span(const TileDesc& tile, std::size_t size, std::string_view kernel,
                          std::string_view name, bool optional = false);
 
+// Throws unless a cell mask is empty (every cell) or holds exactly the interior.
+inline void check_mask(const TileDesc& tile, const CellMask& need, std::string_view kernel) {
+    if (!need.all()) check_interior_span(tile, need.cells.size(), kernel, "cell mask");
+}
+
 // Throws unless a window reaching `reach` cells fits inside the tile's halo.
 void check_reach(const TileDesc& tile, std::int64_t reach, std::string_view kernel,
                  std::string_view what);

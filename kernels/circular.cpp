@@ -61,6 +61,13 @@ void check_prefix(const RowPrefix& p, const CircularWindow& w, const char* kerne
 // bits.
 constexpr std::int64_t kLanes = 32;
 
+// Whether a block of n output cells at `need` (a CellMask row from the block's first column;
+// nullptr: every cell needed) can be skipped. Skipped blocks get zero accumulators: a zero
+// count, so the kernels write nodata there.
+inline bool skip_block(const std::uint8_t* need, std::int64_t n) {
+    return need != nullptr && !any_needed(need, n);
+}
+
 struct ChordRow {
     const std::uint64_t* hi;  // prefix entry east of the chord, for x = 0
     const std::uint64_t* lo;  // prefix entry west of the chord, for x = 0
@@ -70,11 +77,16 @@ using V4u = std::uint64_t __attribute__((vector_size(32)));
 using V8i = std::int32_t __attribute__((vector_size(32)));
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_u64(
-    std::uint64_t* __restrict acc, const ChordRow* rows, std::int64_t nrows, std::int64_t nx) {
+    std::uint64_t* __restrict acc, const ChordRow* rows, std::int64_t nrows, std::int64_t nx,
+    const std::uint8_t* need) {
     constexpr int kVec = int(kLanes / 4);
     std::int64_t x0 = 0;
     for (; x0 + kLanes <= nx; x0 += kLanes) {
         V4u a[kVec] = {};
+        if (skip_block(need ? need + x0 : nullptr, kLanes)) {
+            __builtin_memcpy(acc + x0, a, sizeof a);
+            continue;
+        }
         for (std::int64_t k = 0; k < nrows; ++k) {
             const std::uint64_t* hi = rows[k].hi + x0;
             const std::uint64_t* lo = rows[k].lo + x0;
@@ -100,11 +112,16 @@ struct ChordRow32 {
 };
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_i32(
-    std::int32_t* __restrict acc, const ChordRow32* rows, std::int64_t nrows, std::int64_t nx) {
+    std::int32_t* __restrict acc, const ChordRow32* rows, std::int64_t nrows, std::int64_t nx,
+    const std::uint8_t* need) {
     constexpr int kVec = int(kLanes / 8);
     std::int64_t x0 = 0;
     for (; x0 + kLanes <= nx; x0 += kLanes) {
         V8i a[kVec] = {};
+        if (skip_block(need ? need + x0 : nullptr, kLanes)) {
+            __builtin_memcpy(acc + x0, a, sizeof a);
+            continue;
+        }
         for (std::int64_t k = 0; k < nrows; ++k) {
             const std::int32_t* hi = rows[k].hi + x0;
             const std::int32_t* lo = rows[k].lo + x0;
@@ -134,10 +151,9 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_i32
 constexpr int kRowBlock = 4;
 
 template <class T, class V, class Row>
-__attribute__((always_inline)) inline void accumulate_rows(T* __restrict acc,
-                                                           std::size_t acc_stride,
-                                                           const Row* tables, std::int64_t nchords,
-                                                           std::int64_t nx) {
+__attribute__((always_inline)) inline void accumulate_rows(
+    T* __restrict acc, std::size_t acc_stride, const Row* tables, std::int64_t nchords,
+    std::int64_t nx, const std::uint8_t* need, std::size_t need_stride) {
     constexpr int kPer = int(sizeof(V) / sizeof(T));
     constexpr int kVec = 2;
     constexpr std::int64_t kL = kPer * kVec;
@@ -146,6 +162,16 @@ __attribute__((always_inline)) inline void accumulate_rows(T* __restrict acc,
     std::int64_t x0 = 0;
     for (; x0 + kL <= nx; x0 += kL) {
         V a[kG][kVec] = {};
+        if (need != nullptr) {
+            bool any = false;
+            for (int j = 0; j < kG && !any; ++j)
+                any = any_needed(need + std::size_t(j) * need_stride + x0, kL);
+            if (!any) {
+                for (int j = 0; j < kG; ++j)
+                    __builtin_memcpy(acc + std::size_t(j) * acc_stride + x0, a[j], sizeof a[j]);
+                continue;
+            }
+        }
         for (std::int64_t m = 0; m < nm; ++m) {
             // The group's chords on prefix row m read the lines of its first live chord; fetch
             // those of the next blocks early (hundreds of row streams defeat the hardware
@@ -193,14 +219,14 @@ using V16i = std::int32_t __attribute__((vector_size(64)));
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_rows_u64(
     std::uint64_t* __restrict acc, std::size_t acc_stride, const ChordRow* tables,
-    std::int64_t nchords, std::int64_t nx) {
-    accumulate_rows<std::uint64_t, V8u>(acc, acc_stride, tables, nchords, nx);
+    std::int64_t nchords, std::int64_t nx, const std::uint8_t* need, std::size_t need_stride) {
+    accumulate_rows<std::uint64_t, V8u>(acc, acc_stride, tables, nchords, nx, need, need_stride);
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_rows_i32(
     std::int32_t* __restrict acc, std::size_t acc_stride, const ChordRow32* tables,
-    std::int64_t nchords, std::int64_t nx) {
-    accumulate_rows<std::int32_t, V16i>(acc, acc_stride, tables, nchords, nx);
+    std::int64_t nchords, std::int64_t nx, const std::uint8_t* need, std::size_t need_stride) {
+    accumulate_rows<std::int32_t, V16i>(acc, acc_stride, tables, nchords, nx, need, need_stride);
 }
 
 // One output row from an arbitrary list of chords (hi - lo, wrapping), 4 vectors of V per
@@ -208,12 +234,17 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_row
 // locality for accumulate_rows to exploit.
 template <class T, class V, class Row>
 __attribute__((always_inline)) inline void accumulate_flat(T* __restrict acc, const Row* rows,
-                                                           std::int64_t nrows, std::int64_t nx) {
+                                                           std::int64_t nrows, std::int64_t nx,
+                                                           const std::uint8_t* need) {
     constexpr int kPer = int(sizeof(V) / sizeof(T));
     constexpr int kVec = 4;
     constexpr std::int64_t kL = kPer * kVec;
     const auto block = [&](std::int64_t x0) {
         V a[kVec] = {};
+        if (skip_block(need ? need + x0 : nullptr, kL)) {
+            __builtin_memcpy(acc + x0, a, sizeof a);
+            return;
+        }
         for (std::int64_t k = 0; k < nrows; ++k) {
             const T* hi = rows[k].hi + x0;
             const T* lo = rows[k].lo + x0;
@@ -244,13 +275,15 @@ __attribute__((always_inline)) inline void accumulate_flat(T* __restrict acc, co
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_flat_u64(
-    std::uint64_t* __restrict acc, const ChordRow* rows, std::int64_t nrows, std::int64_t nx) {
-    accumulate_flat<std::uint64_t, V8u>(acc, rows, nrows, nx);
+    std::uint64_t* __restrict acc, const ChordRow* rows, std::int64_t nrows, std::int64_t nx,
+    const std::uint8_t* need) {
+    accumulate_flat<std::uint64_t, V8u>(acc, rows, nrows, nx, need);
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_flat_i32(
-    std::int32_t* __restrict acc, const ChordRow32* rows, std::int64_t nrows, std::int64_t nx) {
-    accumulate_flat<std::int32_t, V16i>(acc, rows, nrows, nx);
+    std::int32_t* __restrict acc, const ChordRow32* rows, std::int64_t nrows, std::int64_t nx,
+    const std::uint8_t* need) {
+    accumulate_flat<std::int32_t, V16i>(acc, rows, nrows, nx, need);
 }
 
 // Narrow streams of the square decomposition (narrow_square): int32 sums and uint16 counts.
@@ -264,14 +297,14 @@ using V32h = std::uint16_t __attribute__((vector_size(64)));
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_flat_u16(
     std::uint16_t* __restrict acc, const Chord<std::uint16_t>* rows, std::int64_t nrows,
-    std::int64_t nx) {
-    accumulate_flat<std::uint16_t, V32h>(acc, rows, nrows, nx);
+    std::int64_t nx, const std::uint8_t* need) {
+    accumulate_flat<std::uint16_t, V32h>(acc, rows, nrows, nx, need);
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_flat_u32(
     std::uint32_t* __restrict acc, const Chord<std::uint32_t>* rows, std::int64_t nrows,
-    std::int64_t nx) {
-    accumulate_flat<std::uint32_t, V16u>(acc, rows, nrows, nx);
+    std::int64_t nx, const std::uint8_t* need) {
+    accumulate_flat<std::uint32_t, V16u>(acc, rows, nrows, nx, need);
 }
 
 // Window counts of one strip row in uint16 lanes (wrapping; exact below 2^16). The `box`
@@ -282,7 +315,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_fla
 __attribute__((target_clones("avx512f", "avx2", "default"))) void count_blocks_u16(
     std::uint16_t* __restrict acc, const Chord<std::uint16_t>* rows, std::int64_t nrows,
     const Chord<std::uint16_t>* box, std::int64_t nbox, std::uint16_t box_full, std::uint16_t cells,
-    std::int64_t nx) {
+    std::int64_t nx, const std::uint8_t* need) {
     constexpr std::int64_t kL = 32;
     V32h full, nominal;
     for (int i = 0; i < int(kL); ++i) {
@@ -292,6 +325,10 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void count_blocks_u
     std::int64_t x0 = 0;
     for (; x0 + kL <= nx; x0 += kL) {
         V32h b = {};
+        if (skip_block(need ? need + x0 : nullptr, kL)) {
+            __builtin_memcpy(acc + x0, &b, sizeof b);
+            continue;
+        }
         for (std::int64_t k = 0; k < nbox; ++k) {
             V32h h, l;
             __builtin_memcpy(&h, box[k].hi + x0, sizeof h);
@@ -529,7 +566,7 @@ inline void stream_fence() {
 // counts stay exact. Discs only (an annulus does not hold its centre cell).
 template <int NV, class Fn>
 void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefix*, NV>& vals,
-                        const CircularWindow& w, bool presence, Fn&& fn) {
+                        const CircularWindow& w, bool presence, const CellMask& need, Fn&& fn) {
     const TileDesc& t = counts.tile;
     const std::int64_t nx = t.nx;
     const std::int64_t ny = t.ny;
@@ -648,6 +685,11 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
             for (std::int64_t xs = 0; xs < nx; xs += strip) {
                 const std::int64_t xe = std::min(xs + strip, nx);
                 const std::int64_t bw = xe - xs;
+                // The mask row of output row y from column xs (nullptr: every cell needed).
+                const auto mrow = [&](std::int64_t y) -> const std::uint8_t* {
+                    const std::uint8_t* m = need.row(y, nx);
+                    return m != nullptr ? m + xs : nullptr;
+                };
                 // Padded columns [c0, c1) cover the strip and the reach on both sides.
                 const std::int64_t c0 = xs + halo - reach;
                 const std::int64_t c1 = xe + halo + reach;
@@ -760,13 +802,13 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                 const auto row_chord_counts = [&](std::int64_t y, bool skip) {
                     const std::int64_t k = chords(y, row16, nrows16.data());
                     if (!skip) {
-                        accumulate_flat_u16(ncnt.data(), nrows16.data(), k, bw);
+                        accumulate_flat_u16(ncnt.data(), nrows16.data(), k, bw, mrow(y));
                         return;
                     }
                     const std::uint16_t* pc = n16(nr16, y + halo) + reach;
                     const Chord<std::uint16_t> centre[1] = {{pc + 1, pc}};
                     count_blocks_u16(ncnt.data(), nrows16.data(), k, centre, 1, 1,
-                                     std::uint16_t(w.cells), bw);
+                                     std::uint16_t(w.cells), bw, mrow(y));
                 };
                 // Padded rows y0 + halo - reach .. y1 + halo + reach - 1.
                 std::int64_t next = y0 + halo - reach;
@@ -782,6 +824,17 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                             for (std::int64_t pr = first_row; pr < next; ++pr) build(pr);
                         }
                     }
+                    // Rows of the group without a needed cell in this strip: nothing to
+                    // accumulate or write (the ring is built all the same).
+                    if (!need.all()) {
+                        bool any = false;
+                        for (std::int64_t j = 0; j < g && !any; ++j)
+                            any = any_needed(mrow(y + j), bw);
+                        if (!any) {
+                            y += g;
+                            continue;
+                        }
+                    }
                     if (nw && !square) {  // row chords in narrow streams
                         for (int v = 0; v < NV; ++v) {
                             const std::int64_t k = chords(
@@ -791,7 +844,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                                 },
                                 nrows32.data());
                             accumulate_flat_u32(nacc.data() + std::size_t(v) * std::size_t(strip),
-                                                nrows32.data(), k, bw);
+                                                nrows32.data(), k, bw, mrow(y));
                         }
                         row_chord_counts(y, presence);
                     } else if (nw) {
@@ -809,7 +862,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                                 },
                                 nrows32.data());
                             accumulate_flat_u32(nacc.data() + std::size_t(v) * std::size_t(strip),
-                                                nrows32.data(), k, bw);
+                                                nrows32.data(), k, bw, mrow(y));
                         }
                         const std::int64_t py = y + halo;
                         if (presence) {  // blocks with a nodata centre count by row chords
@@ -834,8 +887,8 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                                                                  {rr + reach + 1, rr - reach}};
                             const std::int64_t side = 2 * reach + 1;
                             count_blocks_u16(ncnt.data(), nrows16.data(), k, box, 3,
-                                             std::uint16_t(side * side), std::uint16_t(w.cells),
-                                             bw);
+                                             std::uint16_t(side * side), std::uint16_t(w.cells), bw,
+                                             mrow(y));
                         }
                     } else if (square) {
                         for (int v = 0; v < NV; ++v) {
@@ -852,7 +905,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                                 },
                                 rows.data());
                             accumulate_flat_u64(acc.data() + std::size_t(v) * std::size_t(strip),
-                                                rows.data(), k, bw);
+                                                rows.data(), k, bw, mrow(y));
                         }
                         if (!pk) {
                             // Counts: uint32 ring rows read as int32 (values below 2^31).
@@ -866,7 +919,7 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                                     return reinterpret_cast<const std::int32_t*>(at32(sat32, pr));
                                 },
                                 rows32.data());
-                            accumulate_flat_i32(cnt.data(), rows32.data(), k, bw);
+                            accumulate_flat_i32(cnt.data(), rows32.data(), k, bw, mrow(y));
                         }
                     }
                     for (int v = 0; v < NV && !square && !nw; ++v) {
@@ -880,9 +933,10 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                                 rows.data() + std::size_t(j) * std::size_t(nchords));
                         std::uint64_t* a = acc.data() + std::size_t(v) * std::size_t(strip);
                         if (g == kRowBlock)
-                            accumulate_rows_u64(a, row_acc, rows.data(), k, bw);
+                            accumulate_rows_u64(a, row_acc, rows.data(), k, bw, mrow(y),
+                                                std::size_t(nx));
                         else
-                            accumulate_u64(a, rows.data(), k, bw);
+                            accumulate_u64(a, rows.data(), k, bw, mrow(y));
                     }
                     if (!pk && !square) {
                         std::int64_t k = 0;
@@ -893,9 +947,9 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                                 rows32.data() + std::size_t(j) * std::size_t(nchords));
                         if (g == kRowBlock)
                             accumulate_rows_i32(cnt.data(), std::size_t(strip), rows32.data(), k,
-                                                bw);
+                                                bw, mrow(y), std::size_t(nx));
                         else
-                            accumulate_i32(cnt.data(), rows32.data(), k, bw);
+                            accumulate_i32(cnt.data(), rows32.data(), k, bw, mrow(y));
                     }
                     for (std::int64_t j = 0; j < g; ++j) {
                         const std::uint64_t* aj = acc.data() + std::size_t(j) * row_acc;
@@ -944,9 +998,10 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
 // (see stream_window_rows); exact otherwise.
 template <int NV, class Fn>
 void for_each_window_row(const RowPrefix& counts, const std::array<const RowPrefix*, NV>& vals,
-                         const CircularWindow& w, bool presence, Fn&& fn) {
+                         const CircularWindow& w, bool presence, Fn&& fn,
+                         const CellMask& need = {}) {
     if (counts.streaming()) {
-        stream_window_rows<NV>(counts, vals, w, presence, std::forward<Fn>(fn));
+        stream_window_rows<NV>(counts, vals, w, presence, need, std::forward<Fn>(fn));
         return;
     }
     const std::int64_t nx = counts.tile.nx;
@@ -993,7 +1048,7 @@ void write_count(std::span<std::int32_t> out_count, std::int64_t y, std::int64_t
 template <class Ratio>
 void ratio_kernel(const RowPrefix& a, const RowPrefix& b, const CircularWindow& w,
                   std::span<double> out, std::span<std::int32_t> out_count, const char* kernel,
-                  Ratio ratio) {
+                  Ratio ratio, const CellMask& need) {
     check_prefix(a, w, kernel, true);
     check_prefix(b, w, kernel, true);
     const TileDesc& t = a.tile;
@@ -1005,6 +1060,7 @@ void ratio_kernel(const RowPrefix& a, const RowPrefix& b, const CircularWindow& 
                                     ": the two prefixes use different fixed-point scales");
     check_interior_span(t, out.size(), kernel, "output");
     check_interior_span(t, out_count.size(), kernel, "count output", true);
+    check_mask(t, need, kernel);
     const std::int64_t nx = t.nx;
     for_each_window_row<2>(
         a, {&a, &b}, w, out_count.empty(),
@@ -1017,7 +1073,8 @@ void ratio_kernel(const RowPrefix& a, const RowPrefix& b, const CircularWindow& 
                                                  : ratio(double(as_i64(sa[x])), double(den));
             }
             write_count(out_count, y, nx, x0, x1, cnt);
-        });
+        },
+        need);
 }
 
 // Extremum over valid cells of a disc, van Herk / Gil-Werman per chord.
@@ -1107,7 +1164,7 @@ void extremum_kernel(const TileDesc& tile, std::span<const T> in, const Circular
 }  // namespace
 
 void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<std::int64_t> out,
-                  std::span<std::int32_t> out_count) {
+                  std::span<std::int32_t> out_count, const CellMask& need) {
     const char* kernel = "circular sum";
     check_prefix(p, w, kernel, true);
     if (p.frac_bits != 0)
@@ -1115,20 +1172,22 @@ void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<std::in
             "circular sum: int64 output needs an exact int32 prefix; use the double overload");
     check_interior_span(p.tile, out.size(), kernel, "output");
     check_interior_span(p.tile, out_count.size(), kernel, "count output", true);
+    check_mask(p.tile, need, kernel);
     const std::int64_t nx = p.tile.nx;
-    for_each_window_row<1>(p, {&p}, w, out_count.empty(),
-                           [&](std::int64_t y, std::int64_t x0, std::int64_t x1,
-                               const std::int32_t* cnt, const auto* s, const auto*) {
-                               std::int64_t* o =
-                                   out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
-                               for (std::int64_t x = 0; x < x1 - x0; ++x)
-                                   o[x] = cnt[x] == 0 ? kNodataI64 : as_i64(s[x]);
-                               write_count(out_count, y, nx, x0, x1, cnt);
-                           });
+    for_each_window_row<1>(
+        p, {&p}, w, out_count.empty(),
+        [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
+            const auto* s, const auto*) {
+            std::int64_t* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
+            for (std::int64_t x = 0; x < x1 - x0; ++x)
+                o[x] = cnt[x] == 0 ? kNodataI64 : as_i64(s[x]);
+            write_count(out_count, y, nx, x0, x1, cnt);
+        },
+        need);
 }
 
 void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<std::int32_t> out,
-                  std::span<std::int32_t> out_count) {
+                  std::span<std::int32_t> out_count, const CellMask& need) {
     const char* kernel = "circular sum";
     check_prefix(p, w, kernel, true);
     if (p.frac_bits != 0)
@@ -1136,6 +1195,7 @@ void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<std::in
             "circular sum: Int32 output needs an exact int32 prefix; use the double overload");
     check_interior_span(p.tile, out.size(), kernel, "output");
     check_interior_span(p.tile, out_count.size(), kernel, "count output", true);
+    check_mask(p.tile, need, kernel);
     const std::int64_t nx = p.tile.nx;
     std::atomic<bool> overflow{false};
     for_each_window_row<1>(
@@ -1159,28 +1219,31 @@ void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<std::in
             }
             if (bad != 0) overflow.store(true, std::memory_order_relaxed);
             write_count(out_count, y, nx, x0, x1, cnt);
-        });
+        },
+        need);
     if (overflow.load())
         throw std::overflow_error(
             "circular sum: a window sum is beyond the Int32 range; use the int64 overload");
 }
 
 void circular_sum(const RowPrefix& p, const CircularWindow& w, std::span<double> out,
-                  std::span<std::int32_t> out_count) {
+                  std::span<std::int32_t> out_count, const CellMask& need) {
     const char* kernel = "circular sum";
     check_prefix(p, w, kernel, true);
     check_interior_span(p.tile, out.size(), kernel, "output");
     check_interior_span(p.tile, out_count.size(), kernel, "count output", true);
+    check_mask(p.tile, need, kernel);
     const std::int64_t nx = p.tile.nx;
-    for_each_window_row<1>(p, {&p}, w, out_count.empty(),
-                           [&](std::int64_t y, std::int64_t x0, std::int64_t x1,
-                               const std::int32_t* cnt, const auto* s, const auto*) {
-                               double* o =
-                                   out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
-                               for (std::int64_t x = 0; x < x1 - x0; ++x)
-                                   o[x] = cnt[x] == 0 ? kNodataF64 : p.to_value(as_i64(s[x]));
-                               write_count(out_count, y, nx, x0, x1, cnt);
-                           });
+    for_each_window_row<1>(
+        p, {&p}, w, out_count.empty(),
+        [&](std::int64_t y, std::int64_t x0, std::int64_t x1, const std::int32_t* cnt,
+            const auto* s, const auto*) {
+            double* o = out.data() + std::size_t(y) * std::size_t(nx) + std::size_t(x0);
+            for (std::int64_t x = 0; x < x1 - x0; ++x)
+                o[x] = cnt[x] == 0 ? kNodataF64 : p.to_value(as_i64(s[x]));
+            write_count(out_count, y, nx, x0, x1, cnt);
+        },
+        need);
 }
 
 void circular_count(const RowPrefix& p, const CircularWindow& w, std::span<std::int32_t> out) {
@@ -1195,11 +1258,12 @@ void circular_count(const RowPrefix& p, const CircularWindow& w, std::span<std::
 }
 
 void circular_mean(const RowPrefix& p, const CircularWindow& w, std::span<double> out,
-                   std::span<std::int32_t> out_count) {
+                   std::span<std::int32_t> out_count, const CellMask& need) {
     const char* kernel = "circular mean";
     check_prefix(p, w, kernel, true);
     check_interior_span(p.tile, out.size(), kernel, "output");
     check_interior_span(p.tile, out_count.size(), kernel, "count output", true);
+    check_mask(p.tile, need, kernel);
     const std::int64_t nx = p.tile.nx;
     for_each_window_row<1>(
         p, {&p}, w, false,
@@ -1209,15 +1273,18 @@ void circular_mean(const RowPrefix& p, const CircularWindow& w, std::span<double
             for (std::int64_t x = 0; x < x1 - x0; ++x)
                 o[x] = cnt[x] == 0 ? kNodataF64 : p.to_value(as_i64(s[x])) / double(cnt[x]);
             write_count(out_count, y, nx, x0, x1, cnt);
-        });
+        },
+        need);
 }
 
 void circular_density(const RowPrefix& p, const CircularWindow& w, DensityArea area,
-                      std::span<double> out, std::span<std::int32_t> out_count) {
+                      std::span<double> out, std::span<std::int32_t> out_count,
+                      const CellMask& need) {
     const char* kernel = "circular density";
     check_prefix(p, w, kernel, true);
     check_interior_span(p.tile, out.size(), kernel, "output");
     check_interior_span(p.tile, out_count.size(), kernel, "count output", true);
+    check_mask(p.tile, need, kernel);
     const std::int64_t nx = p.tile.nx;
     const double cell_km2 = p.tile.cell_size * p.tile.cell_size / 1e6;
     const double nominal_km2 = double(w.cells) * cell_km2;
@@ -1232,19 +1299,23 @@ void circular_density(const RowPrefix& p, const CircularWindow& w, DensityArea a
                 o[x] = cnt[x] == 0 ? kNodataF64 : p.to_value(as_i64(s[x])) / km2;
             }
             write_count(out_count, y, nx, x0, x1, cnt);
-        });
+        },
+        need);
 }
 
 void circular_share(const RowPrefix& a, const RowPrefix& b, const CircularWindow& w,
-                    std::span<double> out, std::span<std::int32_t> out_count) {
-    ratio_kernel(a, b, w, out, out_count, "circular share",
-                 [](double num, double den) { return num / den; });
+                    std::span<double> out, std::span<std::int32_t> out_count,
+                    const CellMask& need) {
+    ratio_kernel(
+        a, b, w, out, out_count, "circular share", [](double num, double den) { return num / den; },
+        need);
 }
 
 void circular_rate(const RowPrefix& a, const RowPrefix& b, const CircularWindow& w,
-                   std::span<double> out, std::span<std::int32_t> out_count) {
-    ratio_kernel(a, b, w, out, out_count, "circular rate",
-                 [](double num, double den) { return 1000.0 * num / den; });
+                   std::span<double> out, std::span<std::int32_t> out_count, const CellMask& need) {
+    ratio_kernel(
+        a, b, w, out, out_count, "circular rate",
+        [](double num, double den) { return 1000.0 * num / den; }, need);
 }
 
 void circular_min(const TileDesc& tile, std::span<const std::int32_t> in, const CircularWindow& w,

@@ -275,8 +275,17 @@ double kth_distance(const bgi::rtree<Point, bgi::rstar<16>>& tree, double cx, do
     return std::sqrt(worst);
 }
 
+// Whether block g holds a needed cell.
+bool block_needed(const TileDesc& t, const BlockGeom& g, const CellMask& need) {
+    for (std::int64_t y = g.y0; y < g.y1; ++y)
+        if (any_needed(need.row(y, t.nx) + (need.all() ? 0 : g.x0), g.x1 - g.x0)) return true;
+    return false;
+}
+
+// Runs fn on every block that holds a needed cell. A block's candidates depend on its geometry
+// alone, so a cell gets the same value whatever the mask.
 template <class Fn>
-void for_each_block(const TileDesc& t, Fn&& fn) {
+void for_each_block(const TileDesc& t, const CellMask& need, Fn&& fn) {
     const std::int64_t nbx = (t.nx + kBlock - 1) / kBlock;
     const std::int64_t nby = (t.ny + kBlock - 1) / kBlock;
 #pragma omp parallel
@@ -284,17 +293,26 @@ void for_each_block(const TileDesc& t, Fn&& fn) {
         std::vector<Point> hits;
         Candidates c;
 #pragma omp for schedule(dynamic, 4)
-        for (std::int64_t b = 0; b < nbx * nby; ++b) fn(block_geom(t, b % nbx, b / nbx), hits, c);
+        for (std::int64_t b = 0; b < nbx * nby; ++b) {
+            const BlockGeom g = block_geom(t, b % nbx, b / nbx);
+            if (block_needed(t, g, need)) fn(g, hits, c);
+        }
     }
+}
+
+// Whether interior cell (x, y) is needed.
+inline bool needed(const TileDesc& t, const CellMask& need, std::int64_t x, std::int64_t y) {
+    return need.all() || need.cells[t.interior_index(x, y)] != 0;
 }
 
 }  // namespace
 
 void nearest_point_distance(const TileDesc& tile, const PointIndex& points, std::span<double> out,
-                            const DistanceCap& cap) {
+                            const DistanceCap& cap, const CellMask& need) {
     check_nearest(tile, out.size(), points, cap);
+    check_mask(tile, need, "nearest point distance");
     const auto& tree = points.impl().tree;
-    for_each_block(tile, [&](const BlockGeom& g, std::vector<Point>& hits, Candidates& c) {
+    for_each_block(tile, need, [&](const BlockGeom& g, std::vector<Point>& hits, Candidates& c) {
         double radius = 2 * g.hd + kth_distance(tree, g.cx, g.cy, 1, hits);
         // With a cap, a cell only needs its nearest point when that is within the cap.
         if (cap.cap_m) radius = std::min(radius, *cap.cap_m + g.hd);
@@ -303,6 +321,7 @@ void nearest_point_distance(const TileDesc& tile, const PointIndex& points, std:
         for (std::int64_t y = g.y0; y < g.y1; ++y) {
             const double cy = tile.centre_y(y);
             for (std::int64_t x = g.x0; x < g.x1; ++x) {
+                if (!needed(tile, need, x, y)) continue;
                 const double cx = tile.centre_x(x);
                 double best = std::numeric_limits<double>::infinity();
                 std::size_t arg = m;
@@ -329,10 +348,11 @@ void nearest_point_distance(const TileDesc& tile, const PointIndex& points, std:
 }
 
 void kth_nearest_point_distance(const TileDesc& tile, const PointIndex& points, std::int64_t k,
-                                std::span<double> out) {
+                                std::span<double> out, const CellMask& need) {
     check_kth(tile, out.size(), points, k);
+    check_mask(tile, need, "k-th nearest point distance");
     const auto& tree = points.impl().tree;
-    for_each_block(tile, [&](const BlockGeom& g, std::vector<Point>& hits, Candidates& c) {
+    for_each_block(tile, need, [&](const BlockGeom& g, std::vector<Point>& hits, Candidates& c) {
         const double radius = 2 * g.hd + kth_distance(tree, g.cx, g.cy, unsigned(k), hits);
         gather(tree, g.cx, g.cy, widen(radius), hits, c);
         const std::size_t m = c.x.size();
@@ -340,6 +360,7 @@ void kth_nearest_point_distance(const TileDesc& tile, const PointIndex& points, 
         for (std::int64_t y = g.y0; y < g.y1; ++y) {
             const double cy = tile.centre_y(y);
             for (std::int64_t x = g.x0; x < g.x1; ++x) {
+                if (!needed(tile, need, x, y)) continue;
                 const double cx = tile.centre_x(x);
                 std::fill(top.begin(), top.end(), std::numeric_limits<double>::infinity());
                 for (std::size_t i = 0; i < m; ++i) {
@@ -361,19 +382,21 @@ void kth_nearest_point_distance(const TileDesc& tile, const PointIndex& points, 
 }
 
 void count_points_within(const TileDesc& tile, const PointIndex& points, double radius_m,
-                         std::span<std::int32_t> out) {
+                         std::span<std::int32_t> out, const CellMask& need) {
     const char* kernel = "count points within";
     check_out(tile, out.size(), kernel);
+    check_mask(tile, need, kernel);
     check_radius(radius_m, kernel, "radius");
     const auto& tree = points.impl().tree;
     const double r2 = radius_m * radius_m;
     const double lo2 = r2 * (1 - 1e-12), hi2 = r2 * (1 + 1e-12);
-    for_each_block(tile, [&](const BlockGeom& g, std::vector<Point>& hits, Candidates& c) {
+    for_each_block(tile, need, [&](const BlockGeom& g, std::vector<Point>& hits, Candidates& c) {
         gather(tree, g.cx, g.cy, widen(radius_m + g.hd), hits, c);
         const std::size_t m = c.x.size();
         for (std::int64_t y = g.y0; y < g.y1; ++y) {
             const double cy = tile.centre_y(y);
             for (std::int64_t x = g.x0; x < g.x1; ++x) {
+                if (!needed(tile, need, x, y)) continue;
                 const double cx = tile.centre_x(x);
                 std::int32_t n = 0;
                 bool near_tie = false;

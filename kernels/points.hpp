@@ -41,17 +41,18 @@ class PointIndex {
 
 // Distance from each interior cell centre to the nearest point; optional cap as for the EDT
 // (cells farther than the cap get NaN or the cap). Throws if the index is empty.
+// `need`: the cells the caller reads (see CellMask); the others are left as they were.
 void nearest_point_distance(const TileDesc& tile, const PointIndex& points, std::span<double> out,
-                            const DistanceCap& cap = {});
+                            const DistanceCap& cap = {}, const CellMask& need = {});
 
 // Distance from each interior cell centre to its k-th nearest point (k = 1: the nearest).
 // Throws unless 1 <= k <= number of points.
 void kth_nearest_point_distance(const TileDesc& tile, const PointIndex& points, std::int64_t k,
-                                std::span<double> out);
+                                std::span<double> out, const CellMask& need = {});
 
 // Number of points within radius_m (d <= r, exact) of each interior cell centre.
 void count_points_within(const TileDesc& tile, const PointIndex& points, double radius_m,
-                         std::span<std::int32_t> out);
+                         std::span<std::int32_t> out, const CellMask& need = {});
 
 // The per-cell R-tree forms of the three kernels above (one R-tree query per cell): slower,
 // kept as the reference the tests compare the block-candidate kernels with, bit for bit.

@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <span>
 
 namespace leefbaar::kernels {
 
@@ -55,6 +57,35 @@ struct TileDesc {
         return grid_ymax - (double(row0 + row) + 0.5) * cell_size;
     }
 };
+
+// The interior cells a caller reads from a kernel's output: one byte per interior cell of the
+// tile, row-major, nonzero = needed. Kernels that take a mask compute every needed cell exactly
+// as without it (the same bits) and may skip the others, whose output is then unspecified (left
+// as it was, or nodata). An empty mask needs every cell. The run needs only its scored cells,
+// about 5 % of the national grid, in 30 % of its 32-cell row segments (bench/RESULTS.md).
+struct CellMask {
+    std::span<const std::uint8_t> cells;  // empty: every cell
+
+    bool all() const { return cells.empty(); }
+    // Row `y` from column 0 (nullptr when every cell is needed).
+    const std::uint8_t* row(std::int64_t y, std::int64_t nx) const {
+        return cells.empty() ? nullptr : cells.data() + std::size_t(y) * std::size_t(nx);
+    }
+};
+
+// Whether any of the n mask bytes at m is set (true for a null row: every cell needed).
+inline bool any_needed(const std::uint8_t* m, std::int64_t n) {
+    if (m == nullptr) return true;
+    std::int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, m + i, sizeof w);
+        if (w != 0) return true;
+    }
+    for (; i < n; ++i)
+        if (m[i] != 0) return true;
+    return false;
+}
 
 inline bool is_nodata(std::int32_t v) {
     return v == kNodataI32;

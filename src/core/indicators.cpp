@@ -88,9 +88,10 @@ kernels::TileDesc BlockInputs::block_tile() const {
     return t;
 }
 
-void BlockInputs::evaluate(const IndicatorSpec& ind, std::span<double> out) {
+void BlockInputs::evaluate(const IndicatorSpec& ind, std::span<double> out,
+                           const kernels::CellMask& need) {
     try {
-        evaluate_kernel(ind.kernel, out);
+        evaluate_kernel(ind.kernel, out, need);
     } catch (const Error&) {
         throw;
     } catch (const std::exception& e) {
@@ -99,7 +100,14 @@ void BlockInputs::evaluate(const IndicatorSpec& ind, std::span<double> out) {
     }
 }
 
-void BlockInputs::evaluate_kernel(const KernelSpec& k, std::span<double> out) {
+bool BlockInputs::honours_mask(const KernelSpec& k) {
+    const std::string& op = k.op;
+    return op == "share" || op == "rate" || op == "sum" || op == "mean" || op == "density" ||
+           op == "annulus_sum" || k.uses_points();
+}
+
+void BlockInputs::evaluate_kernel(const KernelSpec& k, std::span<double> out,
+                                  const kernels::CellMask& need) {
     const double cell = grid_.cell;
     const std::string& op = k.op;
     if (op == "cell") {
@@ -116,9 +124,9 @@ void BlockInputs::evaluate_kernel(const KernelSpec& k, std::span<double> out) {
         const auto w = kernels::make_circular_window(k.radius, cell);
         const auto& p = pair_prefix(k.layers[0], k.layers[1]);
         if (op == "share")
-            kernels::circular_share(p.first, p.second, w, out);
+            kernels::circular_share(p.first, p.second, w, out, {}, need);
         else
-            kernels::circular_rate(p.first, p.second, w, out);
+            kernels::circular_rate(p.first, p.second, w, out, {}, need);
         return;
     }
     if (op == "sum" || op == "mean" || op == "density" || op == "annulus_sum") {
@@ -127,11 +135,11 @@ void BlockInputs::evaluate_kernel(const KernelSpec& k, std::span<double> out) {
                            : kernels::make_circular_window(k.radius, cell);
         const auto& p = prefix(k.layers[0]);
         if (op == "mean")
-            kernels::circular_mean(p, w, out);
+            kernels::circular_mean(p, w, out, {}, need);
         else if (op == "density")
-            kernels::circular_density(p, w, kernels::DensityArea::kValid, out);
+            kernels::circular_density(p, w, kernels::DensityArea::kValid, out, {}, need);
         else
-            kernels::circular_sum(p, w, out);
+            kernels::circular_sum(p, w, out, {}, need);
         return;
     }
     if ((op == "min" || op == "max") && float_layer(k.layers[0])) {
@@ -221,14 +229,14 @@ void BlockInputs::evaluate_kernel(const KernelSpec& k, std::span<double> out) {
             return;
         }
         if (op == "point_distance") {
-            kernels::nearest_point_distance(t, *it->second, out,
-                                            kernels::DistanceCap{cap, kernels::CapPolicy::kClamp});
+            kernels::nearest_point_distance(
+                t, *it->second, out, kernels::DistanceCap{cap, kernels::CapPolicy::kClamp}, need);
         } else if (op == "kth_point_distance") {
-            kernels::kth_nearest_point_distance(t, *it->second, k.k, out);
+            kernels::kth_nearest_point_distance(t, *it->second, k.k, out, need);
             for (auto& v : out) v = std::min(v, k.max_distance);
         } else {
             std::vector<std::int32_t> tmp(out.size());
-            kernels::count_points_within(t, *it->second, k.radius, tmp);
+            kernels::count_points_within(t, *it->second, k.radius, tmp, need);
             for (std::size_t i = 0; i < out.size(); ++i) out[i] = double(tmp[i]);
         }
         return;

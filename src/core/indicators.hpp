@@ -42,13 +42,20 @@ class BlockInputs {
     std::int64_t year() const { return year_; }
 
     // Raw indicator values on the block interior (row-major), NaN where there is no value.
-    // Errors name the indicator, its operation and the year.
-    void evaluate(const IndicatorSpec& ind, std::span<double> out);
+    // Errors name the indicator, its operation and the year. `need`: the interior cells the
+    // caller reads (kernels::CellMask; the run passes its scored cells): they get the same
+    // bits as without a mask, other cells may be skipped (their values are then unspecified).
+    void evaluate(const IndicatorSpec& ind, std::span<double> out,
+                  const kernels::CellMask& need = {});
 
     // One kernel outside any indicator (used by `leefbaar focal`). Besides the config ops it
     // knows "count" (valid cells in the disc), "square_sum" and "square_mean" (square of
     // half-width floor(radius / cell)); point ops with an infinite max_distance are uncapped.
-    void evaluate_kernel(const KernelSpec& k, std::span<double> out);
+    void evaluate_kernel(const KernelSpec& k, std::span<double> out,
+                         const kernels::CellMask& need = {});
+    // Whether evaluate_kernel skips cells outside a mask for this op (circular sums, means,
+    // densities, shares, rates and the point ops); the others compute every cell.
+    static bool honours_mask(const KernelSpec& k);
 
     // Exact integer results on int32 layers for sum, annulus_sum, count, square_sum, min, max
     // and point_count: kNodataI64 where a window holds no valid cell (count: 0).
