@@ -956,48 +956,40 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                         std::int32_t* cj = cnt.data() + std::size_t(j) * std::size_t(strip);
                         // Hand over the runs of 32-cell blocks that hold a needed cell (the
                         // whole segment without a mask): the other cells are not written.
-                        const std::uint8_t* mj = mrow(y + j);
-                        for (std::int64_t a = 0; a < bw;) {
-                            std::int64_t e = bw;
-                            if (mj != nullptr) {
-                                while (a < bw && !any_needed(mj + a, std::min(kLanes, bw - a)))
-                                    a += kLanes;
-                                e = a;
-                                while (e < bw && any_needed(mj + e, std::min(kLanes, bw - e)))
-                                    e += kLanes;
-                                e = std::min(e, bw);
-                                if (a >= bw) break;
-                            }
-                            const std::size_t o = std::size_t(a);
-                            const std::size_t second = std::size_t(strip) * (NV > 1 ? 1 : 0);
-                            if (!pk) {
-                                fn(y + j, xs + a, xs + e, cj + o, aj + o, aj + second + o);
-                            } else if (nw) {  // g == 1; the sums as exact int32
-                                for (std::int64_t x = a; x < e; ++x) cj[x] = ncnt[std::size_t(x)];
-                                const auto* s32 =
-                                    reinterpret_cast<const std::int32_t*>(nacc.data());
-                                fn(y, xs + a, xs + e, cj + o, s32 + o, s32 + second + o);
-                            } else {
-                                // Decode count * 2^32 + sum with |sum| < 2^31: the sum is the
-                                // low half as an exact int32.
-                                for (int v = 0; v < NV; ++v) {
-                                    const std::uint64_t* av =
-                                        aj + std::size_t(v) * std::size_t(strip);
-                                    std::int32_t* sv =
-                                        sums.data() + std::size_t(v) * std::size_t(strip);
-                                    for (std::int64_t x = a; x < e; ++x) {
-                                        const std::int32_t lo = std::int32_t(std::uint32_t(av[x]));
-                                        sv[x] = lo;
-                                        if (v == 0)
-                                            cj[x] = std::int32_t(
-                                                (av[x] - std::uint64_t(std::int64_t(lo))) >> 32);
+                        for_each_needed_run(
+                            mrow(y + j), bw, kLanes, [&](std::int64_t a, std::int64_t e) {
+                                const std::size_t o = std::size_t(a);
+                                const std::size_t second = std::size_t(strip) * (NV > 1 ? 1 : 0);
+                                if (!pk) {
+                                    fn(y + j, xs + a, xs + e, cj + o, aj + o, aj + second + o);
+                                } else if (nw) {  // g == 1; the sums as exact int32
+                                    for (std::int64_t x = a; x < e; ++x)
+                                        cj[x] = ncnt[std::size_t(x)];
+                                    const auto* s32 =
+                                        reinterpret_cast<const std::int32_t*>(nacc.data());
+                                    fn(y, xs + a, xs + e, cj + o, s32 + o, s32 + second + o);
+                                } else {
+                                    // Decode count * 2^32 + sum with |sum| < 2^31: the sum is the
+                                    // low half as an exact int32.
+                                    for (int v = 0; v < NV; ++v) {
+                                        const std::uint64_t* av =
+                                            aj + std::size_t(v) * std::size_t(strip);
+                                        std::int32_t* sv =
+                                            sums.data() + std::size_t(v) * std::size_t(strip);
+                                        for (std::int64_t x = a; x < e; ++x) {
+                                            const std::int32_t lo =
+                                                std::int32_t(std::uint32_t(av[x]));
+                                            sv[x] = lo;
+                                            if (v == 0)
+                                                cj[x] = std::int32_t(
+                                                    (av[x] - std::uint64_t(std::int64_t(lo))) >>
+                                                    32);
+                                        }
                                     }
+                                    const auto* s32 = static_cast<const std::int32_t*>(sums.data());
+                                    fn(y + j, xs + a, xs + e, cj + o, s32 + o, s32 + second + o);
                                 }
-                                const auto* s32 = static_cast<const std::int32_t*>(sums.data());
-                                fn(y + j, xs + a, xs + e, cj + o, s32 + o, s32 + second + o);
-                            }
-                            a = e;
-                        }
+                            });
                     }
                     y += g;
                 }

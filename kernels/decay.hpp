@@ -68,10 +68,13 @@ DecayKernel make_exponential_kernel(double length_m, double cutoff_m, double cel
 DecayKernel make_linear_kernel(double radius_m, double cell_size, double tolerance = 1e-4);
 
 // Weighted sum of the valid cells (nodata counts as 0); nodata input cells still get a value.
+// `need`: the cells the caller reads (CellMask): they get the same bits as without a mask; the
+// dense and separable output passes skip 32-cell runs without one and the sparse scatter rows
+// without one; their cells are then unspecified.
 void decay_sum(const TileDesc& tile, std::span<const float> in, const DecayKernel& k,
-               std::span<double> out);
+               std::span<double> out, const CellMask& need = {});
 void decay_sum(const TileDesc& tile, std::span<const std::int32_t> in, const DecayKernel& k,
-               std::span<double> out);
+               std::span<double> out, const CellMask& need = {});
 
 // Weighted mean of the valid cells, sum(w v) / sum(w); NaN where sum(w) over valid cells is
 // below min_weight (default: a thousandth of the centre weight).

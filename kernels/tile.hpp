@@ -1,6 +1,7 @@
 #pragma once
 // Tile descriptor shared by every kernel: an interior block plus a halo on each side.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -85,6 +86,25 @@ inline bool any_needed(const std::uint8_t* m, std::int64_t n) {
     for (; i < n; ++i)
         if (m[i] != 0) return true;
     return false;
+}
+
+// Calls f(a, e) for each maximal run [a, e) of `block`-cell blocks of the n cells at m that
+// hold a needed cell (e clipped to n); once with (0, n) when m is null (every cell needed).
+template <class F>
+void for_each_needed_run(const std::uint8_t* m, std::int64_t n, std::int64_t block, F&& f) {
+    if (m == nullptr) {
+        if (n > 0) f(std::int64_t(0), n);
+        return;
+    }
+    for (std::int64_t a = 0; a < n;) {
+        while (a < n && !any_needed(m + a, std::min(block, n - a))) a += block;
+        if (a >= n) return;
+        std::int64_t e = a;
+        while (e < n && any_needed(m + e, std::min(block, n - e))) e += block;
+        e = std::min(e, n);
+        f(a, e);
+        a = e;
+    }
 }
 
 inline bool is_nodata(std::int32_t v) {

@@ -103,7 +103,8 @@ void BlockInputs::evaluate(const IndicatorSpec& ind, std::span<double> out,
 bool BlockInputs::honours_mask(const KernelSpec& k) {
     const std::string& op = k.op;
     return op == "share" || op == "rate" || op == "sum" || op == "mean" || op == "density" ||
-           op == "annulus_sum" || k.uses_points();
+           op == "annulus_sum" || op == "gaussian" || op == "exponential" || op == "linear" ||
+           k.uses_points();
 }
 
 void BlockInputs::evaluate_kernel(const KernelSpec& k, std::span<double> out,
@@ -198,11 +199,11 @@ void BlockInputs::evaluate_kernel(const KernelSpec& k, std::span<double> out,
                             ? kernels::make_exponential_kernel(k.length, k.radius, cell)
                             : kernels::make_linear_kernel(k.radius, cell);
         if (const auto* f = float_layer(k.layers[0])) {
-            kernels::decay_sum(f->tile(grid_), f->span(), dk, out);
+            kernels::decay_sum(f->tile(grid_), f->span(), dk, out, need);
             return;
         }
         const auto& r = layer(k.layers[0]);
-        kernels::decay_sum(r.tile(grid_), r.span(), dk, out);
+        kernels::decay_sum(r.tile(grid_), r.span(), dk, out, need);
         return;
     }
     if (op == "distance") {

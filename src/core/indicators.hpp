@@ -54,7 +54,7 @@ class BlockInputs {
     void evaluate_kernel(const KernelSpec& k, std::span<double> out,
                          const kernels::CellMask& need = {});
     // Whether evaluate_kernel skips cells outside a mask for this op (circular sums, means,
-    // densities, shares, rates and the point ops); the others compute every cell.
+    // densities, shares, rates, decay sums and the point ops); the others compute every cell.
     static bool honours_mask(const KernelSpec& k);
 
     // Exact integer results on int32 layers for sum, annulus_sum, count, square_sum, min, max

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <type_traits>
 
@@ -163,43 +164,73 @@ void read_window(const std::string& path, const GridSpec& grid, Raster<T>& out,
             "ingest",
             what + ": file " + info.path + " holds " + info.data_type +
                 " values, expected an integer raster (counts and areas are exact integers)");
-    std::fill(out.data.begin(), out.data.end(), out.nodata);
     // The raster's own window in grid coordinates, and its overlap with what we need.
     const auto rc0 = std::int64_t(std::llround((info.geotransform[0] - grid.xmin) / grid.cell));
     const auto rr0 = std::int64_t(std::llround((grid.ymax - info.geotransform[3]) / grid.cell));
     const Window in_file{rc0, rr0, info.nx, info.ny};
-    const Window need = out.padded().intersect(grid.window()).intersect(in_file);
-    if (need.empty()) return;
+    const Window pad = out.padded();
+    const Window need = pad.intersect(grid.window()).intersect(in_file);
+    // Nodata wherever the file gives no value: the padded rows above and below the window read,
+    // and the columns either side of it (the window itself is overwritten below).
+    const auto fill_rows = [&](std::int64_t r0, std::int64_t r1) {
+        if (r0 < r1)
+            std::fill(out.data.begin() + std::ptrdiff_t(out.index(pad.col0, r0)),
+                      out.data.begin() + std::ptrdiff_t(out.index(pad.col0, r1 - 1)) +
+                          std::ptrdiff_t(pad.ncols),
+                      out.nodata);
+    };
+    if (need.empty()) {
+        fill_rows(pad.row0, pad.row1());
+        return;
+    }
+    fill_rows(pad.row0, need.row0);
+    fill_rows(need.row1(), pad.row1());
+    for (std::int64_t r = need.row0; r < need.row1(); ++r) {
+        std::fill(&out.at(pad.col0, r), &out.at(need.col0, r), out.nodata);
+        std::fill(&out.at(need.col0, r) + need.ncols, &out.at(pad.col0, r) + pad.ncols, out.nodata);
+    }
     Dataset ds{
         GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr)};
     if (!ds.h)
         throw Error("ingest",
                     what + ": file " + path + " could not be reopened: " + gdal_last_error());
     GDALRasterBandH band = GDALGetRasterBand(ds.h, 1);
-    std::vector<T> buf(std::size_t(need.cells()));
+    // Straight into the padded raster (its row stride as the line spacing): no staging copy.
     CPLErrorReset();
     const CPLErr err = GDALRasterIO(band, GF_Read, int(need.col0 - rc0), int(need.row0 - rr0),
-                                    int(need.ncols), int(need.nrows), buf.data(), int(need.ncols),
-                                    int(need.nrows), gdal_type<T>(), 0, 0);
+                                    int(need.ncols), int(need.nrows), &out.at(need.col0, need.row0),
+                                    int(need.ncols), int(need.nrows), gdal_type<T>(),
+                                    int(sizeof(T)), GSpacing(out.stride()) * GSpacing(sizeof(T)));
     if (err != CE_None)
         throw Error("ingest",
                     what + ": file " + path + ": reading window cols " + std::to_string(need.col0) +
                         "-" + std::to_string(need.col1() - 1) + ", rows " +
                         std::to_string(need.row0) + "-" + std::to_string(need.row1() - 1) +
                         " failed (truncated or corrupt file?): " + gdal_last_error());
+    // The file's nodata (and NaN) to ours. For integers a value is missing iff it equals the
+    // file's nodata, which only an integral nodata within T's range can: one integer
+    // comparison per cell (vectorised), none at all when the two nodata values agree.
     const bool has_nd = info.has_nodata;
     const double nd = info.nodata;
-    for (std::int64_t r = 0; r < need.nrows; ++r) {
-        T* dst = &out.at(need.col0, need.row0 + r);
-        const T* src = buf.data() + r * need.ncols;
-        for (std::int64_t c = 0; c < need.ncols; ++c) {
-            const T v = src[c];
-            bool missing = false;
-            if constexpr (std::is_floating_point_v<T>)
-                missing = std::isnan(v) || (has_nd && double(v) == nd);
-            else
-                missing = has_nd && double(v) == nd;
-            dst[c] = missing ? out.nodata : v;
+    if constexpr (std::is_integral_v<T>) {
+        if (!has_nd || std::trunc(nd) != nd || nd < double(std::numeric_limits<T>::min()) ||
+            nd > double(std::numeric_limits<T>::max()))
+            return;
+        const T file_nd = T(nd);
+        if (file_nd == out.nodata) return;
+        const T ours = out.nodata;
+        for (std::int64_t r = need.row0; r < need.row1(); ++r) {
+            T* dst = &out.at(need.col0, r);
+            for (std::int64_t c = 0; c < need.ncols; ++c)
+                dst[c] = dst[c] == file_nd ? ours : dst[c];
+        }
+    } else {
+        for (std::int64_t r = need.row0; r < need.row1(); ++r) {
+            T* dst = &out.at(need.col0, r);
+            for (std::int64_t c = 0; c < need.ncols; ++c) {
+                const T v = dst[c];
+                dst[c] = std::isnan(v) || (has_nd && double(v) == nd) ? out.nodata : v;
+            }
         }
     }
 }
