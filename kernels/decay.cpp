@@ -197,8 +197,7 @@ inline std::pair<std::int64_t, std::int64_t> my_band(std::int64_t n) {
 __attribute__((target_clones("avx512f", "avx2", "default"))) void scatter_band(
     const std::int64_t* dx_lo, const std::int64_t* n, const std::int64_t* first, const double* w,
     std::int64_t r, const double* v, const std::int64_t* row_nonzero, std::int64_t rw,
-    std::int64_t nx, std::int64_t y0, std::int64_t y1, double* out,
-    const std::uint8_t* rows_needed) {
+    std::int64_t nx, std::int64_t y0, std::int64_t y1, double* out) {
     // Source rows yr of the region reach output rows yr - r - dy, dy in [-r, r].
     for (std::int64_t yr = y0; yr < y1 + 2 * r; ++yr) {
         if (row_nonzero[yr] == 0) continue;
@@ -208,7 +207,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void scatter_band(
             if (val == 0.0) continue;
             for (std::int64_t i = 0; i <= 2 * r; ++i) {  // dy = i - r, ascending
                 const std::int64_t y = yr - i;
-                if (y < y0 || y >= y1 || n[i] == 0 || rows_needed[y] == 0) continue;
+                if (y < y0 || y >= y1 || n[i] == 0) continue;
                 // Output columns xr - r - dx: x_lo (dx highest) .. x_lo + n - 1.
                 const std::int64_t x_lo = xr - r - (dx_lo[i] + n[i] - 1);
                 const std::int64_t a = std::max<std::int64_t>(0, x_lo),
@@ -229,7 +228,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void scatter_band(
 // done) when some row of the support is not one run of offsets.
 bool scatter_direct(const DecayKernel& k, const std::vector<double>& v,
                     const std::vector<std::int64_t>& row_nonzero, std::int64_t rw, std::int64_t nx,
-                    std::int64_t ny, std::span<double> out, const CellMask& need) {
+                    std::int64_t ny, std::span<double> out) {
     const std::int64_t r = k.reach;
     const std::size_t nr = std::size_t(2 * r + 1);
     std::vector<std::int64_t> dx_lo(nr, 0), n(nr, 0), first(nr, 0);
@@ -248,18 +247,14 @@ bool scatter_direct(const DecayKernel& k, const std::vector<double>& v,
                           w.begin() + first[i]);
     }
     if (at != k.direct_w.size()) return false;
-    // With a mask: whether each output row holds a needed cell (rows without one get nothing).
-    // Finer tests (per support row segment) cost more than the additions they save: measured
-    // 0.15 -> 0.18 s for the demo model's exponential on half the national grid.
-    std::vector<std::uint8_t> rows_needed(std::size_t(ny), 1);
-    if (!need.all())
-        for (std::int64_t y = 0; y < ny; ++y)
-            rows_needed[std::size_t(y)] = any_needed(need.row(y, nx), nx);
+        // The scatter ignores a cell mask: testing each support row segment against it cost more
+        // than the additions it saved (0.15 -> 0.18 s for the demo model's exponential on half the
+        // national grid), testing whole rows saved nothing measurable.
 #pragma omp parallel
     {
         const auto [y0, y1] = my_band(ny);
         scatter_band(dx_lo.data(), n.data(), first.data(), w.data(), r, v.data(),
-                     row_nonzero.data(), rw, nx, y0, y1, out.data(), rows_needed.data());
+                     row_nonzero.data(), rw, nx, y0, y1, out.data());
     }
     return true;
 }
@@ -303,7 +298,7 @@ void apply(const TileDesc& t, std::span<const T> in, const DecayKernel& k, std::
     if (k.rank == 0) {
         // Sparse values scattered (when each row of the support is one run of offsets); the
         // weights of a mean (the valid cells, dense) always by the dense form.
-        const bool scattered = sparse && scatter_direct(k, v, row_nonzero, rw, nx, ny, sums, need);
+        const bool scattered = sparse && scatter_direct(k, v, row_nonzero, rw, nx, ny, sums);
         const std::size_t ne = k.direct_w.size();
 #pragma omp parallel
         {

@@ -69,8 +69,8 @@ DecayKernel make_linear_kernel(double radius_m, double cell_size, double toleran
 
 // Weighted sum of the valid cells (nodata counts as 0); nodata input cells still get a value.
 // `need`: the cells the caller reads (CellMask): they get the same bits as without a mask; the
-// dense and separable output passes skip 32-cell runs without one and the sparse scatter rows
-// without one; their cells are then unspecified.
+// dense and separable output passes skip 32-cell runs without one (their cells are then
+// unspecified); the sparse scatter of the direct form computes every cell.
 void decay_sum(const TileDesc& tile, std::span<const float> in, const DecayKernel& k,
                std::span<double> out, const CellMask& need = {});
 void decay_sum(const TileDesc& tile, std::span<const std::int32_t> in, const DecayKernel& k,
