@@ -23,7 +23,22 @@ class ExactSum {
     Raw raw() const { return raw_; }
     double value() const { return std::ldexp(double(raw_), -kFractionBits); }
 
-    static Raw to_raw(double v) { return Raw(std::nearbyint(std::ldexp(v, kFractionBits))); }
+    // Raw(nearbyint(ldexp(v, 40))) (round half to even), without the library calls: scaling by
+    // 2^40 is an exact multiplication, a magnitude below 2^52 is rounded by adding and
+    // subtracting 2^52 (exact under the default rounding mode), and an integral value below 2^63
+    // converts through int64 (the software double -> int128 conversion only beyond). Measured
+    // 5x faster on the reference stage's 23 million terms per rank; test_exact_sum checks it
+    // against the library form.
+    static Raw to_raw(double v) {
+        const double x = v * 0x1p40;
+        const double a = std::fabs(x);
+        const double r = a < 0x1p52 ? std::copysign((a + 0x1p52) - 0x1p52, x) : x;
+        return std::fabs(r) < 0x1p63 ? Raw(std::int64_t(r)) : Raw(r);
+    }
+    // The library form of to_raw (the tests' reference).
+    static Raw to_raw_reference(double v) {
+        return Raw(std::nearbyint(std::ldexp(v, kFractionBits)));
+    }
 
   private:
     Raw raw_ = 0;
