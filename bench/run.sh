@@ -117,8 +117,8 @@ if stages:
         b, kind, scen = None, "-", "recompute"
         if name.startswith("kernels/") and ks.get(name.split("/")[1].split(" ")[0], {}).get("call_bytes_max_rank", 0) > 0:
             # The stage's kernel calls against a memcpy of the bytes they touch: per call, each
-            # input layer over the block plus that kernel's reach, and the block's output
-            # (run.json kernel_stages_rank0.call_bytes_max_rank: the busiest rank; the ranks run
+            # input layer over the block plus that kernel's reach, and the cells it must write
+            # (the scored ones for kernels that take the scored-cell mask, else the block) (run.json kernel_stages_rank0.call_bytes_max_rank: the busiest rank; the ranks run
             # side by side, so one copy of that rank's bytes bounds the stage).
             y = name.split("/")[1].split(" ")[0]
             k = ks[y]
