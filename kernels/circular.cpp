@@ -604,6 +604,11 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
     // counts (exact: the bounding square's (2 reach + 1)^2 cells stay below 2^16), for the
     // square decomposition and for row chords one output row at a time (annuli, small discs).
     const bool narrow = packed && counts.narrow_square && reach <= 127 && group == 1;
+    // Shares and rates over an Int32 pair: both narrow streams from one pass over the two
+    // sources (the count stream is the first prefix's, as in the separate fills).
+    bool fused_pair = false;
+    if constexpr (NV == 2)
+        fused_pair = &counts == vals[0] && split_pair_fusable(*vals[0], *vals[1]);
     // Strip width: the ring of all streams within ~384 KiB, at least 256 columns (768 for the
     // square decomposition, whose rings are 3x larger: every strip rebuilds 2 * reach extra
     // columns of three streams, and at 5 km wider strips measured 10-15% faster than 256
@@ -706,11 +711,20 @@ void stream_window_rows(const RowPrefix& counts, const std::array<const RowPrefi
                 auto build = [&](std::int64_t pr) {  // padded row index
                     if (nw) {
                         const bool start = pr == first_row;
+                        if constexpr (NV == 2)
+                            if (fused_pair) {
+                                const auto [ma, mb] = fill_split_pair_row(
+                                    *vals[0], *vals[1], pr, c0, c1, n32(nr32, 0, pr),
+                                    n32(nr32, 1, pr), n16(nr16, pr));
+                                if (lazy) most(pr, std::max(ma, mb));
+                            }
                         for (int v = 0; v < NV; ++v) {
-                            const std::int64_t m =
-                                fill_split_row(*vals[std::size_t(v)], pr, c0, c1, n32(nr32, v, pr),
-                                               v == 0 ? n16(nr16, pr) : nullptr);
-                            if (lazy) most(pr, m);
+                            if (!fused_pair) {
+                                const std::int64_t m = fill_split_row(
+                                    *vals[std::size_t(v)], pr, c0, c1, n32(nr32, v, pr),
+                                    v == 0 ? n16(nr16, pr) : nullptr);
+                                if (lazy) most(pr, m);
+                            }
                             if (square)
                                 extend_rows_u32(n32(nr32, v, pr), n32(nc32, v, pr),
                                                 n32(ns32, v, pr),

@@ -345,6 +345,87 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) std::int64_t split_
                           : scan_split_i32<false>(src, msk, n, sum, count);
 }
 
+// The split rows of both prefixes of an Int32 pair in one pass: each cell counts where both
+// sources are valid (the pair's rule), sa/sb take the prefix sums of a's and b's values, count
+// (if not null) the prefix count; the largest |value| of each into most_a, most_b. The same
+// values as two split_row_i32 calls (each with the other source as its mask), with each source
+// row read once instead of twice.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void split_pair_row_i32(
+    const std::int32_t* a, const std::int32_t* b, std::int64_t n, std::uint32_t* sa,
+    std::uint32_t* sb, std::uint16_t* count, std::int64_t* most_a, std::int64_t* most_b) {
+    sa[0] = 0;
+    sb[0] = 0;
+    if (count != nullptr) count[0] = 0;
+    V16u run_a = {}, run_b = {}, run_c = {};
+    V16d ma = {}, mb = {};
+    const V16u zero = {};
+    const auto scan = [&](V16u v) {
+        v += __builtin_shufflevector(zero, v, 0, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+                                     29, 30);
+        v += __builtin_shufflevector(zero, v, 0, 1, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+                                     28, 29);
+        v += __builtin_shufflevector(zero, v, 0, 1, 2, 3, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+                                     26, 27);
+        v += __builtin_shufflevector(zero, v, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22,
+                                     23);
+        return v;
+    };
+    const auto last = [](V16u v) {
+        return __builtin_shufflevector(v, v, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+                                       15, 15);
+    };
+    const auto absmax = [](V16d q, V16d m) {
+        const V16d sgn = q >> 31;
+        const V16d aq = (q ^ sgn) - sgn;
+        return aq > m ? aq : m;
+    };
+    std::int64_t x = 0;
+    for (; x + 16 <= n; x += 16) {
+        V16d va, vb;
+        __builtin_memcpy(&va, a + x, sizeof va);
+        __builtin_memcpy(&vb, b + x, sizeof vb);
+        const V16d ok = (va != kNodataI32) & (vb != kNodataI32);
+        const V16d qa = va & ok, qb = vb & ok;
+        ma = absmax(qa, ma);
+        mb = absmax(qb, mb);
+        const V16u s_a = scan(V16u(qa)), s_b = scan(V16u(qb));
+        const V16u out_a = s_a + run_a, out_b = s_b + run_b;
+        __builtin_memcpy(sa + x + 1, &out_a, sizeof out_a);
+        __builtin_memcpy(sb + x + 1, &out_b, sizeof out_b);
+        run_a += last(s_a);
+        run_b += last(s_b);
+        if (count != nullptr) {
+            const V16u c = scan(zero - V16u(ok));  // 1 where valid
+            const V16h c16 = __builtin_convertvector(c + run_c, V16h);
+            __builtin_memcpy(count + x + 1, &c16, sizeof c16);
+            run_c += last(c);
+        }
+    }
+    std::uint32_t ra = run_a[0], rb = run_b[0], rc = run_c[0];
+    std::int64_t best_a = 0, best_b = 0;
+    for (int i = 0; i < 16; ++i) {
+        best_a = std::max<std::int64_t>(best_a, ma[i]);
+        best_b = std::max<std::int64_t>(best_b, mb[i]);
+    }
+    for (; x < n; ++x) {
+        const bool valid = a[x] != kNodataI32 && b[x] != kNodataI32;
+        const std::int64_t qa = valid ? std::int64_t(a[x]) : 0;
+        const std::int64_t qb = valid ? std::int64_t(b[x]) : 0;
+        best_a = std::max(best_a, qa < 0 ? -qa : qa);
+        best_b = std::max(best_b, qb < 0 ? -qb : qb);
+        ra += std::uint32_t(std::uint64_t(qa));
+        rb += std::uint32_t(std::uint64_t(qb));
+        sa[x + 1] = ra;
+        sb[x + 1] = rb;
+        if (count != nullptr) {
+            rc += std::uint32_t(valid);
+            count[x + 1] = std::uint16_t(rc);
+        }
+    }
+    *most_a = best_a;
+    *most_b = best_b;
+}
+
 template <class T, bool kPacked>
 std::int64_t fill_row(const RowPrefix& p, const T* src, const T* msk, std::int64_t pnx,
                       std::int32_t* c, std::uint64_t* s) {
@@ -507,6 +588,24 @@ std::int64_t fill_split_row(const RowPrefix& p, std::int64_t r, std::int64_t c0,
     const std::int32_t* m = p.mask ? static_cast<const std::int32_t*>(p.mask) + off : nullptr;
     if (p.vector_fill) return split_row_i32(p.src_i32 + off, m, c1 - c0, sum, count);
     return fill_split<std::int32_t>(p, p.src_i32 + off, m, c1 - c0, sum, count);
+}
+
+bool split_pair_fusable(const RowPrefix& a, const RowPrefix& b) {
+    return a.src_i32 != nullptr && b.src_i32 != nullptr && a.mask == b.src_i32 &&
+           b.mask == a.src_i32 && a.vector_fill && b.vector_fill &&
+           a.tile.padded_nx() == b.tile.padded_nx();
+}
+
+std::pair<std::int64_t, std::int64_t> fill_split_pair_row(const RowPrefix& a, const RowPrefix& b,
+                                                          std::int64_t r, std::int64_t c0,
+                                                          std::int64_t c1, std::uint32_t* sa,
+                                                          std::uint32_t* sb, std::uint16_t* count) {
+    const std::int64_t pnx = a.tile.padded_nx();
+    const std::size_t off = std::size_t(r) * std::size_t(pnx) + std::size_t(c0);
+    prefetch_next_row(a, r, off, c1 - c0);  // a's source and mask: both rows
+    std::int64_t most_a = 0, most_b = 0;
+    split_pair_row_i32(a.src_i32 + off, b.src_i32 + off, c1 - c0, sa, sb, count, &most_a, &most_b);
+    return {most_a, most_b};
 }
 
 template <class T>

@@ -152,6 +152,16 @@ std::int64_t fill_packed_row(const RowPrefix& p, std::int64_t r, std::int64_t c0
 std::int64_t fill_split_row(const RowPrefix& p, std::int64_t r, std::int64_t c0, std::int64_t c1,
                             std::uint32_t* sum, std::uint16_t* count);
 
+// Whether fill_split_pair_row serves the pair (a, b): Int32 streams made together by
+// stream_row_prefix_pair (each source the other's mask), vectorised fill.
+bool split_pair_fusable(const RowPrefix& a, const RowPrefix& b);
+// fill_split_row of a (sums into sa, counts into count if not null) and of b (sums into sb) in
+// one pass over the two source rows; the same values. Returns the largest |value| of each.
+std::pair<std::int64_t, std::int64_t> fill_split_pair_row(const RowPrefix& a, const RowPrefix& b,
+                                                          std::int64_t r, std::int64_t c0,
+                                                          std::int64_t c1, std::uint32_t* sa,
+                                                          std::uint32_t* sb, std::uint16_t* count);
+
 // Prefix counts of valid cells only (sum left empty), for kernels that need just the count.
 template <class T>
 RowPrefix build_count_prefix(const TileDesc& tile, std::span<const T> values);
