@@ -139,10 +139,19 @@ YearCells compute_year(const RunConfig& rc, const dist::Decomposition& d, std::i
     const GridSpec& g = d.grid();
     const ModelConfig& m = rc.model;
     BlockInputs in(g, year);
+    in.set_block(d.block());
     auto& ky = log.kernel_years[year];
-    const auto t_read = std::chrono::steady_clock::now();
-    for (const auto& layer : m.input_layers()) {
-        // Layers used only for scoring need no halo; a kernel layer needs the full reach.
+    // A layer is read when the scoring or the first indicator that needs it comes, and dropped
+    // after the last indicator that reads it: the block holds the layers of overlapping uses,
+    // not every layer of the year (peak memory; the kernels see the same inputs in the same
+    // order). The scoring layers stay for the whole year.
+    const std::size_t ni = m.indicators.size();
+    std::map<std::string, std::size_t> last_use;
+    std::set<std::string> read;
+    for (std::size_t i = 0; i < ni; ++i)
+        for (const auto& l : m.indicators[i].kernel.layers) last_use[l] = i;
+    const auto read_layer = [&](const std::string& layer) {
+        const auto t0 = std::chrono::steady_clock::now();
         Raster<std::int32_t> r(d.block(), halo, kernels::kNodataI32);
         const std::string what = "layer '" + layer + "' year " + std::to_string(year);
         io::read_window(rc.dataset.layer_path(layer, year), g, r, what);
@@ -153,7 +162,16 @@ YearCells compute_year(const RunConfig& rc, const dist::Decomposition& d, std::i
             (*keep)[layer] = std::move(k);
         }
         in.add_layer(layer, std::move(r));
-    }
+        read.insert(layer);
+        ky.read_seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
+    read_layer(m.scoring.residents_layer);
+    if (!in.has_layer(m.scoring.dwellings_layer)) read_layer(m.scoring.dwellings_layer);
+    const auto is_scoring = [&](const std::string& l) {
+        return l == m.scoring.residents_layer || l == m.scoring.dwellings_layer;
+    };
+    const auto t_points = std::chrono::steady_clock::now();
     if (m.uses_points()) {
         std::vector<std::string> types;
         for (const auto& i : m.indicators)
@@ -163,7 +181,7 @@ YearCells compute_year(const RunConfig& rc, const dist::Decomposition& d, std::i
         for (const auto& [type, s] : pts) in.add_points(type, s.x, s.y);
     }
     ky.read_seconds +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_read).count();
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_points).count();
     const Window b = d.block();
     const auto& res = in.layer(m.scoring.residents_layer);
     const auto& dw = in.layer(m.scoring.dwellings_layer);
@@ -181,7 +199,6 @@ YearCells compute_year(const RunConfig& rc, const dist::Decomposition& d, std::i
             yc.dwellings.push_back(std::int32_t(wv));
             local.push_back(std::size_t((row - b.row0) * b.ncols + (col - b.col0)));
         }
-    const std::size_t ni = m.indicators.size();
     yc.raw.assign(yc.size() * ni, 0.0);
     std::vector<double> buf(std::size_t(std::max<std::int64_t>(b.cells(), 0)));
     // Only the scored cells are read back: the kernels may skip the others (about 95 % of the
@@ -191,6 +208,8 @@ YearCells compute_year(const RunConfig& rc, const dist::Decomposition& d, std::i
     const kernels::CellMask need{scored_mask};
     for (std::size_t i = 0; i < ni; ++i) {
         if (b.empty()) break;
+        for (const auto& l : m.indicators[i].kernel.layers)
+            if (!in.has_layer(l)) read_layer(l);
         const auto t0 = std::chrono::steady_clock::now();
         in.evaluate(m.indicators[i], buf, need);
         const double dt =
@@ -207,7 +226,13 @@ YearCells compute_year(const RunConfig& rc, const dist::Decomposition& d, std::i
                              std::int64_t(sizeof(std::int32_t)) +
                          written * std::int64_t(sizeof(double));
         for (std::size_t c = 0; c < local.size(); ++c) yc.raw[c * ni + i] = buf[local[c]];
+        for (const auto& l : m.indicators[i].kernel.layers)
+            if (last_use[l] == i && !is_scoring(l) && in.has_layer(l)) in.remove_layer(l);
     }
+    // Every input layer is read once a year whatever the block (an empty block reads them all
+    // here): read errors and the kept copies do not depend on the split.
+    for (const auto& l : m.input_layers())
+        if (read.count(l) == 0) read_layer(l);
     return yc;
 }
 

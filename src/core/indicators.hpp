@@ -33,6 +33,15 @@ class BlockInputs {
         forget_prefixes();
         float_layers_[name] = std::move(r);
     }
+    // Drops a layer (and every prefix over it) once no later kernel reads it.
+    void remove_layer(const std::string& name) {
+        forget_prefixes();
+        layers_.erase(name);
+        float_layers_.erase(name);
+    }
+    bool has_layer(const std::string& name) const {
+        return layers_.count(name) != 0 || float_layers_.count(name) != 0;
+    }
     // The block for point operations when no layer is read (e.g. `leefbaar focal --like`).
     void set_block(const Window& interior) { block_ = interior; }
     void add_points(const std::string& type, std::span<const double> xs,
