@@ -76,14 +76,7 @@ int main(int argc, char** argv) {
             layer_bytes += r.data.size() * sizeof(std::int32_t);
             in.add_layer(layer, std::move(r));
         }
-        if (m.uses_points()) {
-            std::vector<std::string> types;
-            for (const auto& i : m.indicators)
-                if (i.kernel.uses_points()) types.push_back(i.kernel.point_type);
-            const auto pts = io::read_points(rc.dataset.points_path(year), rc.dataset.points_layer,
-                                             rc.dataset.points_type_field, types);
-            for (const auto& [type, s] : pts) in.add_points(type, s.x, s.y);
-        }
+        for (const auto& [type, s] : io::read_model_points(rc, year)) in.add_points(type, s.x, s.y);
     });
     // The scored cells, by the model's rule, as compute_year finds them.
     const auto& res = in.layer(m.scoring.residents_layer);

@@ -206,6 +206,37 @@ using V16d = std::int32_t __attribute__((vector_size(64)));
 using V16u = std::uint32_t __attribute__((vector_size(64)));
 using V16h = std::uint16_t __attribute__((vector_size(32)));
 
+// Inclusive prefix sum of 16 uint32 lanes (wrapping), in registers: four shifted additions.
+__attribute__((always_inline)) inline V16u scan16(V16u v) {
+    const V16u zero = {};
+    v += __builtin_shufflevector(zero, v, 0, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+                                 30);
+    v += __builtin_shufflevector(zero, v, 0, 1, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+                                 29);
+    v += __builtin_shufflevector(zero, v, 0, 1, 2, 3, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+                                 27);
+    v += __builtin_shufflevector(zero, v, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    return v;
+}
+// The last lane of v in every lane (a block's total, to carry into the next block).
+__attribute__((always_inline)) inline V16u last16(V16u v) {
+    return __builtin_shufflevector(v, v, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+                                   15);
+}
+// Prefix counts of 16 cells (ok: -1 where valid) as uint16 at dst, carried in run.
+__attribute__((always_inline)) inline void count_step16(V16d ok, std::uint16_t* dst, V16u& run) {
+    const V16u c = scan16(V16u{} - V16u(ok));  // 1 where valid
+    const V16h c16 = __builtin_convertvector(c + run, V16h);
+    __builtin_memcpy(dst, &c16, sizeof c16);
+    run += last16(c);
+}
+// Lane-wise max(|q|, m) of Int32 lanes with |q| < 2^31.
+__attribute__((always_inline)) inline V16d absmax16(V16d q, V16d m) {
+    const V16d sgn = q >> 31;
+    const V16d aq = (q ^ sgn) - sgn;
+    return aq > m ? aq : m;
+}
+
 // Packed row: out[0] = 0, out[x + 1] = out[x] + q + 2^32 * valid; returns the largest |q|.
 template <bool kMask>
 __attribute__((always_inline)) inline std::int64_t scan_packed_i32(const std::int32_t* src,
@@ -269,7 +300,6 @@ __attribute__((always_inline)) inline std::int64_t scan_split_i32(const std::int
     std::uint32_t run_s = 0, run_c = 0;
     V16u run_sv = {}, run_cv = {};
     V16d most = {};
-    const V16u zero = {};
     std::int64_t x = 0;
     for (; x + 16 <= n; x += 16) {
         V16d v;
@@ -281,37 +311,12 @@ __attribute__((always_inline)) inline std::int64_t scan_split_i32(const std::int
             ok &= m != kNodataI32;
         }
         const V16d q = v & ok;
-        const V16d sgn = q >> 31;
-        const V16d aq = (q ^ sgn) - sgn;
-        most = aq > most ? aq : most;
-        V16u s = V16u(q);
-        s += __builtin_shufflevector(zero, s, 0, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
-                                     29, 30);
-        s += __builtin_shufflevector(zero, s, 0, 1, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
-                                     28, 29);
-        s += __builtin_shufflevector(zero, s, 0, 1, 2, 3, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
-                                     26, 27);
-        s += __builtin_shufflevector(zero, s, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22,
-                                     23);
+        most = absmax16(q, most);
+        const V16u s = scan16(V16u(q));
         const V16u out_s = s + run_sv;
         __builtin_memcpy(sum + x + 1, &out_s, sizeof out_s);
-        run_sv += __builtin_shufflevector(s, s, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
-                                          15, 15, 15);
-        if (count != nullptr) {
-            V16u c = zero - V16u(ok);  // 1 where valid
-            c += __builtin_shufflevector(zero, c, 0, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
-                                         28, 29, 30);
-            c += __builtin_shufflevector(zero, c, 0, 1, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
-                                         27, 28, 29);
-            c += __builtin_shufflevector(zero, c, 0, 1, 2, 3, 16, 17, 18, 19, 20, 21, 22, 23, 24,
-                                         25, 26, 27);
-            c += __builtin_shufflevector(zero, c, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21,
-                                         22, 23);
-            const V16h c16 = __builtin_convertvector(c + run_cv, V16h);
-            __builtin_memcpy(count + x + 1, &c16, sizeof c16);
-            run_cv += __builtin_shufflevector(c, c, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
-                                              15, 15, 15, 15);
-        }
+        run_sv += last16(s);
+        if (count != nullptr) count_step16(ok, count + x + 1, run_cv);
     }
     run_s = run_sv[0];
     run_c = run_cv[0];
@@ -358,27 +363,6 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void split_pair_row
     if (count != nullptr) count[0] = 0;
     V16u run_a = {}, run_b = {}, run_c = {};
     V16d ma = {}, mb = {};
-    const V16u zero = {};
-    const auto scan = [&](V16u v) {
-        v += __builtin_shufflevector(zero, v, 0, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
-                                     29, 30);
-        v += __builtin_shufflevector(zero, v, 0, 1, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
-                                     28, 29);
-        v += __builtin_shufflevector(zero, v, 0, 1, 2, 3, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
-                                     26, 27);
-        v += __builtin_shufflevector(zero, v, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22,
-                                     23);
-        return v;
-    };
-    const auto last = [](V16u v) {
-        return __builtin_shufflevector(v, v, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
-                                       15, 15);
-    };
-    const auto absmax = [](V16d q, V16d m) {
-        const V16d sgn = q >> 31;
-        const V16d aq = (q ^ sgn) - sgn;
-        return aq > m ? aq : m;
-    };
     std::int64_t x = 0;
     for (; x + 16 <= n; x += 16) {
         V16d va, vb;
@@ -386,20 +370,15 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void split_pair_row
         __builtin_memcpy(&vb, b + x, sizeof vb);
         const V16d ok = (va != kNodataI32) & (vb != kNodataI32);
         const V16d qa = va & ok, qb = vb & ok;
-        ma = absmax(qa, ma);
-        mb = absmax(qb, mb);
-        const V16u s_a = scan(V16u(qa)), s_b = scan(V16u(qb));
+        ma = absmax16(qa, ma);
+        mb = absmax16(qb, mb);
+        const V16u s_a = scan16(V16u(qa)), s_b = scan16(V16u(qb));
         const V16u out_a = s_a + run_a, out_b = s_b + run_b;
         __builtin_memcpy(sa + x + 1, &out_a, sizeof out_a);
         __builtin_memcpy(sb + x + 1, &out_b, sizeof out_b);
-        run_a += last(s_a);
-        run_b += last(s_b);
-        if (count != nullptr) {
-            const V16u c = scan(zero - V16u(ok));  // 1 where valid
-            const V16h c16 = __builtin_convertvector(c + run_c, V16h);
-            __builtin_memcpy(count + x + 1, &c16, sizeof c16);
-            run_c += last(c);
-        }
+        run_a += last16(s_a);
+        run_b += last16(s_b);
+        if (count != nullptr) count_step16(ok, count + x + 1, run_c);
     }
     std::uint32_t ra = run_a[0], rb = run_b[0], rc = run_c[0];
     std::int64_t best_a = 0, best_b = 0;

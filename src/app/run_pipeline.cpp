@@ -172,14 +172,7 @@ YearCells compute_year(const RunConfig& rc, const dist::Decomposition& d, std::i
         return l == m.scoring.residents_layer || l == m.scoring.dwellings_layer;
     };
     const auto t_points = std::chrono::steady_clock::now();
-    if (m.uses_points()) {
-        std::vector<std::string> types;
-        for (const auto& i : m.indicators)
-            if (i.kernel.uses_points()) types.push_back(i.kernel.point_type);
-        const auto pts = io::read_points(rc.dataset.points_path(year), rc.dataset.points_layer,
-                                         rc.dataset.points_type_field, types);
-        for (const auto& [type, s] : pts) in.add_points(type, s.x, s.y);
-    }
+    for (const auto& [type, s] : io::read_model_points(rc, year)) in.add_points(type, s.x, s.y);
     ky.read_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t_points).count();
     const Window b = d.block();

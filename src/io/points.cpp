@@ -55,4 +55,13 @@ std::map<std::string, PointSet> read_points(const std::string& path, const std::
     return out;
 }
 
+std::map<std::string, PointSet> read_model_points(const RunConfig& rc, std::int64_t year) {
+    if (!rc.model.uses_points()) return {};
+    std::vector<std::string> types;
+    for (const auto& i : rc.model.indicators)
+        if (i.kernel.uses_points()) types.push_back(i.kernel.point_type);
+    return read_points(rc.dataset.points_path(year), rc.dataset.points_layer,
+                       rc.dataset.points_type_field, types);
+}
+
 }  // namespace leefbaar::io
