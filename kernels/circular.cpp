@@ -62,8 +62,9 @@ void check_prefix(const RowPrefix& p, const CircularWindow& w, const char* kerne
 constexpr std::int64_t kLanes = 32;
 
 // Whether a block of n output cells at `need` (a CellMask row from the block's first column;
-// nullptr: every cell needed) can be skipped. Skipped blocks get zero accumulators: a zero
-// count, so the kernels write nodata there.
+// nullptr: every cell needed) can be skipped. Skipped blocks get zero accumulators (defined
+// values, a zero count); the output conversion never reads them, as it takes only the runs of
+// 32-cell blocks with a needed cell (for_each_needed_run), which skipped blocks do not meet.
 inline bool skip_block(const std::uint8_t* need, std::int64_t n) {
     return need != nullptr && !any_needed(need, n);
 }
