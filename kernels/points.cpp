@@ -277,8 +277,9 @@ double kth_distance(const bgi::rtree<Point, bgi::rstar<16>>& tree, double cx, do
 
 // Whether block g holds a needed cell.
 bool block_needed(const TileDesc& t, const BlockGeom& g, const CellMask& need) {
+    if (need.all()) return true;
     for (std::int64_t y = g.y0; y < g.y1; ++y)
-        if (any_needed(need.row(y, t.nx) + (need.all() ? 0 : g.x0), g.x1 - g.x0)) return true;
+        if (any_needed(need.row(y, t.nx) + g.x0, g.x1 - g.x0)) return true;
     return false;
 }
 

@@ -103,7 +103,7 @@ void for_each_needed_run(const std::uint8_t* m, std::int64_t n, std::int64_t blo
         while (e < n && any_needed(m + e, std::min(block, n - e))) e += block;
         e = std::min(e, n);
         f(a, e);
-        a = e;
+        a = e + block;  // the block at e (if any) was just found without a needed cell
     }
 }
 
