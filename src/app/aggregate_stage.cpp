@@ -185,6 +185,28 @@ __attribute__((target("avx512f"))) void boundary_cells_avx512(const std::int32_t
     }
     boundary_cells_scalar(z, below, c, n, f);
 }
+// The same on AVX2, 8 cells at a time (comparisons give all-ones lanes; movemask their signs).
+template <class F>
+__attribute__((target("avx2"))) void boundary_cells_avx2(const std::int32_t* z,
+                                                         const std::int32_t* below, std::int64_t n,
+                                                         F&& f) {
+    const __m256i zero = _mm256_setzero_si256();
+    std::int64_t c = 0;
+    for (; c + 8 <= n; c += 8) {
+        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(z + c)),
+                      e = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(z + c + 1)),
+                      s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(below + c));
+        const __m256i east =
+            _mm256_andnot_si256(_mm256_cmpeq_epi32(e, a), _mm256_cmpgt_epi32(e, zero));
+        const __m256i south =
+            _mm256_andnot_si256(_mm256_cmpeq_epi32(s, a), _mm256_cmpgt_epi32(s, zero));
+        const __m256i hit =
+            _mm256_and_si256(_mm256_or_si256(east, south), _mm256_cmpgt_epi32(a, zero));
+        for (unsigned m = unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(hit))); m; m &= m - 1)
+            f(c + __builtin_ctz(m));
+    }
+    boundary_cells_scalar(z, below, c, n, f);
+}
 #endif
 // acc[zid[c] - 1] += v[c] for the cells c < n with a zone (zid > 0) and a value (not nodata).
 // The AVX-512 form skips 16 cells at a time without a value (most cells: no dwellings) and
@@ -220,15 +242,52 @@ __attribute__((target("avx512f"))) void add_by_zone_avx512(const std::int32_t* z
     }
     add_by_zone_scalar(zid, v, c, n, acc);
 }
+// The same on AVX2, 8 cells at a time.
+__attribute__((target("avx2"))) void add_by_zone_avx2(const std::int32_t* zid,
+                                                      const std::int32_t* v, std::int64_t n,
+                                                      std::int64_t* acc) {
+    const __m256i zero = _mm256_setzero_si256(), nodata = _mm256_set1_epi32(kernels::kNodataI32);
+    std::int64_t c = 0;
+    for (; c + 8 <= n; c += 8) {
+        const __m256i zv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(zid + c)),
+                      vv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + c));
+        // A zone, and a value that is neither nodata nor 0.
+        const __m256i mv = _mm256_andnot_si256(
+            _mm256_or_si256(_mm256_cmpeq_epi32(vv, nodata), _mm256_cmpeq_epi32(vv, zero)),
+            _mm256_cmpgt_epi32(zv, zero));
+        const unsigned m = unsigned(_mm256_movemask_ps(_mm256_castsi256_ps(mv)));
+        if (!m) continue;
+        const std::int32_t z0 = zid[c + __builtin_ctz(m)];
+        const unsigned same = unsigned(
+            _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(zv, _mm256_set1_epi32(z0)))));
+        if ((same & m) == m) {
+            const __m256i x = _mm256_and_si256(mv, vv);
+            const __m256i w =
+                _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(x)),
+                                 _mm256_cvtepi32_epi64(_mm256_extracti128_si256(x, 1)));
+            const __m128i h =
+                _mm_add_epi64(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+            acc[z0 - 1] += _mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1);
+            continue;
+        }
+        for (unsigned b = m; b; b &= b - 1) {
+            const std::int64_t k = c + __builtin_ctz(b);
+            acc[zid[k] - 1] += v[k];
+        }
+    }
+    add_by_zone_scalar(zid, v, c, n, acc);
+}
 #endif
+}  // namespace
+
 void add_by_zone(const std::int32_t* zid, const std::int32_t* v, std::int64_t n,
                  std::int64_t* acc) {
 #ifdef LEEFBAAR_AVX512
     if (simd::has_avx512f()) return add_by_zone_avx512(zid, v, n, acc);
+    if (simd::has_avx2()) return add_by_zone_avx2(zid, v, n, acc);
 #endif
     add_by_zone_scalar(zid, v, 0, n, acc);
 }
-}  // namespace
 
 std::vector<std::pair<std::int32_t, std::int32_t>> zone_adjacency(const Raster<std::int32_t>& ids,
                                                                   const Window& block,
@@ -289,6 +348,10 @@ std::vector<std::pair<std::int32_t, std::int32_t>> zone_adjacency(const Raster<s
 #ifdef LEEFBAAR_AVX512
             if (simd::has_avx512f()) {
                 boundary_cells_avx512(z, below, block.ncols, edge);
+                continue;
+            }
+            if (simd::has_avx2()) {
+                boundary_cells_avx2(z, below, block.ncols, edge);
                 continue;
             }
 #endif

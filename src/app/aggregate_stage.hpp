@@ -61,6 +61,11 @@ std::vector<ZoneLevelTable> load_zone_levels(const DatasetManifest& ds);
 // The OGR source of one zone level of a dataset.
 io::ZoneSource zone_source(const DatasetManifest& ds, const ZoneLevel& l);
 
+// acc[zid[c] - 1] += v[c] for the cells c < n of a raster row with a zone (zid > 0) and a value
+// (not nodata): the share-bin sums of the aggregation (the vector paths skip runs of cells
+// without a value and add runs of one zone at once; integer sums, so the same result).
+void add_by_zone(const std::int32_t* zid, const std::int32_t* v, std::int64_t n, std::int64_t* acc);
+
 // Collective. Pairs (a < b) of zone indices (id - 1) that share a cell edge anywhere in the
 // grid, the same on every rank. `ids` holds zone ids (0 = none) on `block` plus a halo of at
 // least one cell, so edges across rank boundaries are found by the rank west or north of them.

@@ -12,6 +12,7 @@
 #include "app/log.hpp"
 #include "app/memory.hpp"
 #include "core/error.hpp"
+#include "core/simd.hpp"
 #include "dist/comm.hpp"
 
 namespace {
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
     app::set_quiet(quiet);
     app::keep_freed_memory();
     try {
+        simd::level();  // a bad LEEFBAAR_SIMD fails here, before any work
         for (const auto& c : commands)
             if (c.sub->parsed()) c.action();
     } catch (const Error& e) {

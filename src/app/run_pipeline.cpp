@@ -23,6 +23,7 @@
 #include "core/indicators.hpp"
 #include "core/model.hpp"
 #include "core/run_config.hpp"
+#include "core/simd.hpp"
 #include "dist/comm.hpp"
 #include "dist/decomposition.hpp"
 #include "dist/reduce.hpp"
@@ -610,6 +611,7 @@ void run_pipeline(const RunOptions& opt) {
         j["ranks"] = d.size();
         j["threads_per_rank"] = omp_get_max_threads();
         j["malloc_huge_pages"] = huge_page_malloc();  // GLIBC_TUNABLES, see app/memory.hpp
+        j["simd"] = simd::level_name(simd::level());  // the vector paths taken (core/simd.hpp)
         j["decomposition"] = {
             {"kind", "space"}, {"px", d.px()}, {"py", d.py()}, {"halo_cells", halo}};
         j["grid"] = g.describe();

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/simd.hpp"
@@ -246,18 +247,123 @@ bool residents_small(std::span<const std::int32_t> r, std::int64_t* abs_sum) {
     return sum < (std::int64_t(1) << 31);
 }
 
-#ifdef LEEFBAAR_AVX512
-// The vector paths of a year and a period (nd <= 5). The values of an item are put in the
-// lanes of one int64 vector, multiplied by the residents lane by lane (64-bit products) and
-// added to the zone's vector of int64 sums:
+// The lane paths of a year and a period (nd <= 5). The values of an item are put in the eight
+// int64 lanes of a zone's sums, multiplied by the residents lane by lane (64-bit products) and
+// added (in one AVX-512 vector where the CPU has it, else as eight scalars):
 //   year:   lanes 0..nd-1 dimension scores, nd the deviation, 6 the constant 1 (so residents),
 //           7 the dwellings (multiplied by 1);
 //   period: lanes 0..nd-1 the changes of the dimension scores, nd of the deviation, 6 the
 //           constant 1, times the residents of the later year.
 // Exact when every product and sum fits an int64: the caller passes the sum R of |residents|,
 // the largest |value| of lanes 0..nd is tracked, and the result is used only when R * max|v|
-// < 2^63 (and R < 2^31), else the scalar path is taken. Returns the largest |value| (saturated).
-constexpr std::size_t kLaneOne = 6, kLaneDwellings = 7;
+// < 2^63 (and R < 2^31), else the 128-bit path is taken. Returns the largest |value| (as an
+// unsigned magnitude). Products and sums wrap (unsigned arithmetic) until that test.
+constexpr std::size_t kLanes = 8, kLaneOne = 6, kLaneDwellings = 7;
+
+inline std::uint64_t magnitude(std::int64_t v) {
+    return v < 0 ? std::uint64_t(0) - std::uint64_t(v) : std::uint64_t(v);
+}
+// a += r v, wrapping.
+inline void add_product(std::int64_t& a, std::int64_t r, std::int64_t v) {
+    a = std::int64_t(std::uint64_t(a) + std::uint64_t(r) * std::uint64_t(v));
+}
+
+template <std::size_t ND>
+std::uint64_t year_sums_lanes(const std::int32_t* zone, const YearCellsView& y, std::size_t nc,
+                              std::int64_t* acc, std::int64_t* cells, std::int64_t* res_class,
+                              std::int64_t* cells_class, std::int64_t* unassigned_residents,
+                              std::int64_t* unassigned_cells) {
+    std::uint64_t vmax = 0;
+    const std::int64_t* dim = y.dimension.data();
+    const std::size_t n = y.cell.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::int64_t r = y.residents[i];
+        if (zone[i] < 0) {
+            *unassigned_residents += r;
+            *unassigned_cells += 1;
+            continue;
+        }
+        const auto zi = std::size_t(zone[i]);
+        std::int64_t* a = acc + zi * kLanes;
+        for (std::size_t d = 0; d < ND; ++d) {
+            const std::int64_t v = dim[i * ND + d];
+            vmax = std::max(vmax, magnitude(v));
+            add_product(a[d], r, v);
+        }
+        vmax = std::max(vmax, magnitude(y.deviation[i]));
+        add_product(a[ND], r, y.deviation[i]);
+        a[kLaneOne] += r;
+        a[kLaneDwellings] += y.dwellings[i];
+        cells[zi] += 1;
+        const std::size_t cl = y.cls[i];
+        if (cl >= 1 && cl <= nc) {
+            res_class[zi * nc + cl - 1] += r;
+            cells_class[zi * nc + cl - 1] += 1;
+        }
+    }
+    return vmax;
+}
+
+template <std::size_t ND>
+std::uint64_t period_sums_lanes(const Pairs& pr, const YearCellsView& A, const YearCellsView& B,
+                                std::size_t nc, std::int64_t* acc, std::int64_t* cells,
+                                std::int64_t* class_acc, std::int64_t* class_cells) {
+    std::uint64_t vmax = 0;
+    for (std::size_t m = 0; m < pr.n; ++m) {
+        const std::size_t i = pr.a[m], j = pr.b[m];
+        const std::int64_t r = B.residents[j];
+        std::int64_t v[ND + 1];
+        for (std::size_t d = 0; d < ND; ++d)
+            v[d] = std::int64_t(std::uint64_t(B.dimension[j * ND + d]) -
+                                std::uint64_t(A.dimension[i * ND + d]));
+        v[ND] = std::int64_t(std::uint64_t(B.deviation[j]) - std::uint64_t(A.deviation[i]));
+        for (std::size_t d = 0; d <= ND; ++d) vmax = std::max(vmax, magnitude(v[d]));
+        if (class_acc) {  // by the class of the earlier year (national)
+            const std::size_t q = A.cls[i];
+            if (q >= 1 && q <= nc) {
+                std::int64_t* c = class_acc + (q - 1) * kLanes;
+                for (std::size_t d = 0; d <= ND; ++d) add_product(c[d], r, v[d]);
+                c[kLaneOne] += r;
+                class_cells[q - 1] += 1;
+            }
+        }
+        if (pr.zone[m] < 0) continue;
+        const auto zi = std::size_t(pr.zone[m]);
+        std::int64_t* a = acc + zi * kLanes;
+        for (std::size_t d = 0; d <= ND; ++d) add_product(a[d], r, v[d]);
+        a[kLaneOne] += r;
+        cells[zi] += 1;
+    }
+    return vmax;
+}
+
+using YearSumsFn = std::uint64_t (*)(const std::int32_t*, const YearCellsView&, std::size_t,
+                                     std::int64_t*, std::int64_t*, std::int64_t*, std::int64_t*,
+                                     std::int64_t*, std::int64_t*);
+using PeriodSumsFn = std::uint64_t (*)(const Pairs&, const YearCellsView&, const YearCellsView&,
+                                       std::size_t, std::int64_t*, std::int64_t*, std::int64_t*,
+                                       std::int64_t*);
+// The portable lane functions for nd = 1..5 (null for 0 or more than 5).
+YearSumsFn year_sums_for(std::size_t nd) {
+    constexpr YearSumsFn f[] = {nullptr,
+                                &year_sums_lanes<1>,
+                                &year_sums_lanes<2>,
+                                &year_sums_lanes<3>,
+                                &year_sums_lanes<4>,
+                                &year_sums_lanes<5>};
+    return nd < 6 ? f[nd] : nullptr;
+}
+PeriodSumsFn period_sums_for(std::size_t nd) {
+    constexpr PeriodSumsFn f[] = {nullptr,
+                                  &period_sums_lanes<1>,
+                                  &period_sums_lanes<2>,
+                                  &period_sums_lanes<3>,
+                                  &period_sums_lanes<4>,
+                                  &period_sums_lanes<5>};
+    return nd < 6 ? f[nd] : nullptr;
+}
+
+#ifdef LEEFBAAR_AVX512
 
 __attribute__((target("avx512f,avx512dq"))) std::uint64_t year_sums_avx512(
     const std::int32_t* zone, const YearCellsView& y, std::size_t nd, std::size_t nc,
@@ -282,7 +388,7 @@ __attribute__((target("avx512f,avx512dq"))) std::uint64_t year_sums_avx512(
         v = _mm512_mask_set1_epi64(v, __mmask8(1u << kLaneDwellings), y.dwellings[i]);
         const __m512i w =
             _mm512_mask_set1_epi64(_mm512_set1_epi64(r), __mmask8(1u << kLaneDwellings), 1);
-        auto* a = reinterpret_cast<__m512i*>(acc + zi * 8);
+        auto* a = reinterpret_cast<__m512i*>(acc + zi * kLanes);
         _mm512_storeu_si512(a, _mm512_add_epi64(_mm512_loadu_si512(a), _mm512_mullo_epi64(v, w)));
         cells[zi] += 1;
         const std::size_t cl = y.cls[i];
@@ -311,14 +417,14 @@ __attribute__((target("avx512f,avx512dq"))) std::uint64_t period_sums_avx512(
         if (class_acc) {  // by the class of the earlier year (national)
             const std::size_t q = A.cls[i];
             if (q >= 1 && q <= nc) {
-                auto* c = reinterpret_cast<__m512i*>(class_acc + (q - 1) * 8);
+                auto* c = reinterpret_cast<__m512i*>(class_acc + (q - 1) * kLanes);
                 _mm512_storeu_si512(c, _mm512_add_epi64(_mm512_loadu_si512(c), p));
                 class_cells[q - 1] += 1;
             }
         }
         if (pr.zone[m] < 0) continue;
         const auto zi = std::size_t(pr.zone[m]);
-        auto* a = reinterpret_cast<__m512i*>(acc + zi * 8);
+        auto* a = reinterpret_cast<__m512i*>(acc + zi * kLanes);
         _mm512_storeu_si512(a, _mm512_add_epi64(_mm512_loadu_si512(a), p));
         cells[zi] += 1;
     }
@@ -326,19 +432,17 @@ __attribute__((target("avx512f,avx512dq"))) std::uint64_t period_sums_avx512(
 }
 #endif
 
-#ifdef LEEFBAAR_AVX512
-// The vector paths' zone sums into statistics: lanes 0..nd-1 the dimension sums, nd the
+// The lane paths' zone sums into statistics: lanes 0..nd-1 the dimension sums, nd the
 // deviation sum, kLaneOne the residents.
 void unpack_lanes(const std::vector<std::int64_t>& acc, std::size_t zones, std::size_t nd,
                   Wide* dims, Wide* dev, std::int64_t* residents) {
     for (std::size_t z = 0; z < zones; ++z) {
-        const std::int64_t* a = acc.data() + z * 8;
+        const std::int64_t* a = acc.data() + z * kLanes;
         for (std::size_t d = 0; d < nd; ++d) dims[z * nd + d] = a[d];
         dev[z] = a[nd];
         residents[z] = a[kLaneOne];
     }
 }
-#endif
 
 // Whether int64 sums of products of residents (|sum| R) and values (|v| <= vmax) are exact.
 bool products_fit(std::int64_t R, std::uint64_t vmax) {
@@ -378,10 +482,11 @@ void period_sums_scalar(const Pairs& pr, const YearCellsView& A, const YearCells
 // of rows in which every weighting's |w| sums below 2^31 (|zq| < 2^31: each partial stays
 // below 2^62), added to the Wide totals.
 constexpr std::size_t kSlots = 4;
-// Position of indicator i in the int64 partial sums: per 16 indicators the 8 even ones, then
-// the 8 odd ones (the lanes of AVX-512's 32 x 32 -> 64-bit multiply).
-std::size_t weighted_slot(std::size_t i) {
-    return i / 16 * 16 + (i % 2) * 8 + (i % 16) / 2;
+// Position of indicator i in the int64 partial sums of a path that takes g indicators per
+// vector: per g indicators the g/2 even ones, then the g/2 odd ones (the lanes of the 32 x 32 ->
+// 64-bit multiply of AVX-512, g = 16, and AVX2, g = 8); g = 1 (portable): i itself.
+std::size_t weighted_slot(std::size_t i, std::size_t g) {
+    return g == 1 ? i : i / g * g + (i % 2) * (g / 2) + (i % g) / 2;
 }
 
 #ifdef LEEFBAAR_AVX512
@@ -416,34 +521,99 @@ __attribute__((target("avx512f"))) void weighted_rows_avx512(const std::int32_t*
             _mm512_storeu_si512(o, _mm512_add_epi64(_mm512_loadu_si512(o), odd[s][c]));
         }
 }
-template <std::size_t S>
-void weighted_rows_avx512(const std::int32_t* zq, std::size_t ni, const std::int32_t* const* w,
-                          std::size_t r0, std::size_t r1, std::int64_t* const* acc) {
-    switch ((ni + 15) / 16) {
-        case 1:
-            return weighted_rows_avx512<1, S>(zq, ni, w, r0, r1, acc);
-        case 2:
-            return weighted_rows_avx512<2, S>(zq, ni, w, r0, r1, acc);
-        case 3:
-            return weighted_rows_avx512<3, S>(zq, ni, w, r0, r1, acc);
-        default:
-            return weighted_rows_avx512<4, S>(zq, ni, w, r0, r1, acc);
+
+// The same on AVX2: 8 indicators per vector (C <= 8 vectors per row).
+template <std::size_t C, std::size_t S>
+__attribute__((target("avx2"))) void weighted_rows_avx2(const std::int32_t* zq, std::size_t ni,
+                                                        const std::int32_t* const* w,
+                                                        std::size_t r0, std::size_t r1,
+                                                        std::int64_t* const* acc) {
+    __m256i even[S][C], odd[S][C];
+    for (std::size_t s = 0; s < S; ++s)
+        for (std::size_t c = 0; c < C; ++c) even[s][c] = odd[s][c] = _mm256_setzero_si256();
+    __m256i lanes[C];
+    for (std::size_t c = 0; c < C; ++c) lanes[c] = simd::lanes8(8 * c, ni);
+    for (std::size_t r = r0; r < r1; ++r) {
+        const std::int32_t* row = zq + r * ni;
+        __m256i q[C], qo[C];
+        for (std::size_t c = 0; c < C; ++c) {
+            q[c] = _mm256_maskload_epi32(row + 8 * c, lanes[c]);
+            qo[c] = _mm256_srli_epi64(q[c], 32);
+        }
+        for (std::size_t s = 0; s < S; ++s) {
+            const __m256i wv = _mm256_set1_epi64x(w[s][r]);
+            for (std::size_t c = 0; c < C; ++c) {
+                even[s][c] = _mm256_add_epi64(even[s][c], _mm256_mul_epi32(q[c], wv));
+                odd[s][c] = _mm256_add_epi64(odd[s][c], _mm256_mul_epi32(qo[c], wv));
+            }
+        }
     }
+    for (std::size_t s = 0; s < S; ++s)
+        for (std::size_t c = 0; c < C; ++c) {
+            auto* e = reinterpret_cast<__m256i*>(acc[s] + 8 * c);
+            auto* o = reinterpret_cast<__m256i*>(acc[s] + 8 * c + 4);
+            _mm256_storeu_si256(e, _mm256_add_epi64(_mm256_loadu_si256(e), even[s][c]));
+            _mm256_storeu_si256(o, _mm256_add_epi64(_mm256_loadu_si256(o), odd[s][c]));
+        }
+}
+
+using WeightedRowsFn = void (*)(const std::int32_t*, std::size_t, const std::int32_t* const*,
+                                std::size_t, std::size_t, std::int64_t* const*);
+template <std::size_t S, std::size_t... C>
+WeightedRowsFn pick_weighted_rows(std::size_t vectors, bool avx512, std::index_sequence<C...>) {
+    WeightedRowsFn f = nullptr;
+    ((vectors == C + 1 ? (f = avx512 ? &weighted_rows_avx512<C + 1, S> : nullptr) : nullptr), ...);
+    if (!avx512) ((vectors == C + 1 ? (f = &weighted_rows_avx2<C + 1, S>) : nullptr), ...);
+    return f;
+}
+// The function for S weightings and rows of ni <= 64 indicators.
+template <std::size_t S>
+WeightedRowsFn weighted_rows_for(std::size_t ni, bool avx512) {
+    return avx512 ? pick_weighted_rows<S>((ni + 15) / 16, true, std::make_index_sequence<4>{})
+                  : pick_weighted_rows<S>((ni + 7) / 8, false, std::make_index_sequence<8>{});
 }
 #endif
 
+// The vector path a pass over weighted rows takes.
+enum class RowsPath { portable, avx2, avx512 };
+
 void add_weighted_rows(std::span<const std::int32_t> zq, std::size_t ni, std::size_t n,
-                       std::span<const std::int32_t* const> w, bool vec,
+                       std::span<const std::int32_t* const> w, RowsPath path,
                        std::span<std::vector<Wide>* const> out) {
-    const std::size_t ns = w.size(), width = (ni + 15) / 16 * 16;
+    const std::size_t ns = w.size(),
+                      g = path == RowsPath::avx512 ? 16
+                          : path == RowsPath::avx2 ? 8
+                                                   : 1,
+                      width = (ni + g - 1) / g * g;
     std::vector<std::int64_t> part(ns * width, 0);
     std::vector<std::int64_t*> acc(ns);
     for (std::size_t s = 0; s < ns; ++s) acc[s] = part.data() + s * width;
     auto flush = [&] {
         for (std::size_t s = 0; s < ns; ++s)
-            for (std::size_t i = 0; i < ni; ++i) (*out[s])[i] += acc[s][weighted_slot(i)];
+            for (std::size_t i = 0; i < ni; ++i) (*out[s])[i] += acc[s][weighted_slot(i, g)];
         std::fill(part.begin(), part.end(), 0);
     };
+#ifdef LEEFBAAR_AVX512
+    // One function per group of up to kSlots weightings.
+    std::vector<WeightedRowsFn> fns;
+    if (path != RowsPath::portable) {
+        const bool avx512 = path == RowsPath::avx512;
+        for (std::size_t s0 = 0; s0 < ns; s0 += kSlots) switch (std::min(kSlots, ns - s0)) {
+                case 1:
+                    fns.push_back(weighted_rows_for<1>(ni, avx512));
+                    break;
+                case 2:
+                    fns.push_back(weighted_rows_for<2>(ni, avx512));
+                    break;
+                case 3:
+                    fns.push_back(weighted_rows_for<3>(ni, avx512));
+                    break;
+                default:
+                    fns.push_back(weighted_rows_for<4>(ni, avx512));
+                    break;
+            }
+    }
+#endif
     std::vector<std::int64_t> budget(ns);
     for (std::size_t r0 = 0; r0 < n;) {
         std::fill(budget.begin(), budget.end(), 0);
@@ -458,25 +628,9 @@ void add_weighted_rows(std::span<const std::int32_t> zq, std::size_t ni, std::si
         }
         if (r1 == r0) r1 = r0 + 1;  // one row alone always fits
 #ifdef LEEFBAAR_AVX512
-        if (vec) {
-            for (std::size_t s0 = 0; s0 < ns; s0 += kSlots) {
-                const std::int32_t* const* ws = w.data() + s0;
-                std::int64_t* const* as = acc.data() + s0;
-                switch (std::min(kSlots, ns - s0)) {
-                    case 1:
-                        weighted_rows_avx512<1>(zq.data(), ni, ws, r0, r1, as);
-                        break;
-                    case 2:
-                        weighted_rows_avx512<2>(zq.data(), ni, ws, r0, r1, as);
-                        break;
-                    case 3:
-                        weighted_rows_avx512<3>(zq.data(), ni, ws, r0, r1, as);
-                        break;
-                    default:
-                        weighted_rows_avx512<4>(zq.data(), ni, ws, r0, r1, as);
-                        break;
-                }
-            }
+        if (path != RowsPath::portable) {
+            for (std::size_t s0 = 0, f = 0; s0 < ns; s0 += kSlots, ++f)
+                fns[f](zq.data(), ni, w.data() + s0, r0, r1, acc.data() + s0);
             flush();
             r0 = r1;
             continue;
@@ -485,9 +639,10 @@ void add_weighted_rows(std::span<const std::int32_t> zq, std::size_t ni, std::si
         for (std::size_t r = r0; r < r1; ++r)
             for (std::size_t s = 0; s < ns; ++s) {
                 if (w[s][r] == 0) continue;
+                const std::int64_t ws = w[s][r];
                 const std::int32_t* row = zq.data() + r * ni;
-                for (std::size_t i = 0; i < ni; ++i)
-                    acc[s][weighted_slot(i)] += std::int64_t(w[s][r]) * std::int64_t(row[i]);
+                std::int64_t* a = acc[s];
+                for (std::size_t i = 0; i < ni; ++i) a[i] += ws * std::int64_t(row[i]);
             }
         flush();
         r0 = r1;
@@ -515,10 +670,12 @@ CellPassStats accumulate_cells(std::span<const YearCellsView> years,
         for (auto& p : out.by_start_class) p.resize(nc, 0, 0);
         out.indicator_delta_q.assign(np, std::vector<Wide>(ni, 0));
     }
+    // The lane paths (nd <= 5): AVX-512 where the CPU has it, else eight int64 scalars.
+    const YearSumsFn year_lanes = year_sums_for(nd);
+    const PeriodSumsFn period_lanes = period_sums_for(nd);
+    const bool lanes = year_lanes != nullptr;
 #ifdef LEEFBAAR_AVX512
-    const bool avx512 = nd <= 5 && simd::has_avx512dq();
-#else
-    const bool avx512 = false;
+    const bool avx512 = lanes && simd::has_avx512dq();
 #endif
     // Scratch in one allocation (large enough for the allocator to back it with huge pages:
     // fresh small pages cost more to fault in than the passes below take): the zone of every
@@ -534,9 +691,9 @@ CellPassStats accumulate_cells(std::span<const YearCellsView> years,
     auto* const pb = pa + most;
     std::int32_t* const pzone = zone + first[ny] + 2 * most;
     std::int32_t* const weights = pzone + most;  // side s: most entries
-    std::vector<std::int64_t> acc(avx512 ? std::max(zones, nc) * 8 : 0), class_acc;
+    std::vector<std::int64_t> acc(lanes ? std::max(zones, nc) * kLanes : 0), class_acc;
     // Each year: the zone of every cell, and the year's sums.
-    std::vector<std::uint8_t> fast(ny, 0);  // the year's products fit int64 (vector path)
+    std::vector<std::uint8_t> fast(ny, 0);  // the year's products fit int64 (lane path)
     std::vector<std::int64_t> abs_res(ny, 0);
     for (std::size_t k = 0; k < ny; ++k) {
         const YearCellsView& y = years[k];
@@ -544,18 +701,23 @@ CellPassStats accumulate_cells(std::span<const YearCellsView> years,
         std::int32_t* zk = zone + first[k];
         cell_zones(y.cell, ids, nx, zk);
         const bool small = residents_small(y.residents, &abs_res[k]);
-#ifdef LEEFBAAR_AVX512
-        if (avx512 && small) {
+        if (lanes && small) {
             std::fill(acc.begin(), acc.end(), 0);
             std::int64_t ur = 0, uc = 0;
-            const std::uint64_t vmax =
-                year_sums_avx512(zk, y, nd, nc, acc.data(), s.cells.data(), s.res_class.data(),
-                                 s.cells_class.data(), &ur, &uc);
+            std::uint64_t vmax;
+#ifdef LEEFBAAR_AVX512
+            if (avx512)
+                vmax = year_sums_avx512(zk, y, nd, nc, acc.data(), s.cells.data(),
+                                        s.res_class.data(), s.cells_class.data(), &ur, &uc);
+            else
+#endif
+                vmax = year_lanes(zk, y, nc, acc.data(), s.cells.data(), s.res_class.data(),
+                                  s.cells_class.data(), &ur, &uc);
             if (products_fit(abs_res[k], vmax)) {
                 unpack_lanes(acc, zones, nd, s.wsum_dim.data(), s.wsum_dev.data(),
                              s.residents.data());
                 for (std::size_t z = 0; z < zones; ++z)
-                    s.dwellings[z] = acc[z * 8 + kLaneDwellings];
+                    s.dwellings[z] = acc[z * kLanes + kLaneDwellings];
                 out.unassigned_residents[k] = ur;
                 out.unassigned_cells[k] = uc;
                 fast[k] = 1;
@@ -563,7 +725,6 @@ CellPassStats accumulate_cells(std::span<const YearCellsView> years,
             }
             s.resize(zones, nd, nc);  // values too large for int64 products: start over
         }
-#endif
         accumulate_year(s, {zk, y.cell.size()}, y.residents, y.dwellings, y.deviation, y.dimension,
                         y.cls);
         for (std::size_t i = 0; i < y.cell.size(); ++i)
@@ -583,28 +744,33 @@ CellPassStats accumulate_cells(std::span<const YearCellsView> years,
         PeriodZoneStats& t = out.periods[p];
         PeriodZoneStats* by_class = national_extras ? &out.by_start_class[p] : nullptr;
         bool done = false;
-#ifdef LEEFBAAR_AVX512
         if (fast[ka] && fast[kb]) {
             std::fill(acc.begin(), acc.end(), 0);
-            class_acc.assign(national_extras ? nc * 8 : 0, 0);
+            class_acc.assign(national_extras ? nc * kLanes : 0, 0);
             std::vector<std::int64_t> class_cells(nc, 0);
-            const std::uint64_t vmax = period_sums_avx512(
-                pr, A, B, nd, nc, acc.data(), t.cells.data(),
-                national_extras ? class_acc.data() : nullptr, class_cells.data());
+            std::int64_t* const cacc = national_extras ? class_acc.data() : nullptr;
+            std::uint64_t vmax;
+#ifdef LEEFBAAR_AVX512
+            if (avx512)
+                vmax = period_sums_avx512(pr, A, B, nd, nc, acc.data(), t.cells.data(), cacc,
+                                          class_cells.data());
+            else
+#endif
+                vmax = period_lanes(pr, A, B, nc, acc.data(), t.cells.data(), cacc,
+                                    class_cells.data());
             if (products_fit(abs_res[kb], vmax)) {
                 unpack_lanes(acc, zones, nd, t.wsum_ddim.data(), t.wsum_delta.data(),
                              t.residents.data());
                 for (std::size_t q = 0; by_class && q < nc; ++q) {
-                    by_class->residents[q] = class_acc[q * 8 + kLaneOne];
+                    by_class->residents[q] = class_acc[q * kLanes + kLaneOne];
                     by_class->cells[q] = class_cells[q];
-                    by_class->wsum_delta[q] = class_acc[q * 8 + nd];
+                    by_class->wsum_delta[q] = class_acc[q * kLanes + nd];
                 }
                 done = true;
             } else {
                 t.resize(zones, nd, 0);
             }
         }
-#endif
         if (!done) period_sums_scalar(pr, A, B, t, by_class, nc);
         if (ni == 0) continue;
         for (const bool later : {true, false}) {
@@ -618,18 +784,17 @@ CellPassStats accumulate_cells(std::span<const YearCellsView> years,
     if (ni > 0) {
         // sides[2p] = sum over period p's later year, sides[2p + 1] over its earlier year.
         std::vector<std::vector<Wide>> sides(nw, std::vector<Wide>(ni, 0));
-#ifdef LEEFBAAR_AVX512
-        const bool vec = ni <= 64 && simd::has_avx512f();
-#else
-        const bool vec = false;
-#endif
+        const RowsPath path = ni > 64               ? RowsPath::portable
+                              : simd::has_avx512f() ? RowsPath::avx512
+                              : simd::has_avx2()    ? RowsPath::avx2
+                                                    : RowsPath::portable;
         for (std::size_t k = 0; k < ny; ++k) {
             std::vector<const std::int32_t*> w;
             std::vector<std::vector<Wide>*> o;
             for (std::size_t s = 0; s < nw; ++s)
                 if ((s % 2 == 0 ? periods[s / 2].second : periods[s / 2].first) == k)
                     w.push_back(weights + s * most), o.push_back(&sides[s]);
-            if (!w.empty()) add_weighted_rows(years[k].zq, ni, years[k].cell.size(), w, vec, o);
+            if (!w.empty()) add_weighted_rows(years[k].zq, ni, years[k].cell.size(), w, path, o);
         }
         for (std::size_t p = 0; p < np; ++p)
             for (std::size_t i = 0; i < ni; ++i)

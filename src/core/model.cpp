@@ -91,6 +91,14 @@ __attribute__((target("avx512f"))) void quantise_rows_avx512(const float* z, std
         if (!simd::quantise_row(z + r * ni, ni, q + r * ni))
             for (std::size_t i = 0; i < ni; ++i) q[r * ni + i] = quantise_z(z[r * ni + i]);
 }
+// The same on AVX2, 8 values at a time.
+__attribute__((target("avx2"))) void quantise_rows_avx2(const float* z, std::size_t ni,
+                                                        std::size_t r0, std::size_t r1,
+                                                        std::int32_t* q) {
+    for (std::size_t r = r0; r < r1; ++r)
+        if (!simd::quantise_row_avx2(z + r * ni, ni, q + r * ni))
+            for (std::size_t i = 0; i < ni; ++i) q[r * ni + i] = quantise_z(z[r * ni + i]);
+}
 #endif
 }  // namespace
 
@@ -99,11 +107,17 @@ std::vector<std::int32_t> quantise_rows(std::span<const float> z, std::size_t ni
     if (ni == 0) return q;
     const std::size_t n = z.size() / ni;
 #ifdef LEEFBAAR_AVX512
-    if (ni <= 64 && simd::has_avx512f()) {
+    if (ni <= 64 && simd::has_avx2()) {
         constexpr std::size_t kChunk = 4096;  // rows per task
+        const bool avx512 = simd::has_avx512f();
 #pragma omp parallel for schedule(static)
-        for (std::size_t r0 = 0; r0 < n; r0 += kChunk)
-            quantise_rows_avx512(z.data(), ni, r0, std::min(n, r0 + kChunk), q.data());
+        for (std::size_t r0 = 0; r0 < n; r0 += kChunk) {
+            const std::size_t r1 = std::min(n, r0 + kChunk);
+            if (avx512)
+                quantise_rows_avx512(z.data(), ni, r0, r1, q.data());
+            else
+                quantise_rows_avx2(z.data(), ni, r0, r1, q.data());
+        }
         return q;
     }
 #endif

@@ -725,10 +725,11 @@ GroupFn group_fn(std::size_t nt, std::index_sequence<N...>) {
 
 }  // namespace
 
+// The CPU's features, under the process's vector-level cap (core/simd.hpp, LEEFBAAR_SIMD).
 bool sweep_kernel_has_avx512() {
 #ifdef LEEFBAAR_SWEEP_AVX2
     static const bool ok = __builtin_cpu_supports("avx512f");
-    return ok;
+    return ok && simd::has_avx512f();
 #else
     return false;
 #endif
@@ -739,7 +740,7 @@ bool sweep_kernel_has_vnni() {
     static const bool ok = __builtin_cpu_supports("avx512f") &&
                            __builtin_cpu_supports("avx512bw") &&
                            __builtin_cpu_supports("avx512vnni");
-    return ok;
+    return ok && simd::has_avx512f();
 #else
     return false;
 #endif
@@ -748,7 +749,7 @@ bool sweep_kernel_has_vnni() {
 bool sweep_kernel_has_avx2() {
 #ifdef LEEFBAAR_SWEEP_AVX2
     static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return ok;
+    return ok && simd::has_avx2();
 #else
     return false;
 #endif

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "../support/simd_levels.hpp"
 #include "core/aggregate.hpp"
 #include "core/model.hpp"
 #include "core/typology.hpp"
@@ -258,20 +259,24 @@ TEST_CASE("zone classes of many zones equal the class of each zone's mean", "[ty
     LevelSeries s;
     s.level = &level;
     s.years = {&y};
-    const auto got = zone_classes(f.m, s);
-    REQUIRE(got.size() == 1);
-    std::size_t onlimit = 0;
-    for (std::size_t z = 0; z < nz; ++z) {
-        const double v = y.mean_deviation(z);
-        const int want = std::isnan(v) ? 0 : f.m.classes.classify(v);
-        INFO("zone " << z << " mean " << v);
-        REQUIRE(int(got[0][z]) == want);
-        onlimit += y.residents[z] > 0 &&
-                   std::find(f.m.classes.limits.begin(), f.m.classes.limits.end(), v) !=
-                       f.m.classes.limits.end();
+    for (const auto lvl : test::simd_levels()) {
+        const simd::ScopedLevelCap cap(lvl);
+        INFO("vector level " << simd::level_name(lvl));
+        const auto got = zone_classes(f.m, s);
+        REQUIRE(got.size() == 1);
+        std::size_t onlimit = 0;
+        for (std::size_t z = 0; z < nz; ++z) {
+            const double v = y.mean_deviation(z);
+            const int want = std::isnan(v) ? 0 : f.m.classes.classify(v);
+            INFO("zone " << z << " mean " << v);
+            REQUIRE(int(got[0][z]) == want);
+            onlimit += y.residents[z] > 0 &&
+                       std::find(f.m.classes.limits.begin(), f.m.classes.limits.end(), v) !=
+                           f.m.classes.limits.end();
+        }
+        CHECK(onlimit > 20);
+        CHECK(std::count(got[0].begin(), got[0].end(), 0) >= 50);
     }
-    CHECK(onlimit > 20);
-    CHECK(std::count(got[0].begin(), got[0].end(), 0) >= 50);
 }
 
 TEST_CASE("wide_to_double rounds as the 128-bit conversion does", "[aggregate]") {
@@ -398,81 +403,85 @@ TEST_CASE("accumulate_cells equals per-year and per-period sums cell by cell", "
                           {5, 17, std::int64_t(1) << 60, false},
                           {7, 70, std::int64_t(1) << 33, false},
                           {2, 64, std::int64_t(1) << 35, true}};
-    for (const auto& cs : cases) {
-        CAPTURE(cs.nd, cs.ni, cs.scale, cs.negative);
-        const CellYears cy(cs.nd, cs.ni, cs.scale, cs.negative, 7 + std::uint32_t(cs.nd));
-        const auto views = cy.views();
-        const std::vector<std::pair<std::size_t, std::size_t>> periods{
-            {0, 1}, {1, 2}, {2, 3}, {0, 3}};
-        const CellPassStats got =
-            accumulate_cells(views, periods, cy.ids, cy.nx, cy.zones, cy.nd, cy.nc, cy.ni, true);
-        for (std::size_t k = 0; k < 4; ++k) {
-            const auto& y = cy.ys[k];
-            std::vector<std::int32_t> zone;
-            std::int64_t ures = 0, ucells = 0;
-            for (std::size_t i = 0; i < y.cell.size(); ++i) {
-                zone.push_back(cy.zone_of(y.cell[i]));
-                if (zone.back() < 0) ures += y.res[i], ucells += 1;
-            }
-            YearZoneStats want;
-            want.resize(cy.zones, cy.nd, cy.nc);
-            accumulate_year(want, zone, y.res, y.dw, y.dev, y.dim, y.cls);
-            const YearZoneStats& s = got.years[k];
-            CHECK(s.residents == want.residents);
-            CHECK(s.dwellings == want.dwellings);
-            CHECK(s.cells == want.cells);
-            CHECK(s.res_class == want.res_class);
-            CHECK(s.cells_class == want.cells_class);
-            CHECK((s.wsum_dev == want.wsum_dev));
-            CHECK((s.wsum_dim == want.wsum_dim));
-            CHECK(got.unassigned_residents[k] == ures);
-            CHECK(got.unassigned_cells[k] == ucells);
-        }
-        for (std::size_t p = 0; p < periods.size(); ++p) {
-            const auto& A = cy.ys[periods[p].first];
-            const auto& B = cy.ys[periods[p].second];
-            PeriodZoneStats want, cls;
-            want.resize(cy.zones, cy.nd, 0);
-            cls.resize(cy.nc, 0, 0);
-            std::vector<Wide> ind(cy.ni, 0);
-            std::size_t i = 0;
-            for (std::size_t j = 0; j < B.cell.size(); ++j) {
-                while (i < A.cell.size() && A.cell[i] < B.cell[j]) ++i;
-                if (i == A.cell.size() || A.cell[i] != B.cell[j]) continue;
-                const Wide r = B.res[j];
-                const std::int32_t z = cy.zone_of(B.cell[j]);
-                if (A.cls[i] >= 1 && A.cls[i] <= cy.nc) {
-                    cls.residents[A.cls[i] - 1] += B.res[j];
-                    cls.cells[A.cls[i] - 1] += 1;
-                    cls.wsum_delta[A.cls[i] - 1] += r * (B.dev[j] - A.dev[i]);
+    for (const auto& cs : cases)
+        for (const auto lvl : test::simd_levels()) {
+            const simd::ScopedLevelCap cap(lvl);
+            INFO("vector level " << simd::level_name(lvl));
+            CAPTURE(cs.nd, cs.ni, cs.scale, cs.negative);
+            const CellYears cy(cs.nd, cs.ni, cs.scale, cs.negative, 7 + std::uint32_t(cs.nd));
+            const auto views = cy.views();
+            const std::vector<std::pair<std::size_t, std::size_t>> periods{
+                {0, 1}, {1, 2}, {2, 3}, {0, 3}};
+            const CellPassStats got = accumulate_cells(views, periods, cy.ids, cy.nx, cy.zones,
+                                                       cy.nd, cy.nc, cy.ni, true);
+            for (std::size_t k = 0; k < 4; ++k) {
+                const auto& y = cy.ys[k];
+                std::vector<std::int32_t> zone;
+                std::int64_t ures = 0, ucells = 0;
+                for (std::size_t i = 0; i < y.cell.size(); ++i) {
+                    zone.push_back(cy.zone_of(y.cell[i]));
+                    if (zone.back() < 0) ures += y.res[i], ucells += 1;
                 }
-                if (z < 0) continue;
-                const auto zi = std::size_t(z);
-                want.residents[zi] += B.res[j];
-                want.cells[zi] += 1;
-                want.wsum_delta[zi] += r * (B.dev[j] - A.dev[i]);
-                for (std::size_t d = 0; d < cy.nd; ++d)
-                    want.wsum_ddim[zi * cy.nd + d] +=
-                        r * (B.dim[j * cy.nd + d] - A.dim[i * cy.nd + d]);
-                for (std::size_t x = 0; x < cy.ni; ++x)
-                    ind[x] += r * (Wide(B.zq[j * cy.ni + x]) - A.zq[i * cy.ni + x]);
+                YearZoneStats want;
+                want.resize(cy.zones, cy.nd, cy.nc);
+                accumulate_year(want, zone, y.res, y.dw, y.dev, y.dim, y.cls);
+                const YearZoneStats& s = got.years[k];
+                CHECK(s.residents == want.residents);
+                CHECK(s.dwellings == want.dwellings);
+                CHECK(s.cells == want.cells);
+                CHECK(s.res_class == want.res_class);
+                CHECK(s.cells_class == want.cells_class);
+                CHECK((s.wsum_dev == want.wsum_dev));
+                CHECK((s.wsum_dim == want.wsum_dim));
+                CHECK(got.unassigned_residents[k] == ures);
+                CHECK(got.unassigned_cells[k] == ucells);
             }
-            const PeriodZoneStats& t = got.periods[p];
-            CHECK(t.residents == want.residents);
-            CHECK(t.cells == want.cells);
-            CHECK((t.wsum_delta == want.wsum_delta));
-            CHECK((t.wsum_ddim == want.wsum_ddim));
-            CHECK(got.by_start_class[p].residents == cls.residents);
-            CHECK(got.by_start_class[p].cells == cls.cells);
-            CHECK((got.by_start_class[p].wsum_delta == cls.wsum_delta));
-            CHECK((got.indicator_delta_q[p] == ind));
+            for (std::size_t p = 0; p < periods.size(); ++p) {
+                const auto& A = cy.ys[periods[p].first];
+                const auto& B = cy.ys[periods[p].second];
+                PeriodZoneStats want, cls;
+                want.resize(cy.zones, cy.nd, 0);
+                cls.resize(cy.nc, 0, 0);
+                std::vector<Wide> ind(cy.ni, 0);
+                std::size_t i = 0;
+                for (std::size_t j = 0; j < B.cell.size(); ++j) {
+                    while (i < A.cell.size() && A.cell[i] < B.cell[j]) ++i;
+                    if (i == A.cell.size() || A.cell[i] != B.cell[j]) continue;
+                    const Wide r = B.res[j];
+                    const std::int32_t z = cy.zone_of(B.cell[j]);
+                    if (A.cls[i] >= 1 && A.cls[i] <= cy.nc) {
+                        cls.residents[A.cls[i] - 1] += B.res[j];
+                        cls.cells[A.cls[i] - 1] += 1;
+                        cls.wsum_delta[A.cls[i] - 1] += r * (B.dev[j] - A.dev[i]);
+                    }
+                    if (z < 0) continue;
+                    const auto zi = std::size_t(z);
+                    want.residents[zi] += B.res[j];
+                    want.cells[zi] += 1;
+                    want.wsum_delta[zi] += r * (B.dev[j] - A.dev[i]);
+                    for (std::size_t d = 0; d < cy.nd; ++d)
+                        want.wsum_ddim[zi * cy.nd + d] +=
+                            r * (B.dim[j * cy.nd + d] - A.dim[i * cy.nd + d]);
+                    for (std::size_t x = 0; x < cy.ni; ++x)
+                        ind[x] += r * (Wide(B.zq[j * cy.ni + x]) - A.zq[i * cy.ni + x]);
+                }
+                const PeriodZoneStats& t = got.periods[p];
+                CHECK(t.residents == want.residents);
+                CHECK(t.cells == want.cells);
+                CHECK((t.wsum_delta == want.wsum_delta));
+                CHECK((t.wsum_ddim == want.wsum_ddim));
+                CHECK(got.by_start_class[p].residents == cls.residents);
+                CHECK(got.by_start_class[p].cells == cls.cells);
+                CHECK((got.by_start_class[p].wsum_delta == cls.wsum_delta));
+                CHECK((got.indicator_delta_q[p] == ind));
+            }
         }
-    }
 }
 
 TEST_CASE("quantise_rows equals quantise_z value by value", "[model]") {
     // Halves on both sides of zero, the values next to them, -0, the fast range's edge, NaN and
-    // values beyond it (the scalar path), in rows of 39 and of 70 (beyond the vector width).
+    // values beyond it (the scalar path), in rows of 8, 39 and 64 (full and partial vectors)
+    // and of 70 (beyond the vector width), at every vector level.
     std::vector<float> vals{-0.0f,
                             0.0f,
                             0x1.0p-149f,
@@ -488,13 +497,17 @@ TEST_CASE("quantise_rows equals quantise_z value by value", "[model]") {
         const float h = (float(k) + 0.5f) / 4096.0f;
         vals.insert(vals.end(), {h, std::nextafter(h, 1e30f), std::nextafter(h, -1e30f)});
     }
-    for (const std::size_t ni : {std::size_t(39), std::size_t(70)}) {
-        std::vector<float> z(vals.begin(), vals.end());
-        while (z.size() % ni) z.push_back(0.25f);
-        const auto q = quantise_rows(z, ni);
-        REQUIRE(q.size() == z.size());
-        std::size_t wrong = 0;
-        for (std::size_t i = 0; i < z.size(); ++i) wrong += q[i] != quantise_z(z[i]);
-        CHECK(wrong == 0);
-    }
+    for (const auto lvl : test::simd_levels())
+        for (const std::size_t ni :
+             {std::size_t(8), std::size_t(39), std::size_t(64), std::size_t(70)}) {
+            const simd::ScopedLevelCap cap(lvl);
+            INFO("vector level " << simd::level_name(lvl) << ", " << ni << " per row");
+            std::vector<float> z(vals.begin(), vals.end());
+            while (z.size() % ni) z.push_back(0.25f);
+            const auto q = quantise_rows(z, ni);
+            REQUIRE(q.size() == z.size());
+            std::size_t wrong = 0;
+            for (std::size_t i = 0; i < z.size(); ++i) wrong += q[i] != quantise_z(z[i]);
+            CHECK(wrong == 0);
+        }
 }
