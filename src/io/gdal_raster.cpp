@@ -248,12 +248,14 @@ void write_geotiff(const std::string& path, const GridSpec& grid, std::span<cons
     if (!drv) throw Error("geotiff", "GDAL has no GTiff driver");
     // Tiles are compressed by GDAL's worker threads, as many as this process's OpenMP threads
     // (each tile alone, written in tile order: the file does not depend on the count).
+    // DEFLATE without a predictor: on the synthetic Netherlands' count layers (mostly zeros and
+    // small integers) horizontal differencing (PREDICTOR=2) made most files larger, not smaller,
+    // and libtiff's undoing of it took 35-50 % of a layer's read time (bench/RESULTS.md).
     const std::string threads = "NUM_THREADS=" + std::to_string(compression_threads());
     const char* opts[] = {"TILED=YES",
                           "BLOCKXSIZE=256",
                           "BLOCKYSIZE=256",
                           "COMPRESS=DEFLATE",
-                          std::is_floating_point_v<T> ? "PREDICTOR=1" : "PREDICTOR=2",
                           "BIGTIFF=IF_SAFER",
                           threads.c_str(),
                           nullptr};
