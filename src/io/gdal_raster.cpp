@@ -252,13 +252,9 @@ void write_geotiff(const std::string& path, const GridSpec& grid, std::span<cons
     // small integers) horizontal differencing (PREDICTOR=2) made most files larger, not smaller,
     // and libtiff's undoing of it took 35-50 % of a layer's read time (bench/RESULTS.md).
     const std::string threads = "NUM_THREADS=" + std::to_string(compression_threads());
-    const char* opts[] = {"TILED=YES",
-                          "BLOCKXSIZE=256",
-                          "BLOCKYSIZE=256",
-                          "COMPRESS=DEFLATE",
-                          "BIGTIFF=IF_SAFER",
-                          threads.c_str(),
-                          nullptr};
+    const char* opts[] = {
+        "TILED=YES",        "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE",
+        "BIGTIFF=IF_SAFER", threads.c_str(),  nullptr};
     {
         Dataset ds{GDALCreate(drv, tmp.c_str(), int(grid.nx), int(grid.ny), 1, gdal_type<T>(),
                               const_cast<char**>(opts))};
