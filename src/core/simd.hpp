@@ -138,8 +138,11 @@ __attribute__((target("avx2"))) inline bool quantise_row_avx2(const float* z, st
     __m256 bad = _mm256_setzero_ps();
     const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     for (std::size_t i = 0; i < n; i += 8) {
+        // Plain loads and stores but for a partial last vector (masked ones are slow on some
+        // CPUs, e.g. AMD Zen 3).
         const __m256i m = lanes8(i, n);
-        const __m256 t = _mm256_mul_ps(_mm256_maskload_ps(z + i, m), _mm256_set1_ps(0x1.0p12f));
+        const __m256 zi = i + 8 <= n ? _mm256_loadu_ps(z + i) : _mm256_maskload_ps(z + i, m);
+        const __m256 t = _mm256_mul_ps(zi, _mm256_set1_ps(0x1.0p12f));
         // Not |t| < 2^29 (NaN included), in the lanes of the row.
         bad =
             _mm256_or_ps(bad, _mm256_and_ps(_mm256_castsi256_ps(m),
@@ -148,7 +151,11 @@ __attribute__((target("avx2"))) inline bool quantise_row_avx2(const float* z, st
         out[i / 8] = quantise8(t);
     }
     if (_mm256_movemask_ps(bad)) return false;
-    for (std::size_t i = 0; i < n; i += 8) _mm256_maskstore_epi32(q + i, lanes8(i, n), out[i / 8]);
+    for (std::size_t i = 0; i < n; i += 8)
+        if (i + 8 <= n)
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + i), out[i / 8]);
+        else
+            _mm256_maskstore_epi32(q + i, lanes8(i, n), out[i / 8]);
     return true;
 }
 
