@@ -80,44 +80,20 @@ std::vector<float> standardise(const ModelConfig& m, const ReferenceStats& ref,
     return z;
 }
 
-namespace {
-#ifdef LEEFBAAR_AVX512
-// Rows [r0, r1) of quantise_rows on AVX-512; false for a row outside the fast range, which is
-// then done by the caller.
-__attribute__((target("avx512f"))) void quantise_rows_avx512(const float* z, std::size_t ni,
-                                                             std::size_t r0, std::size_t r1,
-                                                             std::int32_t* q) {
-    for (std::size_t r = r0; r < r1; ++r)
-        if (!simd::quantise_row(z + r * ni, ni, q + r * ni))
-            for (std::size_t i = 0; i < ni; ++i) q[r * ni + i] = quantise_z(z[r * ni + i]);
-}
-// The same on AVX2, 8 values at a time.
-__attribute__((target("avx2"))) void quantise_rows_avx2(const float* z, std::size_t ni,
-                                                        std::size_t r0, std::size_t r1,
-                                                        std::int32_t* q) {
-    for (std::size_t r = r0; r < r1; ++r)
-        if (!simd::quantise_row_avx2(z + r * ni, ni, q + r * ni))
-            for (std::size_t i = 0; i < ni; ++i) q[r * ni + i] = quantise_z(z[r * ni + i]);
-}
-#endif
-}  // namespace
-
 std::vector<std::int32_t> quantise_rows(std::span<const float> z, std::size_t ni) {
     std::vector<std::int32_t> q(z.size());
     if (ni == 0) return q;
     const std::size_t n = z.size() / ni;
 #ifdef LEEFBAAR_AVX512
     if (ni <= 64 && simd::has_avx2()) {
-        constexpr std::size_t kChunk = 4096;  // rows per task
-        const bool avx512 = simd::has_avx512f();
+        // One row at a time on AVX-512 or AVX2; a row with a value outside the fast range
+        // (the row function returns false) by quantise_z.
+        bool (*const row)(const float*, std::size_t, std::int32_t*) =
+            simd::has_avx512f() ? &simd::quantise_row : &simd::quantise_row_avx2;
 #pragma omp parallel for schedule(static)
-        for (std::size_t r0 = 0; r0 < n; r0 += kChunk) {
-            const std::size_t r1 = std::min(n, r0 + kChunk);
-            if (avx512)
-                quantise_rows_avx512(z.data(), ni, r0, r1, q.data());
-            else
-                quantise_rows_avx2(z.data(), ni, r0, r1, q.data());
-        }
+        for (std::size_t r = 0; r < n; ++r)
+            if (!row(z.data() + r * ni, ni, q.data() + r * ni))
+                for (std::size_t i = 0; i < ni; ++i) q[r * ni + i] = quantise_z(z[r * ni + i]);
         return q;
     }
 #endif

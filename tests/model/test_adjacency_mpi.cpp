@@ -24,6 +24,19 @@ int owner(const dist::Decomposition& d, std::int64_t col, std::int64_t row) {
     }
     return -1;
 }
+// Every pair (a < b) of distinct zone indices (id - 1) with 4-neighbouring cells, by brute
+// force over the whole grid; zone(col, row) is 0 outside every zone and outside the grid.
+template <class Zone>
+std::set<std::pair<std::int32_t, std::int32_t>> brute_force_pairs(const GridSpec& g, Zone&& zone) {
+    std::set<std::pair<std::int32_t, std::int32_t>> want;
+    for (std::int64_t row = 0; row < g.ny; ++row)
+        for (std::int64_t col = 0; col < g.nx; ++col)
+            for (const auto& [dc, dr] : {std::pair{1, 0}, std::pair{0, 1}}) {
+                const auto a = zone(col, row), b = zone(col + dc, row + dr);
+                if (a > 0 && b > 0 && a != b) want.insert({std::min(a, b) - 1, std::max(a, b) - 1});
+            }
+    return want;
+}
 }  // namespace
 
 TEST_CASE("zones split exactly at rank boundaries are adjacent and form one cluster",
@@ -44,13 +57,7 @@ TEST_CASE("zones split exactly at rank boundaries are adjacent and form one clus
     const auto adj = app::zone_adjacency(ids, d.block(), d.comm());
 
     // Expected: every pair of distinct zones with 4-neighbouring cells, by brute force.
-    std::set<std::pair<std::int32_t, std::int32_t>> want;
-    for (std::int64_t row = 0; row < g.ny; ++row)
-        for (std::int64_t col = 0; col < g.nx; ++col)
-            for (const auto& [dc, dr] : {std::pair{1, 0}, std::pair{0, 1}}) {
-                const auto a = zone(col, row), b = zone(col + dc, row + dr);
-                if (a > 0 && b > 0 && a != b) want.insert({std::min(a, b) - 1, std::max(a, b) - 1});
-            }
+    const auto want = brute_force_pairs(g, zone);
     CHECK(std::set<std::pair<std::int32_t, std::int32_t>>(adj.begin(), adj.end()) == want);
     if (d.size() > 1) CHECK_FALSE(adj.empty());
     // Every rank sees the same list.
@@ -91,13 +98,7 @@ TEST_CASE("adjacency of a many-zone raster is the same on every vector path", "[
     for (auto row = d.block().row0 - 1; row <= d.block().row1(); ++row)
         for (auto col = d.block().col0 - 1; col <= d.block().col1(); ++col)
             ids.at(col, row) = zone(col, row);
-    std::set<std::pair<std::int32_t, std::int32_t>> want;
-    for (std::int64_t row = 0; row < g.ny; ++row)
-        for (std::int64_t col = 0; col < g.nx; ++col)
-            for (const auto& [dc, dr] : {std::pair{1, 0}, std::pair{0, 1}}) {
-                const auto a = zone(col, row), b = zone(col + dc, row + dr);
-                if (a > 0 && b > 0 && a != b) want.insert({std::min(a, b) - 1, std::max(a, b) - 1});
-            }
+    const auto want = brute_force_pairs(g, zone);
     REQUIRE(want.size() > 300);
     for (const auto lvl : test::simd_levels()) {  // the same levels on every rank (one machine)
         const simd::ScopedLevelCap cap(lvl);
