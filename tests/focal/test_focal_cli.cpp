@@ -89,11 +89,16 @@ struct RunResult {
     std::string err;
 };
 
-// Runs a shell command, returning its exit code and stderr.
+// Runs a shell command, returning its exit code and stderr. Each command gets a TMPDIR of its
+// own: Open MPI creates its session folder there, and two mpiexec started at the same moment
+// under one TMPDIR can race to create the same folder ("mkdir ... File exists").
 RunResult run(const std::string& cmd, const TempDir& dir) {
     static std::atomic<int> serial{0};
-    const std::string errfile = dir / ("stderr" + std::to_string(serial++) + ".txt");
-    const int rc = std::system((cmd + " 2> " + errfile + " > /dev/null").c_str());
+    const std::string n = std::to_string(serial++);
+    const std::string errfile = dir / ("stderr" + n + ".txt"), tmp = dir / ("tmp" + n);
+    std::filesystem::create_directories(tmp);
+    const int rc =
+        std::system(("TMPDIR=" + tmp + " " + cmd + " 2> " + errfile + " > /dev/null").c_str());
     RunResult r;
     r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
     std::ifstream in(errfile);
